@@ -8,10 +8,17 @@ from gradcheck.nets.activations import (
     ELEMENTWISE,
     identity,
     identity_grad,
+    log_softmax,
+    logsumexp,
     relu,
     relu_grad,
     sigmoid,
     sigmoid_grad,
+    softmax,
+    softmax_jacobian,
+    softmax_lse,
+    softmax_vjp,
+    softmax_vjp_jacobian,
     tanh,
     tanh_grad,
 )
@@ -46,15 +53,6 @@ from gradcheck.nets.mlp import (
     make_loss_and_grad,
 )
 from gradcheck.nets.optim import sgd_step
-from gradcheck.nets.softmax import (
-    log_softmax,
-    logsumexp,
-    softmax,
-    softmax_jacobian,
-    softmax_lse,
-    softmax_vjp,
-    softmax_vjp_jacobian,
-)
 from gradcheck.nets.spec import MLPSpec
 
 __all__ = [

@@ -11,7 +11,7 @@ import array_api_compat
 import numpy as np
 
 from gradcheck.errors import GradcheckError
-from gradcheck.nets.softmax import log_softmax, softmax
+from gradcheck.nets.activations import log_softmax, softmax
 
 REDUCTIONS = ("sum", "mean")
 

@@ -15,8 +15,7 @@ import numpy as np
 
 from gradcheck.errors import GradcheckError
 from gradcheck.nets import layers, losses
-from gradcheck.nets.activations import ELEMENTWISE
-from gradcheck.nets.softmax import softmax, softmax_vjp
+from gradcheck.nets.activations import ELEMENTWISE, softmax, softmax_vjp
 from gradcheck.nets.spec import MLPSpec
 
 _LOSS_FNS = {
