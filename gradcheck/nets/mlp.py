@@ -9,6 +9,7 @@ Parameters are a dict {"W1", "b1", "W2", ...}; see MLPSpec.param_shapes for the 
 
 from __future__ import annotations
 
+import reprlib
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -46,7 +47,7 @@ def init_params(spec: MLPSpec, rng) -> dict:
 def check_params(params, spec: MLPSpec) -> None:
     """Raise GradcheckError naming the key unless params has exactly spec's names and shapes."""
     if not isinstance(params, dict):
-        raise GradcheckError(f"Expected dict of arrays but got params={params!r} (type={type(params).__name__})")
+        raise GradcheckError(f"Expected dict of arrays but got params={reprlib.repr(params)} (type={type(params).__name__})")
     shapes = spec.param_shapes()
     if set(params) != set(shapes):
         raise GradcheckError(
