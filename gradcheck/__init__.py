@@ -1,0 +1,31 @@
+"""gradcheck: check hand-written gradients against finite differences, PyTorch autograd and JAX grad.
+
+Only numpy is imported here; torch and jax are imported by their oracles, when a check uses them.
+"""
+
+from .check import check_grad, grad_report
+from .errors import GradcheckError, GradientMismatch, OracleUnavailable
+from .finite_diff import CentralRichardson
+from .oracles.fd import FiniteDifferences
+from .report import HealthCheck, OracleRun, ParamReport, Report
+from .tolerance import DEFAULT_TOLERANCES, Tolerance
+from .vjp import check_vjp
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CentralRichardson",
+    "DEFAULT_TOLERANCES",
+    "FiniteDifferences",
+    "GradcheckError",
+    "GradientMismatch",
+    "HealthCheck",
+    "OracleRun",
+    "OracleUnavailable",
+    "ParamReport",
+    "Report",
+    "Tolerance",
+    "check_grad",
+    "check_vjp",
+    "grad_report",
+]

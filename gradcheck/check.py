@@ -1,0 +1,198 @@
+"""Orchestration: run the user's loss and grad on copies, ask the oracles, compare, triangulate, report."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from . import oracles as oracle_registry
+from .compare import compare_entries, compare_probes
+from .diagnose import diagnose
+from .format import verdict_line
+from .errors import GradcheckError, GradientMismatch, OracleUnavailable
+from .health import determinism, mutation
+from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
+from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult
+from .oracles.fd import FiniteDifferences
+from .problem import Problem
+from .report import OracleRun, ParamReport, Report
+from .structure import match_structure
+from .tolerance import resolve_tolerance
+from .tree import flatten, unflatten
+from .verdict import triangulate
+
+
+def check_grad(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None,
+               raise_on_failure=True) -> Report:
+    """Check a hand-written gradient `grad(params, *args)` of the scalar `loss(params, *args)`.
+
+    Returns a Report; raises GradientMismatch (an AssertionError carrying the report) when the check fails
+    and `raise_on_failure` is true. Bad input raises GradcheckError naming the culprit.
+    """
+    __tracebackhide__ = True
+    report = grad_report(loss, grad, params, args=args, oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd)
+    if raise_on_failure and not report.ok:
+        raise GradientMismatch(report)
+    return report
+
+
+def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None,
+                kind="grad", label="params") -> Report:
+    """The report of check_grad, never raising for a wrong gradient."""
+    start = time.perf_counter()
+    require_callable("loss", loss), require_callable("grad", grad)
+    names, raw, treedef = flatten(params, label)
+    leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
+    requested = _requested(oracles)
+    seed = _seed(seed)
+    fd = fd if fd is not None else FiniteDifferences()
+    if not isinstance(fd, FiniteDifferences):
+        raise GradcheckError(f"Expected fd=FiniteDifferences(...) but got fd={fd!r} (type={type(fd).__name__})")
+    args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
+    run = _run_user(loss, grad, names, leaves, treedef, args)
+    health = run["health"]
+    structure = match_structure(names, leaves, run["grad"], label)
+    problem = Problem(loss, tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
+                      run["args"], run["f64"], seed)
+    results, runs = _run_oracles(problem, requested, fd)
+    params_out = _judge(problem, structure, results, rtol, atol)
+    return _assemble(kind, params_out, runs, health, seed, start, run["seconds"], rtol, atol)
+
+
+def _seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise GradcheckError(f"Expected a non-negative integer but got seed={seed!r} (type={type(seed).__name__})")
+    return int(seed)
+
+
+def _requested(oracles) -> tuple[tuple[str, ...], bool]:
+    """(oracle names, explicitly asked); default is fd plus every installed framework."""
+    if oracles is None:
+        return ORACLE_NAMES, False
+    names = (oracles,) if isinstance(oracles, str) else tuple(oracles)
+    unknown = [o for o in names if o not in ORACLE_NAMES]
+    if unknown or not names:
+        raise GradcheckError(f"Expected oracles from {ORACLE_NAMES} but got oracles={oracles!r}")
+    return tuple(dict.fromkeys(names)), True
+
+
+def _run_user(loss, grad, names, leaves, treedef, args) -> dict:
+    """Call loss and grad on copies (twice, for determinism); detect writes into params or args."""
+    t0 = time.perf_counter()
+    calls = []
+    for _ in range(2):
+        p_copy, a_copy = [x.copy() for x in leaves], copy_tree(args)
+        f = loss_value(call_user("loss", loss, unflatten(treedef, p_copy), *a_copy))
+        g = call_user("grad", grad, unflatten(treedef, p_copy), *a_copy)
+        calls.append((f, g, p_copy, a_copy))
+    seconds = (time.perf_counter() - t0) / 2
+    health = mutation(names, leaves, args, calls) + determinism(calls)
+    args64 = copy_tree(args)
+    f64 = calls[0][0] if all(x.dtype == np.float64 for x in leaves) else loss_value(
+        call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args)))
+    return {"grad": calls[0][1], "args": args64, "f64": f64, "health": health, "seconds": seconds}
+
+
+def _run_oracles(problem: Problem, requested, fd) -> tuple[dict[str, OracleResult], list[OracleRun]]:
+    names, explicit = requested
+    results, runs = {}, []
+    for name in [n for n in names if n != "fd"] + (["fd"] if "fd" in names else []):
+        why = oracle_registry.missing(name)
+        if why is None:
+            try:
+                module = oracle_registry.oracle_module(name)
+                res = module.run(problem, fd, alone=not results) if name == "fd" else module.run(problem)
+            except CannotRun as exc:
+                why = str(exc)
+        if why is not None:
+            if explicit:
+                raise OracleUnavailable(f"oracle {name!r} was asked for but cannot run: {why}")
+            runs.append(OracleRun(name, "skipped", reason=why))
+            continue
+        results[name] = res
+        runs.append(OracleRun(name, "ran", mode=res.mode, method=res.method, seconds=res.seconds,
+                              evaluations=res.evaluations))
+    order = {n: i for i, n in enumerate(ORACLE_NAMES)}
+    runs.sort(key=lambda r: order[r.name])
+    return dict(sorted(results.items(), key=lambda kv: order[kv[0]])), runs
+
+
+def _judge(problem, structure, results, rtol, atol) -> list[ParamReport]:
+    scale = _scale(results, structure)
+    out = []
+    for b, p in enumerate(structure):
+        if p.status == "ok":
+            _judge_param(p, b, problem, results, resolve_tolerance(p.dtype, rtol, atol), scale)
+        out.append(p)
+    return out
+
+
+def _scale(results, structure) -> float:
+    """Largest |reference gradient entry|: the unit of the default (relative) atol."""
+    refs = [g for r in results.values() if r.grads is not None for g in r.grads]
+    if not refs:
+        refs = [p.yours for p in structure if p.yours is not None and p.status == "ok"]
+    return max((float(np.nanmax(np.abs(g))) for g in refs if g.size), default=0.0)
+
+
+def _judge_param(p: ParamReport, b: int, problem, results, tol, scale) -> None:
+    atol_abs = tol.absolute_atol(scale)
+    p.refs = {o: r.grads[b] for o, r in results.items() if r.grads is not None}
+    fd = results.get("fd")
+    if fd is not None and fd.errors is not None:
+        p.fd_error = fd.errors[b]
+    p.comparisons = {o: _compare(o, p.yours, b, r, tol, atol_abs) for o, r in results.items()}
+    names = list(results)
+    agree = _agreement(results, b, scale)
+    rough = fd is not None and _fd_rough(fd, b)
+    trust = triangulate(names, agree, rough)
+    p.trusted, p.set_aside = trust.trusted, trust.set_aside
+    good = all(p.comparisons[o].ok for o in trust.trusted)
+    p.status = "ok" if good else "mismatch"
+    if not good:
+        p.diagnosis = diagnose(p)
+    if trust.undecided:
+        p.set_aside = {"-": "the oracles disagree with each other and none is clearly wrong: "
+                            "check the loss for non-differentiable points or randomness"}
+
+
+def _agreement(results: dict[str, OracleResult], b: int, scale: float) -> dict[frozenset, bool]:
+    """Whether each pair of oracles agrees on block b, at the float64 tolerance."""
+    tol = resolve_tolerance(np.float64)
+    atol = tol.absolute_atol(scale)
+    agree = {}
+    names = list(results)
+    for i, a in enumerate(names):
+        for c in names[i + 1:]:
+            ad, ref = (a, c) if c == "fd" else (c, a) if a == "fd" else (a, c)
+            agree[frozenset((a, c))] = _compare(ref, results[ad].grads[b], b, results[ref], tol, atol).ok
+    return agree
+
+
+def _compare(oracle, yours, b, result: OracleResult, tol, atol_abs):
+    if result.mode == "probes":
+        return compare_probes(oracle, yours, b, result.probes, tol, atol_abs)
+    err = result.errors[b] if result.errors is not None else None
+    sided = result.one_sided[b] if result.one_sided is not None else None
+    return compare_entries(oracle, yours, result.grads[b], tol, atol_abs, err, sided)
+
+
+def _fd_rough(fd: OracleResult, b: int) -> bool:
+    if fd.one_sided is not None:
+        return bool(np.any(~np.isnan(fd.one_sided[b])))
+    return any(not p.smooth for p in fd.probes if p.direction[b] is not None)
+
+
+def _assemble(kind, params, runs, health, seed, start, user_seconds, rtol, atol) -> Report:
+    ok = all(p.ok for p in params) and not any(h.fails for h in health) and any(r.status == "ran" for r in runs)
+    tolerances = {}
+    for p in params:
+        t = resolve_tolerance(p.dtype, rtol, atol) if p.dtype in ("float16", "float32", "float64") else None
+        if t is not None:
+            tolerances[p.dtype] = {"rtol": t.rtol, "atol": t.atol, "atol_relative_to_max_reference": t.atol_is_relative}
+    report = Report(ok, kind, "", params, runs, health, seed, tolerances,
+                    {"total_s": time.perf_counter() - start, "user_grad_s": user_seconds})
+    report.verdict = verdict_line(report)
+    report.reproduce = f"check_{kind}(..., seed={seed})"
+    return report

@@ -1,0 +1,94 @@
+"""Validation of what the caller hands in, and safe calls into user code (copies in, errors named)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import GradcheckError
+
+
+def require_callable(name: str, fn) -> None:
+    if not callable(fn):
+        raise GradcheckError(f"Expected a callable but got {name}={fn!r} (type={type(fn).__name__})")
+
+
+def as_param_array(name: str, value, label: str = "params") -> np.ndarray:
+    """A parameter leaf as a floating numpy array, or a GradcheckError naming it."""
+    where = f"{label} entry {name!r}" if name != label else label
+    if value is None or isinstance(value, (str, bytes)) or callable(value):
+        raise GradcheckError(f"Expected an array but got {where}={value!r} (type={type(value).__name__})")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise GradcheckError(f"{where} cannot be read as an array: {exc}") from exc
+    if arr.dtype == object:
+        raise GradcheckError(f"Expected a numeric array but got {where} of dtype object (type={type(value).__name__})")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise GradcheckError(f"{where} is complex ({arr.dtype}); gradcheck checks real gradients only")
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise GradcheckError(f"{where} has dtype {arr.dtype}; gradients need floating-point parameters "
+                             f"(pass {name}.astype(float) or leave integers in args)")
+    if arr.size == 0:
+        raise GradcheckError(f"{where} is empty (shape {arr.shape}); there is no gradient to check")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise GradcheckError(f"{where} has {int(bad.sum())} non-finite entries (first at {first}: {arr[first]}); "
+                             f"gradients are checked at finite points only")
+    return arr
+
+
+def copy_tree(x):
+    """Deep copy of every numpy array in a nested structure; other leaves are shared."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, dict):
+        return {k: copy_tree(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        out = [copy_tree(v) for v in x]
+        return tuple(out) if isinstance(x, tuple) else out
+    return x
+
+
+def changed_arrays(before, after, prefix: str = "args") -> list[str]:
+    """Names of arrays in `after` that differ from `before` (NaN equal to NaN)."""
+    if isinstance(before, np.ndarray):
+        same = isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")
+        return [] if same else [prefix]
+    if isinstance(before, dict):
+        return [n for k in before for n in changed_arrays(before[k], after.get(k), f"{prefix}[{k!r}]")]
+    if isinstance(before, (list, tuple)):
+        return [n for i, (b, a) in enumerate(zip(before, after)) for n in changed_arrays(b, a, f"{prefix}[{i}]")]
+    return []
+
+
+def call_user(what: str, fn: Callable, *call_args) -> Any:
+    """Call the user's loss or grad; an exception becomes a GradcheckError that says which one raised."""
+    try:
+        return fn(*call_args)
+    except GradcheckError:
+        raise
+    except Exception as exc:
+        name = getattr(fn, "__qualname__", getattr(fn, "__name__", repr(fn)))
+        raise GradcheckError(f"{what} ({name}) raised {type(exc).__name__}: {exc}") from exc
+
+
+def loss_value(value, what: str = "loss") -> float:
+    """A user loss value as a float; a non-scalar, non-numeric or non-finite value is a GradcheckError."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise GradcheckError(f"{what} returned {type(value).__name__}, which is not a number: {exc}") from exc
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise GradcheckError(f"Expected {what} to return a real scalar but it returned {type(value).__name__} {value!r:.80}")
+    if arr.size != 1:
+        raise GradcheckError(f"Expected {what} to return a scalar but it returned an array of shape {arr.shape} "
+                             f"(sum or average it to a scalar, e.g. np.sum(...) or np.mean(...))")
+    if np.iscomplexobj(arr):
+        raise GradcheckError(f"{what} returned a complex value {arr.reshape(())}; a loss must be real")
+    v = float(arr.reshape(()))
+    if not np.isfinite(v):
+        raise GradcheckError(f"{what} returned {v} at the given params; gradients are checked where the loss is finite")
+    return v

@@ -1,0 +1,67 @@
+"""Oracles: independent ways to get the true gradient (finite differences, PyTorch autograd, JAX grad).
+
+Every oracle module exposes `NAME`, `missing() -> str | None` (why it cannot be imported) and
+`run(problem, config) -> OracleResult`, raising `CannotRun` when the loss cannot run in it.
+Frameworks are imported inside `run`, never at module load.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ORACLE_NAMES = ("fd", "torch", "jax")
+AD_ORACLES = ("torch", "jax")
+
+
+class CannotRun(Exception):
+    """The oracle is installed but cannot run this loss; the message says why."""
+
+
+@dataclass
+class Probe:
+    """One finite-difference directional derivative: d/dt loss(x + t v) with its error estimate."""
+
+    param: str | None  # None for a probe over all parameters
+    index: int
+    value: float
+    error: float
+    smooth: bool
+    direction: list  # the per-leaf direction arrays (kept in memory only, never serialised)
+
+
+@dataclass
+class OracleResult:
+    """What an oracle produced: full gradients (AD, FD per entry) and/or directional probes (FD)."""
+
+    name: str
+    mode: str  # "entries" or "probes"
+    grads: list[np.ndarray] | None = None
+    errors: list[np.ndarray] | None = None  # per-entry error estimates (FD), None for AD
+    one_sided: list[np.ndarray] | None = None  # (…, 2) left/right slopes where FD saw a kink, else nan
+    probes: list[Probe] = field(default_factory=list)
+    seconds: float = 0.0
+    evaluations: int = 0
+    method: str = ""
+
+
+def missing(name: str) -> str | None:
+    """Why oracle `name` cannot be imported here, or None when it can."""
+    if name == "fd":
+        return None
+    if name == "jax":
+        for mod in ("jax", "jaxlib"):
+            if importlib.util.find_spec(mod) is None:
+                return f"{mod} not installed (pip install 'gradcheck[jax]')"
+        return None
+    if importlib.util.find_spec(name) is None:
+        return f"{name} not installed (pip install 'gradcheck[{name}]')"
+    return None
+
+
+def oracle_module(name: str):
+    """The module implementing oracle `name` (imports it, not the framework)."""
+    return importlib.import_module(f"gradcheck.oracles.{name}")

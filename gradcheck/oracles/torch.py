@@ -1,0 +1,53 @@
+"""PyTorch autograd oracle: the loss re-run on float64 tensors, differentiated by torch.autograd.grad."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from . import CannotRun, OracleResult
+from ..problem import Problem, convert_args
+from ..tree import unflatten
+
+NAME = "torch"
+HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so torch can run it"
+
+
+def run(problem: Problem, config=None) -> OracleResult:
+    """Gradient of problem.loss at problem.leaves by reverse-mode autograd in float64."""
+    import torch
+
+    start = time.perf_counter()
+    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in problem.leaves]
+    args = convert_args(problem.args, _to_tensor)
+    try:
+        out = problem.loss(unflatten(problem.treedef, leaves), *args)
+    except Exception as exc:  # the user's numpy-only code meeting a tensor
+        raise CannotRun(f"loss raised {type(exc).__name__} on torch tensors ({_short(exc)}); {HINT}") from exc
+    if not isinstance(out, torch.Tensor):
+        raise CannotRun(f"loss returned {type(out).__name__}, not a torch tensor, so autograd lost the graph; {HINT}")
+    if out.numel() != 1:
+        raise CannotRun(f"loss returned a tensor of shape {tuple(out.shape)} under torch, expected a scalar")
+    if not out.requires_grad:
+        grads = [np.zeros(x.shape) for x in problem.leaves]  # loss does not depend on params
+    else:
+        raw = torch.autograd.grad(out.reshape(()), leaves, allow_unused=True)
+        grads = [np.zeros(x.shape) if g is None else g.detach().numpy().astype(np.float64) for g, x in zip(raw, problem.leaves)]
+    return OracleResult(NAME, "entries", grads=grads, seconds=time.perf_counter() - start, evaluations=1,
+                        method=f"torch {torch.__version__} autograd, float64")
+
+
+def _to_tensor(a):
+    import torch
+
+    if np.issubdtype(a.dtype, np.floating):
+        return torch.tensor(a, dtype=torch.float64)
+    if np.issubdtype(a.dtype, np.complexfloating):
+        return torch.tensor(a, dtype=torch.complex128)
+    return torch.tensor(a)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text[:120] + ("..." if len(text) > 120 else "")

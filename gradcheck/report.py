@@ -1,0 +1,132 @@
+"""The Report: verdict first, then where, how big, against which oracle, and what to do next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .compare import MAX_ROWS, Comparison
+
+
+@dataclass
+class OracleRun:
+    """One oracle's part in a check: ran or skipped (and why), its mode, work and time."""
+
+    name: str
+    status: str  # "ran" or "skipped"
+    reason: str = ""
+    mode: str = ""
+    method: str = ""
+    seconds: float = 0.0
+    evaluations: int = 0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class HealthCheck:
+    """Something suspicious about the inputs or the user's functions, said in words."""
+
+    name: str  # e.g. "nondeterministic", "mutated_input", "kink"
+    message: str
+    fails: bool = False  # True when it makes the check fail (a mutated input), False for a warning
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ParamReport:
+    """One parameter: its status, its comparison against every reference, and the likely bug."""
+
+    name: str
+    shape: tuple
+    dtype: str
+    status: str  # "ok", "mismatch", "missing", "extra", "shape", "nonfinite"
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
+    trusted: tuple[str, ...] = ()
+    set_aside: dict[str, str] = field(default_factory=dict)
+    diagnosis: str | None = None
+    message: str = ""  # for structural statuses: what is wrong, in words
+    yours: np.ndarray | None = field(default=None, repr=False)
+    refs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    fd_error: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def rows(self, limit: int = MAX_ROWS) -> list[dict]:
+        """The worst wrong entries (or the worst entries if none is wrong), as table rows."""
+        if self.yours is None or not self.refs or self.yours.shape != tuple(self.shape):
+            return []
+        main = next((o for o in self.trusted if o in self.refs), next(iter(self.refs)))
+        diff = np.asarray(self.yours, dtype=np.float64) - self.refs[main]
+        bad = np.zeros(diff.shape, bool)
+        for o in self.trusted:
+            c = self.comparisons.get(o)
+            if c is not None and c.bad_mask is not None:
+                bad |= c.bad_mask
+        score = np.where(np.isnan(diff), np.inf, np.abs(diff)).reshape(-1)
+        order = np.lexsort((-score, ~bad.reshape(-1)))[:limit]  # wrong entries first, then by size
+        out = []
+        for j in order:
+            idx = np.unravel_index(int(j), diff.shape) if diff.ndim else ()
+            out.append({"index": [int(i) for i in idx], "yours": float(self.yours[idx]),
+                        **{o: float(r[idx]) for o, r in self.refs.items()}, "difference": float(diff[idx])})
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "shape": list(self.shape), "dtype": self.dtype, "status": self.status,
+            "message": self.message, "diagnosis": self.diagnosis, "trusted": list(self.trusted),
+            "set_aside": dict(self.set_aside),
+            "comparisons": {k: c.to_dict() for k, c in self.comparisons.items()},
+            "worst_entries": self.rows(),
+        }
+
+
+@dataclass
+class Report:
+    """The result of one check; `str(report)` is the table a person reads, `to_dict()` the JSON."""
+
+    ok: bool
+    kind: str  # "grad" or "vjp"
+    verdict: str
+    params: list[ParamReport]
+    oracles: list[OracleRun]
+    health: list[HealthCheck] = field(default_factory=list)
+    seed: int = 0
+    tolerances: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    reproduce: str = ""
+
+    @property
+    def ran(self) -> list[str]:
+        return [o.name for o in self.oracles if o.status == "ran"]
+
+    def param(self, name: str) -> ParamReport:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(f"no parameter named {name!r} in this report (have {[p.name for p in self.params]})")
+
+    @property
+    def failing(self) -> list[ParamReport]:
+        return [p for p in self.params if not p.ok]
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok, "kind": self.kind, "verdict": self.verdict, "seed": self.seed,
+            "params": [p.to_dict() for p in self.params],
+            "oracles": [o.to_dict() for o in self.oracles],
+            "health": [h.to_dict() for h in self.health],
+            "tolerances": self.tolerances, "timings": self.timings, "reproduce": self.reproduce,
+        }
+
+    def __str__(self) -> str:
+        from .format import format_report
+
+        return format_report(self)

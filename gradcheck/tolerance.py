@@ -1,0 +1,69 @@
+"""Tolerances as data: the dtype of the hand-written gradient picks (rtol, atol); user values override.
+
+The default `atol` is relative: it is multiplied by the largest reference gradient entry of the check, so
+that a loss scaled by 1e-12 is not passed by an absolute floor. An `atol` given by the caller is absolute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import GradcheckError
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Entry i passes when |yours_i - ref_i| <= atol + rtol * |ref_i| + k_fd * fd_error_i."""
+
+    rtol: float
+    atol: float
+    atol_is_relative: bool = True
+    k_fd: float = 4.0  # how many FD error estimates a difference may span before it counts
+
+    def absolute_atol(self, scale: float) -> float:
+        """The atol actually applied, given the largest |reference| entry of the check."""
+        if not self.atol_is_relative:
+            return self.atol
+        return self.atol * max(scale, np.finfo(np.float64).tiny)
+
+
+# dtype of the hand-written gradient -> (rtol, atol relative to max |reference|).
+# float64: the hand-written and AD results differ only by round-off; float32 code accumulates ~1e-7
+# relative error per operation, so a correct float32 backward lands within ~1e-4 of the float64 truth.
+DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {
+    "float64": (1e-6, 1e-9),
+    "float32": (2e-3, 1e-5),
+    "float16": (5e-2, 1e-3),
+}
+
+
+def _validate(name: str, value) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise GradcheckError(f"Expected a non-negative number but got {name}={value!r} (type={type(value).__name__})") from None
+    if not np.isfinite(v) or v < 0:
+        raise GradcheckError(f"Expected a finite non-negative number but got {name}={value!r}")
+    return v
+
+
+def default_tolerance(dtype) -> Tolerance:
+    """The table's tolerance for a gradient dtype (unknown floating dtypes get the float32 row)."""
+    name = np.dtype(dtype).name
+    rtol, atol = DEFAULT_TOLERANCES.get(name, DEFAULT_TOLERANCES["float32"])
+    return Tolerance(rtol, atol)
+
+
+def resolve_tolerance(dtype, rtol=None, atol=None) -> Tolerance:
+    """Merge the caller's rtol/atol over the dtype default; a caller's atol is absolute."""
+    base = default_tolerance(dtype)
+    rtol_v, atol_v = _validate("rtol", rtol), _validate("atol", atol)
+    return Tolerance(
+        rtol=base.rtol if rtol_v is None else rtol_v,
+        atol=base.atol if atol_v is None else atol_v,
+        atol_is_relative=atol_v is None,
+    )

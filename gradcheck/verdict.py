@@ -1,0 +1,55 @@
+"""Triangulation: which oracles to trust for a parameter, and whom to blame when they disagree.
+
+Oracles are independent witnesses. When they agree, the hand-written gradient must agree with them.
+When one disagrees with two others that agree, it is the odd one out and the verdict follows the others.
+When two disagree and one of them is finite differences that saw a kink or noise, the AD oracle is trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+
+@dataclass(frozen=True)
+class Trust:
+    """The oracles that count for a parameter's verdict, and a sentence for each one set aside."""
+
+    trusted: tuple[str, ...]
+    set_aside: dict[str, str]
+    undecided: bool = False
+
+
+def triangulate(ran: list[str], agree: dict[frozenset, bool], fd_rough: bool) -> Trust:
+    """Choose trusted oracles from pairwise agreement; `fd_rough`: FD saw a kink or noise on this block."""
+    if len(ran) < 2 or all(agree.get(frozenset(p), True) for p in combinations(ran, 2)):
+        return Trust(tuple(ran), {})
+    cliques = _agreeing_groups(ran, agree)
+    best = max(len(c) for c in cliques)
+    top = [c for c in cliques if len(c) == best]
+    if best >= 2 and len(top) == 1:
+        keep = top[0]
+        return Trust(keep, {o: _why(o, keep, fd_rough) for o in ran if o not in keep})
+    if "fd" in ran and fd_rough and len(ran) == 2:
+        ad = next(o for o in ran if o != "fd")
+        return Trust((ad,), {"fd": _why("fd", (ad,), True)})
+    return Trust(tuple(ran), {}, undecided=True)
+
+
+def _agreeing_groups(ran, agree) -> list[tuple[str, ...]]:
+    groups = []
+    for size in range(len(ran), 0, -1):
+        for group in combinations(ran, size):
+            if all(agree.get(frozenset(p), True) for p in combinations(group, 2)):
+                groups.append(group)
+    return groups
+
+
+def _why(odd: str, others: tuple[str, ...], fd_rough: bool) -> str:
+    names = " and ".join(others)
+    if odd == "fd":
+        cause = ("the function has a kink or noise inside the stencil" if fd_rough
+                 else "its step is too large or too small for this function")
+        return f"fd disagrees with {names}, which agree with each other: {cause}"
+    return (f"{odd} disagrees with {names}, which agree with each other: {odd} may differentiate a "
+            f"non-differentiable op its own way, or the loss behaves differently on {odd} arrays")
