@@ -1,0 +1,1 @@
+"""gradcheck's pytest plugin entry point; it imports nothing heavy (not even numpy) at load time."""
