@@ -47,7 +47,9 @@ def init_params(spec: MLPSpec, rng) -> dict:
 def check_params(params, spec: MLPSpec) -> None:
     """Raise GradcheckError naming the key unless params has exactly spec's names and shapes."""
     if not isinstance(params, dict):
-        raise GradcheckError(f"Expected dict of arrays but got params={reprlib.repr(params)} (type={type(params).__name__})")
+        raise GradcheckError(
+            f"Expected dict of arrays but got params={reprlib.repr(params)} (type={type(params).__name__})"
+        )
     shapes = spec.param_shapes()
     if set(params) != set(shapes):
         raise GradcheckError(

@@ -100,7 +100,9 @@ def _check_activations(activations, widths):
         if name not in ACTIVATIONS:
             raise GradcheckError(f"Expected activations[{i}] in {ACTIVATIONS} but got activations={activations!r}")
         if name == "softmax" and i != len(activations) - 1:
-            raise GradcheckError(f"softmax is only supported as the last activation but got activations={activations!r}")
+            raise GradcheckError(
+                f"softmax is only supported as the last activation but got activations={activations!r}"
+            )
     return activations
 
 
