@@ -1,0 +1,99 @@
+"""check_vjp: a layer's backward is checked as the gradient of <fn(*inputs), cotangent>."""
+
+import numpy as np
+import pytest
+from array_api_compat import array_namespace
+
+import gradcheck as gc
+
+pytest.importorskip("torch")
+pytest.importorskip("jax")
+
+
+def dense(X, W, b):
+    """Row-batch dense layer Z = X W + b."""
+    return X @ W + b
+
+
+def dense_vjp(G, X, W, b):
+    return G @ W.T, X.T @ G, G.sum(axis=0)  # dX = G W^T, dW = X^T G, db = sum over rows of G
+
+
+def softmax_rows(Z):
+    xp = array_namespace(Z)
+    E = xp.exp(Z - xp.max(Z, axis=1, keepdims=True))
+    return E / xp.sum(E, axis=1, keepdims=True)
+
+
+def softmax_vjp(G, Z):
+    S = softmax_rows(Z)
+    return (S * (G - (G * S).sum(axis=1, keepdims=True)),)  # s * (g - <g, s>)
+
+
+def softmax_vjp_diagonal_only(G, Z):
+    S = softmax_rows(Z)
+    return (S * (1 - S) * G,)  # bug: only the diagonal of diag(s) - s s^T
+
+
+@pytest.fixture
+def dense_inputs():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=(2,))
+
+
+def test_right_dense_vjp_passes_and_names_inputs_by_signature(dense_inputs):
+    report = gc.check_vjp(dense, dense_vjp, dense_inputs)
+    assert report.ok and report.kind == "vjp"
+    assert [p.name for p in report.params] == ["X", "W", "b"]
+    assert report.ran == ["fd", "torch", "jax"]
+    assert report.verdict.startswith("gradient check passed: hand-written vjp agrees with fd, torch and jax")
+
+
+def test_wrong_dense_vjp_names_the_input(dense_inputs):
+    def vjp(G, X, W, b):
+        dX, dW, db = dense_vjp(G, X, W, b)
+        return dX, dW, G.mean(axis=0)  # bug: 1/N on the bias gradient
+
+    with pytest.raises(gc.GradientMismatch) as info:
+        gc.check_vjp(dense, vjp, dense_inputs)
+    report = info.value.report
+    assert [p.name for p in report.failing] == ["b"]
+    assert "yours = 1/5 x reference" in report.param("b").diagnosis
+
+
+def test_none_marks_an_input_not_differentiated(dense_inputs):
+    def vjp(G, X, W, b):
+        _, dW, db = dense_vjp(G, X, W, b)
+        return None, dW, db
+
+    report = gc.check_vjp(dense, vjp, dense_inputs)
+    assert [p.name for p in report.params] == ["W", "b"]
+
+
+def test_softmax_vjp_fast_form_passes_and_diagonal_only_fails():
+    Z = np.random.default_rng(2).normal(size=(4, 3))
+    assert gc.check_vjp(softmax_rows, softmax_vjp, (Z,)).ok
+    report = gc.check_vjp(softmax_rows, softmax_vjp_diagonal_only, (Z,), raise_on_failure=False)
+    assert [p.name for p in report.failing] == ["Z"]
+
+
+def test_given_cotangent_is_used_and_validated(dense_inputs):
+    G = np.ones((5, 2))
+    assert gc.check_vjp(dense, dense_vjp, dense_inputs, cotangent=G).ok
+    with pytest.raises(gc.GradcheckError, match=r"Expected cotangent of shape \(5, 2\) \(fn's output\) but got cotangent.shape=\(2, 5\)"):
+        gc.check_vjp(dense, dense_vjp, dense_inputs, cotangent=G.T)
+
+
+def test_random_cotangent_is_reproducible_from_the_seed(dense_inputs):
+    seen = []
+
+    def vjp(G, X, W, b):
+        seen.append(G.copy())
+        return dense_vjp(G, X, W, b)
+
+    gc.check_vjp(dense, vjp, dense_inputs, seed=7, oracles=("fd",))
+    gc.check_vjp(dense, vjp, dense_inputs, seed=7, oracles=("fd",))
+    gc.check_vjp(dense, vjp, dense_inputs, seed=8, oracles=("fd",))
+    per_check = len(seen) // 3
+    first, second, third = seen[0], seen[per_check], seen[2 * per_check]
+    assert np.array_equal(first, second) and not np.array_equal(first, third)
