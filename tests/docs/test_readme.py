@@ -1,0 +1,48 @@
+"""README promises are kept: its quickstart runs as pasted and prints what README shows; CI runs its command."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
+
+
+def normalise(text: str) -> str:
+    """Mask what varies between runs and machines: timings and round-off-level errors."""
+    text = re.sub(r"\d+\.\d ms", "<t> ms", text)
+    text = re.sub(r"rel \d\.\de-(1[0-9]|[2-9]\d)", "rel <tiny>", text)
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def run(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_quickstart_as_pasted_prints_what_readme_shows():
+    pytest.importorskip("torch"), pytest.importorskip("jax")
+    code = next(b for b in blocks("python") if "check_grad" in b)
+    shown = blocks("text")[1]
+    assert normalise(run(code)) == normalise(shown)
+
+
+def test_failure_report_at_the_top_is_what_the_example_prints():
+    pytest.importorskip("torch"), pytest.importorskip("jax")
+    printed = run((ROOT / "examples" / "quickstart.py").read_text())
+    failure = printed.split("\n\n", 1)[1]
+    assert normalise(failure) == normalise(blocks("text")[0])
+
+
+def test_ci_runs_the_readme_test_command():
+    commands = [line for b in blocks("bash") for line in b.splitlines() if "pytest" in line]
+    assert len(commands) == 1
+    assert commands[0] in (ROOT / ".ci" / "run").read_text().splitlines()
