@@ -49,6 +49,7 @@ class ParamReport:
     trusted: tuple[str, ...] = ()
     set_aside: dict[str, str] = field(default_factory=dict)
     diagnosis: str | None = None
+    diagnosis_kind: str | None = None  # stable machine-readable category (diagnose.KINDS), e.g. "transposed"
     message: str = ""  # for structural statuses: what is wrong, in words
     yours: np.ndarray | None = field(default=None, repr=False)
     refs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -81,7 +82,8 @@ class ParamReport:
     def to_dict(self) -> dict:
         return {
             "name": self.name, "shape": list(self.shape), "dtype": self.dtype, "status": self.status,
-            "message": self.message, "diagnosis": self.diagnosis, "trusted": list(self.trusted),
+            "message": self.message, "diagnosis": self.diagnosis,
+            "diagnosis_kind": self.diagnosis_kind, "trusted": list(self.trusted),
             "set_aside": dict(self.set_aside),
             "comparisons": {k: c.to_dict() for k, c in self.comparisons.items()},
             "worst_entries": self.rows(),
