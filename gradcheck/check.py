@@ -11,7 +11,7 @@ from .compare import compare_entries, compare_probes
 from .diagnose import diagnose
 from .format import verdict_line
 from .errors import GradcheckError, GradientMismatch, OracleUnavailable
-from .health import determinism, mutation
+from .health import determinism, kinks, mutation, observe, withhold_verdicts
 from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
 from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult
 from .oracles.fd import FiniteDifferences
@@ -52,11 +52,13 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
     run = _run_user(loss, grad, names, leaves, treedef, args)
     health = run["health"]
-    structure = match_structure(names, leaves, run["grad"], label)
+    structure = match_structure(names, leaves, run["grad"], label, args)
     problem = Problem(loss, tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
                       run["args"], run["f64"], seed)
     results, runs = _run_oracles(problem, requested, fd)
     params_out = _judge(problem, structure, results, rtol, atol)
+    health = health + kinks(problem.names, results.get("fd"), params_out)
+    withhold_verdicts(params_out, health, run["calls"])
     return _assemble(kind, params_out, runs, health, seed, start, run["seconds"], rtol, atol)
 
 
@@ -80,18 +82,13 @@ def _requested(oracles) -> tuple[tuple[str, ...], bool]:
 def _run_user(loss, grad, names, leaves, treedef, args) -> dict:
     """Call loss and grad on copies (twice, for determinism); detect writes into params or args."""
     t0 = time.perf_counter()
-    calls = []
-    for _ in range(2):
-        p_copy, a_copy = [x.copy() for x in leaves], copy_tree(args)
-        f = loss_value(call_user("loss", loss, unflatten(treedef, p_copy), *a_copy))
-        g = call_user("grad", grad, unflatten(treedef, p_copy), *a_copy)
-        calls.append((f, g, p_copy, a_copy))
+    calls = observe(loss, grad, treedef, leaves, args)  # fresh copies for every call
     seconds = (time.perf_counter() - t0) / 2
-    health = mutation(names, leaves, args, calls) + determinism(calls)
+    health = mutation(names, leaves, args, calls) + determinism(calls, names)
     args64 = copy_tree(args)
-    f64 = calls[0][0] if all(x.dtype == np.float64 for x in leaves) else loss_value(
+    f64 = calls[0].loss if all(x.dtype == np.float64 for x in leaves) else loss_value(
         call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args)))
-    return {"grad": calls[0][1], "args": args64, "f64": f64, "health": health, "seconds": seconds}
+    return {"grad": calls[0].grad, "args": args64, "f64": f64, "health": health, "seconds": seconds, "calls": calls}
 
 
 def _run_oracles(problem: Problem, requested, fd) -> tuple[dict[str, OracleResult], list[OracleRun]]:
@@ -151,7 +148,8 @@ def _judge_param(p: ParamReport, b: int, problem, results, tol, scale) -> None:
     good = all(p.comparisons[o].ok for o in trust.trusted)
     p.status = "ok" if good else "mismatch"
     if not good:
-        p.diagnosis = diagnose(p)
+        found = diagnose(p, problem.args)
+        p.diagnosis, p.diagnosis_kind = found.words, found.kind
     if trust.undecided:
         p.set_aside = {"-": "the oracles disagree with each other and none is clearly wrong: "
                             "check the loss for non-differentiable points or randomness"}

@@ -1,138 +1,275 @@
 """The likely bug, in words, from how a wrong gradient relates to the reference.
 
-Each test looks for one classic mistake of hand-derived matrix backprop: a transpose, a constant factor
-(sign, 1/2, 2, N, 1/N), a shape that was not reduced over the batch, rows or columns collapsed to one
-value (an inner product where an elementwise product belongs), a few rows/columns/entries wrong.
+Each test looks for one classic mistake of hand-derived matrix backprop: nothing reached the parameter
+(all zero), a transpose, one constant factor (sign, 1/2, 2, N, 1/N), rows or columns collapsed to one value
+(an inner product where an elementwise product belongs), a few rows/columns/entries wrong, or one factor
+per row/column wrong. A Diagnosis carries a stable `kind` for programs and a sentence for people.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .report import ParamReport
+from .tree import flatten
 
-_SCALE_WORDS = {
-    -1.0: "sign flipped (yours = -1 x reference): look for (y - y_hat) where (y_hat - y) belongs, or a step "
-          "that ascends instead of descends",
-    2.0: "yours = 2 x reference (scale 2): the loss has a 1/2 that the gradient lacks; "
-         "d/dy_hat of 1/2 (y_hat - y)^2 is (y_hat - y), not 2 (y_hat - y)",
-    0.5: "yours = 0.5 x reference (scale 1/2): look for the factor 2 from d/dy_hat of (y_hat - y)^2 "
-         "when the loss has no 1/2",
-    -2.0: "yours = -2 x reference: a sign flip and a factor 2 (the 1/2 of the loss) together",
-    -0.5: "yours = -0.5 x reference: a sign flip and a missing factor 2 together",
-}
+#: Every Diagnosis.kind, for programs that branch on it (structure.py adds missing/extra/shape/nonfinite).
+KINDS = ("zeros", "transposed", "scaled", "collapsed_rows", "collapsed_columns", "partial", "row_scaled",
+         "column_scaled", "unstructured", "unlocalised", "nondeterministic",
+         "missing", "extra", "shape", "nonfinite")
+
+# relative closeness for "yours = pattern(reference)", by the dtype of the hand-written gradient
+_PATTERN_RTOL = {"float64": 1e-6, "float32": 1e-3, "float16": 3e-2}
 
 
-def _close(a, b, rtol=1e-6) -> bool:
-    scale = max(float(np.max(np.abs(b))), 1e-300)
-    return bool(np.all(np.abs(a - b) <= rtol * scale + 1e-12 * scale))
+@dataclass(frozen=True)
+class Diagnosis:
+    """A likely bug: `kind` (one of KINDS) and the sentence with its evidence."""
+
+    kind: str
+    words: str
 
 
-def scale_factor(yours: np.ndarray, ref: np.ndarray) -> float | None:
+@dataclass(frozen=True)
+class BatchSize:
+    """The batch size N read from the args, and where it was read."""
+
+    n: int
+    source: str
+
+
+def batch_size(args) -> BatchSize | None:
+    """N from the arrays in args: a leading (row-batch) or last (column) dimension they share."""
+    names, leaves, _ = flatten(tuple(args), "args")
+    shapes = [(n, np.shape(x)) for n, x in zip(names, leaves) if isinstance(x, np.ndarray) and x.ndim >= 1]
+    if not shapes:
+        return None
+    who = " and ".join(n for n, _ in shapes[:3])
+    if len(shapes) == 1:
+        s = shapes[0][1]
+        if len(s) == 1 or (len(s) == 2 and 1 not in s):
+            return BatchSize(s[0], f"the leading dimension of {who}") if s[0] > 1 else None
+        return None
+    lead, last = {s[0] for _, s in shapes}, {s[-1] for _, s in shapes}
+    if len(lead) == 1 and next(iter(lead)) > 1:
+        return BatchSize(next(iter(lead)), f"the leading dimension shared by {who}")
+    if len(last) == 1 and next(iter(last)) > 1:
+        return BatchSize(next(iter(last)), f"the last dimension shared by {who} (examples as columns)")
+    return None
+
+
+def _close(a, b, rtol) -> bool:
+    scale = max(float(np.max(np.abs(b), initial=0.0)), float(np.max(np.abs(a), initial=0.0)), 1e-300)
+    return bool(np.all(np.abs(a - b) <= rtol * scale))
+
+
+def scale_factor(yours: np.ndarray, ref: np.ndarray, rtol: float = 1e-6) -> float | None:
     """c when yours = c * ref for a single constant c (least squares, then verified), else None."""
     rr = float(np.sum(ref * ref))
     if rr == 0.0:
         return None
     c = float(np.sum(yours * ref)) / rr
-    return c if _close(yours, c * ref) else None
+    return c if _close(yours, c * ref, rtol) else None
 
 
-def _scale_words(c: float) -> str:
-    for k, words in _SCALE_WORDS.items():
-        if abs(c - k) <= 1e-6 * abs(k):
-            return words
-    for k in range(3, 100_001):
-        if abs(c - k) <= 1e-6 * k:
-            return (f"yours = {k} x reference (scale {k}): a batch mean was differentiated as a sum, "
-                    f"missing the 1/N with N = {k}")
-        if abs(c * k - 1) <= 1e-6:
-            return (f"yours = 1/{k} x reference (scale 1/{k}): a 1/N with N = {k} was applied to a loss "
-                    f"that sums over the batch, or applied twice")
-        if k > 1000 and abs(c) > 1e-3 and abs(1 / c) > 1e-3:
-            break
-    return f"yours = {c:.6g} x reference: every entry is off by the same constant factor {c:.6g}"
+def _near(x: float, k: float, rtol: float) -> bool:
+    return abs(x - k) <= rtol * abs(k)
 
 
-def diagnose(p: ParamReport) -> str:
-    """One sentence: the likely bug in parameter p, with its evidence."""
-    ref = p.refs[next(o for o in p.trusted if o in p.refs)] if any(o in p.refs for o in p.trusted) else None
+def _n_words(k: int, batch: BatchSize | None) -> str:
+    if batch is not None and batch.n == k:
+        return f"N = {k} (the batch size)"
+    return f"N = {k}"
+
+
+def _batch_source(k: int, batch: BatchSize | None) -> str:
+    return f" [N read from {batch.source}]" if batch is not None and batch.n == k else ""
+
+
+def scale_words(c: float, batch: BatchSize | None = None, rtol: float = 1e-6) -> str:
+    """The sentence for yours = c x reference: sign, 1/2, 2, N, 1/N, or another constant."""
+    sign = "sign flipped and " if c < 0 else ""
+    m = abs(c)
+    if _near(m, 1.0, rtol):
+        return ("sign flipped (yours = -1 x reference): look for (y - y_hat) where (y_hat - y) belongs, "
+                "or a step that ascends instead of descends")
+    is_batch = batch is not None and batch.n == 2
+    if _near(m, 2.0, rtol) and not is_batch:
+        return (f"yours = {c:g} x reference ({sign}scale 2): the loss has a 1/2 that the gradient lacks; "
+                "d/dy_hat of 1/2 (y_hat - y)^2 is (y_hat - y), not 2 (y_hat - y)")
+    if _near(m, 0.5, rtol) and not is_batch:
+        return (f"yours = {c:g} x reference ({sign}scale 1/2): look for the factor 2 from d/dy_hat of "
+                "(y_hat - y)^2 when the loss has no 1/2")
+    k = round(m)
+    if k >= 2 and _near(m, k, rtol):
+        return (f"yours = {c:g} x reference ({sign}scale {k}, {_n_words(k, batch)}): a batch mean was "
+                f"differentiated as a sum, missing the 1/N; divide by N = {k}{_batch_source(k, batch)}")
+    k = round(1 / m) if m > 0 else 0
+    if k >= 2 and _near(1 / m, k, rtol):
+        return (f"yours = {'-' if c < 0 else ''}1/{k} x reference ({sign}scale 1/{k}, {_n_words(k, batch)}): "
+                f"a 1/N was applied to a loss that sums over the batch, or applied twice; "
+                f"remove one division by N = {k}{_batch_source(k, batch)}")
+    small = f" (relative error {abs(m - 1):.1e}: a rounded or approximated constant)" if abs(m - 1) < 0.05 else ""
+    return f"yours = {c:.6g} x reference: every entry is off by the same constant factor {c:.6g}{small}"
+
+
+def diagnose(p: ParamReport, args=()) -> Diagnosis:
+    """The likely bug in parameter p (a mismatch), with its evidence; args give the batch size N."""
+    ref = reference(p)
     if ref is None or p.yours is None:
-        return "no per-entry reference ran (fd probes only): run with torch or jax installed to localise"
+        return Diagnosis("unlocalised", "no per-entry reference ran (fd probes only): run with torch or jax "
+                                        "installed, or a smaller problem, to localise")
     y = np.asarray(p.yours, dtype=np.float64)
-    for test in (_zeros, _transposed, _scaled, _collapsed, _partial):
-        words = test(y, ref, p)
-        if words:
-            return words
-    corr = float(np.corrcoef(y.ravel(), ref.ravel())[0, 1]) if y.size > 1 and np.std(y) > 0 and np.std(ref) > 0 else float("nan")
-    return f"no simple pattern (not a transpose, constant factor or single row/column); correlation with the reference {corr:.2f}"
+    rtol = _PATTERN_RTOL.get(p.dtype, 1e-3)
+    batch = batch_size(args)
+    for test in (_zeros, _transposed, _scaled, _collapsed, _partial, _line_scaled):
+        found = test(y, ref, p, rtol, batch)
+        if found:
+            return found
+    return _unstructured(y, ref, p, rtol)
 
 
-def _zeros(y, ref, p):
+def reference(p: ParamReport) -> np.ndarray | None:
+    """The first trusted per-entry reference gradient of p, if any."""
+    return next((p.refs[o] for o in p.trusted if o in p.refs), None)
+
+
+def _zeros(y, ref, p, rtol, batch):
     if not np.any(y) and np.any(ref):
-        return f"all entries of yours are zero: the gradient never reaches {p.name} (a missing backward step)"
+        return Diagnosis("zeros", f"all entries of yours are zero while the reference's are not: the gradient "
+                                  f"never reaches {p.name} (a missing backward step, or a gradient buffer "
+                                  f"that was never filled)")
     return None
 
 
-def _transposed(y, ref, p):
-    if y.ndim == 2 and y.shape[0] == y.shape[1] and y.shape[0] > 1 and _close(y, ref.T) and not _close(y, ref):
-        return (f"{p.name} is transposed (yours = reference^T): for z = W a, dW = delta a^T; "
-                f"for Z = X W, dW = X^T dZ")
-    return None
-
-
-def _scaled(y, ref, p):
-    c = scale_factor(y, ref)
-    if c is None or abs(c - 1) < 1e-9:
+def _transposed(y, ref, p, rtol, batch):
+    if not (y.ndim == 2 and y.shape[0] == y.shape[1] > 1) or _close(ref, ref.T, rtol):
         return None
-    return _scale_words(c)
+    c = scale_factor(y, ref.T, rtol)
+    if c is None:
+        return None
+    fix = "for z = W a, dW = delta a^T; for Z = X W, dW = X^T dZ"
+    if _near(c, 1.0, rtol):
+        return Diagnosis("transposed", f"{p.name} is transposed (yours = reference^T): {fix}")
+    return Diagnosis("transposed", f"{p.name} is transposed and scaled (yours = {c:.6g} x reference^T): {fix}; "
+                                   f"then {scale_words(c, batch, rtol)}")
 
 
-def _collapsed(y, ref, p):
+def _scaled(y, ref, p, rtol, batch):
+    c = scale_factor(y, ref, rtol)
+    if c is None or _near(c, 1.0, rtol * 1e-3) or c == 0:
+        return None
+    return Diagnosis("scaled", scale_words(c, batch, rtol))
+
+
+def _collapsed(y, ref, p, rtol, batch):
     if y.ndim != 2:
         return None
     for axis, what in ((0, "row"), (1, "column")):
-        if y.shape[axis] > 1 and _close(y, np.take(y, [0], axis=axis)) and not _close(ref, np.take(ref, [0], axis=axis)):
-            return (f"every {what} of yours is the same while the reference's differ: an inner product "
-                    f"(a scalar) was used where an elementwise (Hadamard) product belongs, so a per-unit "
-                    f"factor such as sigma'(z_i) or delta_i was collapsed to one number")
+        first = np.take(y, [0], axis=axis)
+        if y.shape[axis] < 2 or not _close(y, first, rtol) or _close(ref, np.take(ref, [0], axis=axis), rtol):
+            continue
+        evidence = ""
+        if _close(first, ref.sum(axis=axis, keepdims=True), rtol):
+            evidence = f" (each {what} of yours is the sum of the reference's {what}s)"
+        elif _close(first, ref.mean(axis=axis, keepdims=True), rtol):
+            evidence = f" (each {what} of yours is the mean of the reference's {what}s)"
+        return Diagnosis(f"collapsed_{what}s",
+                         f"identical {what}s: every {what} of yours is the same while the reference's differ"
+                         f"{evidence}: an inner product (a scalar) was used where an elementwise (Hadamard) "
+                         f"product belongs, so a per-unit factor such as W_i sigma'(z_i) or delta_i was "
+                         f"collapsed to one number; multiply elementwise, then take the outer product")
     return None
 
 
-def _partial(y, ref, p):
+def bad_mask(p: ParamReport, y: np.ndarray, ref: np.ndarray, rtol: float) -> np.ndarray:
+    """Entries the trusted oracles rejected (or, without entry masks, those off by more than rtol)."""
     bad = np.zeros(y.shape, bool)
-    for o in p.trusted:
-        c = p.comparisons.get(o)
-        if c is not None and c.bad_mask is not None:
-            bad |= c.bad_mask
+    masks = [c.bad_mask for o, c in p.comparisons.items() if o in p.trusted and c.bad_mask is not None]
+    for m in masks:
+        bad |= m
+    if not masks:
+        bad = np.abs(y - ref) > rtol * (np.abs(ref) + np.max(np.abs(ref), initial=0.0) * 1e-3)
+    return bad
+
+
+def _partial(y, ref, p, rtol, batch):
+    bad = bad_mask(p, y, ref, rtol)
     n_bad = int(bad.sum())
     if n_bad == 0 or n_bad == bad.size:
         return None
-    if n_bad <= 3:
-        where = ", ".join(str(tuple(int(i) for i in ix)) for ix in np.argwhere(bad))
-        return f"only {n_bad} of {bad.size} entries wrong, at {where}; the rest agree"
-    if bad.ndim == 2:
-        rows, cols = np.flatnonzero(bad.any(axis=1)), np.flatnonzero(bad.any(axis=0))
-        if len(rows) < bad.shape[0]:
-            extra = " (the bias row in the ones-column convention)" if list(rows) == [0] else ""
-            return f"only row(s) {_span(rows)} of {bad.shape[0]} wrong{extra}; the other rows agree"
-        if len(cols) < bad.shape[1]:
-            return f"only column(s) {_span(cols)} of {bad.shape[1]} wrong; the other columns agree"
+    if bad.ndim == 2 and min(bad.shape) > 1:
+        rows, cols = bad.any(axis=1), bad.any(axis=0)
+        if rows.sum() < bad.shape[0] and (cols.all() or (rows.sum() <= cols.sum() and n_bad > 3)):
+            where = np.flatnonzero(rows)
+            return Diagnosis("partial", f"only row(s) {_span(where)} of {bad.shape[0]} wrong{_bias_hint(where, 'row')}"
+                                        f"; the other rows agree{_region(y, ref, rows[:, None] & np.ones_like(bad), rtol)}")
+        if cols.sum() < bad.shape[1] and (rows.all() or n_bad > 3):
+            where = np.flatnonzero(cols)
+            return Diagnosis("partial", f"only column(s) {_span(where)} of {bad.shape[1]} wrong"
+                                        f"{_bias_hint(where, 'column')}; the other columns agree"
+                                        f"{_region(y, ref, cols[None, :] & np.ones_like(bad), rtol)}")
+    if n_bad <= max(3, bad.size // 10):
+        ix = np.argwhere(bad)[:6]
+        where = ", ".join(str(tuple(int(i) for i in row)) for row in ix) + (", ..." if n_bad > 6 else "")
+        return Diagnosis("partial", f"only {n_bad} of {bad.size} entries wrong, at {where}; the rest agree"
+                                    f"{_region(y, ref, bad, rtol)}")
     return None
+
+
+def _bias_hint(where, line: str) -> str:
+    if list(where) != [0]:
+        return ""
+    if line == "row":
+        return " (row 0: the bias row when W carries the bias as its first row, Z = [1, X] W)"
+    return " (column 0: the bias column when W carries the bias as its first column, z = W [1; x])"
+
+
+def _region(y, ref, mask, rtol) -> str:
+    """Evidence about the wrong region: zero there, or a constant factor there."""
+    yr, rr = y[mask], ref[mask]
+    if not np.any(yr):
+        return " (yours is zero there: that part of the gradient is never computed)"
+    c = scale_factor(yr, rr, rtol)
+    if c is not None:
+        return f" (there yours = {c:.6g} x reference)"
+    return ""
+
+
+def _line_scaled(y, ref, p, rtol, batch):
+    """Each row (or column) of yours is its own constant times the reference's: one factor per line wrong."""
+    if y.ndim != 2 or min(y.shape) < 2:
+        return None
+    for axis, what in ((0, "row"), (1, "column")):
+        yl, rl = np.moveaxis(y, axis, 0), np.moveaxis(ref, axis, 0)
+        cs = [scale_factor(a, b, rtol) if np.any(b) else (0.0 if not np.any(a) else None) for a, b in zip(yl, rl)]
+        if any(c is None for c in cs) or np.ptp(cs) <= rtol * max(map(abs, cs)):
+            continue
+        unit = ("in z = W x the rows of W belong to output units (look at delta_i and the activation "
+                "derivative sigma'(z_i) it uses); in Z = X W they belong to inputs (look at which activations "
+                "enter dW = X^T dZ)") if what == "row" else \
+               ("in z = W x the columns of W belong to inputs (look at which layer's activations enter "
+                "dW = delta a^T); in Z = X W they belong to output units (look at delta_j and sigma'(z_j))")
+        return Diagnosis(f"{what}_scaled",
+                         f"each {what} of yours is the reference's {what} times its own factor (factors "
+                         f"{min(cs):.3g} to {max(cs):.3g}): one factor per {what} is wrong; {unit}")
+    return None
+
+
+def _unstructured(y, ref, p, rtol) -> Diagnosis:
+    bad = bad_mask(p, y, ref, rtol)
+    corr = float(np.corrcoef(y.ravel(), ref.ravel())[0, 1]) if y.size > 1 and np.std(y) > 0 and np.std(ref) > 0 \
+        else float("nan")
+    return Diagnosis("unstructured",
+                     f"no simple pattern ({int(bad.sum())} of {bad.size} entries wrong; not zero, a transpose, a "
+                     f"constant factor, collapsed or rescaled rows/columns, or a few rows/columns; correlation "
+                     f"with the reference {corr:.2f}): look for an activation derivative taken at the wrong point "
+                     f"(sigma'(a) for sigma'(z)), a missing one, W where W^T belongs, or the wrong layer's "
+                     f"activations in an outer product")
 
 
 def _span(ix) -> str:
     ix = [int(i) for i in ix]
     return ", ".join(map(str, ix)) if len(ix) <= 6 else f"{ix[0]}..{ix[-1]} ({len(ix)})"
-
-
-def shape_hint(arr: np.ndarray, shape: tuple) -> str:
-    """The likely fix for a gradient of the wrong shape."""
-    if arr.shape == shape[::-1]:
-        return "it is the transpose of the expected shape: for z = W a, dW = delta a^T; for Z = X W, dW = X^T dZ"
-    if arr.ndim == len(shape) + 1 and arr.shape[1:] == shape:
-        return f"it has an extra leading batch axis of {arr.shape[0]}: sum over axis 0 (not summed over the batch)"
-    if arr.ndim == len(shape) and arr.ndim >= 1 and arr.shape[1:] == shape[1:] and arr.shape[0] != shape[0] and shape[0] == 1:
-        return f"it has {arr.shape[0]} rows where one is expected: sum over the batch rows (axis 0, keepdims)"
-    if arr.size == int(np.prod(shape)):
-        return f"same number of entries: reshape to {shape} ((n,) against (n, 1) is the usual cause)"
-    return "the shapes are unrelated: check which layer's delta and activations were multiplied"

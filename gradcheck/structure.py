@@ -1,10 +1,16 @@
-"""Match the hand-written gradient's structure to the params: missing or extra keys, shapes, NaN."""
+"""Match the hand-written gradient's structure to the params: missing or extra keys, shapes, NaN.
+
+Each structural problem is a ParamReport with a status, a `message` (what is wrong) and a `diagnosis`
+(the likely fix), and `diagnosis_kind` equal to the status.
+"""
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 
-from .diagnose import shape_hint
+from .diagnose import BatchSize, batch_size
 from .report import ParamReport
 from .tree import flatten
 
@@ -13,18 +19,24 @@ def _kind(tree) -> str:
     return type(tree).__name__ if isinstance(tree, (dict, list, tuple)) else "array"
 
 
-def match_structure(names, leaves, grad_tree, label: str = "params") -> list[ParamReport]:
+def match_structure(names, leaves, grad_tree, label: str = "params", args=()) -> list[ParamReport]:
     """One ParamReport per parameter (aligned with `names`), then one per extra gradient key."""
     g_names, g_leaves, _ = flatten(grad_tree, label) if grad_tree is not None else ([], [], None)
     given = dict(zip(g_names, g_leaves))
-    out = [_match_one(n, x, given.get(n, _MISSING)) for n, x in zip(names, leaves)]
+    batch = batch_size(args)
+    out = [_match_one(n, x, given.get(n, _MISSING), batch) for n, x in zip(names, leaves)]
     extra = [n for n in g_names if n not in set(names)]
     container = ""
     if extra and all(p.status == "missing" for p in out):
         container = f" (grad returned a {_kind(grad_tree)} but {label} is a {_kind(_tree_kind_hint(names))})"
+    missing = [p.name for p in out if p.status == "missing"]
+    for p in out:
+        if p.status == "missing" and p.diagnosis is None:
+            p.diagnosis = _missing_fix(p.name, extra, g_names, label)
     for n in extra:
-        out.append(ParamReport(n, tuple(np.shape(given[n])), "-", "extra",
-                               message=f"grad returned {n!r}, which is not in {label}{container}"))
+        out.append(ParamReport(n, tuple(np.shape(given[n])), "-", "extra", diagnosis_kind="extra",
+                               message=f"grad returned {n!r}, which is not in {label}{container}",
+                               diagnosis=_extra_fix(n, missing, names, label)))
     return out
 
 
@@ -35,29 +47,94 @@ def _tree_kind_hint(names):
     return {} if names and not names[0].startswith(("params[", "inputs[")) else []
 
 
-def _match_one(name, x, g) -> ParamReport:
+def _like(name: str, candidates) -> str | None:
+    """The candidate that looks like `name` (dW1 for W1, W1 for dW1), if any."""
+    for c in candidates:
+        if c.lstrip("d") == name.lstrip("d") or c.lower() == name.lower():
+            return c
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _missing_fix(name, extra, g_names, label) -> str:
+    like = _like(name, extra)
+    if like is not None:
+        return f"grad returned {like!r}, which looks like it: name the gradient's keys exactly as {label}'s"
+    have = ", ".join(repr(n) for n in g_names[:8]) or "nothing"
+    return f"add {name!r} to what grad returns (it returned {have}); every parameter needs a gradient"
+
+
+def _extra_fix(name, missing, names, label) -> str:
+    like = _like(name, missing)
+    if like is not None:
+        return f"it looks like {like!r}: name the gradient's keys exactly as {label}'s"
+    return f"drop it, or add it to {label} if it is a parameter ({label} has {', '.join(map(repr, names[:8]))})"
+
+
+def _match_one(name, x, g, batch) -> ParamReport:
     shape = tuple(x.shape)
+
+    def report(status, dtype, message, diagnosis=None, yours=None):
+        return ParamReport(name, shape, dtype, status, message=message, diagnosis=diagnosis,
+                           diagnosis_kind=status if status != "ok" else None, yours=yours)
+
     if g is _MISSING:
-        return ParamReport(name, shape, "-", "missing", message="grad returned no entry for it")
+        return report("missing", "-", "grad returned no entry for it")
     if g is None:
-        return ParamReport(name, shape, "-", "missing", message="grad returned None for it")
+        return report("missing", "-", "grad returned None for it",
+                      "return an array of zeros if the loss does not depend on it")
     try:
         arr = np.asarray(g)
     except Exception as exc:
-        return ParamReport(name, shape, "-", "missing", message=f"grad returned {type(g).__name__}, not an array: {exc}")
+        return report("missing", "-", f"grad returned {type(g).__name__}, not an array: {exc}",
+                      "return a numpy array (call .detach().numpy() on a tensor)")
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-        return ParamReport(name, shape, str(arr.dtype), "missing", message=f"grad returned {type(g).__name__} of dtype {arr.dtype}, not numbers")
+        return report("missing", str(arr.dtype), f"grad returned {type(g).__name__} of dtype {arr.dtype}, not numbers",
+                      "return a floating-point numpy array of the parameter's shape")
     dtype = arr.dtype.name if np.issubdtype(arr.dtype, np.floating) else "float64"
     if arr.shape != shape:
-        return ParamReport(name, shape, dtype, "shape", yours=arr,
-                           message=f"grad has shape {arr.shape}, params has {shape}: {shape_hint(arr, shape)}")
+        return report("shape", dtype, f"grad has shape {arr.shape}, params has {shape}",
+                      shape_hint(arr, shape, batch), yours=arr)
     if np.iscomplexobj(arr):
-        return ParamReport(name, shape, dtype, "nonfinite", yours=arr, message="grad is complex; a real gradient was expected")
+        return report("nonfinite", dtype, "grad is complex; a real gradient was expected",
+                      "take the real part only if the imaginary part is zero; a real loss has a real gradient",
+                      yours=arr)
     bad = ~np.isfinite(arr)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0]) if arr.ndim else ()
         kinds = " and ".join(k for k, m in (("NaN", np.isnan(arr)), ("Inf", np.isinf(arr))) if m.any())
-        return ParamReport(name, shape, dtype, "nonfinite", yours=arr,
-                           message=f"{int(bad.sum())} of {arr.size} entries are {kinds} (first at {first}): "
-                                   f"look for log(0), 0/0 or an overflowing exp in the backward pass")
+        return report("nonfinite", dtype, f"{int(bad.sum())} of {arr.size} entries are {kinds} (first at {first})",
+                      "look for log(0), 0/0 or an overflowing exp in the backward pass (use the stable "
+                      "forms: log-sum-exp, sigmoid via tanh, softmax minus its max)", yours=arr)
     return ParamReport(name, shape, dtype, "ok", yours=arr.astype(np.float64) if arr.dtype != np.float64 else arr)
+
+
+def _n(k: int, batch: BatchSize | None) -> str:
+    return f" (N = {k}, the batch size)" if batch is not None and batch.n == k else ""
+
+
+def shape_hint(arr: np.ndarray, shape: tuple, batch: BatchSize | None = None) -> str:
+    """The likely fix for a gradient of the wrong shape."""
+    shape, got = tuple(shape), tuple(arr.shape)
+    if arr.size == int(np.prod(shape)) and sum(d > 1 for d in got) <= 1 and sum(d > 1 for d in shape) <= 1:
+        return (f"same {arr.size} entries in another layout: reshape to {shape} ((n,) against (n, 1) is the usual "
+                f"cause; keepdims=True on the sum keeps (n, 1))")
+    if len(got) == len(shape) == 2 and got == shape[::-1]:
+        return "it is the transpose of the expected shape: for z = W a, dW = delta a^T; for Z = X W, dW = X^T dZ"
+    if len(got) == len(shape) + 1 and got[1:] == shape:
+        return (f"it has an extra leading axis of {got[0]}{_n(got[0], batch)}: sum over axis 0 "
+                f"(not summed over the batch)")
+    if len(got) == len(shape) + 1 and got[:-1] == shape:
+        return (f"it has an extra last axis of {got[-1]}{_n(got[-1], batch)}: sum over the last axis "
+                f"(not summed over the batch)")
+    if len(got) == 2 and len(shape) == 1 and got[1] == shape[0]:
+        return f"it has {got[0]} rows{_n(got[0], batch)}: sum over axis 0 (not summed over the batch)"
+    if len(got) == len(shape) == 2 and got[1] == shape[1] and shape[0] == 1 and got[0] > 1:
+        return (f"it has {got[0]} rows where one is expected{_n(got[0], batch)}: sum over the batch rows "
+                f"(axis=0, keepdims=True)")
+    if len(got) == len(shape) == 2 and got[0] == shape[0] and shape[1] == 1 and got[1] > 1:
+        return (f"it has {got[1]} columns where one is expected{_n(got[1], batch)}: sum over the batch columns "
+                f"(axis=1, keepdims=True; not summed over the batch)")
+    if arr.size == int(np.prod(shape)):
+        return f"same number of entries: reshape to {shape}, after checking the axes are in the right order"
+    return "the shapes are unrelated: check which layer's delta and activations were multiplied"
