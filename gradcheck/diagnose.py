@@ -104,13 +104,13 @@ def scale_words(c: float, batch: BatchSize | None = None, rtol: float = 1e-6) ->
                 "(y_hat - y)^2 when the loss has no 1/2")
     k = round(m)
     if k >= 2 and _near(m, k, rtol):
-        return (f"yours = {c:g} x reference ({sign}scale {k}, {_n_words(k, batch)}): a batch mean was "
-                f"differentiated as a sum, missing the 1/N; divide by N = {k}{_batch_source(k, batch)}")
+        return (f"yours = {c:g} x reference ({sign}scale {k}): a batch mean was differentiated as a sum, "
+                f"missing the 1/N with {_n_words(k, batch)}; divide by N{_batch_source(k, batch)}")
     k = round(1 / m) if m > 0 else 0
     if k >= 2 and _near(1 / m, k, rtol):
-        return (f"yours = {'-' if c < 0 else ''}1/{k} x reference ({sign}scale 1/{k}, {_n_words(k, batch)}): "
-                f"a 1/N was applied to a loss that sums over the batch, or applied twice; "
-                f"remove one division by N = {k}{_batch_source(k, batch)}")
+        return (f"yours = {'-' if c < 0 else ''}1/{k} x reference ({sign}scale 1/{k}): a 1/N with "
+                f"{_n_words(k, batch)} was applied to a loss that sums over the batch, or applied twice; "
+                f"remove one division by N{_batch_source(k, batch)}")
     small = f" (relative error {abs(m - 1):.1e}: a rounded or approximated constant)" if abs(m - 1) < 0.05 else ""
     return f"yours = {c:.6g} x reference: every entry is off by the same constant factor {c:.6g}{small}"
 
@@ -231,7 +231,8 @@ def _region(y, ref, mask, rtol) -> str:
     """Evidence about the wrong region: zero there, or a constant factor there."""
     yr, rr = y[mask], ref[mask]
     if not np.any(yr):
-        return " (yours is zero there: that part of the gradient is never computed)"
+        return (" (yours is zero there: that part of the gradient is never computed, or a cross term such as "
+                "the softmax Jacobian's off-diagonal -s_i s_j was dropped)")
     c = scale_factor(yr, rr, rtol)
     if c is not None:
         return f" (there yours = {c:.6g} x reference)"

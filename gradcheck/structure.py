@@ -59,7 +59,7 @@ def _like(name: str, candidates) -> str | None:
 def _missing_fix(name, extra, g_names, label) -> str:
     like = _like(name, extra)
     if like is not None:
-        return f"grad returned {like!r}, which looks like it: name the gradient's keys exactly as {label}'s"
+        return f"grad returned {like!r}, which looks like it: name the gradient's keys exactly as in {label}"
     have = ", ".join(repr(n) for n in g_names[:8]) or "nothing"
     return f"add {name!r} to what grad returns (it returned {have}); every parameter needs a gradient"
 
@@ -67,7 +67,7 @@ def _missing_fix(name, extra, g_names, label) -> str:
 def _extra_fix(name, missing, names, label) -> str:
     like = _like(name, missing)
     if like is not None:
-        return f"it looks like {like!r}: name the gradient's keys exactly as {label}'s"
+        return f"it looks like {like!r}: name the gradient's keys exactly as in {label}"
     return f"drop it, or add it to {label} if it is a parameter ({label} has {', '.join(map(repr, names[:8]))})"
 
 
@@ -127,8 +127,6 @@ def shape_hint(arr: np.ndarray, shape: tuple, batch: BatchSize | None = None) ->
     if len(got) == len(shape) + 1 and got[:-1] == shape:
         return (f"it has an extra last axis of {got[-1]}{_n(got[-1], batch)}: sum over the last axis "
                 f"(not summed over the batch)")
-    if len(got) == 2 and len(shape) == 1 and got[1] == shape[0]:
-        return f"it has {got[0]} rows{_n(got[0], batch)}: sum over axis 0 (not summed over the batch)"
     if len(got) == len(shape) == 2 and got[1] == shape[1] and shape[0] == 1 and got[0] > 1:
         return (f"it has {got[0]} rows where one is expected{_n(got[0], batch)}: sum over the batch rows "
                 f"(axis=0, keepdims=True)")
