@@ -31,7 +31,9 @@ def match_structure(names, leaves, grad_tree, label: str = "params", args=()) ->
         container = f" (grad returned a {_kind(grad_tree)} but {label} is a {_kind(_tree_kind_hint(names))})"
     missing = [p.name for p in out if p.status == "missing"]
     for p in out:
-        if p.status == "missing" and p.diagnosis is None:
+        if grad_tree is None:
+            p.message, p.diagnosis = "grad returned None", "return the gradients (a missing return statement?)"
+        elif p.status == "missing" and p.diagnosis is None:
             p.diagnosis = _missing_fix(p.name, extra, g_names, label)
     for n in extra:
         out.append(ParamReport(n, tuple(np.shape(given[n])), "-", "extra", diagnosis_kind="extra",
