@@ -7,17 +7,20 @@ import time
 import numpy as np
 
 from . import oracles as oracle_registry
-from .compare import compare_entries, compare_probes
+from .bound import detection_bound
+from .compare import compare_entries, compare_probes, probe_fails
 from .diagnose import diagnose
 from .format import verdict_line
 from .errors import GradcheckError, GradientMismatch, OracleUnavailable
-from .health import determinism, kinks, mutation, observe, withhold_verdicts
+from .health import Call, determinism, kinks, mutation, observe, withhold_verdicts
 from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
 from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult
 from .oracles.fd import FiniteDifferences
+from .probes import block_direction
 from .problem import Problem
 from .report import OracleRun, ParamReport, Report
 from .structure import match_structure
+from .taylor import along
 from .tolerance import resolve_tolerance
 from .tree import flatten, unflatten
 from .verdict import triangulate
@@ -54,8 +57,8 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     health = run["health"]
     structure = match_structure(names, leaves, run["grad"], label, args)
     problem = Problem(loss, tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
-                      run["args"], run["f64"], seed)
-    results, runs = _run_oracles(problem, requested, fd)
+                      run["args"], run["f64"], seed, extra={"eps": run["eps"]})
+    results, runs = _run_oracles(problem, requested, fd, _fails_for(structure, rtol, atol))
     params_out = _judge(problem, structure, results, rtol, atol)
     health = health + kinks(problem.names, results.get("fd"), params_out)
     withhold_verdicts(params_out, health, run["calls"])
@@ -79,19 +82,48 @@ def _requested(oracles) -> tuple[tuple[str, ...], bool]:
     return tuple(dict.fromkeys(names)), True
 
 
+# Above this many entries grad is called once and only the loss twice: a second grad call would cost about
+# as much as the whole check (B2); randomness in the loss (dropout, sampling) is still caught.
+SECOND_GRAD_UP_TO = 100_000
+
+
 def _run_user(loss, grad, names, leaves, treedef, args) -> dict:
     """Call loss and grad on copies (twice, for determinism); detect writes into params or args."""
     t0 = time.perf_counter()
-    calls = observe(loss, grad, treedef, leaves, args)  # fresh copies for every call
-    seconds = (time.perf_counter() - t0) / 2
+    small = sum(x.size for x in leaves) <= SECOND_GRAD_UP_TO
+    calls = observe(loss, grad, treedef, leaves, args, times=2 if small else 1)  # fresh copies for every call
+    seconds = (time.perf_counter() - t0) / len(calls)
+    if not small:  # the loss again; the grad of the first call stands in for a second grad call
+        again = loss_value(call_user("loss", loss, unflatten(treedef, [x.copy() for x in leaves]), *copy_tree(args)))
+        calls.append(Call(again, calls[0].grad, calls[0].loss_inputs, calls[0].grad_inputs))
     health = mutation(names, leaves, args, calls) + determinism(calls, names)
     args64 = copy_tree(args)
-    f64 = calls[0].loss if all(x.dtype == np.float64 for x in leaves) else loss_value(
-        call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args)))
-    return {"grad": calls[0].grad, "args": args64, "f64": f64, "health": health, "seconds": seconds, "calls": calls}
+    raw = call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args)) \
+        if any(x.dtype != np.float64 for x in leaves) else None
+    f64 = calls[0].loss if raw is None else loss_value(raw)
+    return {"grad": calls[0].grad, "args": args64, "f64": f64, "health": health, "seconds": seconds, "calls": calls,
+            "eps": _precision(raw, leaves)}
 
 
-def _run_oracles(problem: Problem, requested, fd) -> tuple[dict[str, OracleResult], list[OracleRun]]:
+def _precision(raw, leaves) -> float:
+    """Relative precision of the loss at float64 params: float64 eps unless it comes back in lower precision."""
+    dtype = getattr(raw, "dtype", None)
+    if raw is None or dtype is None or not np.issubdtype(np.dtype(dtype), np.floating):
+        return float(np.finfo(np.float64).eps)
+    return float(max(np.finfo(np.dtype(dtype)).eps, np.finfo(np.float64).eps))
+
+
+def _fails_for(structure, rtol, atol):
+    """For FD alone: whether the hand-written gradient explains a probe (drives bisection), or None."""
+    if any(p.status != "ok" or p.yours is None for p in structure):
+        return None
+    yours = [np.asarray(p.yours, dtype=np.float64) for p in structure]
+    scale = max(float(np.nanmax(np.abs(y))) for y in yours)
+    tols = [resolve_tolerance(p.dtype, rtol, atol) for p in structure]
+    return lambda probe: probe_fails(probe, yours, tols[probe.blocks[0]], tols[probe.blocks[0]].absolute_atol(scale))
+
+
+def _run_oracles(problem: Problem, requested, fd, fails=None) -> tuple[dict[str, OracleResult], list[OracleRun]]:
     names, explicit = requested
     results, runs = {}, []
     for name in [n for n in names if n != "fd"] + (["fd"] if "fd" in names else []):
@@ -99,7 +131,7 @@ def _run_oracles(problem: Problem, requested, fd) -> tuple[dict[str, OracleResul
         if why is None:
             try:
                 module = oracle_registry.oracle_module(name)
-                res = module.run(problem, fd, alone=not results) if name == "fd" else module.run(problem)
+                res = module.run(problem, fd, alone=not results, fails=fails) if name == "fd" else module.run(problem)
             except CannotRun as exc:
                 why = str(exc)
         if why is not None:
@@ -117,10 +149,12 @@ def _run_oracles(problem: Problem, requested, fd) -> tuple[dict[str, OracleResul
 
 def _judge(problem, structure, results, rtol, atol) -> list[ParamReport]:
     scale = _scale(results, structure)
+    ad = next((r.grads for o, r in results.items() if o != "fd"), None)
+    others = ad if ad is not None else [p.yours if p.status == "ok" else None for p in structure]
     out = []
     for b, p in enumerate(structure):
         if p.status == "ok":
-            _judge_param(p, b, problem, results, resolve_tolerance(p.dtype, rtol, atol), scale)
+            _judge_param(p, b, problem, results, resolve_tolerance(p.dtype, rtol, atol), scale, others)
         out.append(p)
     return out
 
@@ -133,30 +167,66 @@ def _scale(results, structure) -> float:
     return max((float(np.nanmax(np.abs(g))) for g in refs if g.size), default=0.0)
 
 
-def _judge_param(p: ParamReport, b: int, problem, results, tol, scale) -> None:
+def _judge_param(p: ParamReport, b: int, problem, results, tol, scale, others) -> None:
     atol_abs = tol.absolute_atol(scale)
     p.refs = {o: r.grads[b] for o, r in results.items() if r.grads is not None}
     fd = results.get("fd")
     if fd is not None and fd.errors is not None:
         p.fd_error = fd.errors[b]
-    p.comparisons = {o: _compare(o, p.yours, b, r, tol, atol_abs) for o, r in results.items()}
+    kinks = fd.one_sided[b] if fd is not None and fd.one_sided is not None else None
+    p.comparisons = {o: _compare(o, p.yours, b, r, tol, atol_abs, kinks, others) for o, r in results.items()}
     names = list(results)
-    agree = _agreement(results, b, scale)
+    agree = _agreement(results, b, scale, kinks)
     rough = fd is not None and _fd_rough(fd, b)
     trust = triangulate(names, agree, rough)
-    p.trusted, p.set_aside = trust.trusted, trust.set_aside
+    p.trusted, p.set_aside = trust.trusted, dict(trust.set_aside)
     good = all(p.comparisons[o].ok for o in trust.trusted)
+    if fd is not None and set(p.trusted) == {"fd"} and _noisy(problem, fd, b):
+        good = _taylor(p, b, problem, good)
     p.status = "ok" if good else "mismatch"
     if not good:
         found = diagnose(p, problem.args)
         p.diagnosis, p.diagnosis_kind = found.words, found.kind
+        located = p.comparisons["fd"].detail.get("located") if "fd" in p.comparisons and not p.refs else None
+        if located:
+            where = ", ".join(str(tuple(r["index"])) for r in located[:4])
+            p.diagnosis = (f"{len(located)} wrong entr{'y' if len(located) == 1 else 'ies'} located by bisection of "
+                           f"fd probes, at {where}; look at the code that computes {p.name} there")
     if trust.undecided:
         p.set_aside = {"-": "the oracles disagree with each other and none is clearly wrong: "
                             "check the loss for non-differentiable points or randomness"}
+    at_kinks = max((c.kinks for o, c in p.comparisons.items() if o in p.trusted), default=0)
+    if at_kinks:
+        p.notes.append(f"{at_kinks} entries sit on a kink (fd's left and right slopes differ); yours lies between "
+                       f"them there, a valid subgradient, so they count as right whatever AD chose")
+    p.bound = detection_bound(p, b)
 
 
-def _agreement(results: dict[str, OracleResult], b: int, scale: float) -> dict[frozenset, bool]:
-    """Whether each pair of oracles agrees on block b, at the float64 tolerance."""
+def _noisy(problem, fd: OracleResult, b: int) -> bool:
+    """FD's error is dominated by round-off of a low-precision or noisy loss on block b."""
+    if problem.extra.get("eps", 0.0) > 1e-10:
+        return True
+    return any(pr.kind == "noisy" for pr in fd.probes if b in pr.blocks)
+
+
+def _taylor(p: ParamReport, b: int, problem, fd_ok: bool) -> bool:
+    """Let the step-free Taylor test decide where FD is too imprecise; returns the block's verdict."""
+    direction = block_direction(problem.seed, b, 0, [x.shape for x in problem.leaves])
+    grads = [p.yours if i == b else None for i in range(len(problem.leaves))]
+    p.taylor = along(problem, direction, grads)
+    words = p.taylor.sentence()
+    if p.taylor.verdict == "undecided":
+        p.notes.append(f"fd is limited by round-off here; {words}; the fd comparison stands")
+        return fd_ok
+    if p.taylor.verdict == "consistent" and not fd_ok:
+        p.set_aside["fd"] = ("fd's differences are dominated by round-off (the loss is computed in low precision "
+                             "or is noisy); the step-free Taylor test decides instead")
+    p.notes.append(f"fd is limited by round-off here; {words}")
+    return p.taylor.verdict == "consistent"
+
+
+def _agreement(results: dict[str, OracleResult], b: int, scale: float, kinks=None) -> dict[frozenset, bool]:
+    """Whether each pair of oracles agrees on block b, at the float64 tolerance (kinks: any subgradient)."""
     tol = resolve_tolerance(np.float64)
     atol = tol.absolute_atol(scale)
     agree = {}
@@ -164,22 +234,22 @@ def _agreement(results: dict[str, OracleResult], b: int, scale: float) -> dict[f
     for i, a in enumerate(names):
         for c in names[i + 1:]:
             ad, ref = (a, c) if c == "fd" else (c, a) if a == "fd" else (a, c)
-            agree[frozenset((a, c))] = _compare(ref, results[ad].grads[b], b, results[ref], tol, atol).ok
+            agree[frozenset((a, c))] = _compare(ref, results[ad].grads[b], b, results[ref], tol, atol, kinks,
+                                                results[ad].grads).ok
     return agree
 
 
-def _compare(oracle, yours, b, result: OracleResult, tol, atol_abs):
+def _compare(oracle, yours, b, result: OracleResult, tol, atol_abs, kinks=None, others=None):
     if result.mode == "probes":
-        return compare_probes(oracle, yours, b, result.probes, tol, atol_abs)
+        return compare_probes(oracle, yours, b, result.probes, tol, atol_abs, others)
     err = result.errors[b] if result.errors is not None else None
-    sided = result.one_sided[b] if result.one_sided is not None else None
-    return compare_entries(oracle, yours, result.grads[b], tol, atol_abs, err, sided)
+    return compare_entries(oracle, yours, result.grads[b], tol, atol_abs, err, kinks)
 
 
 def _fd_rough(fd: OracleResult, b: int) -> bool:
     if fd.one_sided is not None:
         return bool(np.any(~np.isnan(fd.one_sided[b])))
-    return any(not p.smooth for p in fd.probes if p.direction[b] is not None)
+    return any(not p.smooth for p in fd.probes if b in p.blocks)
 
 
 def _assemble(kind, params, runs, health, seed, start, user_seconds, rtol, atol) -> Report:

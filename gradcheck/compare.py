@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .probes import entry_value, is_leaf
 from .tolerance import Tolerance
 
 MAX_ROWS = 8
@@ -68,28 +69,70 @@ def compare_entries(reference: str, yours: np.ndarray, ref: np.ndarray, tol: Tol
     worst = np.unravel_index(int(np.argmax(rel)), ref.shape) if ref.size else None
     return Comparison(reference, "entries", not bad.any(), int(ref.size), int(np.count_nonzero(bad)),
                       float(absd.max(initial=0.0)), float(rel.max(initial=0.0)),
-                      tuple(int(i) for i in worst) if worst is not None else None, bad, kinks)
+                      tuple(int(i) for i in worst) if worst is not None else None, bad, kinks,
+                      detail={"bound": float(np.max(bound, initial=0.0))})
 
 
-def probe_bound(yours_block: np.ndarray, v: np.ndarray, err: float, tol: Tolerance, atol: float) -> float:
-    """The largest |<yours, v> - D_v| a correct gradient can show on this probe."""
-    return tol.k_fd * err + tol.rtol * float(np.linalg.norm(yours_block * v)) + atol * float(np.linalg.norm(v))
+def probe_bound(grads_v: float, v_norm: float, err: float, tol: Tolerance, atol: float) -> float:
+    """The largest |<g, v> - D_v| a correct gradient can show: k err + rtol ||g * v|| + atol ||v||."""
+    return tol.k_fd * err + tol.rtol * grads_v + atol * v_norm
+
+
+def probe_gap(p, grads: list, tol: Tolerance, atol: float) -> tuple[float, float, float, bool]:
+    """(<g, v>, |<g, v> - D_v|, allowed, inside a kink's one-sided interval) for probe p and per-block grads."""
+    dot, gv2, vv2 = 0.0, 0.0, 0.0
+    for c in p.blocks:
+        v, g = p.direction[c], np.asarray(grads[c], dtype=np.float64)
+        gv = g * v
+        dot += float(np.sum(gv))
+        gv2 += float(np.sum(gv * gv))
+        vv2 += float(np.sum(v * v))
+    bound = probe_bound(float(np.sqrt(gv2)), float(np.sqrt(vv2)), p.error, tol, atol)
+    gap = abs(dot - p.value) if np.isfinite(dot) else np.inf
+    kink = p.one_sided is not None and min(p.one_sided) - bound <= dot <= max(p.one_sided) + bound
+    return dot, gap, bound, kink
+
+
+def probe_fails(p, grads: list, tol: Tolerance, atol: float) -> bool:
+    """True when a gradient cannot explain probe p (a kink's interval counts as explained)."""
+    _, gap, bound, kink = probe_gap(p, grads, tol, atol)
+    return not (gap <= bound or kink)
+
+
+def _resolved(p, b: int, covering: list) -> bool:
+    """True when a narrower probe on block b exists (bisection replaced p's verdict there)."""
+    for q in covering:
+        if set(q.blocks) < set(p.blocks):
+            return True
+        if q.blocks == p.blocks and q.span is not None and (p.span is None or q.span[1] - q.span[0] < p.span[1] - p.span[0]):
+            return True
+    return False
 
 
 def compare_probes(reference: str, yours: np.ndarray, block: int, probes: list, tol: Tolerance,
-                   atol: float) -> Comparison:
-    """Compare <yours, v> with the FD directional derivative on each probe of this block."""
-    yours = np.asarray(yours, dtype=np.float64)
-    mine = [p for p in probes if p.direction[block] is not None]
-    worst_abs, worst_rel, n_bad, rows = 0.0, 0.0, 0, []
-    for p in mine:
-        v = p.direction[block]
-        dot = float(np.sum(yours * v))
-        gap = abs(dot - p.value) if np.isfinite(dot) else np.inf
-        bound = probe_bound(yours, v, p.error, tol, atol)
-        n_bad += not (gap <= bound)
+                   atol: float, others: list | None = None) -> Comparison:
+    """Compare FD directional derivatives with <g, v>, g = yours on this block and `others` elsewhere."""
+    grads = list(others) if others is not None else [None] * max((max(p.blocks) + 1 for p in probes), default=0)
+    grads[block] = np.asarray(yours, dtype=np.float64)
+    covering = [p for p in probes if block in p.blocks and all(grads[c] is not None for c in p.blocks)]
+    worst_abs = worst_rel = 0.0
+    n_bad, kinks, rows, located, bounds = 0, 0, [], [], []
+    for p in covering:
+        dot, gap, bound, kink = probe_gap(p, grads, tol, atol)
+        bad = not (gap <= bound or kink)
+        if bad and _resolved(p, block, [q for q in covering if q is not p and block in q.blocks]):
+            continue
+        n_bad += bad
+        kinks += bool(kink and not gap <= bound)
         worst_abs = max(worst_abs, gap)
         worst_rel = max(worst_rel, gap / (abs(p.value) + atol + np.finfo(np.float64).tiny))
-        rows.append({"probe": p.index, "yours": dot, "fd": p.value, "fd_error": p.error, "bound": bound})
-    return Comparison(reference, "probes", n_bad == 0, len(mine), n_bad, worst_abs, worst_rel,
-                      detail={"probes": rows})
+        rows.append({"probe": p.index, "blocks": len(p.blocks), "span": p.span, "yours": dot, "fd": p.value,
+                     "fd_error": p.error, "bound": bound, "ok": not bad})
+        if p.span is None:  # a single entry off by d moves <g, v> by d |v_i|: caught once d |v_i| > bound + err
+            bounds.append((bound + p.error) / float(np.max(np.abs(p.direction[block]))))
+        if bad and is_leaf(p):
+            idx, value, err = entry_value(p)
+            located.append({"index": list(idx), "yours": float(grads[block][idx]), "fd": value, "fd_error": err})
+    worst = tuple(located[0]["index"]) if located else None
+    return Comparison(reference, "probes", n_bad == 0, len(rows), n_bad, worst_abs, worst_rel, worst, kinks=kinks,
+                      detail={"probes": rows, "located": located, "bound": min(bounds, default=float("inf"))})

@@ -26,6 +26,7 @@ class FDEstimate:
     step: float
     smooth: bool = True  # False when the differences do not shrink like h^2 (a kink or noise in the stencil)
     one_sided: tuple[float, float] | None = None  # (left, right) derivative at the smallest step, given f(0)
+    kind: str = "smooth"  # "smooth", "kink" (one-sided slopes differ by a jump) or "noisy" (round-off dominates)
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,13 @@ class CentralRichardson:
         h = self.rel_step * max(1.0, float(scale))
         return 2.0 ** round(math.log2(h))
 
-    def derivative(self, phi: Callable[[float], float], scale: float = 1.0, f0: float | None = None) -> FDEstimate:
+    def derivative(self, phi: Callable[[float], float], scale: float = 1.0, f0: float | None = None,
+                   eps: float = EPS) -> FDEstimate:
         """phi'(0) by extrapolated central differences, with truncation + round-off error estimate.
 
         With f0 = phi(0) (free: the check already has it) a kink at 0 itself is seen too: there the
-        one-sided slopes differ by a jump that does not shrink with h.
+        one-sided slopes differ by a jump that does not shrink with h. `eps` is the relative precision of
+        phi's values (float64 eps unless the loss computes in float32).
         """
         h = self.step(scale)
         diffs, bends, fmax = [], [], abs(f0) if f0 is not None else 0.0
@@ -74,16 +77,17 @@ class CentralRichardson:
                 bends.append((fp - 2 * f0 + fm) / hk)
         value, truncation, coeffs = richardson(diffs)
         # round-off: each f carries ~ a few eps |f|; D_k amplifies it by 1/h_k, the tableau by |c_k|
-        noise = 8 * EPS * fmax
+        noise = 8 * eps * fmax
         h_min = h / 2 ** (self.levels - 1)
         roundoff = sum(abs(c) * noise / (h / 2**k) for k, c in enumerate(coeffs))
         smooth = shrinks_like(diffs, noise / h_min, 4.0) and shrinks_like(bends, 4 * noise / h_min, 2.0)
-        one_sided = None
+        one_sided, kind = None, "smooth"
         if not smooth:  # the extrapolation's own correction means nothing here: use the raw spread
             truncation = max(truncation, max(diffs) - min(diffs), max(map(abs, bends), default=0.0))
-            if f0 is not None:
+            kind = "noisy" if _roundoff_explains(bends, diffs, noise, h) else "kink"
+            if f0 is not None and kind == "kink":
                 one_sided = (value - bends[-1] / 2, value + bends[-1] / 2)
-        return FDEstimate(value, truncation + roundoff, self.evaluations, h, smooth, one_sided)
+        return FDEstimate(value, truncation + roundoff, self.evaluations, h, smooth, one_sided, kind)
 
 
 def shrinks_like(values: list[float], noise: float, rate: float) -> bool:
@@ -94,11 +98,22 @@ def shrinks_like(values: list[float], noise: float, rate: float) -> bool:
     """
     seq = [a - b for a, b in zip(values, values[1:])] if rate == 4.0 else list(values)
     for g1, g2 in zip(seq, seq[1:]):
-        if abs(g1) <= 16 * noise and abs(g2) <= 16 * noise:
-            continue  # both lost in round-off: nothing to see
-        if abs(g2) <= 16 * noise or not (rate * 0.6 <= g1 / g2 <= rate * 2):
+        if abs(g2) <= 16 * noise and abs(g1) <= 16 * noise * rate * 2:
+            continue  # fell into (or stayed in) round-off as it should: nothing to see
+        if abs(g2) <= 16 * noise or not (rate * 0.6 <= g1 / g2 <= rate * rate * 2):  # faster: higher order
             return False
     return True
+
+
+def _roundoff_explains(bends: list[float], diffs: list[float], noise: float, h: float) -> bool:
+    """True when the non-smooth pattern is no bigger than round-off (noise, not a kink).
+
+    Round-off of size `noise` in each value moves D_k by ~ noise / h_k and the bend by ~ 4 noise / h_k;
+    a kink moves the bend by its jump, independent of h.
+    """
+    if bends:
+        return all(abs(b) <= 64 * noise / (h / 2**k) for k, b in enumerate(bends))
+    return max(diffs) - min(diffs) <= 64 * noise / (h / 2 ** (len(diffs) - 1))
 
 
 def richardson(diffs: list[float]) -> tuple[float, float, list[float]]:

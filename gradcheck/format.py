@@ -53,8 +53,16 @@ def _probe_lines(p: ParamReport) -> list[str]:
     c = p.comparisons.get("fd")
     if c is None or c.mode != "probes" or p.refs:
         return []
+    located = c.detail.get("located", [])
+    if located:
+        lines = [f"    located by bisection of fd probes: {len(located)} wrong entr{'y' if len(located) == 1 else 'ies'}",
+                 f"    {'index':>10}{'yours':>14}{'fd':>14}{'fd error':>11}{'difference':>13}"]
+        for r in located[:8]:
+            lines.append(f"    {_index(r['index']):>10}{_val(r['yours']):>14}{_val(r['fd']):>14}{r['fd_error']:>11.1e}"
+                         f"{_num(r['yours'] - r['fd']):>13}")
+        return lines
     lines = [f"    {'probe':>6}{'<yours, v>':>16}{'fd d/dt':>16}{'fd error':>11}{'allowed':>11}"]
-    for r in c.detail.get("probes", [])[:4]:
+    for r in [r for r in c.detail.get("probes", []) if not r.get("ok", True)][:4] or c.detail.get("probes", [])[:4]:
         lines.append(f"    {r['probe']:>6}{_val(r['yours']):>16}{_val(r['fd']):>16}{r['fd_error']:>11.1e}{r['bound']:>11.1e}")
     return lines
 
@@ -70,12 +78,22 @@ def _ok_line(p: ParamReport) -> str:
 
 def format_param(p: ParamReport) -> list[str]:
     if p.ok:
-        return [_ok_line(p)]
+        return [_ok_line(p), *[f"  note: {n}" for n in p.notes], *[f"  note: {why}" for why in p.set_aside.values()]]
     lines = [_param_header(p), *_table(p), *_probe_lines(p)]
     if p.diagnosis:
         lines.append(f"  diagnosis: {p.diagnosis}")
     lines += [f"  note: {why}" for why in p.set_aside.values()]
+    lines += [f"  note: {n}" for n in p.notes]
     return lines
+
+
+def bound_line(report: Report) -> str | None:
+    """One line: per parameter, the smallest single-entry error the check would have caught."""
+    judged = [p for p in report.params if p.bound is not None and np.isfinite(p.bound)]
+    if not judged:
+        return None
+    parts = [f"{p.bound:.1e} in {p.name}" for p in judged[:6]] + (["..."] if len(judged) > 6 else [])
+    return f"detection bound: no entry is off by more than {', '.join(parts)} (single entries; seed {report.seed})"
 
 
 def format_oracles(report: Report) -> list[str]:
@@ -93,6 +111,9 @@ def format_report(report: Report) -> str:
     lines = [report.verdict]
     for p in sorted(report.params, key=lambda p: p.ok):
         lines += format_param(p)
+    bound = bound_line(report)
+    if bound:
+        lines.append(bound)
     lines += [f"health: {h.name}: {h.message}" for h in report.health]
     lines += format_oracles(report)
     tols = ", ".join(f"{d} rtol {t['rtol']:.0e} atol {t['atol']:.1e}" for d, t in report.tolerances.items())
@@ -124,6 +145,10 @@ def verdict_line(report: Report) -> str:
             return f"check failed: {what} agrees with {_and(ran)}, but {blocking[0].name.replace('_', ' ')} (see health below)"
         skipped = [o.name for o in report.oracles if o.status != "ran"]
         tail = f"; {_and(skipped)} skipped" if skipped else ""
+        aside = list(dict.fromkeys(o for p in report.params for o in p.set_aside if o != "-"))
+        if aside:
+            ran = [o for o in ran if o not in aside] or ran
+            tail += f"; {_and(aside)} set aside, see notes"
         return (f"gradient check passed: {what} agrees with {_and(ran)} "
                 f"({len(report.params)} parameters, {n_entries} entries, seed {report.seed}{tail})")
     names = _and([p.name for p in bad])

@@ -54,6 +54,9 @@ class ParamReport:
     yours: np.ndarray | None = field(default=None, repr=False)
     refs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     fd_error: np.ndarray | None = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)  # kinks accepted, Taylor test results, said in words
+    bound: float | None = None  # detection bound: a single entry off by more than this would have failed
+    taylor: object | None = field(default=None, repr=False)  # taylor.TaylorResult where the Taylor test ran
 
     @property
     def ok(self) -> bool:
@@ -86,7 +89,9 @@ class ParamReport:
             "diagnosis_kind": self.diagnosis_kind, "trusted": list(self.trusted),
             "set_aside": dict(self.set_aside),
             "comparisons": {k: c.to_dict() for k, c in self.comparisons.items()},
-            "worst_entries": self.rows(),
+            "worst_entries": self.rows(), "notes": list(self.notes),
+            "detection_bound": self.bound if self.bound is None or np.isfinite(self.bound) else None,
+            "taylor": self.taylor.to_dict() if self.taylor is not None else None,
         }
 
 

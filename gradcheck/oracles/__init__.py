@@ -31,6 +31,16 @@ class Probe:
     error: float
     smooth: bool
     direction: list  # the per-leaf direction arrays (kept in memory only, never serialised)
+    kind: str = "smooth"  # "smooth", "kink" or "noisy" (see finite_diff.FDEstimate)
+    one_sided: tuple[float, float] | None = None  # (left, right) directional derivatives at a kink
+    blocks: tuple[int, ...] = ()  # the parameter blocks the direction touches
+    span: tuple[int, int] | None = None  # flat entry range within a single block (bisection), None = all
+    scale: float = 1.0  # the t-scale of the step (kept by sub-probes so every entry moves by the same amount)
+    evaluations: int = 0
+
+    def to_dict(self) -> dict:
+        return {"param": self.param, "index": self.index, "value": self.value, "error": self.error,
+                "kind": self.kind, "blocks": list(self.blocks), "span": list(self.span) if self.span else None}
 
 
 @dataclass
@@ -46,6 +56,7 @@ class OracleResult:
     seconds: float = 0.0
     evaluations: int = 0
     method: str = ""
+    located: dict = field(default_factory=dict)  # block -> [(index, fd value, fd error)] found by bisection
 
 
 def missing(name: str) -> str | None:

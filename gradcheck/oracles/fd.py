@@ -1,19 +1,21 @@
 """Finite-difference oracle: per entry when the parameter count is small, directional probes otherwise.
 
-Probes are signed and normalised (v = s / sqrt(n), s in {-1, +1}^n, one block at a time), drawn from
-numpy's generator seeded by (seed, block, probe) so that every probe can be reproduced from the report.
+With an AD oracle beside it, FD is the independent witness that the AD gradient is the derivative of the
+same function: a few global probes (and per-block probes up to `block_probes_up_to` entries) confirm the
+AD entries for a handful of loss evaluations. Alone, FD probes globally and bisects any failing probe down
+to the wrong entries (see probes.py). Directions are reproducible from the seed.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import OracleResult, Probe
+from . import OracleResult
 from ..finite_diff import CentralRichardson
+from ..probes import block_direction, bisect, global_direction, measure
 from ..problem import Problem
 
 NAME = "fd"
@@ -26,7 +28,11 @@ class FiniteDifferences:
     method: CentralRichardson = field(default_factory=CentralRichardson)
     max_entries: int = 64  # per-entry FD up to this many parameters in all (when AD oracles also run)
     max_entries_alone: int = 2000  # ... and up to this many when FD is the only oracle
-    probes_per_param: int = 2
+    probes_per_param: int = 1  # per-block probes when an AD oracle also ran (up to block_probes_up_to entries)
+    global_probes: int = 2  # signed probes over all parameters
+    block_probes_up_to: int = 100_000
+    large: int = 100_000  # above this (with AD oracles) one global probe of a 2-level method confirms AD
+    bisect_budget: int = 96  # sub-probes allowed per failing probe when FD runs alone
     mode: str = "auto"  # "auto", "entries" or "probes"
 
     def __post_init__(self):
@@ -41,20 +47,23 @@ class FiniteDifferences:
         return "entries" if n <= (self.max_entries_alone if alone else self.max_entries) else "probes"
 
 
-def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: bool = False) -> OracleResult:
-    """Finite-difference gradient information for the problem, with error estimates."""
+def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: bool = False,
+        fails=None) -> OracleResult:
+    """Finite-difference gradient information; `fails(probe)` (FD alone) drives bisection to wrong entries."""
     config = config or FiniteDifferences()
     start = time.perf_counter()
     mode = config.choose_mode(problem.n, alone)
-    result = entries(problem, config.method) if mode == "entries" else probes(problem, config)
+    result = entries(problem, config.method) if mode == "entries" else probes(problem, config, alone, fails)
     result.seconds = time.perf_counter() - start
-    result.method = repr(config.method)
+    result.method = repr(config.method) if mode == "entries" or alone or problem.n <= config.large else \
+        repr(_confirming(config.method))
     return result
 
 
 def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
     """d loss / d x_j for every entry j, each with an error estimate and one-sided slopes at kinks."""
     work = [x.copy() for x in problem.leaves]
+    eps = problem.extra.get("eps", 2.0**-52)
     grads, errors, sided = [], [], []
     for i, x in enumerate(problem.leaves):
         g, e, s = np.empty(x.shape), np.empty(x.shape), np.full(x.shape + (2,), np.nan)
@@ -64,7 +73,7 @@ def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
                 flat_w[j] = xj + t
                 return problem.evaluate(work)
 
-            est = method.derivative(phi, scale=abs(xj), f0=problem.f0)
+            est = method.derivative(phi, scale=abs(xj), f0=problem.f0, eps=eps)
             flat_w[j] = xj
             idx = np.unravel_index(j, x.shape) if x.ndim else ()
             g[idx], e[idx] = est.value, est.error
@@ -76,31 +85,26 @@ def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
 
 
 def probe_direction(seed: int, block: int, index: int, shape) -> np.ndarray:
-    """The signed, normalised direction of probe `index` on parameter block `block`."""
-    rng = np.random.default_rng([seed, block, index])
-    n = int(np.prod(shape)) if len(shape) else 1
-    return (rng.integers(0, 2, size=shape) * 2 - 1) / math.sqrt(n)
+    """The signed, normalised direction of probe `index` on parameter block `block` (kept for callers)."""
+    return block_direction(seed, 0, index, [shape])[0]
 
 
-def probes(problem: Problem, config: FiniteDifferences) -> OracleResult:
-    """Directional derivatives along random sign vectors, `probes_per_param` per parameter block."""
-    found = []
-    for b, (name, x) in enumerate(zip(problem.names, problem.leaves)):
-        rms = float(np.sqrt(np.mean(x * x))) if x.size else 0.0
-        for k in range(config.probes_per_param):
-            v = probe_direction(problem.seed, b, k, x.shape)
-            found.append(_probe(problem, config.method, b, name, k, v, max(1.0, rms) * math.sqrt(x.size)))
-    return OracleResult(NAME, "probes", probes=found, evaluations=len(found) * config.method.evaluations)
+def _confirming(method: CentralRichardson) -> CentralRichardson:
+    """The cheaper method used at scale when AD oracles give the entries: two Richardson levels."""
+    return replace(method, levels=min(method.levels, 2))
 
 
-def _probe(problem, method, b, name, k, v, scale) -> Probe:
-    base = problem.leaves
-
-    def phi(t):
-        leaves = list(base)
-        leaves[b] = base[b] + t * v
-        return problem.evaluate(leaves)
-
-    est = method.derivative(phi, scale=scale, f0=problem.f0)
-    direction = [v if i == b else None for i in range(len(base))]
-    return Probe(name, k, est.value, est.error, est.smooth, direction)
+def probes(problem: Problem, config: FiniteDifferences, alone: bool = False, fails=None) -> OracleResult:
+    """Global sign probes (+ per-block probes beside AD when small enough); bisection of failures when alone."""
+    shapes = [x.shape for x in problem.leaves]
+    large = not alone and problem.n > config.large
+    method = _confirming(config.method) if large else config.method
+    found = [measure(problem, method, global_direction(problem.seed, k, shapes), index=k)
+             for k in range(1 if large else config.global_probes)]
+    if not alone and problem.n <= config.block_probes_up_to and len(shapes) > 1:
+        found += [measure(problem, method, block_direction(problem.seed, b, k, shapes), index=k)
+                  for b in range(len(shapes)) for k in range(config.probes_per_param)]
+    if alone and fails is not None:
+        for p in [p for p in found if fails(p)][:1]:  # one failing probe's bisection finds its wrong entries
+            found += bisect(problem, method, p, fails, config.bisect_budget)
+    return OracleResult(NAME, "probes", probes=found, evaluations=sum(p.evaluations for p in found))

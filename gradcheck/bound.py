@@ -1,0 +1,34 @@
+"""The detection bound: the smallest error in a single entry that the check would have caught.
+
+Against an oracle with entries, entry i fails once |d_i| > atol + rtol |ref_i| + k err_i, so no entry is off by
+more than the largest such allowance. A sign probe v (|v_i| = 1/sqrt(n)) sees a single entry off by d as a
+shift d/sqrt(n) of <g, v>, caught once it exceeds the probe's allowance plus its own FD error, so probes bound
+single entries by sqrt(n) (allowance + error). The Taylor test sees d |v_i| as a slope error. A parameter's
+bound is the best of its trusted oracles': an error above it fails at least one of them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def detection_bound(p, b: int | None = None) -> float:
+    """Smallest single-entry error the trusted oracles (or the Taylor test where it decided) would catch."""
+    found = [c.detail.get("bound", math.inf) for o, c in p.comparisons.items() if o in p.trusted]
+    taylor = getattr(p, "taylor", None)
+    if taylor is not None and taylor.verdict == "consistent":
+        per_entry = taylor.bound * math.sqrt(int(np.prod(p.shape)) if len(p.shape) else 1)
+        found = [per_entry] if "fd" in p.set_aside else found + [per_entry]
+    return float(min(found, default=math.inf))
+
+
+def bound_words(p) -> str:
+    """"no entry is off by more than X (Y of the largest entry)" for a parameter that passed."""
+    x = getattr(p, "bound", None)
+    if x is None or not math.isfinite(x):
+        return "no detection bound (no trusted oracle compared this parameter)"
+    top = float(np.max(np.abs(p.yours))) if p.yours is not None and np.size(p.yours) else 0.0
+    rel = f" ({x / top:.0e} of the largest entry)" if top > 0 else ""
+    return f"no entry is off by more than {x:.1e}{rel}"

@@ -1,0 +1,129 @@
+"""The step-free Taylor test: the remainder of the first-order expansion falls as h^2 only if g is right.
+
+Along a direction v, r(h) = |f(x + h v) - f(x) - h <g, v>| = h^2 |v^T H v| / 2 + O(h^3) for the true g, but
+|h <e, v>| + O(h^2) for g = true + e. The slope of log r against log h over the smallest steps whose remainder
+stands above round-off is the order: ~2 right, ~1 wrong. No step has to be chosen well, so it decides where
+finite-difference error estimates are too large (float32 losses, noisy losses).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+EPS64 = float(np.finfo(np.float64).eps)
+
+
+@dataclass
+class TaylorResult:
+    """The fitted order, the verdict it implies, the smallest slope error it would catch, and the data."""
+
+    order: float | None
+    verdict: str  # "consistent", "wrong" or "undecided"
+    bound: float  # a slope error |<e, v>| above this shows as order 1 on the steps used
+    h: list[float] = field(default_factory=list)
+    remainder: list[float] = field(default_factory=list)
+    floor: float = 0.0  # remainders below this are round-off
+    used: int = 0  # how many of the smallest steps entered the fit
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    def sentence(self) -> str:
+        if self.order is None:
+            return f"Taylor test: remainder at round-off level at every step (floor {self.floor:.1e}): {self.verdict}"
+        return (f"Taylor test: remainder order {self.order:.2f} over h in [{self.h[-self.used] if self.used else 0:.1e}, "
+                f"{self.h[0]:.1e}] ({'~2: ' if self.verdict == 'consistent' else '~1: ' if self.verdict == 'wrong' else ''}"
+                f"{self.verdict})")
+
+
+def steps(first: float, count: int) -> list[float]:
+    """first, first/2, ..., halving `count` - 1 times."""
+    return [first / 2**k for k in range(count)]
+
+
+def remainders(phi, f0: float, slope: float, hs: list[float]) -> tuple[list[float], float]:
+    """r(h) = |phi(h) - f0 - h slope| for each h, and the largest |phi| seen (for the round-off floor)."""
+    rs, fmax = [], abs(f0)
+    for h in hs:
+        fh = float(phi(h))
+        fmax = max(fmax, abs(fh))
+        rs.append(abs(fh - f0 - h * slope))
+    return rs, fmax
+
+
+def fit_order(hs: list[float], rs: list[float], floor: float, tail: int = 4) -> tuple[float | None, int]:
+    """Least-squares slope of log r on log h over the `tail` smallest steps with r above the floor."""
+    keep = [(h, r) for h, r in zip(hs, rs) if r > floor]
+    if len(keep) < 3:
+        return None, len(keep)
+    pts = keep[-tail:]
+    x = np.log([h for h, _ in pts])
+    y = np.log([r for _, r in pts])
+    return float(np.polyfit(x, y, 1)[0]), len(pts)
+
+
+def judge(order: float | None) -> str:
+    if order is None:
+        return "consistent"
+    return "consistent" if order >= 1.7 else "wrong" if order <= 1.3 else "undecided"
+
+
+def taylor_test(phi, f0: float, slope: float, scale: float, *, eps: float = EPS64, first: float = 2.0**-3,
+                count: int = 12) -> TaylorResult:
+    """The Taylor test of `slope` as phi'(0); steps start at first * scale and halve `count` - 1 times."""
+    hs = steps(first * scale, count)
+    rs, fmax = remainders(phi, f0, slope, hs)
+    floor = 64 * eps * max(fmax, np.finfo(np.float64).tiny)
+    order, used = fit_order(hs, rs, floor)
+    keep = [(h, r) for h, r in zip(hs, rs) if r > floor]
+    h_min, r_min = keep[-1] if keep else (hs[0], floor)
+    # a slope error d adds d h to r: it dominates (order -> 1) on the smallest steps once d h_min > r(h_min)
+    bound = 2 * r_min / h_min
+    return TaylorResult(order, judge(order), bound, hs, rs, floor, used)
+
+
+def along(problem, direction: list, grads: list, *, eps: float | None = None, **kw) -> TaylorResult:
+    """The Taylor test of the gradient `grads` (per block, None where direction is None) along `direction`."""
+    from .probes import probe_scale
+
+    base = problem.leaves
+    slope = sum(float(np.sum(np.asarray(g, dtype=np.float64) * v)) for g, v in zip(grads, direction) if v is not None)
+
+    def phi(t):
+        return problem.evaluate([x + t * v if v is not None else x for x, v in zip(base, direction)])
+
+    return taylor_test(phi, problem.f0, slope, probe_scale(base, direction),
+                       eps=eps or problem.extra.get("eps", EPS64), **kw)
+
+
+def taylor_data(loss, grad, params, args=(), *, seed: int = 0, count: int = 16, first: float = 2.0**-2) -> dict:
+    """Error-versus-step data for a plot: Taylor remainders and central-difference errors along one probe.
+
+    Returns {"h", "remainder", "fd_error", "order", "verdict", "floor", "slope", "seed"}: the remainder
+    |f(x + h v) - f(x) - h <grad, v>| and |(f(x + h v) - f(x - h v)) / 2h - <grad, v>| for each step h, v the
+    first global sign probe of `seed`.
+    """
+    from .inputs import as_param_array
+    from .probes import global_direction, probe_scale
+    from .problem import Problem, scalar
+    from .tree import flatten
+
+    names, raw, treedef = flatten(params)
+    leaves = tuple(as_param_array(n, x).astype(np.float64) for n, x in zip(names, raw))
+    args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
+    _, graw, _ = flatten(grad(params, *args))
+    problem = Problem(loss, tuple(names), leaves, treedef, args, scalar(loss(params, *args)), seed)
+    v = global_direction(seed, 0, [x.shape for x in leaves])
+    res = along(problem, v, graw, first=first, count=count)
+
+    def phi(t):
+        return problem.evaluate([x + t * d for x, d in zip(leaves, v)])
+
+    slope = sum(float(np.sum(np.asarray(g, dtype=np.float64) * d)) for g, d in zip(graw, v))
+    fd_err = [abs((phi(h) - phi(-h)) / (2 * h) - slope) for h in res.h]
+    return {"h": res.h, "remainder": res.remainder, "fd_error": fd_err, "order": res.order,
+            "verdict": res.verdict, "floor": res.floor, "slope": slope, "seed": seed,
+            "scale": probe_scale(leaves, v)}
