@@ -1,0 +1,121 @@
+"""`MODULE:NAME` for the command line: import a user's object and read it as one or more checks.
+
+Accepted objects (a dict or any object with these attributes):
+  - a gradient case: `loss`, `grad`, `params`, optional `args` (a tuple; a single value is wrapped);
+  - a VJP case: `fn`, `vjp`, `inputs`, optional `cotangent`;
+  - either may also carry `oracles`, `rtol`, `atol`, `seed` and a `name`;
+  - a list or tuple of cases;
+  - a function taking no arguments that returns any of the above.
+MODULE is a dotted module name (importable from the current directory) or a path to a .py file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import GradcheckError
+
+GRAD_FIELDS, VJP_FIELDS = ("loss", "grad", "params"), ("fn", "vjp", "inputs")
+OVERRIDES = ("oracles", "rtol", "atol", "seed")
+SHAPES = ("a dict or object with loss, grad, params (optional args), or with fn, vjp, inputs (optional "
+          "cotangent); a list of those; or a function of no arguments returning one")
+
+
+@dataclass
+class Target:
+    """One check named on the command line: what to call and with which settings."""
+
+    label: str
+    kind: str  # "grad" or "vjp"
+    fields: dict
+    overrides: dict = field(default_factory=dict)
+
+    def run(self, **settings):
+        """The check's Report (never raises for a mismatch); the target's own settings win over the CLI's."""
+        from .check import grad_report
+        from .vjp import check_vjp
+
+        kw = {**{k: v for k, v in settings.items() if v is not None}, **self.overrides}
+        f = self.fields
+        if self.kind == "grad":
+            return grad_report(f["loss"], f["grad"], f["params"], args=f.get("args", ()), **kw)
+        return check_vjp(f["fn"], f["vjp"], f["inputs"], cotangent=f.get("cotangent"), raise_on_failure=False, **kw)
+
+
+def resolve(spec: str) -> list[Target]:
+    """Import MODULE:NAME and read it as checks; GradcheckError (exit 2) says what was wrong."""
+    module_name, sep, name = spec.partition(":")
+    if not sep or not module_name or not name:
+        raise GradcheckError(f"Expected MODULE:NAME (e.g. mypkg.tests.cases:mlp_case or cases.py:mlp_case) "
+                             f"but got {spec!r}")
+    obj = import_module(module_name)
+    for part in name.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise GradcheckError(f"{module_name!r} has no attribute {name!r}") from None
+    return as_targets(obj, name)
+
+
+def import_module(name: str):
+    """A dotted module (the current directory is importable, as with `python -m`) or a .py file path."""
+    if name.endswith(".py") or "/" in name:
+        path = Path(name)
+        if not path.is_file():
+            raise GradcheckError(f"No such file: {name!r}")
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, str(path.resolve().parent))
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)
+        return module
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        raise GradcheckError(f"Cannot import module {name!r}: {exc}") from None
+
+
+def _get(obj, key):
+    if isinstance(obj, dict):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _has(obj, keys) -> bool:
+    return all(_get(obj, k) is not None for k in keys)
+
+
+def as_targets(obj, label: str, called: bool = False) -> list[Target]:
+    """Read obj as checks (see the module docstring for the accepted shapes)."""
+    for kind, keys, extra in (("grad", GRAD_FIELDS, ("args",)), ("vjp", VJP_FIELDS, ("cotangent",))):
+        if _has(obj, keys):
+            fields = {k: _get(obj, k) for k in keys + extra if _get(obj, k) is not None}
+            if "args" in fields and not isinstance(fields["args"], (tuple, list)):
+                fields["args"] = (fields["args"],)
+            overrides = {k: _get(obj, k) for k in OVERRIDES if _get(obj, k) is not None}
+            return [Target(str(_get(obj, "name") or label), kind, fields, overrides)]
+    if isinstance(obj, (list, tuple)) and obj:
+        return [t for i, item in enumerate(obj) for t in as_targets(item, f"{label}[{i}]", called)]
+    if callable(obj) and not called and _no_required_args(obj):
+        try:
+            made = obj()
+        except Exception as exc:
+            raise GradcheckError(f"{label}() raised {type(exc).__name__}: {exc}") from exc
+        return as_targets(made, label, called=True)
+    raise GradcheckError(f"Expected {label} to be {SHAPES}; got {type(obj).__name__}")
+
+
+def _no_required_args(fn) -> bool:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return False
+    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+               for p in sig.parameters.values())
