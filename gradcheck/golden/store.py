@@ -84,7 +84,7 @@ def describe_changes(old: dict, new: dict) -> list[str]:
                 d = np.abs(b - a)
                 ix = np.unravel_index(int(np.nanargmax(d)), d.shape) if d.ndim else ()
                 changes.append(f"expected.{name}: {int((a != b).sum())} of {a.size} entries changed, largest at "
-                               f"[{', '.join(map(str, ix))}]: {a[ix]!r} -> {b[ix]!r}")
+                               f"[{', '.join(map(str, ix))}]: {float(a[ix])!r} -> {float(b[ix])!r}")
     return changes
 
 

@@ -1,0 +1,31 @@
+"""Fixtures for the golden-case tests: the shipped cases, and a scratch copy to break."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CASES = REPO / "reference_cases"
+SEED002 = CASES / "seed002_w1_update.json"
+
+
+@pytest.fixture
+def case_copy(tmp_path):
+    """copy(name="seed002_w1_update") -> path of a copy in tmp_path/reference_cases, safe to edit."""
+    target = tmp_path / "reference_cases"
+    target.mkdir(exist_ok=True)
+
+    def copy(name="seed002_w1_update"):
+        return Path(shutil.copy(CASES / f"{name}.json", target / f"{name}.json"))
+
+    return copy
+
+
+def edit(path, change):
+    """Load the JSON at `path`, apply change(data) in place, write it back (plain json, not atomic)."""
+    data = json.loads(Path(path).read_text())
+    change(data)
+    Path(path).write_text(json.dumps(data))
+    return path
