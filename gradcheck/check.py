@@ -12,7 +12,7 @@ from .compare import compare_entries, compare_probes, probe_fails
 from .diagnose import diagnose
 from .format import verdict_line
 from .errors import GradcheckError, GradientMismatch, OracleUnavailable
-from .health import Call, determinism, kinks, mutation, observe, withhold_verdicts
+from .health import Call, determinism, for_oracles, kinks, mutation, observe, withhold_verdicts
 from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
 from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult
 from .oracles.fd import FiniteDifferences
@@ -56,7 +56,7 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     run = _run_user(loss, grad, names, leaves, treedef, args)
     health = run["health"]
     structure = match_structure(names, leaves, run["grad"], label, args)
-    problem = Problem(loss, tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
+    problem = Problem(for_oracles(loss, health), tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
                       run["args"], run["f64"], seed, extra={"eps": run["eps"]})
     results, runs = _run_oracles(problem, requested, fd, _fails_for(structure, rtol, atol))
     params_out = _judge(problem, structure, results, rtol, atol)
