@@ -44,3 +44,9 @@ def test_generator_reproduces_the_shipped_case(make, tmp_path):
     assert built["expected"].keys() == shipped["expected"].keys()
     for name, value in built["expected"].items():
         np.testing.assert_allclose(value, shipped["expected"][name], rtol=1e-12, atol=1e-14, err_msg=name)
+
+
+def test_crosscheck_catches_a_wrong_jacobian_entry(case_copy):
+    path = edit(case_copy("seed001_softmax_jacobian"), lambda d: d["expected"]["J"][1].__setitem__(2, 0.0))
+    cc = crosscheck(load(path))
+    assert "J" not in cc.covered and any("J rows" in p for p in cc.problems)
