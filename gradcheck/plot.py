@@ -83,7 +83,8 @@ def draw_step_errors(data: dict, path, title: str) -> Path:
     if data["yours_error"] is not None:
         ax.axhline(_floor(data["yours_error"]), color="#d62728", lw=1.5,
                    label=f"your gradient's error along v: {data['yours_error']:.1e}")
-    ax.set_ylim(1e-17, max(1.0, float(err.max()) * 3))
+    top = max(1.0, float(err.max()), data["yours_error"] or 0.0) * 3
+    ax.set_ylim(1e-17, top)
     ax.set_xlabel("step size h")
     ax.set_ylabel("absolute error of d/dt f(x + t v)")
     ref = "extrapolated FD" if data["reference_is_fd"] else "AD"
@@ -98,7 +99,8 @@ def draw_entry_errors(param, path, title: str) -> Path:
     plt = require_matplotlib()
     if param.yours is None or not param.refs:
         raise GradcheckError(f"no per-entry reference for {param.name} (only directional probes ran)")
-    oracle = next((o for o in param.trusted if o in param.refs), next(iter(param.refs)))
+    trusted = sorted((o for o in param.trusted if o in param.refs), key=lambda o: o == "fd")  # AD first
+    oracle = trusted[0] if trusted else next(iter(param.refs))
     diff = np.asarray(param.yours, dtype=np.float64) - param.refs[oracle]
     grid = diff.reshape(1, -1) if diff.ndim < 2 else diff.reshape(diff.shape[0], -1)
     bad = np.zeros(diff.shape, bool)
@@ -108,7 +110,7 @@ def draw_entry_errors(param, path, title: str) -> Path:
             bad |= c.bad_mask
     bad = bad.reshape(grid.shape)
     lim = float(np.nanmax(np.abs(grid))) or 1.0
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.6 * grid.shape[1] + 2.5), max(3.0, 0.5 * grid.shape[0] + 2)), dpi=110)
+    fig, ax = plt.subplots(figsize=(max(5.5, 0.9 * grid.shape[1] + 2.5), max(3.5, 0.5 * grid.shape[0] + 2.4)), dpi=110)
     im = ax.imshow(grid, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
     fig.colorbar(im, ax=ax, label=f"yours - {oracle}")
     if grid.size <= 144:
@@ -121,9 +123,21 @@ def draw_entry_errors(param, path, title: str) -> Path:
     ax.set_yticks(range(grid.shape[0]))
     ax.set_xlabel("column" if diff.ndim == 2 else "entry (flattened)")
     ax.set_ylabel("row")
-    ax.set_title(f"{title}\n{param.name} {tuple(param.shape)}: wrong entries outlined "
+    ax.set_title(f"{_wrap(title, grid.shape[1])}\n{param.name} {tuple(param.shape)}: wrong entries outlined "
                  f"({int(bad.sum())}/{bad.size})", fontsize=10)
     return _save(fig, plt, path)
+
+
+def _headline(diagnosis) -> str:
+    """The diagnosis up to its first parenthesis or colon: "yours = 0.5 x reference", "no simple pattern"."""
+    words = str(getattr(diagnosis, "words", diagnosis) or "mismatch")
+    return words.split(" (")[0].split(": ")[0]
+
+
+def _wrap(text: str, columns: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width=max(40, 9 * columns + 20)))
 
 
 def _save(fig, plt, path) -> Path:
@@ -153,5 +167,5 @@ def figures(report, loss, params, args, outdir, label: str, seed: int = 0) -> li
     for p in report.params:
         if p.status == "mismatch" and p.refs:
             out.append(draw_entry_errors(p, Path(outdir) / f"{slug(label)}.{slug(p.name)}.errors.png",
-                                         f"{label}: {getattr(p.diagnosis, 'words', p.diagnosis) or 'mismatch'}"))
+                                         f"{label}: {_headline(p.diagnosis)}"))
     return out
