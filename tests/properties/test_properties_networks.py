@@ -10,7 +10,7 @@ from gradcheck.nets import make_loss_and_grad
 from gradcheck.strategies import batch_sizes, mlp_cases, mlp_specs
 
 # Small widths and batches: the jax oracle compiles each primitive once per shape, so few shapes run fast.
-SPECS = mlp_specs(max_layers=3, max_width=4)
+SPECS = mlp_specs(max_layers=3, max_width=3)
 CASES = mlp_cases(SPECS, batch_size=batch_sizes(max_size=3), dtype=st.sampled_from(("float64", "float32")),
                   kink_margin=0.05)
 
