@@ -5,6 +5,7 @@ arguments are validated when the strategy is built, and a bad one raises `Invali
 arrays are finite and well scaled; cross-entropy labels are one-hot; ReLU kinks can be kept at a margin.
 Example:
 
+    @settings(deadline=None)  # the first check imports torch and jax
     @given(case=mlp_cases(mlp_specs(max_layers=2), kink_margin=0.05))
     def test_my_backprop(case):
         check_grad(my_loss, my_grad, case.params, args=case.args)
@@ -84,7 +85,7 @@ def _bounds(lo_name, lo, hi_name, hi, minimum=0):
 
 
 def _real(name, value, *, positive=False):
-    """value must be a finite real (> 0 when positive, else >= 0 is not required)."""
+    """value must be a finite real number (and > 0 when positive=True)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
             or not math.isfinite(value) or (positive and value <= 0):
         rule = "a finite number > 0" if positive else "a finite number"
