@@ -144,7 +144,7 @@ def kinks(names, fd_result, params: list[ParamReport]) -> list[HealthCheck]:
             if len(at):
                 found.append(_kink_entry(name, at, sided, by_name.get(name)))
     for pr in fd_result.probes:
-        if not pr.smooth and pr.param is not None:
+        if pr.kind == "kink" and pr.param is not None:
             found.append(HealthCheck(
                 "kink", f"{pr.param}: fd probe {pr.index} crossed a point where the loss is not differentiable "
                         f"(a ReLU at 0, abs or max inside the stencil); its directional derivative is one-sided"))

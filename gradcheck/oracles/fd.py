@@ -26,7 +26,7 @@ class FiniteDifferences:
     """How the FD oracle works: the method, when to go per entry, how many probes per parameter."""
 
     method: CentralRichardson = field(default_factory=CentralRichardson)
-    max_entries: int = 64  # per-entry FD up to this many parameters in all (when AD oracles also run)
+    max_entries: int = 16  # per-entry FD up to this many parameters in all (when AD oracles also run)
     max_entries_alone: int = 2000  # ... and up to this many when FD is the only oracle
     probes_per_param: int = 1  # per-block probes when an AD oracle also ran (up to block_probes_up_to entries)
     global_probes: int = 2  # signed probes over all parameters

@@ -155,7 +155,7 @@ def test_report_to_dict_is_json_serialisable(softmax_mlp, plant):
 
 def test_fd_error_estimates_are_reported_and_honest(sigmoid_mlp):
     loss, grad, params, args = sigmoid_mlp
-    report = gc.check_grad(loss, grad, params, args=args)
+    report = gc.check_grad(loss, grad, params, args=args, fd=gc.FiniteDifferences(mode="entries"))
     for p in report.params:
         err = p.fd_error
         assert err is not None and err.shape == params[p.name].shape
