@@ -112,7 +112,7 @@ def softmax_vjp_jacobian(s, g, axis=-1):
     """VJP g -> J^T g of softmax (output s) along `axis`, building J per example (slow, explicit)."""
     s_rows = np.moveaxis(np.asarray(s), axis, -1)
     g_rows = np.moveaxis(np.asarray(g), axis, -1)
-    eye = np.eye(s_rows.shape[-1])
+    eye = np.eye(s_rows.shape[-1], dtype=s_rows.dtype)
     # J = diag(s) - s s^T for every example: shape (..., K, K)
     jac = s_rows[..., :, None] * eye - s_rows[..., :, None] * s_rows[..., None, :]
     # dz = J^T g (J is symmetric, the transpose is kept to show the VJP)

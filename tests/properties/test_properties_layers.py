@@ -95,7 +95,7 @@ def test_softmax_vjp_both_forms_agree_with_fd_torch_and_jax(form, axis, all_orac
 
     def vjp(g, z):
         dz = softmax_vjp(act.softmax(z, axis=axis), g.astype(z.dtype), axis=axis)  # J^T g
-        return (dz.astype(z.dtype),)  # the Jacobian form promotes float32 to float64: see the xfail below
+        return (dz,)
 
     @given(inputs=layer_inputs(lambda i, o, n: [(i, n)], kink_margin=0.0))
     def check(inputs):
@@ -104,8 +104,6 @@ def test_softmax_vjp_both_forms_agree_with_fd_torch_and_jax(form, axis, all_orac
     check()
 
 
-@pytest.mark.xfail(strict=True, reason="nets bug: softmax_vjp_jacobian builds np.eye in float64, so float32 "
-                   "input gives a float64 result with float32 accuracy (fix: np.eye(K, dtype=s.dtype))")
 def test_softmax_vjp_jacobian_keeps_float32():
     s = act.softmax(np.array([[0.5, -0.25, 1.0]], dtype=np.float32), axis=1)
     g = np.array([[1.0, 2.0, -1.0]], dtype=np.float32)
