@@ -1,6 +1,8 @@
 """gradcheck: check hand-written gradients against finite differences, PyTorch autograd and JAX grad.
 
 Only numpy is imported here; torch and jax are imported by their oracles, when a check uses them.
+Subpackages: `gradcheck.nets` (hand-written matrix backprop), `gradcheck.strategies` (Hypothesis
+strategies; imports Hypothesis), `gradcheck.golden` (textbook reference cases).
 """
 
 from .check import check_grad, grad_report
@@ -8,6 +10,7 @@ from .errors import GradcheckError, GradientMismatch, OracleUnavailable
 from .finite_diff import CentralRichardson
 from .oracles.fd import FiniteDifferences
 from .report import HealthCheck, OracleRun, ParamReport, Report
+from .taylor import taylor_data
 from .tolerance import DEFAULT_TOLERANCES, Tolerance
 from .vjp import check_vjp
 
@@ -28,4 +31,5 @@ __all__ = [
     "check_grad",
     "check_vjp",
     "grad_report",
+    "taylor_data",
 ]
