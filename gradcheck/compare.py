@@ -8,6 +8,7 @@ by more than sqrt(n) times its tolerance is caught by any sign probe.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -86,13 +87,25 @@ def probe_bound(grads_v: float, v_norm: float, err: float, tol: Tolerance, atol:
 
 
 def probe_gap(p, grads: list, tol: Tolerance, atol: float) -> tuple[float, float, float, bool]:
-    """(<g, v>, |<g, v> - D_v|, allowed, inside a kink's one-sided interval) for probe p and per-block grads."""
+    """(<g, v>, |<g, v> - D_v|, allowed, inside a kink's one-sided interval) for probe p and per-block grads.
+
+    Memoised on the probe by the arrays it reads: a global probe compared with the same oracle's gradient
+    gives one answer for every block, so it is computed once per check, not once per block."""
+    used = tuple(grads[c] for c in p.blocks)
+    memo = p.__dict__.setdefault("_gaps", {})
+    key = (tuple(map(id, used)), tol, atol)
+    if key not in memo:
+        memo[key] = (_gap(p, grads, tol, atol), used)  # the arrays stay referenced, so their ids stay unique
+    return memo[key][0]
+
+
+def _gap(p, grads: list, tol: Tolerance, atol: float) -> tuple[float, float, float, bool]:
     dot, gv2, vv2 = 0.0, 0.0, 0.0
     for c in p.blocks:
         d, g2, v2 = _partial(p, c, grads[c])
         dot, gv2, vv2 = dot + d, gv2 + g2, vv2 + v2
-    bound = probe_bound(float(np.sqrt(gv2)), float(np.sqrt(vv2)), p.error, tol, atol)
-    gap = abs(dot - p.value) if np.isfinite(dot) else np.inf
+    bound = probe_bound(math.sqrt(gv2), math.sqrt(vv2), p.error, tol, atol)
+    gap = abs(dot - p.value) if math.isfinite(dot) else np.inf
     kink = p.one_sided is not None and min(p.one_sided) - bound <= dot <= max(p.one_sided) + bound
     return dot, gap, bound, kink
 
@@ -102,11 +115,15 @@ def _partial(p, c: int, g) -> tuple[float, float, float]:
     oracle's blocks are swept once, not once per pairwise comparison."""
     memo = p.__dict__.setdefault("_partials", {})
     key = (c, id(g))
-    if key not in memo:
+    found = memo.get(key)
+    if found is None:
         v = p.direction[c]
+        if c not in memo:  # ||v_c||^2 once per block, whatever gradient it is paired with
+            memo[c] = float((v * v).sum())
         gv = np.asarray(g, dtype=np.float64) * v
-        memo[key] = (float(np.sum(gv)), float(np.dot(gv.reshape(-1), gv.reshape(-1))), float(np.sum(v * v)), g)
-    return memo[key][:3]
+        flat = gv.reshape(-1)
+        found = memo[key] = (float(gv.sum()), float(np.dot(flat, flat)), memo[c], g)
+    return found[:3]
 
 
 def probe_fails(p, grads: list, tol: Tolerance, atol: float) -> bool:

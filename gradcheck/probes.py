@@ -11,6 +11,7 @@ When a probe fails and no AD oracle can give entries, its support is halved unti
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -21,10 +22,27 @@ from .oracles import Probe
 GLOBAL, BLOCK = 0xA11, 0xB10
 
 
+CACHE_UP_TO = 4096  # directions of at most this many entries are kept (read-only) for the next check
+
+
 def signs(seed: int, key: tuple, shape) -> np.ndarray:
-    """+-1 array of `shape` from the generator seeded by (seed, *key)."""
+    """+-1 array of `shape` from the generator seeded by (seed, *key); read-only (it may be shared)."""
+    shape = tuple(int(d) for d in shape) if np.ndim(shape) else (int(shape),)
+    if math.prod(shape) <= CACHE_UP_TO:  # a Hypothesis run draws the same directions at every example
+        return _signs_cached(int(seed), tuple(key), shape)
+    return _signs(seed, key, shape)
+
+
+def _signs(seed, key, shape) -> np.ndarray:
     rng = np.random.default_rng([seed, *key])
-    return (rng.integers(0, 2, size=shape) * 2 - 1).astype(np.float64)
+    out = (rng.integers(0, 2, size=shape) * 2 - 1).astype(np.float64)
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _signs_cached(seed: int, key: tuple, shape: tuple) -> np.ndarray:
+    return _signs(seed, key, shape)
 
 
 def global_direction(seed: int, index: int, shapes) -> list[np.ndarray]:

@@ -7,6 +7,7 @@ that a loss scaled by 1e-12 is not passed by an absolute floor. An `atol` given 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -60,6 +61,18 @@ def default_tolerance(dtype) -> Tolerance:
 
 def resolve_tolerance(dtype, rtol=None, atol=None) -> Tolerance:
     """Merge the caller's rtol/atol over the dtype default; a caller's atol is absolute."""
+    try:
+        return _resolved(dtype, rtol, atol)  # a check asks once per parameter and oracle pair: memoised
+    except TypeError:  # an unhashable rtol or atol: validate it without the memo
+        return _resolve(dtype, rtol, atol)
+
+
+@lru_cache(maxsize=256)
+def _resolved(dtype, rtol, atol) -> Tolerance:
+    return _resolve(dtype, rtol, atol)
+
+
+def _resolve(dtype, rtol, atol) -> Tolerance:
     base = default_tolerance(dtype)
     rtol_v, atol_v = _validate("rtol", rtol), _validate("atol", atol)
     return Tolerance(

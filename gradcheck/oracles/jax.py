@@ -32,8 +32,7 @@ def run(problem: Problem, config=None) -> OracleResult:
     with jax.enable_x64(True):
         import jax.numpy as jnp
 
-        leaves = [jnp.asarray(x, dtype=jnp.float64) for x in problem.leaves]
-        args = convert_args(problem.args, lambda a: jnp.asarray(a, dtype=jnp.float64) if np.issubdtype(a.dtype, np.floating) else jnp.asarray(a))
+        leaves, args = list(problem.leaves), _float64_args(problem.args)
 
         def flat_loss(ls, args):
             out = problem.loss(unflatten(problem.treedef, ls), *args)
@@ -44,7 +43,10 @@ def run(problem: Problem, config=None) -> OracleResult:
             return out.reshape(())
 
         try:
-            raw = _grad_fn(problem, flat_loss, leaves, args)(leaves, args)
+            fn = _grad_fn(problem, flat_loss, leaves, args)
+            if not _is_jitted(fn):  # eager: the loss sees jax arrays; a compiled grad takes numpy straight in
+                leaves, args = [jnp.asarray(x) for x in leaves], convert_args(args, jnp.asarray)
+            raw = fn(leaves, args)
         except CannotRun:
             raise
         except Exception as exc:
@@ -52,6 +54,15 @@ def run(problem: Problem, config=None) -> OracleResult:
         grads = [np.asarray(g, dtype=np.float64).reshape(x.shape) for g, x in zip(raw, problem.leaves)]
     return OracleResult(NAME, "entries", grads=grads, seconds=time.perf_counter() - start, evaluations=1,
                         method=f"jax {jax.__version__} grad, float64")
+
+
+def _float64_args(args):
+    """args as numpy arrays, floating ones in float64 (what the eager path converts to)."""
+    return convert_args(args, lambda a: a.astype(np.float64) if np.issubdtype(a.dtype, np.floating) else a)
+
+
+def _is_jitted(fn) -> bool:
+    return hasattr(fn, "lower")
 
 
 def _grad_fn(problem: Problem, flat_loss, leaves, args):
