@@ -46,3 +46,13 @@ def test_ci_runs_the_readme_test_command():
     commands = [line for b in blocks("bash") for line in b.splitlines() if "pytest" in line]
     assert len(commands) == 1
     assert commands[0] in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_performance_table_is_the_latest_benchmark_run():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_table", ROOT / "benchmarks" / "readme_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = (ROOT / "benchmarks" / "results.md").read_text()
+    assert module.splice(README, module.section(results)) == README, "run python benchmarks/readme_table.py"
