@@ -17,6 +17,7 @@ from .probes import entry_value, is_leaf
 from .tolerance import Tolerance
 
 MAX_ROWS = 8
+TINY = float(np.finfo(np.float64).tiny)
 
 
 @dataclass
@@ -46,20 +47,23 @@ class Comparison:
 
 def relative(diff: np.ndarray, ref: np.ndarray, atol: float) -> np.ndarray:
     """|diff| / (|ref| + atol): finite even where the reference is zero."""
-    return np.abs(diff) / (np.abs(ref) + max(atol, np.finfo(np.float64).tiny))
+    return np.abs(diff) / (np.abs(ref) + max(atol, TINY))
+
+
+CHUNK = 1 << 15  # entries per pass: temporaries stay in cache, so a 1e6-entry comparison reads each array once
 
 
 def compare_entries(reference: str, yours: np.ndarray, ref: np.ndarray, tol: Tolerance, atol: float,
                     err: np.ndarray | None = None, one_sided: np.ndarray | None = None) -> Comparison:
     """Entry-wise comparison; an FD entry at a kink passes when yours lies between its one-sided slopes."""
     yours = np.asarray(yours, dtype=np.float64)
-    absd = np.abs(yours - ref)  # NaN stays NaN and counts as bad
-    aref = np.abs(ref)
-    bound = aref * tol.rtol
-    bound += atol
-    if err is not None:
-        bound += tol.k_fd * err
-    bad = ~(absd <= bound)
+    y, r = yours.reshape(-1), np.asarray(ref).reshape(-1)
+    e = err.reshape(-1) if err is not None else None
+    bad = np.empty(r.size, dtype=bool)
+    top = {"abs": 0.0, "rel": 0.0, "bound": 0.0, "at": None}
+    for lo in range(0, r.size, CHUNK):
+        _entries_chunk(y, r, e, slice(lo, lo + CHUNK), tol, atol, bad, top)
+    bad = bad.reshape(ref.shape)
     kinks = 0
     if one_sided is not None and not np.all(np.isnan(one_sided[..., 0])):
         at_kink = ~np.isnan(one_sided[..., 0])
@@ -69,16 +73,62 @@ def compare_entries(reference: str, yours: np.ndarray, ref: np.ndarray, tol: Tol
         inside = at_kink & (yours >= lo - slack) & (yours <= hi + slack)
         kinks = int(np.count_nonzero(inside))
         bad &= ~inside
-    if np.isnan(absd).any():
-        absd[np.isnan(absd)] = np.inf
-    aref += max(atol, np.finfo(np.float64).tiny)
-    rel = np.divide(absd, aref, out=aref)  # |d| / (|ref| + atol): finite even where the reference is zero
-    worst = np.unravel_index(int(np.argmax(rel)), ref.shape) if ref.size else None
+    worst = np.unravel_index(top["at"], ref.shape) if top["at"] is not None else None
     n_bad = int(np.count_nonzero(bad))
-    return Comparison(reference, "entries", n_bad == 0, int(ref.size), n_bad,
-                      float(absd.max(initial=0.0)), float(rel.max(initial=0.0)),
+    return Comparison(reference, "entries", n_bad == 0, int(ref.size), n_bad, top["abs"], top["rel"],
                       tuple(int(i) for i in worst) if worst is not None else None, bad, kinks,
-                      detail={"bound": float(bound.max(initial=0.0))})
+                      detail={"bound": top["bound"]})
+
+
+def entries_agree(yours: np.ndarray, ref: np.ndarray, tol: Tolerance, atol: float, err: np.ndarray | None = None,
+                  one_sided: np.ndarray | None = None) -> bool:
+    """compare_entries(...).ok without the statistics (oracle against oracle needs only yes or no)."""
+    if one_sided is not None and not np.all(np.isnan(one_sided[..., 0])):
+        return compare_entries("", yours, ref, tol, atol, err, one_sided).ok
+    y, r = np.asarray(yours, dtype=np.float64).reshape(-1), np.asarray(ref).reshape(-1)
+    e = err.reshape(-1) if err is not None else None
+    for lo in range(0, r.size, CHUNK):
+        s = slice(lo, lo + CHUNK)
+        absd = y[s] - r[s]
+        np.abs(absd, out=absd)
+        bound = np.abs(r[s])
+        bound *= tol.rtol
+        bound += atol
+        if e is not None:
+            bound += tol.k_fd * e[s]
+        if not np.all(absd <= bound):  # a NaN difference is never within its bound
+            return False
+    return True
+
+
+def _nanmax(a: float, b: float) -> float:
+    """max that keeps a NaN, like ndarray.max."""
+    return a if math.isnan(a) else b if math.isnan(b) else max(a, b)
+
+
+def _entries_chunk(y, r, e, s: slice, tol: Tolerance, atol: float, bad: np.ndarray, top: dict) -> None:
+    """One chunk of compare_entries: fills bad[s], updates the running maxima and the first worst index."""
+    absd = y[s] - r[s]
+    np.abs(absd, out=absd)  # NaN stays NaN and counts as bad
+    aref = np.abs(r[s])
+    bound = aref * tol.rtol
+    bound += atol
+    if e is not None:
+        bound += tol.k_fd * e[s]
+    np.less_equal(absd, bound, out=bad[s])
+    np.logical_not(bad[s], out=bad[s])
+    top["bound"] = _nanmax(top["bound"], float(bound.max()))
+    worst = float(absd.max())
+    if math.isnan(worst):
+        absd[np.isnan(absd)] = np.inf
+        worst = np.inf
+    top["abs"] = max(top["abs"], worst)
+    aref += max(atol, TINY)
+    rel = np.divide(absd, aref, out=aref)  # |d| / (|ref| + atol): finite even where the reference is zero
+    j = int(np.argmax(rel))
+    v = float(rel[j])
+    if top["at"] is None or (not math.isnan(top["rel"]) and (math.isnan(v) or v > top["rel"])):
+        top["rel"], top["at"] = v, s.start + j  # argmax's rule: the first largest (a NaN counts as largest)
 
 
 def probe_bound(grads_v: float, v_norm: float, err: float, tol: Tolerance, atol: float) -> float:
@@ -120,10 +170,25 @@ def _partial(p, c: int, g) -> tuple[float, float, float]:
         v = p.direction[c]
         if c not in memo:  # ||v_c||^2 once per block, whatever gradient it is paired with
             memo[c] = float((v * v).sum())
-        gv = np.asarray(g, dtype=np.float64) * v
-        flat = gv.reshape(-1)
-        found = memo[key] = (float(gv.sum()), float(np.dot(flat, flat)), memo[c], g)
+        found = memo[key] = (*_dot_and_norm(np.asarray(g, dtype=np.float64).reshape(-1), v.reshape(-1)), memo[c], g)
     return found[:3]
+
+
+def _dot_and_norm(g: np.ndarray, v: np.ndarray) -> tuple[float, float]:
+    """(sum g v, sum (g v)^2), a chunk at a time so the product stays in cache."""
+    dot = norm2 = 0.0
+    for lo in range(0, g.size, CHUNK):
+        gv = g[lo:lo + CHUNK] * v[lo:lo + CHUNK]
+        dot, norm2 = dot + float(gv.sum()), norm2 + float(np.dot(gv, gv))
+    return dot, norm2
+
+
+def _largest(p, block: int) -> float:
+    """max |v_i| over one block of probe p's direction (memoised on the probe)."""
+    memo = p.__dict__.setdefault("_largest", {})
+    if block not in memo:
+        memo[block] = float(np.max(np.abs(p.direction[block])))
+    return memo[block]
 
 
 def probe_fails(p, grads: list, tol: Tolerance, atol: float) -> bool:
@@ -145,9 +210,7 @@ def _resolved(p, b: int, covering: list) -> bool:
 def compare_probes(reference: str, yours: np.ndarray, block: int, probes: list, tol: Tolerance,
                    atol: float, others: list | None = None) -> Comparison:
     """Compare FD directional derivatives with <g, v>, g = yours on this block and `others` elsewhere."""
-    grads = list(others) if others is not None else [None] * max((max(p.blocks) + 1 for p in probes), default=0)
-    grads[block] = np.asarray(yours, dtype=np.float64)
-    covering = [p for p in probes if block in p.blocks and all(grads[c] is not None for c in p.blocks)]
+    grads, covering = _covering(yours, block, probes, others)
     worst_abs = worst_rel = 0.0
     n_bad, kinks, rows, located, bounds = 0, 0, [], [], []
     for p in covering:
@@ -158,14 +221,32 @@ def compare_probes(reference: str, yours: np.ndarray, block: int, probes: list, 
         n_bad += bad
         kinks += bool(kink and not gap <= bound)
         worst_abs = max(worst_abs, gap)
-        worst_rel = max(worst_rel, gap / (abs(p.value) + atol + np.finfo(np.float64).tiny))
+        worst_rel = max(worst_rel, gap / (abs(p.value) + atol + TINY))
         rows.append({"probe": p.index, "blocks": len(p.blocks), "span": p.span, "yours": dot, "fd": p.value,
                      "fd_error": p.error, "bound": bound, "ok": not bad})
         if p.span is None:  # a single entry off by d moves <g, v> by d |v_i|: caught once d |v_i| > bound + err
-            bounds.append((bound + p.error) / float(np.max(np.abs(p.direction[block]))))
+            bounds.append((bound + p.error) / _largest(p, block))
         if bad and is_leaf(p):
             idx, value, err = entry_value(p)
             located.append({"index": list(idx), "yours": float(grads[block][idx]), "fd": value, "fd_error": err})
     worst = tuple(located[0]["index"]) if located else None
     return Comparison(reference, "probes", n_bad == 0, len(rows), n_bad, worst_abs, worst_rel, worst, kinks=kinks,
                       detail={"probes": rows, "located": located, "bound": min(bounds, default=float("inf"))})
+
+
+def _covering(yours, block: int, probes: list, others: list | None) -> tuple[list, list]:
+    """(per-block gradients: yours on `block`, others elsewhere; the probes they fully cover on `block`)."""
+    grads = list(others) if others is not None else [None] * max((max(p.blocks) + 1 for p in probes), default=0)
+    grads[block] = np.asarray(yours, dtype=np.float64)
+    return grads, [p for p in probes if block in p.blocks and all(grads[c] is not None for c in p.blocks)]
+
+
+def probes_agree(yours: np.ndarray, block: int, probes: list, tol: Tolerance, atol: float,
+                 others: list | None = None) -> bool:
+    """compare_probes(...).ok without the rows (oracle against oracle needs only yes or no)."""
+    grads, covering = _covering(yours, block, probes, others)
+    for p in covering:
+        _, gap, bound, kink = probe_gap(p, grads, tol, atol)
+        if not (gap <= bound or kink) and not _resolved(p, block, [q for q in covering if q is not p]):
+            return False
+    return True

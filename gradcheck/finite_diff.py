@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -120,16 +121,23 @@ def richardson(diffs: list[float]) -> tuple[float, float, list[float]]:
     """Extrapolate central differences at halving steps; return (value, |last correction|, weights)."""
     n = len(diffs)
     table = [list(diffs)]
-    weights = [np.eye(n)[k] for k in range(n)]  # each entry's weights on the raw differences
-    wtable = [weights]
     for j in range(1, n):
-        prev, wprev = table[-1], wtable[-1]
+        prev = table[-1]
         f = 4.0**j
         table.append([(f * prev[k + 1] - prev[k]) / (f - 1) for k in range(len(prev) - 1)])
-        wtable.append([(f * wprev[k + 1] - wprev[k]) / (f - 1) for k in range(len(wprev) - 1)])
     value = table[-1][0]
     correction = abs(value - table[-2][-1]) if n > 1 else abs(value) * 1e-3
-    return value, correction, list(wtable[-1][0])
+    return value, correction, list(_weights(n))
+
+
+@lru_cache(maxsize=None)
+def _weights(n: int) -> tuple[float, ...]:
+    """The extrapolated value's weights on the n raw differences (the same tableau, run on unit vectors)."""
+    wtable = [[np.eye(n)[k] for k in range(n)]]
+    for j in range(1, n):
+        wprev, f = wtable[-1], 4.0**j
+        wtable.append([(f * wprev[k + 1] - wprev[k]) / (f - 1) for k in range(len(wprev) - 1)])
+    return tuple(float(w) for w in wtable[-1][0])
 
 
 def default_method() -> CentralRichardson:

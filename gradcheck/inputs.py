@@ -32,12 +32,19 @@ def as_param_array(name: str, value, label: str = "params") -> np.ndarray:
                              f"(pass {name}.astype(float) or leave integers in args)")
     if arr.size == 0:
         raise GradcheckError(f"{where} is empty (shape {arr.shape}); there is no gradient to check")
-    bad = ~np.isfinite(arr)
-    if bad.any():
+    bad = None if all_finite(arr) else ~np.isfinite(arr)
+    if bad is not None and bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise GradcheckError(f"{where} has {int(bad.sum())} non-finite entries (first at {first}: {arr[first]}); "
                              f"gradients are checked at finite points only")
     return arr
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """No NaN or Inf in a floating array: a finite sum says so in one pass; otherwise look entry by entry."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(arr, axis=None)
+    return bool(np.isfinite(total)) or bool(np.isfinite(arr).all())
 
 
 def copy_tree(x):
@@ -52,10 +59,21 @@ def copy_tree(x):
     return x
 
 
+def same_array(a: np.ndarray, b: np.ndarray) -> bool:
+    """a and b hold equal values (NaN equal to NaN); identical bytes are checked first, in one cheap pass."""
+    if a.shape != b.shape:
+        return False
+    if a.dtype == b.dtype and a.dtype.kind in "fiub" and a.flags.c_contiguous and b.flags.c_contiguous:
+        bits = np.dtype(f"u{a.dtype.itemsize}") if a.dtype.itemsize in (1, 2, 4, 8) else None
+        if bits is not None and np.array_equal(a.view(bits), b.view(bits)):
+            return True  # unchanged bits: the usual case, ~10x cheaper than a NaN-aware comparison
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
 def changed_arrays(before, after, prefix: str = "args") -> list[str]:
     """Names of arrays in `after` that differ from `before` (NaN equal to NaN)."""
     if isinstance(before, np.ndarray):
-        same = isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")
+        same = isinstance(after, np.ndarray) and same_array(before, after)
         return [] if same else [prefix]
     if isinstance(before, dict):
         return [n for k in before for n in changed_arrays(before[k], after.get(k), f"{prefix}[{k!r}]")]

@@ -25,36 +25,37 @@ GLOBAL, BLOCK = 0xA11, 0xB10
 CACHE_UP_TO = 4096  # directions of at most this many entries are kept (read-only) for the next check
 
 
-def signs(seed: int, key: tuple, shape) -> np.ndarray:
-    """+-1 array of `shape` from the generator seeded by (seed, *key); read-only (it may be shared)."""
+def signs(seed: int, key: tuple, shape, size: float = 1.0) -> np.ndarray:
+    """+-size array of `shape`, signs from the generator seeded by (seed, *key); read-only (it may be shared)."""
     shape = tuple(int(d) for d in shape) if np.ndim(shape) else (int(shape),)
     if math.prod(shape) <= CACHE_UP_TO:  # a Hypothesis run draws the same directions at every example
-        return _signs_cached(int(seed), tuple(key), shape)
-    return _signs(seed, key, shape)
+        return _signs_cached(int(seed), tuple(key), shape, float(size))
+    return _signs(seed, key, shape, size)
 
 
-def _signs(seed, key, shape) -> np.ndarray:
+def _signs(seed, key, shape, size) -> np.ndarray:
     rng = np.random.default_rng([seed, *key])
-    out = (rng.integers(0, 2, size=shape) * 2 - 1).astype(np.float64)
+    picks = rng.integers(0, 2, size=shape).reshape(-1)
+    out = np.array([-size, size])[picks].reshape(shape)  # one pass; the same bits as (+-1) / s
     out.flags.writeable = False
     return out
 
 
 @lru_cache(maxsize=1024)
-def _signs_cached(seed: int, key: tuple, shape: tuple) -> np.ndarray:
-    return _signs(seed, key, shape)
+def _signs_cached(seed: int, key: tuple, shape: tuple, size: float) -> np.ndarray:
+    return _signs(seed, key, shape, size)
 
 
 def global_direction(seed: int, index: int, shapes) -> list[np.ndarray]:
-    """Probe `index` over all blocks: per-block sign arrays divided by sqrt(total entries)."""
+    """Probe `index` over all blocks: per-block signs of size 1/sqrt(total entries)."""
     n = sum(int(np.prod(s)) for s in shapes)
-    return [signs(seed, (GLOBAL, index, b), s) / math.sqrt(n) for b, s in enumerate(shapes)]
+    return [signs(seed, (GLOBAL, index, b), s, 1.0 / math.sqrt(n)) for b, s in enumerate(shapes)]
 
 
 def block_direction(seed: int, block: int, index: int, shapes) -> list[np.ndarray | None]:
     """Probe `index` on one block only (None elsewhere), unit norm over that block."""
     shape = shapes[block]
-    v = signs(seed, (BLOCK, block, index), shape) / math.sqrt(max(1, int(np.prod(shape))))
+    v = signs(seed, (BLOCK, block, index), shape, 1.0 / math.sqrt(max(1, int(np.prod(shape)))))
     return [v if b == block else None for b in range(len(shapes))]
 
 

@@ -11,6 +11,7 @@ import difflib
 import numpy as np
 
 from .diagnose import BatchSize, batch_size
+from .inputs import all_finite
 from .report import ParamReport
 from .tree import flatten
 
@@ -101,8 +102,8 @@ def _match_one(name, x, g, batch) -> ParamReport:
         return report("nonfinite", dtype, "grad is complex; a real gradient was expected",
                       "take the real part only if the imaginary part is zero; a real loss has a real gradient",
                       yours=arr)
-    bad = ~np.isfinite(arr)
-    if bad.any():
+    bad = None if all_finite(arr) else ~np.isfinite(arr)
+    if bad is not None and bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0]) if arr.ndim else ()
         kinds = " and ".join(k for k, m in (("NaN", np.isnan(arr)), ("Inf", np.isinf(arr))) if m.any())
         return report("nonfinite", dtype, f"{int(bad.sum())} of {arr.size} entries are {kinds} (first at {first})",

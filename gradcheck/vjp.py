@@ -65,8 +65,13 @@ def check_vjp(fn, vjp, inputs, *, cotangent=None, oracles=None, rtol=None, atol=
 def _as_loss_and_grad(fn, vjp, inputs, diff):
     """loss(p, cot) = <fn(*inputs with p), cot>; grad(p, cot) = the vjp's gradients for the inputs in p."""
 
+    diff, n = tuple(diff), len(inputs)
+    fixed = tuple((i, x) for i, x in enumerate(inputs) if i not in diff)  # the only inputs the closures hold
+
     def assemble(p):
-        full = list(inputs)
+        full = [None] * n
+        for i, x in fixed:
+            full[i] = x
         for i, v in zip(diff, p.values()):
             full[i] = v
         return full

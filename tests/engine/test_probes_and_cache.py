@@ -61,8 +61,8 @@ def test_repeated_jax_checks_of_one_loss_reuse_one_jitted_grad():
     a = np.arange(1.0, 4.0)
     for k in range(3):
         gc.check_grad(_quad, lambda p, a: {"x": 2 * a * p["x"]}, {"x": np.ones(3) * k}, args=(a,))
-    slots = jax_oracle._CACHE[_quad]
-    assert len(slots) == 1 and callable(next(iter(slots.values())))
+    compiled = jax_oracle.cached(_quad)
+    assert len(compiled) == 1 and callable(compiled[0])
 
 
 GLOBAL = np.arange(1.0, 4.0)
@@ -82,4 +82,70 @@ def test_a_loss_reading_a_global_array_is_never_jitted():
 
     for _ in range(3):
         gc.check_grad(_reads_global, lambda p: {"x": 2 * GLOBAL * p["x"]}, {"x": np.ones(3)})
-    assert not any(callable(v) for v in jax_oracle._CACHE.get(_reads_global, {}).values())
+    assert jax_oracle.cached(_reads_global) == []
+
+
+def _make_quad(k):
+    def quad(p, a):
+        from array_api_compat import array_namespace
+
+        return array_namespace(p["x"]).sum(k * a * p["x"] ** 2)
+
+    return quad
+
+
+def test_new_loss_objects_with_the_same_code_and_closure_values_share_one_compile():
+    import pytest
+
+    pytest.importorskip("jax")
+    from gradcheck.oracles import jax as jax_oracle
+
+    a = np.arange(1.0, 4.0)
+    for k in (2.0, 2.0, 2.0, 3.0):  # a new function object each time; a new constant is a new compile
+        report = gc.check_grad(_make_quad(k), lambda p, a, k=k: {"x": 2 * k * a * p["x"]}, {"x": np.ones(3)},
+                               args=(a,), oracles=("jax",))
+        assert report.ok
+    compiled = jax_oracle.cached(_make_quad(2.0))
+    assert len(compiled) == 2 and all(callable(c) for c in compiled)
+
+
+def test_a_loss_closing_over_an_array_is_never_compiled_and_sees_it_change_in_place():
+    import pytest
+
+    pytest.importorskip("jax")
+    from array_api_compat import array_namespace
+
+    from gradcheck.oracles import jax as jax_oracle
+
+    w = np.arange(1.0, 4.0)
+
+    def weighted(p):
+        return array_namespace(p["x"]).sum(w * p["x"] ** 2)
+
+    for _ in range(2):
+        report = gc.check_grad(weighted, lambda p: {"x": 2 * w * p["x"]}, {"x": np.ones(3)}, oracles=("jax",))
+        assert report.ok
+        w *= 2  # a compiled grad would have frozen the old w
+    assert jax_oracle.cached(weighted) == []
+
+
+def _branchy(p):
+    from array_api_compat import array_namespace
+
+    xp = array_namespace(p["x"])
+    if xp.sum(p["x"]) > 0:  # Python control flow on a value: jit cannot trace it, eager grad can
+        return xp.sum(p["x"] ** 2)
+    return xp.sum(p["x"] ** 3)
+
+
+def test_a_loss_jax_cannot_trace_runs_eagerly_with_the_right_gradient():
+    import pytest
+
+    pytest.importorskip("jax")
+    from gradcheck.oracles import jax as jax_oracle
+
+    for x in (np.ones(3), -np.ones(3)):
+        g = {"x": 2 * x} if x.sum() > 0 else {"x": 3 * x**2}
+        report = gc.check_grad(_branchy, lambda p, g=g: g, {"x": x}, oracles=("fd", "jax"))
+        assert report.ok and report.ran == ["fd", "jax"]
+    assert jax_oracle.cached(_branchy) == [None]
