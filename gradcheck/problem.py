@@ -38,6 +38,8 @@ class Problem:
 
 def scalar(value: Any) -> float:
     """A loss value as a Python float (accepts 0-d and size-1 arrays)."""
+    if isinstance(value, float):  # Python and numpy float64 scalars: the common case, kept cheap for FD
+        return float(value)
     arr = np.asarray(value)
     return float(arr.reshape(()))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable
 
 LEAF = "leaf"
@@ -15,6 +16,11 @@ class TreeDef:
     kind: str  # "leaf", "dict", "list" or "tuple"
     keys: tuple = ()
     children: tuple = ()
+
+    @cached_property
+    def flat(self) -> bool:
+        """True when every child is a leaf (a flat dict, list or tuple of arrays)."""
+        return all(c.kind == LEAF for c in self.children)
 
     @property
     def n_leaves(self) -> int:
@@ -56,6 +62,8 @@ def _flatten(tree, prefix, names, leaves, root) -> TreeDef:
 
 def unflatten(treedef: TreeDef, leaves) -> Any:
     """Rebuild a tree of the given structure from leaves in flatten order."""
+    if treedef.kind == "dict" and treedef.flat:  # {name: array}, the usual params: one step
+        return dict(zip(treedef.keys, leaves))
     it = iter(leaves)
     out = _unflatten(treedef, it)
     return out
