@@ -8,7 +8,7 @@ code reuses the compile at shapes it has seen, instead of dispatching op by op (
 primitive at every new shape, 0.2-0.9 s). A loss that reads an array or another mutable object from its
 closure or globals is never compiled (jit would freeze that data at trace time) and runs eagerly, as does one
 whose tracing fails (Python control flow on values). Small problems compile with XLA's backend optimisations
-off: half the compile time, and their run time is negligible either way.
+and fusion emitters off: a third of the compile time, and their run time is negligible either way.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ NAME = "jax"
 HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so jax can run it"
 CACHE_SIZE = 256  # compiled grads kept (least recently used dropped)
 FAST_COMPILE_UP_TO = 100_000  # parameters; above this XLA optimises fully (run time matters more than compile)
-FAST_COMPILE = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True}
+FAST_COMPILE = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True,
+                "xla_cpu_use_fusion_emitters": False}  # ~2.5x faster CPU compiles of small graphs
 _CACHE: "OrderedDict[tuple, object]" = OrderedDict()  # key -> jitted grad, or None where tracing failed
 _UNSAFE = object()
 
@@ -144,7 +145,7 @@ def _fn_key(fn, depth: int = 0):
     glob = fn.__globals__
     parts = [fn.__code__, id(glob), _value_key(fn.__defaults__, depth), _value_key(fn.__kwdefaults__, depth)]
     parts += [_value_key(c.cell_contents, depth) if _filled(c) else "<empty>" for c in fn.__closure__ or ()]
-    parts += [(n, _global_key(glob[n])) for n in sorted(_names(fn.__code__)) if n in glob]
+    parts += [(n, _value_key(glob[n], depth)) for n in sorted(_names(fn.__code__)) if n in glob]
     return None if any(p is _UNSAFE or (isinstance(p, tuple) and p[-1] is _UNSAFE) for p in parts) else tuple(parts)
 
 
@@ -159,15 +160,16 @@ def _names(code) -> set:
 
 def _value_key(v, depth: int):
     """A hashable stand-in for a value a loss reads from its closure or defaults (_UNSAFE: never compile)."""
+    if depth > 8:  # deeply nested or self-referencing data: not worth keying
+        return _UNSAFE
     if v is None or isinstance(v, (bool, int, float, complex, str, bytes, np.generic, np.dtype, enum.Enum)):
         return (type(v), v)
     if isinstance(v, (tuple, list, frozenset)) or type(v) is dict:
         items = sorted(v.items(), key=repr) if isinstance(v, dict) else sorted(v, key=repr) if isinstance(v, frozenset) else v
-        inner = tuple(_value_key(x, depth) for x in items)
+        inner = tuple(_value_key(x, depth + 1) for x in items)
         return _UNSAFE if _UNSAFE in inner else (type(v), inner)
     if isinstance(v, types.FunctionType):
-        found = _fn_key(v, depth + 1)
-        return _UNSAFE if found is None else found
+        return _function_key(v, depth)
     if isinstance(v, (types.ModuleType, type, types.BuiltinFunctionType)):
         return v
     if dataclasses.is_dataclass(v) and not isinstance(v, type) and v.__dataclass_params__.frozen:
@@ -175,19 +177,22 @@ def _value_key(v, depth: int):
     return _UNSAFE  # arrays, sets, objects: could change behind a compiled grad's back
 
 
-def _global_key(v):
-    """Globals: functions, classes and modules by identity (their code is fixed), data by value."""
-    if isinstance(v, types.FunctionType):
-        return _UNSAFE if _reads_mutable(v) else v
-    return _value_key(v, 5)
-
-
-def _reads_mutable(fn) -> bool:
-    """True when fn reads an array or other mutable data straight from its closure or globals."""
-    cells = [c.cell_contents for c in fn.__closure__ or () if _filled(c)]
-    glob = fn.__globals__
-    values = cells + [glob[n] for n in fn.__code__.co_names if n in glob]
-    return any(hasattr(v, "shape") or isinstance(v, (list, dict, set, bytearray)) for v in values)
+def _function_key(fn, depth: int):
+    """A function made by a call (a closure) by its code and values; a module-level one by identity plus
+    the data it reads from its module (so a changed table means a new key)."""
+    if "<locals>" in fn.__qualname__:
+        found = _fn_key(fn, depth + 1)
+        return _UNSAFE if found is None else found
+    glob, data = fn.__globals__, []
+    for name in sorted(fn.__code__.co_names):
+        v = glob.get(name, _UNSAFE)
+        if v is _UNSAFE or isinstance(v, (types.FunctionType, types.ModuleType, type, types.BuiltinFunctionType)):
+            continue
+        found = _value_key(v, depth + 1)
+        if found is _UNSAFE:
+            return _UNSAFE
+        data.append((name, found))
+    return (fn, tuple(data))
 
 
 def _filled(cell) -> bool:

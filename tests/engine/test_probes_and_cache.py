@@ -149,3 +149,38 @@ def test_a_loss_jax_cannot_trace_runs_eagerly_with_the_right_gradient():
         report = gc.check_grad(_branchy, lambda p, g=g: g, {"x": x}, oracles=("fd", "jax"))
         assert report.ok and report.ran == ["fd", "jax"]
     assert jax_oracle.cached(_branchy) == [None]
+
+
+def _square(x):
+    return x**2
+
+
+def _cube(x):
+    return x**3
+
+
+_TABLE = {"power": _square}
+
+
+def _tabled(p):
+    from array_api_compat import array_namespace
+
+    return array_namespace(p["x"]).sum(_TABLE["power"](p["x"]))
+
+
+def test_a_loss_reading_a_module_table_is_compiled_once_and_again_when_the_table_changes():
+    import pytest
+
+    pytest.importorskip("jax")
+    from gradcheck.oracles import jax as jax_oracle
+
+    x = np.arange(1.0, 4.0)
+    for _ in range(2):
+        assert gc.check_grad(_tabled, lambda p: {"x": 2 * p["x"]}, {"x": x}, oracles=("jax",)).ok
+    assert len(jax_oracle.cached(_tabled)) == 1
+    _TABLE["power"] = _cube  # the table is part of the key: a stale compile would still square
+    try:
+        assert gc.check_grad(_tabled, lambda p: {"x": 3 * p["x"] ** 2}, {"x": x}, oracles=("jax",)).ok
+        assert len(jax_oracle.cached(_tabled)) == 2
+    finally:
+        _TABLE["power"] = _square
