@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import inspect
 import time
 import types
@@ -170,8 +171,8 @@ def _value_key(v, depth: int):
         return _UNSAFE if _UNSAFE in inner else (type(v), inner)
     if isinstance(v, types.FunctionType):
         return _function_key(v, depth)
-    if isinstance(v, (types.ModuleType, type, types.BuiltinFunctionType)):
-        return v
+    if isinstance(v, (types.ModuleType, type, types.BuiltinFunctionType, np.ufunc, functools._lru_cache_wrapper)):
+        return v  # code, not data: by identity
     if dataclasses.is_dataclass(v) and not isinstance(v, type) and v.__dataclass_params__.frozen:
         return (type(v), _value_key(tuple(getattr(v, f.name) for f in dataclasses.fields(v)), depth))
     return _UNSAFE  # arrays, sets, objects: could change behind a compiled grad's back
@@ -186,7 +187,7 @@ def _function_key(fn, depth: int):
     glob, data = fn.__globals__, []
     for name in sorted(fn.__code__.co_names):
         v = glob.get(name, _UNSAFE)
-        if v is _UNSAFE or isinstance(v, (types.FunctionType, types.ModuleType, type, types.BuiltinFunctionType)):
+        if v is _UNSAFE or callable(v) or isinstance(v, types.ModuleType):  # helpers it calls: by identity, unread
             continue
         found = _value_key(v, depth + 1)
         if found is _UNSAFE:

@@ -184,3 +184,24 @@ def test_a_loss_reading_a_module_table_is_compiled_once_and_again_when_the_table
         assert len(jax_oracle.cached(_tabled)) == 2
     finally:
         _TABLE["power"] = _square
+
+
+from array_api_compat import array_namespace as _namespace  # noqa: E402 - read from globals by _mse below
+
+
+def _mse(p, x):
+    xp = _namespace(p["w"])
+    return xp.sum((x @ p["w"]) ** 2) / 2
+
+
+def test_a_loss_calling_library_helpers_from_its_globals_is_compiled():
+    import pytest
+
+    pytest.importorskip("jax")
+    from gradcheck.oracles import jax as jax_oracle
+
+    x = np.arange(6.0).reshape(3, 2)
+    assert gc.check_grad(_mse, lambda p, x: {"w": x.T @ (x @ p["w"])}, {"w": np.ones(2)}, args=(x,),
+                         oracles=("jax",)).ok
+    compiled = jax_oracle.cached(_mse)
+    assert len(compiled) == 1 and callable(compiled[0])
