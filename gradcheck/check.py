@@ -123,6 +123,13 @@ def _fails_for(structure, rtol, atol):
     return lambda probe: probe_fails(probe, yours, tols[probe.blocks[0]], tols[probe.blocks[0]].absolute_atol(scale))
 
 
+def _ad_fails(grads):
+    """Beside AD: whether the AD gradient cannot explain an FD probe (then FD probes block by block)."""
+    tol = resolve_tolerance(np.float64)
+    atol = tol.absolute_atol(max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads))
+    return lambda probe: probe_fails(probe, grads, tol, atol)
+
+
 def _run_oracles(problem: Problem, requested, fd, fails=None) -> tuple[dict[str, OracleResult], list[OracleRun]]:
     names, explicit = requested
     results, runs = {}, []
@@ -131,7 +138,8 @@ def _run_oracles(problem: Problem, requested, fd, fails=None) -> tuple[dict[str,
         if why is None:
             try:
                 module = oracle_registry.oracle_module(name)
-                res = module.run(problem, fd, alone=not results, fails=fails) if name == "fd" else module.run(problem)
+                judge = fails if not results else _ad_fails(next(iter(results.values())).grads)
+                res = module.run(problem, fd, alone=not results, fails=judge) if name == "fd" else module.run(problem)
             except CannotRun as exc:
                 why = str(exc)
         if why is not None:

@@ -95,13 +95,16 @@ def _confirming(method: CentralRichardson) -> CentralRichardson:
 
 
 def probes(problem: Problem, config: FiniteDifferences, alone: bool = False, fails=None) -> OracleResult:
-    """Global sign probes (+ per-block probes beside AD when small enough); bisection of failures when alone."""
+    """Global sign probes; beside AD, per-block probes when a global one disagrees with the AD gradient
+    (`fails`); alone, bisection of a probe your gradient cannot explain (`fails`)."""
     shapes = [x.shape for x in problem.leaves]
     large = not alone and problem.n > config.large
     method = _confirming(config.method) if large else config.method
     found = [measure(problem, method, global_direction(problem.seed, k, shapes), index=k)
              for k in range(1 if large else config.global_probes)]
-    if not alone and problem.n <= config.block_probes_up_to and len(shapes) > 1:
+    confirmed = not alone and fails is not None and not any(fails(p) for p in found)
+    # beside AD, block probes only attribute a global disagreement to a block: skip them when AD passed
+    if not alone and not confirmed and problem.n <= config.block_probes_up_to and len(shapes) > 1:
         found += [measure(problem, method, block_direction(problem.seed, b, k, shapes), index=k)
                   for b in range(len(shapes)) for k in range(config.probes_per_param)]
     if alone and fails is not None:
