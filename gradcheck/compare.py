@@ -124,7 +124,8 @@ def _entries_chunk(y, r, e, s: slice, tol: Tolerance, atol: float, bad: np.ndarr
         worst = np.inf
     top["abs"] = max(top["abs"], worst)
     aref += max(atol, TINY)
-    rel = np.divide(absd, aref, out=aref)  # |d| / (|ref| + atol): finite even where the reference is zero
+    with np.errstate(invalid="ignore"):  # inf / inf where a reference itself is inf or NaN: reported as nan
+        rel = np.divide(absd, aref, out=aref)  # |d| / (|ref| + atol): finite even where the reference is zero
     j = int(np.argmax(rel))
     v = float(rel[j])
     if top["at"] is None or (not math.isnan(top["rel"]) and (math.isnan(v) or v > top["rel"])):
