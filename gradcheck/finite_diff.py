@@ -81,7 +81,7 @@ class CentralRichardson:
         noise = 8 * eps * fmax
         h_min = h / 2 ** (self.levels - 1)
         roundoff = sum(abs(c) * noise / (h / 2**k) for k, c in enumerate(coeffs))
-        smooth = shrinks_like(diffs, noise / h_min, 4.0) and shrinks_like(bends, 4 * noise / h_min, 2.0)
+        smooth = shrinks_like(diffs, noise / h_min, 4.0) and shrinks_like(bends, 4 * noise / h_min, 2.0, fastest=16.0)
         one_sided, kind = None, "smooth"
         if not smooth:  # the extrapolation's own correction means nothing here: use the raw spread
             truncation = max(truncation, max(diffs) - min(diffs), max(map(abs, bends), default=0.0))
@@ -91,17 +91,20 @@ class CentralRichardson:
         return FDEstimate(value, truncation + roundoff, self.evaluations, h, smooth, one_sided, kind)
 
 
-def shrinks_like(values: list[float], noise: float, rate: float) -> bool:
+def shrinks_like(values: list[float], noise: float, rate: float, fastest: float | None = None) -> bool:
     """True when a smooth function's h-dependent quantity falls by ~`rate` per step halving.
 
     Applied to central differences, successive gaps D(h) - D(h/2) fall by 4; applied to the
     one-sided slope gap D+ - D-, the values themselves fall by 2. A kink breaks either pattern.
+    `fastest` (default rate^2 * 2) admits a faster fall: at an inflection point f'' = 0 and the bend
+    falls like h^3, by 8 per halving.
     """
+    fastest = rate * rate * 2 if fastest is None else fastest
     seq = [a - b for a, b in zip(values, values[1:])] if rate == 4.0 else list(values)
     for g1, g2 in zip(seq, seq[1:]):
         if abs(g2) <= 16 * noise and abs(g1) <= 16 * noise * rate * 2:
             continue  # fell into (or stayed in) round-off as it should: nothing to see
-        if abs(g2) <= 16 * noise or not (rate * 0.6 <= g1 / g2 <= rate * rate * 2):  # faster: higher order
+        if abs(g2) <= 16 * noise or not (rate * 0.6 <= g1 / g2 <= fastest):  # faster: higher order
             return False
     return True
 
