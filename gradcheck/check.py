@@ -21,7 +21,7 @@ from .problem import Problem
 from .report import OracleRun, ParamReport, Report
 from .structure import match_structure
 from .taylor import along
-from .tolerance import resolve_tolerance
+from .tolerance import resolve_tolerance, roundoff_floor
 from .tree import flatten, unflatten
 from .verdict import triangulate
 
@@ -58,7 +58,8 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     structure = match_structure(names, leaves, run["grad"], label, args)
     problem = Problem(for_oracles(loss, health), tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
                       run["args"], run["f64"], seed, extra={"eps": run["eps"]})
-    results, runs = _run_oracles(problem, requested, fd, _fails_for(structure, rtol, atol))
+    floor = roundoff_floor(problem.f0)
+    results, runs = _run_oracles(problem, requested, fd, _fails_for(structure, rtol, atol, problem.f0), floor)
     params_out = _judge(problem, structure, results, rtol, atol)
     health = health + kinks(problem.names, results.get("fd"), params_out)
     withhold_verdicts(params_out, health, run["calls"])
@@ -113,24 +114,34 @@ def _precision(raw, leaves) -> float:
     return float(max(np.finfo(np.dtype(dtype)).eps, np.finfo(np.float64).eps))
 
 
-def _fails_for(structure, rtol, atol):
+def _fails_for(structure, rtol, atol, f0=0.0):
     """For FD alone: whether the hand-written gradient explains a probe (drives bisection), or None."""
     if any(p.status != "ok" or p.yours is None for p in structure):
         return None
     yours = [np.asarray(p.yours, dtype=np.float64) for p in structure]
     scale = max(float(np.nanmax(np.abs(y))) for y in yours)
     tols = [resolve_tolerance(p.dtype, rtol, atol) for p in structure]
-    return lambda probe: probe_fails(probe, yours, tols[probe.blocks[0]], tols[probe.blocks[0]].absolute_atol(scale))
+    atols = [t.absolute_atol(scale, roundoff_floor(f0, _eps(p.dtype))) for t, p in zip(tols, structure)]
+    return lambda probe: probe_fails(probe, yours, tols[probe.blocks[0]], atols[probe.blocks[0]])
 
 
-def _ad_fails(grads):
+def _eps(dtype) -> float:
+    """Machine epsilon of a gradient dtype (float64 for anything not floating)."""
+    try:
+        return float(np.finfo(np.dtype(dtype)).eps)
+    except (TypeError, ValueError):
+        return float(np.finfo(np.float64).eps)
+
+
+def _ad_fails(grads, floor=0.0):
     """Beside AD: whether the AD gradient cannot explain an FD probe (then FD probes block by block)."""
     tol = resolve_tolerance(np.float64)
-    atol = tol.absolute_atol(max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads))
+    atol = tol.absolute_atol(max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads), floor)
     return lambda probe: probe_fails(probe, grads, tol, atol)
 
 
-def _run_oracles(problem: Problem, requested, fd, fails=None) -> tuple[dict[str, OracleResult], list[OracleRun]]:
+def _run_oracles(problem: Problem, requested, fd, fails=None,
+                 floor: float = 0.0) -> tuple[dict[str, OracleResult], list[OracleRun]]:
     names, explicit = requested
     results, runs = {}, []
     for name in [n for n in names if n != "fd"] + (["fd"] if "fd" in names else []):
@@ -138,7 +149,7 @@ def _run_oracles(problem: Problem, requested, fd, fails=None) -> tuple[dict[str,
         if why is None:
             try:
                 module = oracle_registry.oracle_module(name)
-                judge = fails if not results else _ad_fails(next(iter(results.values())).grads)
+                judge = fails if not results else _ad_fails(next(iter(results.values())).grads, floor)
                 res = module.run(problem, fd, alone=not results, fails=judge) if name == "fd" else module.run(problem)
             except CannotRun as exc:
                 why = str(exc)
@@ -182,7 +193,7 @@ def _absmax(g) -> float:
 
 
 def _judge_param(p: ParamReport, b: int, problem, results, tol, scale, others) -> None:
-    atol_abs = tol.absolute_atol(scale)
+    atol_abs = tol.absolute_atol(scale, roundoff_floor(problem.f0, _eps(p.dtype)))
     p.refs = {o: r.grads[b] for o, r in results.items() if r.grads is not None}
     fd = results.get("fd")
     if fd is not None and fd.errors is not None:
@@ -190,7 +201,7 @@ def _judge_param(p: ParamReport, b: int, problem, results, tol, scale, others) -
     kinks = fd.one_sided[b] if fd is not None and fd.one_sided is not None else None
     p.comparisons = {o: _compare(o, p.yours, b, r, tol, atol_abs, kinks, others) for o, r in results.items()}
     names = list(results)
-    agree = _agreement(results, b, scale, kinks)
+    agree = _agreement(results, b, scale, kinks, roundoff_floor(problem.f0))
     rough = fd is not None and _fd_rough(fd, b)
     trust = triangulate(names, agree, rough)
     p.trusted, p.set_aside = trust.trusted, dict(trust.set_aside)
@@ -239,10 +250,11 @@ def _taylor(p: ParamReport, b: int, problem, fd_ok: bool) -> bool:
     return p.taylor.verdict == "consistent"
 
 
-def _agreement(results: dict[str, OracleResult], b: int, scale: float, kinks=None) -> dict[frozenset, bool]:
+def _agreement(results: dict[str, OracleResult], b: int, scale: float, kinks=None,
+               floor: float = 0.0) -> dict[frozenset, bool]:
     """Whether each pair of oracles agrees on block b, at the float64 tolerance (kinks: any subgradient)."""
     tol = resolve_tolerance(np.float64)
-    atol = tol.absolute_atol(scale)
+    atol = tol.absolute_atol(scale, floor)
     agree = {}
     names = list(results)
     for i, a in enumerate(names):

@@ -23,11 +23,20 @@ class Tolerance:
     atol_is_relative: bool = True
     k_fd: float = 4.0  # how many FD error estimates a difference may span before it counts
 
-    def absolute_atol(self, scale: float) -> float:
-        """The atol actually applied, given the largest |reference| entry of the check."""
+    def absolute_atol(self, scale: float, floor: float = 0.0) -> float:
+        """The atol actually applied, given the largest |reference| entry of the check.
+
+        `floor` is the round-off level of a gradient of this loss (see `roundoff_floor`): where the true
+        gradient is exactly zero, the largest reference entry is itself round-off and cannot set the unit.
+        """
         if not self.atol_is_relative:
             return self.atol
-        return self.atol * max(scale, np.finfo(np.float64).tiny)
+        return max(self.atol * max(scale, np.finfo(np.float64).tiny), floor)
+
+
+def roundoff_floor(loss_value: float, eps: float = float(np.finfo(np.float64).eps)) -> float:
+    """Gradient entries below ~16 eps |loss| are round-off in float64 evaluations of the loss's terms."""
+    return 16.0 * eps * abs(loss_value)
 
 
 # dtype of the hand-written gradient -> (rtol, atol relative to max |reference|).

@@ -207,3 +207,30 @@ def test_bare_array_params():
 
     report = gc.check_grad(loss, lambda x: 3 * x**2, x0)
     assert report.ok and report.params[0].name == "params"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_gradient_that_is_exactly_zero_passes_at_round_off(dtype):
+    """Softmax over equal logits with one-hot rows covering every class: dL/dZ sums to exactly zero.
+
+    The references are then round-off (1e-17 .. 1e-13) and cannot set the unit of atol; the floor
+    16 eps |loss| in the gradient's dtype does (found by the property tests).
+    """
+    from gradcheck.nets import MLPSpec, make_loss_and_grad
+
+    spec = MLPSpec(widths=(2, 1, 3), activations=("sigmoid", "softmax"), loss="cross_entropy",
+                   convention="column", bias="vector", reduction="sum")
+    params = {"W1": np.zeros((1, 2)), "b1": np.array([[1.41421356]]), "W2": np.zeros((3, 1)), "b2": np.zeros((3, 1))}
+    x, y = np.zeros((2, 3)), np.eye(3)
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    report = gc.check_grad(*make_loss_and_grad(spec), params, args=(x.astype(dtype), y.astype(dtype)))
+    assert report.ok, str(report)
+
+
+def test_a_wrong_gradient_is_still_caught_where_the_truth_is_zero():
+    def loss(p):
+        return ((p["w"] - 1.0) ** 2).sum()
+
+    report = gc.check_grad(loss, lambda p: {"w": 2 * (p["w"] - 1.0) + 1e-6}, {"w": np.ones(3)},
+                           raise_on_failure=False)
+    assert [p.name for p in report.failing] == ["w"]
