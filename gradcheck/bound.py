@@ -22,13 +22,3 @@ def detection_bound(p, b: int | None = None) -> float:
         per_entry = taylor.bound * math.sqrt(int(np.prod(p.shape)) if len(p.shape) else 1)
         found = [per_entry] if "fd" in p.set_aside else found + [per_entry]
     return float(min(found, default=math.inf))
-
-
-def bound_words(p) -> str:
-    """"no entry is off by more than X (Y of the largest entry)" for a parameter that passed."""
-    x = getattr(p, "bound", None)
-    if x is None or not math.isfinite(x):
-        return "no detection bound (no trusted oracle compared this parameter)"
-    top = float(np.max(np.abs(p.yours))) if p.yours is not None and np.size(p.yours) else 0.0
-    rel = f" ({x / top:.0e} of the largest entry)" if top > 0 else ""
-    return f"no entry is off by more than {x:.1e}{rel}"

@@ -14,7 +14,7 @@ from .format import verdict_line
 from .errors import GradcheckError, GradientMismatch, OracleUnavailable
 from .health import Call, determinism, for_oracles, kinks, mutation, observe, withhold_verdicts
 from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
-from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult
+from .oracles import ORACLE_NAMES, CannotRun, OracleResult
 from .oracles.fd import FiniteDifferences
 from .probes import block_direction
 from .problem import Problem

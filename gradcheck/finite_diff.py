@@ -141,8 +141,3 @@ def _weights(n: int) -> tuple[float, ...]:
         wprev, f = wtable[-1], 4.0**j
         wtable.append([(f * wprev[k + 1] - wprev[k]) / (f - 1) for k in range(len(wprev) - 1)])
     return tuple(float(w) for w in wtable[-1][0])
-
-
-def default_method() -> CentralRichardson:
-    """The method gradcheck uses unless told otherwise."""
-    return CentralRichardson()

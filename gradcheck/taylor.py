@@ -8,7 +8,6 @@ finite-difference error estimates are too large (float32 losses, noisy losses).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 LEAF = "leaf"
 
@@ -25,10 +25,6 @@ class TreeDef:
     @property
     def n_leaves(self) -> int:
         return 1 if self.kind == LEAF else sum(c.n_leaves for c in self.children)
-
-
-def _is_container(x) -> bool:
-    return isinstance(x, (dict, list, tuple))
 
 
 def flatten(tree, root: str = "params") -> tuple[list[str], list[Any], TreeDef]:
@@ -76,15 +72,3 @@ def _unflatten(td: TreeDef, it):
     if td.kind == "dict":
         return dict(zip(td.keys, values))
     return tuple(values) if td.kind == "tuple" else values
-
-
-def tree_map(fn: Callable, tree):
-    """Apply fn to every leaf, keeping the structure."""
-    _, leaves, td = flatten(tree)
-    return unflatten(td, [fn(x) for x in leaves])
-
-
-def leaf_paths(tree, root: str = "params") -> dict[str, Any]:
-    """Flatten to an ordered {name: leaf} mapping (tolerant of any structure)."""
-    names, leaves, _ = flatten(tree, root)
-    return dict(zip(names, leaves))

@@ -113,7 +113,7 @@ def test_numpy_only_loss_is_checked_by_fd_with_ad_oracles_explained(sigmoid_mlp)
     skipped = {o.name: o.reason for o in report.oracles if o.status == "skipped"}
     assert set(skipped) == {"torch", "jax"}
     for name, reason in skipped.items():
-        assert reason.startswith(f"loss raised ") and f"on {name} " in reason
+        assert reason.startswith("loss raised ") and f"on {name} " in reason
         assert "array_api_compat.array_namespace" in reason
     assert "torch skipped: loss raised RuntimeError on torch tensors" in str(report)
     assert report.verdict.endswith("torch and jax skipped)")

@@ -1,7 +1,6 @@
 """gradcheck's pytest plugin end to end (pytester): fixture, marker, options, failure display, summary, xdist."""
 
 import json
-import sys
 
 import pytest
 
