@@ -212,11 +212,6 @@ def _judge_param(p: ParamReport, b: int, problem, results, tol, scale, others) -
     if not good:
         found = diagnose(p, problem.args)
         p.diagnosis, p.diagnosis_kind = found.words, found.kind
-        located = p.comparisons["fd"].detail.get("located") if "fd" in p.comparisons and not p.refs else None
-        if located:
-            where = ", ".join(str(tuple(r["index"])) for r in located[:4])
-            p.diagnosis = (f"{len(located)} wrong entr{'y' if len(located) == 1 else 'ies'} located by bisection of "
-                           f"fd probes, at {where}; look at the code that computes {p.name} there")
     if trust.undecided:
         p.set_aside = {"-": "the oracles disagree with each other and none is clearly wrong: "
                             "check the loss for non-differentiable points or randomness"}

@@ -118,6 +118,10 @@ def scale_words(c: float, batch: BatchSize | None = None, rtol: float = 1e-6) ->
 def diagnose(p: ParamReport, args=()) -> Diagnosis:
     """The likely bug in parameter p (a mismatch), with its evidence; args give the batch size N."""
     ref = reference(p)
+    if ref is None and p.yours is not None:
+        located = _located(p)
+        if located:
+            return located
     if ref is None or p.yours is None:
         return Diagnosis("unlocalised", "no per-entry reference ran (fd probes only): run with torch or jax "
                                         "installed, or a smaller problem, to localise")
@@ -129,6 +133,18 @@ def diagnose(p: ParamReport, args=()) -> Diagnosis:
         if found:
             return found
     return _unstructured(y, ref, p, rtol)
+
+
+def _located(p: ParamReport) -> Diagnosis | None:
+    """FD alone: the entries that bisection of the failing probes pinned down, if any."""
+    c = p.comparisons.get("fd")
+    located = c.detail.get("located") if c is not None else None
+    if not located:
+        return None
+    where = ", ".join(str(tuple(r["index"])) for r in located[:4])
+    n = len(located)
+    return Diagnosis("partial", f"{n} wrong entr{'y' if n == 1 else 'ies'} located by bisection of fd probes, at "
+                                f"{where}; look at the code that computes {p.name} there")
 
 
 def reference(p: ParamReport) -> np.ndarray | None:

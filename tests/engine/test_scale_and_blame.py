@@ -36,6 +36,9 @@ def test_single_entry_off_by_1e3_is_located_by_fd_alone(big):
     right = big_grad(params, *args)["W"][INDEX]
     assert abs(located[0]["fd"] - right) <= 1e-6 * abs(right)  # the bisected probe recovers the true entry
     assert "located by bisection of fd probes: 1 wrong entry" in str(report)
+    assert w.diagnosis_kind == "partial"
+    assert w.diagnosis == (f"1 wrong entry located by bisection of fd probes, at {INDEX}; "
+                           "look at the code that computes W there")
     assert report.oracles[0].evaluations <= 400  # ~2 log2(1e4) probes, not 1e4 entries
 
 
