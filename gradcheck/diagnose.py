@@ -202,13 +202,9 @@ def _collapsed(y, ref, p, rtol, batch):
 
 def bad_mask(p: ParamReport, y: np.ndarray, ref: np.ndarray, rtol: float) -> np.ndarray:
     """Entries the trusted oracles rejected (or, without entry masks, those off by more than rtol)."""
-    bad = np.zeros(y.shape, bool)
-    masks = [c.bad_mask for o, c in p.comparisons.items() if o in p.trusted and c.bad_mask is not None]
-    for m in masks:
-        bad |= m
-    if not masks:
-        bad = np.abs(y - ref) > rtol * (np.abs(ref) + np.max(np.abs(ref), initial=0.0) * 1e-3)
-    return bad
+    if any(o in p.trusted and c.bad_mask is not None for o, c in p.comparisons.items()):
+        return p.wrong_entries()
+    return np.abs(y - ref) > rtol * (np.abs(ref) + np.max(np.abs(ref), initial=0.0) * 1e-3)
 
 
 def _partial(y, ref, p, rtol, batch):

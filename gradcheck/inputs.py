@@ -7,6 +7,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import GradcheckError
+from .problem import convert_args
 
 
 def require_callable(name: str, fn) -> None:
@@ -49,14 +50,7 @@ def all_finite(arr: np.ndarray) -> bool:
 
 def copy_tree(x):
     """Deep copy of every numpy array in a nested structure; other leaves are shared."""
-    if isinstance(x, np.ndarray):
-        return x.copy()
-    if isinstance(x, dict):
-        return {k: copy_tree(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        out = [copy_tree(v) for v in x]
-        return tuple(out) if isinstance(x, tuple) else out
-    return x
+    return convert_args(x, lambda a: a.copy())
 
 
 def same_array(a: np.ndarray, b: np.ndarray) -> bool:

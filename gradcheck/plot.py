@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import GradcheckError
 from .finite_diff import EPS, CentralRichardson
-from .oracles.fd import probe_direction
+from .probes import global_direction
 from .problem import scalar
 from .tree import flatten, unflatten
 
@@ -42,9 +42,7 @@ def step_errors(loss, params, args=(), *, reference=None, yours=None, seed=0, st
     """
     names, raw, treedef = flatten(params)
     leaves = [np.asarray(x, dtype=np.float64) for x in raw]
-    v = [probe_direction(seed, b, 0, x.shape) for b, x in enumerate(leaves)]
-    norm = math.sqrt(sum(float(np.sum(d * d)) for d in v))
-    v = [d / norm for d in v]
+    v = global_direction(seed, 0, [x.shape for x in leaves])  # the check's first global probe (unit norm)
 
     def phi(t):
         return scalar(loss(unflatten(treedef, [x + t * d for x, d in zip(leaves, v)]), *args))
@@ -103,12 +101,7 @@ def draw_entry_errors(param, path, title: str) -> Path:
     oracle = trusted[0] if trusted else next(iter(param.refs))
     diff = np.asarray(param.yours, dtype=np.float64) - param.refs[oracle]
     grid = diff.reshape(1, -1) if diff.ndim < 2 else diff.reshape(diff.shape[0], -1)
-    bad = np.zeros(diff.shape, bool)
-    for o in param.trusted:
-        c = param.comparisons.get(o)
-        if c is not None and c.bad_mask is not None:
-            bad |= c.bad_mask
-    bad = bad.reshape(grid.shape)
+    bad = param.wrong_entries().reshape(grid.shape)
     lim = float(np.nanmax(np.abs(grid))) or 1.0
     fig, ax = plt.subplots(figsize=(max(5.5, 0.9 * grid.shape[1] + 2.5), max(3.5, 0.5 * grid.shape[0] + 2.4)), dpi=110)
     im = ax.imshow(grid, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")

@@ -62,17 +62,22 @@ class ParamReport:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    def wrong_entries(self) -> np.ndarray:
+        """The entries any trusted oracle rejected (all False where no entry-wise comparison ran)."""
+        bad = np.zeros(np.shape(self.yours) if self.yours is not None else tuple(self.shape), bool)
+        for o in self.trusted:
+            c = self.comparisons.get(o)
+            if c is not None and c.bad_mask is not None:
+                bad |= c.bad_mask
+        return bad
+
     def rows(self, limit: int = MAX_ROWS) -> list[dict]:
         """The worst wrong entries (or the worst entries if none is wrong), as table rows."""
         if self.yours is None or not self.refs or self.yours.shape != tuple(self.shape):
             return []
         main = next((o for o in self.trusted if o in self.refs), next(iter(self.refs)))
         diff = np.asarray(self.yours, dtype=np.float64) - self.refs[main]
-        bad = np.zeros(diff.shape, bool)
-        for o in self.trusted:
-            c = self.comparisons.get(o)
-            if c is not None and c.bad_mask is not None:
-                bad |= c.bad_mask
+        bad = self.wrong_entries()
         score = np.where(np.isnan(diff), np.inf, np.abs(diff)).reshape(-1)
         order = np.lexsort((-score, ~bad.reshape(-1)))[:limit]  # wrong entries first, then by size
         out = []

@@ -76,3 +76,9 @@ def missing(name: str) -> str | None:
 def oracle_module(name: str):
     """The module implementing oracle `name` (imports it, not the framework)."""
     return importlib.import_module(f"gradcheck.oracles.{name}")
+
+
+def short_message(exc: Exception) -> str:
+    """The first line of an exception message, cut to 120 characters, for a skip reason."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text[:120] + ("..." if len(text) > 120 else "")

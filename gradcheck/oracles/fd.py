@@ -84,11 +84,6 @@ def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
                         evaluations=problem.n * method.evaluations)
 
 
-def probe_direction(seed: int, block: int, index: int, shape) -> np.ndarray:
-    """The signed, normalised direction of probe `index` on parameter block `block` (kept for callers)."""
-    return block_direction(seed, 0, index, [shape])[0]
-
-
 def _confirming(method: CentralRichardson) -> CentralRichardson:
     """The cheaper method used at scale when AD oracles give the entries: two Richardson levels."""
     return replace(method, levels=min(method.levels, 2))

@@ -23,10 +23,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import CannotRun, OracleResult
+from . import CannotRun, OracleResult, short_message
 from ..problem import Problem, convert_args
 from ..tree import unflatten
-from .torch import _short
 
 NAME = "jax"
 HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so jax can run it"
@@ -57,7 +56,7 @@ def run(problem: Problem, config=None) -> OracleResult:
         except CannotRun:
             raise
         except Exception as exc:
-            raise CannotRun(f"loss raised {type(exc).__name__} on jax arrays ({_short(exc)}); {HINT}") from exc
+            raise CannotRun(f"loss raised {type(exc).__name__} on jax arrays ({short_message(exc)}); {HINT}") from exc
         grads = [np.asarray(g, dtype=np.float64).reshape(x.shape) for g, x in zip(raw, problem.leaves)]
     return OracleResult(NAME, "entries", grads=grads, seconds=time.perf_counter() - start, evaluations=1,
                         method=f"jax {jax.__version__} grad, float64")

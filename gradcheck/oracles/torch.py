@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from . import CannotRun, OracleResult
+from . import CannotRun, OracleResult, short_message
 from ..problem import Problem, convert_args
 from ..tree import unflatten
 
@@ -38,7 +38,7 @@ def _grads(torch, problem: Problem) -> list[np.ndarray]:
     try:
         out = problem.loss(unflatten(problem.treedef, leaves), *args)
     except Exception as exc:  # the user's numpy-only code meeting a tensor
-        raise CannotRun(f"loss raised {type(exc).__name__} on torch tensors ({_short(exc)}); {HINT}") from exc
+        raise CannotRun(f"loss raised {type(exc).__name__} on torch tensors ({short_message(exc)}); {HINT}") from exc
     if not isinstance(out, torch.Tensor):
         raise CannotRun(f"loss returned {type(out).__name__}, not a torch tensor, so autograd lost the graph; {HINT}")
     if out.numel() != 1:
@@ -59,8 +59,3 @@ def _to_tensor(a):
     if np.issubdtype(a.dtype, np.complexfloating):
         return torch.tensor(a, dtype=torch.complex128)
     return torch.tensor(a)
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return text[:120] + ("..." if len(text) > 120 else "")
