@@ -55,7 +55,7 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
     run = _run_user(loss, grad, names, leaves, treedef, args)
     health = run["health"]
-    structure = match_structure(names, leaves, run["grad"], label, args)
+    structure = match_structure(names, leaves, run["grad"], label, args, treedef)
     problem = Problem(for_oracles(loss, health), tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
                       run["args"], run["f64"], seed, extra={"eps": run["eps"]})
     floor = roundoff_floor(problem.f0)

@@ -20,7 +20,7 @@ def _kind(tree) -> str:
     return type(tree).__name__ if isinstance(tree, (dict, list, tuple)) else "array"
 
 
-def match_structure(names, leaves, grad_tree, label: str = "params", args=()) -> list[ParamReport]:
+def match_structure(names, leaves, grad_tree, label: str = "params", args=(), treedef=None) -> list[ParamReport]:
     """One ParamReport per parameter (aligned with `names`), then one per extra gradient key."""
     g_names, g_leaves, _ = flatten(grad_tree, label) if grad_tree is not None else ([], [], None)
     given = dict(zip(g_names, g_leaves))
@@ -29,7 +29,7 @@ def match_structure(names, leaves, grad_tree, label: str = "params", args=()) ->
     extra = [n for n in g_names if n not in set(names)]
     container = ""
     if extra and all(p.status == "missing" for p in out):
-        container = f" (grad returned a {_kind(grad_tree)} but {label} is a {_kind(_tree_kind_hint(names))})"
+        container = f" (grad returned {_a(_kind(grad_tree))} but {label} is {_a(_treedef_kind(treedef))})"
     missing = [p.name for p in out if p.status == "missing"]
     for p in out:
         if grad_tree is None:
@@ -46,8 +46,14 @@ def match_structure(names, leaves, grad_tree, label: str = "params", args=()) ->
 _MISSING = object()
 
 
-def _tree_kind_hint(names):
-    return {} if names and not names[0].startswith(("params[", "inputs[")) else []
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+def _treedef_kind(treedef) -> str:
+    """What the params container is, in the words of _kind ("dict", "list", "tuple" or "array")."""
+    kind = getattr(treedef, "kind", "leaf")
+    return "array" if kind == "leaf" else kind
 
 
 def _like(name: str, candidates) -> str | None:

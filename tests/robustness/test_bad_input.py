@@ -155,3 +155,10 @@ def test_user_exceptions_keep_their_cause():
     with pytest.raises(gc.GradcheckError) as info:
         gc.grad_report(loss, _boom, params(), oracles=FAST)
     assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def test_a_dict_gradient_for_bare_array_params_names_both_containers():
+    report = gc.check_grad(lambda x: (x**2).sum(), lambda x: {"x": 2 * x}, np.ones(2), oracles=["fd"],
+                           raise_on_failure=False)
+    assert report.param("x").message == ("grad returned 'x', which is not in params "
+                                         "(grad returned a dict but params is an array)")
