@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import GradcheckError
-from .finite_diff import EPS, CentralRichardson
-from .probes import global_direction
-from .problem import scalar
-from .tree import flatten, unflatten
+from ..errors import GradcheckError
+from .._engine.finite_diff import EPS, CentralRichardson
+from .._engine.probes import global_direction
+from .._engine.problem import scalar
+from .._engine.tree import flatten, unflatten
 
 STEPS = np.logspace(-15, 0, 61)
 

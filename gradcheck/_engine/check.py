@@ -10,20 +10,20 @@ from . import oracles as oracle_registry
 from .bound import detection_bound
 from .compare import compare_entries, compare_probes, entries_agree, probe_fails, probes_agree
 from .diagnose import diagnose
-from .format import verdict_line
-from .errors import GradcheckError, GradientMismatch, OracleUnavailable
+from ..format import verdict_line
+from ..errors import GradcheckError, GradientMismatch, OracleUnavailable
 from .health import Call, determinism, for_oracles, kinks, mutation, observe, withhold_verdicts
 from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
 from .oracles import ORACLE_NAMES, CannotRun, OracleResult
 from .oracles.fd import FiniteDifferences
 from .probes import block_direction
 from .problem import Problem
-from .report import OracleRun, ParamReport, Report
+from ..report import OracleRun, ParamReport, Report
 from .structure import match_structure
 from .taylor import along
 from .tolerance import resolve_tolerance, roundoff_floor
 from .tree import flatten, unflatten
-from .verdict import triangulate
+from .triangulate import triangulate
 
 
 def check_grad(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None,
