@@ -8,6 +8,7 @@ Disable with `pytest -p no:gradcheck`.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -24,6 +25,7 @@ OPTIONS = {
 }
 UPDATE_HELP = "rewrite the computed (expected) values of golden cases instead of failing (default: off)"
 RECORD_KEY = "gradcheck"
+JAX_CACHE_VARIABLE = "GRADCHECK_JAX_CACHE_DIR"  # read by gradcheck/_engine/oracles/jax.py
 
 
 def pytest_addoption(parser):
@@ -50,6 +52,9 @@ def pytest_configure(config):
 
         validate_session_options(config)
     config.pluginmanager.register(_Recorder(config), "gradcheck-recorder")
+    cache = getattr(config, "cache", None)
+    if cache is not None:  # the jax oracle keeps its compiles here, so a rerun of the suite skips compiling
+        os.environ.setdefault(JAX_CACHE_VARIABLE, str(cache.mkdir("gradcheck-jax")))
 
 
 def pytest_collect_file(file_path, parent):

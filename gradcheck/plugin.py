@@ -25,9 +25,12 @@ RECORD_KEY = "gradcheck"
 
 
 def parse_oracles(value, where: str):
-    """'fd,torch' or ('fd', 'torch') -> ('fd', 'torch'); '' / None / 'auto' -> None (fd + installed)."""
+    """'fd,torch' or ('fd', 'torch') -> ('fd', 'torch'); '' / None / 'auto' -> None (fd + one framework, the
+    others on demand); 'all' -> 'all' (every installed oracle)."""
     if value is None or (isinstance(value, str) and value.strip() in ("", "auto")):
         return None
+    if isinstance(value, str) and value.strip() == "all":
+        return "all"
     names = [n.strip() for n in value.split(",")] if isinstance(value, str) else list(value)
     bad = [n for n in names if n not in ORACLE_NAMES]
     if bad or not names:

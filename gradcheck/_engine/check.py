@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from . import oracles as oracle_registry
+from . import plan as oracle_plan
 from .bound import detection_bound
 from .compare import compare_entries, compare_probes, entries_agree, probe_fails, probes_agree
 from .diagnose import diagnose
@@ -14,7 +15,7 @@ from ..format import verdict_line
 from ..errors import GradcheckError, GradientMismatch, OracleUnavailable
 from .health import Call, determinism, for_oracles, kinks, mutation, observe, withhold_verdicts
 from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
-from .oracles import ORACLE_NAMES, CannotRun, OracleResult
+from .oracles import OracleResult
 from .oracles.fd import FiniteDifferences
 from .probes import block_direction
 from .problem import Problem
@@ -47,7 +48,7 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     require_callable("loss", loss), require_callable("grad", grad)
     names, raw, treedef = flatten(params, label)
     leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
-    requested = _requested(oracles)
+    plan = oracle_plan.make_plan(oracles)
     seed = _seed(seed)
     fd = fd if fd is not None else FiniteDifferences()
     if not isinstance(fd, FiniteDifferences):
@@ -59,8 +60,11 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     problem = Problem(for_oracles(loss, health), tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
                       run["args"], run["f64"], seed, extra={"eps": run["eps"]})
     floor = roundoff_floor(problem.f0)
-    results, runs = _run_oracles(problem, requested, fd, _fails_for(structure, rtol, atol, problem.f0), floor)
-    params_out = _judge(problem, structure, results, rtol, atol)
+    run_one = _runner(problem, fd, _fails_for(structure, rtol, atol, problem.f0), floor)
+    results, runs, params_out = oracle_plan.consult(plan, run_one, lambda res, again: _judge(
+        problem, match_structure(names, leaves, run["grad"], label, args, treedef) if again else structure,
+        res, rtol, atol))
+    oracle_plan.explain_set_aside(params_out, results, problem.f0, run["eps"])
     health = health + kinks(problem.names, results.get("fd"), params_out)
     withhold_verdicts(params_out, health, run["calls"])
     return _assemble(kind, params_out, runs, health, seed, start, run["seconds"], rtol, atol)
@@ -70,17 +74,6 @@ def _seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise GradcheckError(f"Expected a non-negative integer but got seed={seed!r} (type={type(seed).__name__})")
     return int(seed)
-
-
-def _requested(oracles) -> tuple[tuple[str, ...], bool]:
-    """(oracle names, explicitly asked); default is fd plus every installed framework."""
-    if oracles is None:
-        return ORACLE_NAMES, False
-    names = (oracles,) if isinstance(oracles, str) else tuple(oracles)
-    unknown = [o for o in names if o not in ORACLE_NAMES]
-    if unknown or not names:
-        raise GradcheckError(f"Expected oracles from {ORACLE_NAMES} but got oracles={oracles!r}")
-    return tuple(dict.fromkeys(names)), True
 
 
 # Above this many entries grad is called once and only the loss twice: a second grad call would cost about
@@ -140,30 +133,17 @@ def _ad_fails(grads, floor=0.0):
     return lambda probe: probe_fails(probe, grads, tol, atol)
 
 
-def _run_oracles(problem: Problem, requested, fd, fails=None,
-                 floor: float = 0.0) -> tuple[dict[str, OracleResult], list[OracleRun]]:
-    names, explicit = requested
-    results, runs = {}, []
-    for name in [n for n in names if n != "fd"] + (["fd"] if "fd" in names else []):
-        why = oracle_registry.missing(name)
-        if why is None:
-            try:
-                module = oracle_registry.oracle_module(name)
-                judge = fails if not results else _ad_fails(next(iter(results.values())).grads, floor)
-                res = module.run(problem, fd, alone=not results, fails=judge) if name == "fd" else module.run(problem)
-            except CannotRun as exc:
-                why = str(exc)
-        if why is not None:
-            if explicit:
-                raise OracleUnavailable(f"oracle {name!r} was asked for but cannot run: {why}")
-            runs.append(OracleRun(name, "skipped", reason=why))
-            continue
-        results[name] = res
-        runs.append(OracleRun(name, "ran", mode=res.mode, method=res.method, seconds=res.seconds,
-                              evaluations=res.evaluations))
-    order = {n: i for i, n in enumerate(ORACLE_NAMES)}
-    runs.sort(key=lambda r: order[r.name])
-    return dict(sorted(results.items(), key=lambda kv: order[kv[0]])), runs
+def _runner(problem: Problem, fd, fails=None, floor: float = 0.0):
+    """run_one(name, results so far, fresh) for the oracle plan; fd's probes are judged by the first AD result."""
+
+    def run_one(name: str, results: dict[str, OracleResult], fresh: bool) -> OracleResult:
+        module = oracle_registry.oracle_module(name)
+        if name != "fd":
+            return module.run(problem, fresh=fresh)
+        judge = fails if not results else _ad_fails(next(iter(results.values())).grads, floor)
+        return module.run(problem, fd, alone=not results, fails=judge)
+
+    return run_one
 
 
 def _judge(problem, structure, results, rtol, atol) -> list[ParamReport]:

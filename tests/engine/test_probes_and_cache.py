@@ -60,7 +60,7 @@ def test_repeated_jax_checks_of_one_loss_reuse_one_jitted_grad():
 
     a = np.arange(1.0, 4.0)
     for k in range(3):
-        gc.check_grad(_quad, lambda p, a: {"x": 2 * a * p["x"]}, {"x": np.ones(3) * k}, args=(a,))
+        gc.check_grad(_quad, lambda p, a: {"x": 2 * a * p["x"]}, {"x": np.ones(3) * k}, args=(a,), oracles="all")
     compiled = jax_oracle.cached(_quad)
     assert len(compiled) == 1 and callable(compiled[0])
 

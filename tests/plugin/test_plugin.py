@@ -36,7 +36,7 @@ def test_downstream_example_passes_with_every_oracle(downstream):
     result = downstream.runpytest_inprocess("-p", "no:cacheprovider", "--gradcheck-report=r.json")
     result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines(["*= gradcheck =*", "5 gradient checks in 5 tests: 4 passed, 1 failed",
-                                 "agreement with oracles: fd 4/5, torch 3/4, jax 3/4",
+                                 "agreement with oracles: fd 4/5, torch 3/4, jax 0/1",  # jax on demand only
                                  "worst relative error: * in tests/test_tinynet.py::test_a_planted_bug_is_caught",
                                  "worst among passing checks: *", "report: r.json"])
     report = _checks(downstream)

@@ -57,6 +57,8 @@ class OracleResult:
     evaluations: int = 0
     method: str = ""
     located: dict = field(default_factory=dict)  # block -> [(index, fd value, fd error)] found by bisection
+    value: float | None = None  # the loss at the point as this oracle computed it (AD), for set-aside reasons
+    cached: bool = False  # served from a compile cache (jax): confirmed by a fresh trace before it blames anyone
 
 
 def missing(name: str) -> str | None:
@@ -82,3 +84,11 @@ def short_message(exc: Exception) -> str:
     """The first line of an exception message, cut to 120 characters, for a skip reason."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return text[:120] + ("..." if len(text) > 120 else "")
+
+
+def same_value(value: float, f0: float, eps: float) -> bool:
+    """Whether two evaluations of the loss at one point agree up to round-off: |v - f0| <= 1e3 eps max|.|
+    (eps: the loss's relative precision)."""
+    if not (np.isfinite(value) and np.isfinite(f0)):
+        return bool(value == f0 or (np.isnan(value) and np.isnan(f0)))
+    return abs(value - f0) <= 1e3 * max(eps, float(np.finfo(np.float64).eps)) * max(abs(value), abs(f0), 1e-300)

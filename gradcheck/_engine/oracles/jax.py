@@ -17,13 +17,14 @@ import dataclasses
 import enum
 import functools
 import inspect
+import os
 import time
 import types
 from collections import OrderedDict
 
 import numpy as np
 
-from . import CannotRun, OracleResult, short_message
+from . import CannotRun, OracleResult, same_value, short_message
 from ..problem import Problem, convert_args
 from ..tree import unflatten
 
@@ -36,30 +37,34 @@ FAST_COMPILE = {"xla_llvm_disable_expensive_passes": True, "xla_cpu_use_fusion_e
 # for a sigmoid/softmax net at x = 0 (tests/properties, --hypothesis-seed=3)
 _CACHE: "OrderedDict[tuple, object]" = OrderedDict()  # key -> jitted grad, or None where tracing failed
 _UNSAFE = object()
+CACHE_DIR_VARIABLE = "GRADCHECK_JAX_CACHE_DIR"
 
 
-def run(problem: Problem, config=None) -> OracleResult:
-    """Gradient of problem.loss at problem.leaves by jax.grad (a cached compile where the loss allows)."""
+def run(problem: Problem, config=None, *, fresh: bool = False) -> OracleResult:
+    """Gradient of problem.loss at problem.leaves by jax.grad (a cached compile where the loss allows;
+    `fresh`: trace and compile again, replacing the cached one)."""
     import jax
 
     start = time.perf_counter()
+    _persistent_cache(jax)
     with jax.enable_x64(True):
         import jax.numpy as jnp
 
         leaves, args = list(problem.leaves), _float64_args(problem.args)
         flat_loss = _flat_loss(jax, problem.loss, problem.treedef)
         try:
-            raw = _compiled(jax, problem, flat_loss, leaves, args)  # numpy goes straight into a compiled grad
-            if raw is None:  # eager: the loss sees jax arrays
+            out, cached = _compiled(jax, problem, flat_loss, leaves, args, fresh)  # numpy into a compiled grad
+            if out is None:  # eager: the loss sees jax arrays
                 leaves, args = [jnp.asarray(x) for x in leaves], convert_args(args, jnp.asarray)
-                raw = jax.grad(flat_loss)(leaves, args)
+                out = jax.value_and_grad(flat_loss)(leaves, args)
         except CannotRun:
             raise
         except Exception as exc:
             raise CannotRun(f"loss raised {type(exc).__name__} on jax arrays ({short_message(exc)}); {HINT}") from exc
+        value, raw = out
         grads = [np.asarray(g, dtype=np.float64).reshape(x.shape) for g, x in zip(raw, problem.leaves)]
     return OracleResult(NAME, "entries", grads=grads, seconds=time.perf_counter() - start, evaluations=1,
-                        method=f"jax {jax.__version__} grad, float64")
+                        method=f"jax {jax.__version__} grad, float64", value=float(value), cached=cached)
 
 
 def _float64_args(args):
@@ -81,25 +86,42 @@ def _flat_loss(jax, loss, treedef):
     return flat_loss
 
 
-def _compiled(jax, problem: Problem, flat_loss, leaves, args):
-    """The gradient from the cached compiled grad (compiling it on first sight), or None to run eagerly."""
+def _compiled(jax, problem: Problem, flat_loss, leaves, args, fresh: bool = False):
+    """((value, gradient), served from the cache?) by the compiled value-and-grad, compiling it on first
+    sight; (None, False) to run eagerly. A cached compile whose value at the point differs from the
+    user's loss is stale (data it reads changed behind its key): it is traced and compiled again."""
     key = _key(problem, leaves, args)
     if key is None:
-        return None
-    if key in _CACHE:
+        return None, False
+    if key in _CACHE and not fresh:
         _CACHE.move_to_end(key)
         jitted = _CACHE[key]
-        return None if jitted is None else jitted(leaves, args)
+        if jitted is None:
+            return None, False
+        out = jitted(leaves, args)
+        if same_value(float(out[0]), problem.f0, problem.extra.get("eps", 0.0)):
+            return out, True
     options = FAST_COMPILE if problem.n <= FAST_COMPILE_UP_TO else None
-    jitted = jax.jit(jax.grad(flat_loss), compiler_options=options)
+    jitted = jax.jit(jax.value_and_grad(flat_loss), compiler_options=options)
     try:
-        raw = jitted(leaves, args)  # traces and compiles; a loss that cannot be traced runs eagerly from now on
+        out = jitted(leaves, args)  # traces and compiles; a loss that cannot be traced runs eagerly from now on
     except Exception:
-        jitted, raw = None, None
+        jitted, out = None, None
     _CACHE[key] = jitted
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
-    return raw
+    return out, False
+
+
+def _persistent_cache(jax) -> None:
+    """Keep compiles on disk in the directory GRADCHECK_JAX_CACHE_DIR names (the pytest plugin sets it to
+    pytest's cache directory), so a rerun skips compiling; never overrides a cache the user configured."""
+    folder = os.environ.get(CACHE_DIR_VARIABLE)
+    if not folder or jax.config.jax_compilation_cache_dir:
+        return
+    jax.config.update("jax_compilation_cache_dir", folder)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # small graphs compile in ~0.1 s
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 def cached(loss) -> list:

@@ -15,8 +15,8 @@ ONE_THREAD_UP_TO = 100_000
 HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so torch can run it"
 
 
-def run(problem: Problem, config=None) -> OracleResult:
-    """Gradient of problem.loss at problem.leaves by reverse-mode autograd in float64."""
+def run(problem: Problem, config=None, *, fresh: bool = False) -> OracleResult:
+    """Gradient of problem.loss at problem.leaves by reverse-mode autograd in float64 (eager: always fresh)."""
     import torch
 
     start = time.perf_counter()
@@ -24,16 +24,20 @@ def run(problem: Problem, config=None) -> OracleResult:
     if problem.n <= ONE_THREAD_UP_TO and threads > 1:
         torch.set_num_threads(1)  # small graphs: thread hand-offs cost more than they save on a busy machine
     try:
-        grads = _grads(torch, problem)
+        grads, value = _grads(torch, problem)
     finally:
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
     return OracleResult(NAME, "entries", grads=grads, seconds=time.perf_counter() - start, evaluations=1,
-                        method=f"torch {torch.__version__} autograd, float64")
+                        method=f"torch {torch.__version__} autograd, float64", value=value)
 
 
-def _grads(torch, problem: Problem) -> list[np.ndarray]:
-    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in problem.leaves]
+def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
+    """(gradients, loss value) at the point."""
+    # the problem's own float64 copies, shared rather than copied again (a leaf that requires grad
+    # cannot be written in place, so autograd raises before the loss could change them)
+    leaves = [torch.from_numpy(x).requires_grad_() if x.flags.writeable else
+              torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in problem.leaves]
     args = convert_args(problem.args, _to_tensor)
     try:
         out = problem.loss(unflatten(problem.treedef, leaves), *args)
@@ -48,7 +52,14 @@ def _grads(torch, problem: Problem) -> list[np.ndarray]:
     else:
         raw = torch.autograd.grad(out.reshape(()), leaves, allow_unused=True)
         grads = [np.zeros(x.shape) if g is None else np.asarray(g.detach().numpy(), dtype=np.float64) for g, x in zip(raw, problem.leaves)]
-    return grads
+    return grads, _value(out)
+
+
+def _value(out) -> float | None:
+    try:
+        return float(out.detach().reshape(()))
+    except (TypeError, RuntimeError):  # a complex loss: no real value to compare
+        return None
 
 
 def _to_tensor(a):

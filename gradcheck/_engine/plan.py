@@ -1,0 +1,164 @@
+"""Oracle selection: which oracles a check consults, and when (triangulation on demand).
+
+By default a check runs finite differences and one AD framework (torch when it can run the loss, else jax).
+Two independent oracles that agree with each other and with the hand-written gradient already decide a
+pass: a wrong gradient would have to fool fd's difference quotients and the framework's autograd the same
+way. Anything else — a disagreement with the user, between the two oracles, a kink or noise that sets one
+aside — consults the remaining frameworks before a verdict blames anyone (triangulation, as with all three).
+`oracles="all"` runs every installed oracle; an explicit tuple runs exactly those (an error when missing).
+
+A result an oracle served from a compile cache (jax) is used to blame the user or set aside only after a
+fresh trace confirms it: a cached compile can be stale when data the loss reads changed behind the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import oracles as registry
+from ..errors import GradcheckError, OracleUnavailable
+from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult, same_value
+from ..report import OracleRun, ParamReport
+
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The oracles to consult: `ad` frameworks in order of preference, fd or not; `first_ad` of the
+    frameworks that can run make the first round (None: all of them); `explicit`: named by the user."""
+
+    fd: bool
+    ad: tuple[str, ...]
+    first_ad: int | None
+    explicit: bool
+
+
+@dataclass
+class Consulted:
+    """The oracles consulted so far: results by name, one OracleRun each, and frameworks not yet asked."""
+
+    results: dict[str, OracleResult] = field(default_factory=dict)
+    runs: dict[str, OracleRun] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
+
+    def ordered(self) -> tuple[dict[str, OracleResult], list[OracleRun]]:
+        """Results and runs in the canonical oracle order (fd, torch, jax)."""
+        order = {n: i for i, n in enumerate(ORACLE_NAMES)}
+        results = dict(sorted(self.results.items(), key=lambda kv: order[kv[0]]))
+        return results, sorted(self.runs.values(), key=lambda r: order[r.name])
+
+
+# run_one(name, results so far, fresh) -> OracleResult, raising CannotRun
+Runner = Callable[[str, dict, bool], OracleResult]
+
+
+def make_plan(oracles) -> Plan:
+    """None: fd plus one framework, the others on demand; "all": every installed oracle; a name or a
+    tuple of names: exactly those."""
+    if oracles is None:
+        return Plan(True, AD_ORACLES, 1, False)
+    if isinstance(oracles, str) and oracles == ALL:
+        return Plan(True, AD_ORACLES, None, False)
+    names = (oracles,) if isinstance(oracles, str) else tuple(oracles) if _iterable(oracles) else ()
+    unknown = [o for o in names if o not in ORACLE_NAMES]
+    if unknown or not names:
+        raise GradcheckError(f"Expected oracles from {ORACLE_NAMES} but got oracles={oracles!r} (or oracles={ALL!r} "
+                             f"for every installed one, None for fd plus one framework and the others on demand)")
+    names = tuple(dict.fromkeys(names))
+    return Plan("fd" in names, tuple(o for o in AD_ORACLES if o in names), None, True)
+
+
+def _iterable(x) -> bool:
+    try:
+        iter(x)
+        return True
+    except TypeError:
+        return False
+
+
+def consult(plan: Plan, run_one: Runner, judge: Callable) -> tuple[dict, list[OracleRun], list[ParamReport]]:
+    """Run the plan's rounds: (results, runs, judged params). `judge(results, again)` judges results
+    (`again`: on fresh parameter reports, as the first judgement filled its own)."""
+    done = first_round(plan, run_one)
+    params = judge(done.ordered()[0], False)
+    if not settled(params) and (done.pending or any(r.cached for r in done.results.values())):
+        done = second_round(plan, done, run_one)
+        params = judge(done.ordered()[0], True)
+    not_consulted(done)
+    results, runs = done.ordered()
+    return results, runs, params
+
+
+def first_round(plan: Plan, run_one: Runner) -> Consulted:
+    """Frameworks in order of preference until `plan.first_ad` ran, then fd (its probes use their gradient)."""
+    done = Consulted()
+    for i, name in enumerate(plan.ad):
+        if plan.first_ad is not None and len(done.results) >= plan.first_ad:
+            done.pending = list(plan.ad[i:])
+            break
+        _consult(plan, done, name, run_one)
+    if plan.fd:
+        _consult(plan, done, "fd", run_one)
+    return done
+
+
+def settled(params: list[ParamReport]) -> bool:
+    """A clean pass: every parameter agrees with every oracle that ran, none set aside, none undecided."""
+    return all(p.status == "ok" and not p.set_aside for p in params)
+
+
+def second_round(plan: Plan, done: Consulted, run_one: Runner) -> Consulted:
+    """The frameworks not yet asked, and a fresh run of every result served from a compile cache."""
+    for name in list(done.pending):
+        _consult(plan, done, name, run_one)
+    done.pending = []
+    for name, result in list(done.results.items()):
+        if result.cached:
+            del done.results[name], done.runs[name]
+            _consult(plan, done, name, run_one, fresh=True)
+    return done
+
+
+def not_consulted(done: Consulted) -> None:
+    """Record the frameworks left out of a settled check, with why (every report states it)."""
+    ran = [n for n in ORACLE_NAMES if n in done.results]
+    for name in done.pending:
+        why = registry.missing(name)
+        reason = why if why is not None else (
+            f"not needed: {' and '.join(ran)} agree with each other and with your gradient "
+            f"(any disagreement consults it; oracles='all' always runs it)")
+        done.runs[name] = OracleRun(name, "skipped", reason=reason)
+    done.pending = []
+
+
+def _consult(plan: Plan, done: Consulted, name: str, run_one: Runner, fresh: bool = False) -> None:
+    why = registry.missing(name)
+    if why is None:
+        try:
+            result = run_one(name, done.results, fresh)
+        except CannotRun as exc:
+            why = str(exc)
+    if why is not None:
+        if plan.explicit:
+            raise OracleUnavailable(f"oracle {name!r} was asked for but cannot run: {why}")
+        done.runs[name] = OracleRun(name, "skipped", reason=why)
+        return
+    done.results[name] = result
+    done.runs[name] = OracleRun(name, "ran", mode=result.mode, method=result.method, seconds=result.seconds,
+                                evaluations=result.evaluations)
+
+
+def explain_set_aside(params: list[ParamReport], results: dict[str, OracleResult], f0: float, eps: float) -> None:
+    """Give an AD oracle set aside the reason its own evidence shows: a different loss value at the point
+    means the loss computes something else on that framework's arrays."""
+    for p in params:
+        for name in list(p.set_aside):
+            value = results[name].value if name in results else None
+            if value is None or same_value(value, f0, eps):
+                continue
+            p.set_aside[name] = (f"{name} disagrees with the others, and the loss gives {value:.10g} on {name} arrays "
+                                 f"against {f0:.10g} on yours: it computes a different function there (a branch on "
+                                 f"the array type, a library call that differs between frameworks, or data read "
+                                 f"differently)")
