@@ -57,7 +57,7 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     run = _run_user(loss, grad, names, leaves, treedef, args)
     health = run["health"]
     structure = match_structure(names, leaves, run["grad"], label, args, treedef)
-    problem = Problem(for_oracles(loss, health), tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
+    problem = Problem(for_oracles(loss, health), tuple(names), tuple(_read_only_float64(x) for x in leaves), treedef,
                       run["args"], run["f64"], seed, extra={"eps": run["eps"]})
     floor = roundoff_floor(problem.f0)
     run_one = _runner(problem, fd, _fails_for(structure, rtol, atol, problem.f0), floor)
@@ -91,12 +91,24 @@ def _run_user(loss, grad, names, leaves, treedef, args) -> dict:
         again = loss_value(call_user("loss", loss, unflatten(treedef, [x.copy() for x in leaves]), *copy_tree(args)))
         calls.append(Call(again, calls[0].grad, calls[0].loss_inputs, calls[0].grad_inputs))
     health = mutation(names, leaves, args, calls) + determinism(calls, names)
+    for c in calls:  # the input copies served the mutation check; dropped, so the oracles do not hold them
+        c.loss_inputs = c.grad_inputs = None
     args64 = copy_tree(args)
     raw = call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args)) \
         if any(x.dtype != np.float64 for x in leaves) else None
     f64 = calls[0].loss if raw is None else loss_value(raw)
     return {"grad": calls[0].grad, "args": args64, "f64": f64, "health": health, "seconds": seconds, "calls": calls,
             "eps": _precision(raw, leaves)}
+
+
+def _read_only_float64(x: np.ndarray) -> np.ndarray:
+    """The point the oracles differentiate at: a float64 copy, or for a float64 param a read-only view of it
+    (no copy at 1e7 entries; a loss that writes into it raises instead of changing the caller's array)."""
+    if x.dtype != np.float64:
+        return x.astype(np.float64)
+    view = x.view()
+    view.flags.writeable = False
+    return view
 
 
 def _precision(raw, leaves) -> float:

@@ -99,7 +99,7 @@ def _compiled(jax, problem: Problem, flat_loss, leaves, args, fresh: bool = Fals
         if jitted is None:
             return None, False
         out = jitted(leaves, args)
-        if same_value(float(out[0]), problem.f0, problem.extra.get("eps", 0.0)):
+        if _still_matches(jitted, problem, out, leaves, args):
             return out, True
     options = FAST_COMPILE if problem.n <= FAST_COMPILE_UP_TO else None
     jitted = jax.jit(jax.value_and_grad(flat_loss), compiler_options=options)
@@ -111,6 +111,22 @@ def _compiled(jax, problem: Problem, flat_loss, leaves, args, fresh: bool = Fals
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
     return out, False
+
+
+def _still_matches(jitted, problem: Problem, out, leaves, args) -> bool:
+    """Whether a cached compile still computes the user's loss: the same value at the point and at a second
+    point x + t v (v random signs, t = 1e-3 (1 + |x|)). A stale compile differing from the loss by d(x) passes
+    only if d vanishes at both points, which for a d whose gradient at x is not 0 has probability 0."""
+    eps = problem.extra.get("eps", 0.0)
+    if not same_value(float(out[0]), problem.f0, eps):
+        return False
+    rng = np.random.default_rng(problem.seed)
+    moved = [x + 1e-3 * (1 + np.abs(x)) * rng.choice((-1.0, 1.0), size=x.shape) for x in leaves]
+    try:
+        theirs = problem.evaluate(moved)
+    except Exception:  # the loss cannot be evaluated there (domain): the cache is not trusted
+        return False
+    return same_value(float(jitted(moved, args)[0]), theirs, eps)
 
 
 def _persistent_cache(jax) -> None:

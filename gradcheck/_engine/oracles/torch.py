@@ -34,10 +34,7 @@ def run(problem: Problem, config=None, *, fresh: bool = False) -> OracleResult:
 
 def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
     """(gradients, loss value) at the point."""
-    # the problem's own float64 copies, shared rather than copied again (a leaf that requires grad
-    # cannot be written in place, so autograd raises before the loss could change them)
-    leaves = [torch.from_numpy(x).requires_grad_() if x.flags.writeable else
-              torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in problem.leaves]
+    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in problem.leaves]
     args = convert_args(problem.args, _to_tensor)
     try:
         out = problem.loss(unflatten(problem.treedef, leaves), *args)

@@ -1,0 +1,79 @@
+"""M1: peak memory of a check of a 1e7-entry parameter, in copies of that parameter beyond the user's arrays.
+
+Each measurement runs in a fresh process: imports, a small warm-up check (so the frameworks' own set-up is
+not counted), the user's arrays, then the check; the peak resident set (getrusage) minus the resident set
+just before the check, divided by the parameter's size, is the number of copies the check held at once.
+"""
+
+import json
+import resource
+import subprocess
+import sys
+
+N = 10_000_000
+TARGET = 4.0
+
+
+def loss(p, a):
+    """sum(a * tanh(w)^2) (array-API generic)."""
+    from array_api_compat import array_namespace
+
+    xp = array_namespace(p["w"])
+    return xp.sum(a * xp.tanh(p["w"]) ** 2)
+
+
+def grad(p, a):
+    import numpy as np
+
+    t = np.tanh(p["w"])
+    return {"w": 2 * a * t * (1 - t * t)}  # d/dw tanh(w)^2 = 2 tanh(w) (1 - tanh(w)^2)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(float(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:"))
+
+
+def measure(oracles: str) -> dict:
+    import numpy as np
+
+    import gradcheck as gc
+
+    chosen = None if oracles in ("default", "own") else oracles
+    gc.check_grad(loss, grad, {"w": np.linspace(-1, 1, 1000)}, args=(2.0,), oracles=chosen)  # warm-up
+    rng = np.random.default_rng(0)
+    p = {"w": rng.normal(size=N)}
+    before = rss_mb()
+    if oracles == "own":  # the peer: the user's own loss and grad, called once each
+        loss(p, 2.0), grad(p, 2.0)
+        ran = ["(your loss and grad)"]
+    else:
+        report = gc.check_grad(loss, grad, p, args=(2.0,), oracles=chosen)
+        assert report.ok, report
+        ran = report.ran
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"oracles": oracles, "ran": ran, "param_mb": p["w"].nbytes / 2**20, "extra_mb": peak - before}
+
+
+def main():
+    runs = {}
+    for oracles in ("own", "default", "fd", "all"):
+        out = subprocess.run([sys.executable, __file__, oracles], capture_output=True, text=True, check=True)
+        runs[oracles] = json.loads(out.stdout.strip().splitlines()[-1])
+    own = runs.pop("own")["extra_mb"]
+    print("| oracles | ran | entries | parameter (MB) | peak beyond the user's arrays (MB) | copies "
+          "| copies beyond your own loss + grad's peak | target |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for oracles, r in runs.items():
+        size = r["param_mb"]
+        print(f"| {oracles} | {', '.join(r['ran'])} | {N:,} | {size:.0f} | {r['extra_mb']:.0f} "
+              f"| {r['extra_mb'] / size:.1f} | {(r['extra_mb'] - own) / size:.1f} | <= {TARGET:.0f} copies |")
+    print(f"\nPeer: the user's own loss and grad, called once each on the same arrays, peak at {own:.0f} MB "
+          f"({own / size:.1f} copies) beyond them: their temporaries are part of every check's peak too.")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        print(json.dumps(measure(sys.argv[1])))
+    else:
+        main()
