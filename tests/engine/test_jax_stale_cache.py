@@ -97,3 +97,43 @@ def test_an_oracle_set_aside_is_given_its_true_reason():
     why = report.param("w").set_aside["jax"]
     assert "the loss gives 7.875 on jax arrays against 5.25 on yours" in why, why
     assert "differentiate a non-differentiable op" not in why
+
+
+def test_a_rerun_loads_the_compiled_grad_from_disk_and_checks_it(tmp_path, monkeypatch):
+    """A second process (here: an emptied memory cache) loads the executable the first one stored; a stored
+    executable that no longer matches the loss (the constant was rebound in between) is compiled again."""
+    from collections import OrderedDict
+
+    import jax
+
+    from gradcheck._engine.oracles import jax as jax_oracle
+
+    monkeypatch.setenv("GRADCHECK_JAX_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(jax_oracle, "_CACHE", OrderedDict())
+    assert gc.check_grad(scaled_loss, scaled_grad, W, oracles=("jax",)).ok
+    assert len(list((tmp_path / "executables").glob("*.xla"))) == 1
+    monkeypatch.setattr(jax_oracle, "_CACHE", OrderedDict())  # a new process, same folder
+
+    def no_compiling(*a, **k):
+        raise AssertionError("compiled although the stored executable matches")
+
+    with monkeypatch.context() as m:
+        m.setattr(jax, "jit", no_compiling)
+        report = gc.check_grad(scaled_loss, scaled_grad, W, oracles=("jax",))
+    assert report.ok and report.ran == ["jax"]
+    assert [callable(c) for c in jax_oracle.cached(scaled_loss)] == [True]
+
+    monkeypatch.setattr(jax_oracle, "_CACHE", OrderedDict())
+    monkeypatch.setattr(stale_helper, "SCALE", 3.0)  # the stored executable is stale now
+    report = gc.check_grad(scaled_loss, scaled_grad, W, oracles=("jax",))
+    assert report.ok and np.allclose(report.param("w").refs["jax"], 6.0 * W["w"])
+
+
+def test_disk_keys_are_the_same_in_every_process():
+    """The stored key has no memory addresses: code by content, functions, modules and types by name."""
+    from gradcheck._engine.oracles import jax_disk
+
+    text = jax_disk.canonical((scaled_loss.__code__, stale_helper, np.float64(2.0), (int, 3), np.tanh, gc.check_grad))
+    assert "0x" not in text and "stale_helper" in text
+    with pytest.raises(jax_disk.Unstable):
+        jax_disk.canonical(object())

@@ -1,6 +1,7 @@
-"""JAX oracle: jax.grad of the loss in float64, with x64 enabled inside this call only.
+"""JAX oracle: jax.value_and_grad of the loss in float64, with x64 enabled inside this call only.
 
-jax.grad is jit-compiled at the first check and the compiled grad is kept, keyed by what the loss computes:
+value_and_grad is jit-compiled at the first check and the compiled executable is kept (in memory, and on disk
+when GRADCHECK_JAX_CACHE_DIR names a folder: see jax_disk), keyed by what the loss computes:
 its code, the values in its closure, defaults and globals (numbers, strings, tuples, frozen dataclasses,
 functions by their own code and closure, modules), the params' structure and shapes, and the args' shapes,
 dtypes and scalar values. A Hypothesis run or a parametrised test that builds a new loss object with the same
@@ -9,6 +10,9 @@ primitive at every new shape, 0.2-0.9 s). A loss that reads an array or another 
 closure or globals is never compiled (jit would freeze that data at trace time) and runs eagerly, as does one
 whose tracing fails (Python control flow on values). Small problems compile with LLVM's expensive passes
 and XLA's fusion emitters off (faster compiles; their run time is negligible either way).
+The key looks one level deep, so data a helper reads can change behind it (a monkeypatched module constant):
+a cached executable is used only while it reproduces the user's loss value at the point and at a second
+point, else it is compiled again; and the check traces afresh before a cached result blames anyone.
 """
 
 from __future__ import annotations
@@ -17,14 +21,13 @@ import dataclasses
 import enum
 import functools
 import inspect
-import os
 import time
 import types
 from collections import OrderedDict
 
 import numpy as np
 
-from . import CannotRun, OracleResult, same_value, short_message
+from . import CannotRun, OracleResult, jax_disk, same_value, short_message
 from ..problem import Problem, convert_args
 from ..tree import unflatten
 
@@ -35,9 +38,8 @@ FAST_COMPILE_UP_TO = 100_000  # parameters; above this XLA optimises fully (run 
 FAST_COMPILE = {"xla_llvm_disable_expensive_passes": True, "xla_cpu_use_fusion_emitters": False}
 # faster CPU compiles of small graphs; not xla_backend_optimization_level=0, which gave NaN gradients
 # for a sigmoid/softmax net at x = 0 (tests/properties, --hypothesis-seed=3)
-_CACHE: "OrderedDict[tuple, object]" = OrderedDict()  # key -> jitted grad, or None where tracing failed
+_CACHE: "OrderedDict[tuple, object]" = OrderedDict()  # key -> compiled value-and-grad, None: tracing failed
 _UNSAFE = object()
-CACHE_DIR_VARIABLE = "GRADCHECK_JAX_CACHE_DIR"
 
 
 def run(problem: Problem, config=None, *, fresh: bool = False) -> OracleResult:
@@ -46,7 +48,6 @@ def run(problem: Problem, config=None, *, fresh: bool = False) -> OracleResult:
     import jax
 
     start = time.perf_counter()
-    _persistent_cache(jax)
     with jax.enable_x64(True):
         import jax.numpy as jnp
 
@@ -87,30 +88,52 @@ def _flat_loss(jax, loss, treedef):
 
 
 def _compiled(jax, problem: Problem, flat_loss, leaves, args, fresh: bool = False):
-    """((value, gradient), served from the cache?) by the compiled value-and-grad, compiling it on first
-    sight; (None, False) to run eagerly. A cached compile whose value at the point differs from the
-    user's loss is stale (data it reads changed behind its key): it is traced and compiled again."""
+    """((value, gradient), served from a cache?) by the compiled value-and-grad, compiling it on first sight;
+    (None, False) to run eagerly. A cached compile that no longer reproduces the user's loss is stale (data
+    it reads changed behind its key): it is traced and compiled again. `fresh`: skip the caches."""
     key = _key(problem, leaves, args)
     if key is None:
         return None, False
-    if key in _CACHE and not fresh:
-        _CACHE.move_to_end(key)
-        jitted = _CACHE[key]
-        if jitted is None:
-            return None, False
-        out = jitted(leaves, args)
-        if _still_matches(jitted, problem, out, leaves, args):
-            return out, True
+    if not fresh:
+        hit = _cache_hit(problem, key, leaves, args)
+        if hit is not None:
+            return hit
     options = FAST_COMPILE if problem.n <= FAST_COMPILE_UP_TO else None
-    jitted = jax.jit(jax.value_and_grad(flat_loss), compiler_options=options)
-    try:
-        out = jitted(leaves, args)  # traces and compiles; a loss that cannot be traced runs eagerly from now on
+    try:  # a loss that cannot be traced runs eagerly from now on
+        compiled = jax.jit(jax.value_and_grad(flat_loss), compiler_options=options).trace(leaves, args).lower().compile()
     except Exception:
-        jitted, out = None, None
-    _CACHE[key] = jitted
+        compiled = None
+    _remember(key, compiled)
+    if compiled is None:
+        return None, False
+    jax_disk.save(key, compiled)
+    return compiled(leaves, args), False
+
+
+def _cache_hit(problem: Problem, key, leaves, args):
+    """From memory or disk: ((value, gradient), True) while the compile still matches the loss, (None, False)
+    for a loss known not to trace, None to compile."""
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        compiled = _CACHE[key]
+        if compiled is None:
+            return None, False
+    else:
+        compiled = jax_disk.load(key, leaves, args)
+        if compiled is None:
+            return None
+        _remember(key, compiled)
+    try:
+        out = compiled(leaves, args)
+    except Exception:  # a stored executable that does not run here (e.g. serialised from jax's own disk cache)
+        return None
+    return (out, True) if _still_matches(compiled, problem, out, leaves, args) else None
+
+
+def _remember(key, compiled) -> None:
+    _CACHE[key] = compiled
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
-    return out, False
 
 
 def _still_matches(jitted, problem: Problem, out, leaves, args) -> bool:
@@ -127,17 +150,6 @@ def _still_matches(jitted, problem: Problem, out, leaves, args) -> bool:
     except Exception:  # the loss cannot be evaluated there (domain): the cache is not trusted
         return False
     return same_value(float(jitted(moved, args)[0]), theirs, eps)
-
-
-def _persistent_cache(jax) -> None:
-    """Keep compiles on disk in the directory GRADCHECK_JAX_CACHE_DIR names (the pytest plugin sets it to
-    pytest's cache directory), so a rerun skips compiling; never overrides a cache the user configured."""
-    folder = os.environ.get(CACHE_DIR_VARIABLE)
-    if not folder or jax.config.jax_compilation_cache_dir:
-        return
-    jax.config.update("jax_compilation_cache_dir", folder)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # small graphs compile in ~0.1 s
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 def cached(loss) -> list:
@@ -182,7 +194,7 @@ def _fn_key(fn, depth: int = 0):
     if inspect.ismethod(fn) or not isinstance(fn, types.FunctionType) or depth > 4:
         return None
     glob = fn.__globals__
-    parts = [fn.__code__, id(glob), _value_key(fn.__defaults__, depth), _value_key(fn.__kwdefaults__, depth)]
+    parts = [fn.__code__, glob.get("__name__"), _value_key(fn.__defaults__, depth), _value_key(fn.__kwdefaults__, depth)]
     parts += [_value_key(c.cell_contents, depth) if _filled(c) else "<empty>" for c in fn.__closure__ or ()]
     parts += [(n, _value_key(glob[n], depth)) for n in sorted(_names(fn.__code__)) if n in glob]
     return None if any(p is _UNSAFE or (isinstance(p, tuple) and p[-1] is _UNSAFE) for p in parts) else tuple(parts)
