@@ -58,13 +58,13 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     health = run["health"]
     structure = match_structure(names, leaves, run["grad"], label, args, treedef)
     problem = Problem(for_oracles(loss, health), tuple(names), tuple(_read_only_float64(x) for x in leaves), treedef,
-                      run["args"], run["f64"], seed, extra={"eps": run["eps"]})
+                      run["args"], run["f64"], seed, run["eps"])
     floor = roundoff_floor(problem.f0)
     run_one = _runner(problem, fd, _fails_for(structure, rtol, atol, problem.f0), floor)
     results, runs, params_out = oracle_plan.consult(plan, run_one, lambda res, again: _judge(
         problem, match_structure(names, leaves, run["grad"], label, args, treedef) if again else structure,
         res, rtol, atol))
-    oracle_plan.explain_set_aside(params_out, results, problem.f0, run["eps"])
+    oracle_plan.explain_set_aside(params_out, results, problem.f0, problem.eps)
     health = health + kinks(problem.names, results.get("fd"), params_out)
     withhold_verdicts(params_out, health, run["calls"])
     return _assemble(kind, params_out, runs, health, seed, start, run["seconds"], rtol, atol)
@@ -216,7 +216,7 @@ def _judge_param(p: ParamReport, b: int, problem, results, tol, scale, others) -
 
 def _noisy(problem, fd: OracleResult, b: int) -> bool:
     """FD's error is dominated by round-off of a low-precision or noisy loss on block b."""
-    if problem.extra.get("eps", 0.0) > 1e-10:
+    if problem.eps > 1e-10:
         return True
     return any(pr.kind == "noisy" for pr in fd.probes if b in pr.blocks)
 

@@ -140,7 +140,7 @@ def _still_matches(jitted, problem: Problem, out, leaves, args) -> bool:
     """Whether a cached compile still computes the user's loss: the same value at the point and at a second
     point x + t v (v random signs, t = 1e-3 (1 + |x|)). A stale compile differing from the loss by d(x) passes
     only if d vanishes at both points, which for a d whose gradient at x is not 0 has probability 0."""
-    eps = problem.extra.get("eps", 0.0)
+    eps = problem.eps
     if not same_value(float(out[0]), problem.f0, eps):
         return False
     rng = np.random.default_rng(problem.seed)
