@@ -146,12 +146,13 @@ def _ad_fails(grads, floor=0.0):
 
 
 def _runner(problem: Problem, fd, fails=None, floor: float = 0.0):
-    """run_one(name, results so far, fresh) for the oracle plan; fd's probes are judged by the first AD result."""
+    """run_one(name, results so far, fresh, sole) for the oracle plan; fd's probes are judged by the first AD
+    result."""
 
-    def run_one(name: str, results: dict[str, OracleResult], fresh: bool) -> OracleResult:
+    def run_one(name: str, results: dict[str, OracleResult], fresh: bool, sole: bool) -> OracleResult:
         module = oracle_registry.oracle_module(name)
         if name != "fd":
-            return module.run(problem, fresh=fresh)
+            return module.run(problem, fresh=fresh, sole=sole)
         judge = fails if not results else _ad_fails(next(iter(results.values())).grads, floor)
         return module.run(problem, fd, alone=not results, fails=judge)
 

@@ -50,8 +50,9 @@ class Consulted:
         return results, sorted(self.runs.values(), key=lambda r: order[r.name])
 
 
-# run_one(name, results so far, fresh) -> OracleResult, raising CannotRun
-Runner = Callable[[str, dict, bool], OracleResult]
+# run_one(name, results so far, fresh, sole) -> OracleResult, raising CannotRun; sole: no other oracle will
+# corroborate this one (then a cached compile is checked harder before it is used)
+Runner = Callable[[str, dict, bool, bool], OracleResult]
 
 
 def make_plan(oracles) -> Plan:
@@ -136,8 +137,9 @@ def not_consulted(done: Consulted) -> None:
 def _consult(plan: Plan, done: Consulted, name: str, run_one: Runner, fresh: bool = False) -> None:
     why = registry.missing(name)
     if why is None:
+        sole = not plan.fd and not done.results and name == plan.ad[-1]
         try:
-            result = run_one(name, done.results, fresh)
+            result = run_one(name, done.results, fresh, sole)
         except CannotRun as exc:
             why = str(exc)
     if why is not None:

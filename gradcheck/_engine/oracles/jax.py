@@ -28,6 +28,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import CannotRun, OracleResult, jax_disk, same_value, short_message
+from ..probes import global_direction
 from ..problem import Problem, convert_args
 from ..tree import unflatten
 
@@ -42,9 +43,10 @@ _CACHE: "OrderedDict[tuple, object]" = OrderedDict()  # key -> compiled value-an
 _UNSAFE = object()
 
 
-def run(problem: Problem, config=None, *, fresh: bool = False) -> OracleResult:
+def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = False) -> OracleResult:
     """Gradient of problem.loss at problem.leaves by jax.grad (a cached compile where the loss allows;
-    `fresh`: trace and compile again, replacing the cached one)."""
+    `fresh`: trace and compile again, replacing the cached one; `sole`: no other oracle will corroborate it,
+    so a cached compile must also reproduce the loss at a second point)."""
     import jax
 
     start = time.perf_counter()
@@ -54,7 +56,7 @@ def run(problem: Problem, config=None, *, fresh: bool = False) -> OracleResult:
         leaves, args = list(problem.leaves), _float64_args(problem.args)
         flat_loss = _flat_loss(jax, problem.loss, problem.treedef)
         try:
-            out, cached = _compiled(jax, problem, flat_loss, leaves, args, fresh)  # numpy into a compiled grad
+            out, cached = _compiled(jax, problem, flat_loss, leaves, args, fresh, sole)  # numpy in, compiled
             if out is None:  # eager: the loss sees jax arrays
                 leaves, args = [jnp.asarray(x) for x in leaves], convert_args(args, jnp.asarray)
                 out = jax.value_and_grad(flat_loss)(leaves, args)
@@ -87,7 +89,7 @@ def _flat_loss(jax, loss, treedef):
     return flat_loss
 
 
-def _compiled(jax, problem: Problem, flat_loss, leaves, args, fresh: bool = False):
+def _compiled(jax, problem: Problem, flat_loss, leaves, args, fresh: bool = False, sole: bool = False):
     """((value, gradient), served from a cache?) by the compiled value-and-grad, compiling it on first sight;
     (None, False) to run eagerly. A cached compile that no longer reproduces the user's loss is stale (data
     it reads changed behind its key): it is traced and compiled again. `fresh`: skip the caches."""
@@ -95,7 +97,7 @@ def _compiled(jax, problem: Problem, flat_loss, leaves, args, fresh: bool = Fals
     if key is None:
         return None, False
     if not fresh:
-        hit = _cache_hit(problem, key, leaves, args)
+        hit = _cache_hit(problem, key, leaves, args, sole)
         if hit is not None:
             return hit
     options = FAST_COMPILE if problem.n <= FAST_COMPILE_UP_TO else None
@@ -110,7 +112,7 @@ def _compiled(jax, problem: Problem, flat_loss, leaves, args, fresh: bool = Fals
     return compiled(leaves, args), False
 
 
-def _cache_hit(problem: Problem, key, leaves, args):
+def _cache_hit(problem: Problem, key, leaves, args, sole: bool = False):
     """From memory or disk: ((value, gradient), True) while the compile still matches the loss, (None, False)
     for a loss known not to trace, None to compile."""
     if key in _CACHE:
@@ -127,7 +129,7 @@ def _cache_hit(problem: Problem, key, leaves, args):
         out = compiled(leaves, args)
     except Exception:  # a stored executable that does not run here (e.g. serialised from jax's own disk cache)
         return None
-    return (out, True) if _still_matches(compiled, problem, out, leaves, args) else None
+    return (out, True) if _still_matches(compiled, problem, out, leaves, args, sole) else None
 
 
 def _remember(key, compiled) -> None:
@@ -136,15 +138,19 @@ def _remember(key, compiled) -> None:
         _CACHE.popitem(last=False)
 
 
-def _still_matches(jitted, problem: Problem, out, leaves, args) -> bool:
-    """Whether a cached compile still computes the user's loss: the same value at the point and at a second
-    point x + t v (v random signs, t = 1e-3 (1 + |x|)). A stale compile differing from the loss by d(x) passes
-    only if d vanishes at both points, which for a d whose gradient at x is not 0 has probability 0."""
+def _still_matches(jitted, problem: Problem, out, leaves, args, sole: bool = True) -> bool:
+    """Whether a cached compile still computes the user's loss: the same value at the point and, when no other
+    oracle corroborates it (`sole`; otherwise a disagreement traces afresh), at a second point x + t v (v: fd's first global probe direction, random signs, drawn once per seed and shapes; every
+    entry moves by 1e-3 max(1, rms x)). A stale compile differing from the loss by d(x) passes only if d
+    vanishes at both points, which for a d whose gradient at x is not 0 has probability 0 over the signs."""
     eps = problem.eps
     if not same_value(float(out[0]), problem.f0, eps):
         return False
-    rng = np.random.default_rng(problem.seed)
-    moved = [x + 1e-3 * (1 + np.abs(x)) * rng.choice((-1.0, 1.0), size=x.shape) for x in leaves]
+    if not sole:  # other oracles corroborate it; any disagreement traces afresh (plan.py)
+        return True
+    direction = global_direction(problem.seed, 0, [x.shape for x in leaves])
+    t = 1e-3 * problem.scale(direction)
+    moved = [np.multiply(v, t) + x for x, v in zip(leaves, direction)]
     try:
         theirs = problem.evaluate(moved)
     except Exception:  # the loss cannot be evaluated there (domain): the cache is not trusted

@@ -15,7 +15,7 @@ ONE_THREAD_UP_TO = 100_000
 HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so torch can run it"
 
 
-def run(problem: Problem, config=None, *, fresh: bool = False) -> OracleResult:
+def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = False) -> OracleResult:
     """Gradient of problem.loss at problem.leaves by reverse-mode autograd in float64 (eager: always fresh)."""
     import torch
 
