@@ -16,8 +16,8 @@ import pytest
 # option dest -> (ini key, ini type, default, help); the command line wins over the ini file.
 OPTIONS = {
     "gradcheck_oracles": ("--gradcheck-oracles", "string", "",
-                          "oracles for the gradcheck fixture, comma-separated from fd,torch,jax "
-                          "(default: fd plus every installed framework)"),
+                          "oracles for the gradcheck fixture, comma-separated from fd,torch,jax, or all "
+                          "(default: fd and one framework, the other consulted on any disagreement)"),
     "gradcheck_seed": ("--gradcheck-seed", "string", "0",
                        "seed of the finite-difference probes and random cotangents (default: 0)"),
     "gradcheck_report": ("--gradcheck-report", "string", "",

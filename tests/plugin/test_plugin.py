@@ -196,3 +196,19 @@ def test_loading_the_plugin_imports_no_framework(pytester):
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:hypothesispytest")
     result.assert_outcomes(passed=1)
+
+
+def test_oracles_all_runs_every_oracle_and_compiles_persist_in_pytests_cache(pytester, monkeypatch):
+    """--gradcheck-oracles=all runs jax even on a pass; its compile lands in .pytest_cache for the next run."""
+    pytest.importorskip("torch"), pytest.importorskip("jax")
+    pytester.makepyfile("""
+        from array_api_compat import array_namespace
+
+        def test_all(gradcheck):
+            loss = lambda p: array_namespace(p["a"]).sum(p["a"] ** 3)
+            report = gradcheck.check_grad(loss, lambda p: {"a": 3 * p["a"] ** 2}, {"a": __import__("numpy").ones(4)})
+            assert gradcheck.settings["oracles"] == "all" and report.ran == ["fd", "torch", "jax"]
+    """)
+    monkeypatch.delenv("GRADCHECK_JAX_CACHE_DIR", raising=False)  # set by this outer run's own plugin
+    pytester.runpytest_inprocess("--gradcheck-oracles=all").assert_outcomes(passed=1)
+    assert list((pytester.path / ".pytest_cache" / "d" / "gradcheck-jax" / "executables").glob("*.xla"))
