@@ -7,8 +7,9 @@ way. Anything else — a disagreement with the user, between the two oracles, a 
 aside — consults the remaining frameworks before a verdict blames anyone (triangulation, as with all three).
 `oracles="all"` runs every installed oracle; an explicit tuple runs exactly those (an error when missing).
 
-A result an oracle served from a compile cache (jax) is used to blame the user or set aside only after a
-fresh trace confirms it: a cached compile can be stale when data the loss reads changed behind the key.
+A result an oracle served from a compile cache (jax) can be stale when data the loss reads changed behind
+its key. It is traced afresh before it is set aside, and before a failure rests on it (fewer than two other
+oracles support the failure); a cached result that agrees with fresh ones changes no verdict.
 """
 
 from __future__ import annotations
@@ -84,8 +85,12 @@ def consult(plan: Plan, run_one: Runner, judge: Callable) -> tuple[dict, list[Or
     (`again`: on fresh parameter reports, as the first judgement filled its own)."""
     done = first_round(plan, run_one)
     params = judge(done.ordered()[0], False)
-    if not settled(params) and (done.pending or any(r.cached for r in done.results.values())):
-        done = second_round(plan, done, run_one)
+    if not settled(params) and done.pending:
+        second_round(plan, done, run_one)
+        params = judge(done.ordered()[0], True)
+    cached = [n for n, r in done.results.items() if r.cached]
+    if cached and leans_on(params, cached):
+        refresh(plan, done, run_one, cached)
         params = judge(done.ordered()[0], True)
     not_consulted(done)
     results, runs = done.ordered()
@@ -110,16 +115,29 @@ def settled(params: list[ParamReport]) -> bool:
     return all(p.status == "ok" and not p.set_aside for p in params)
 
 
-def second_round(plan: Plan, done: Consulted, run_one: Runner) -> Consulted:
-    """The frameworks not yet asked, and a fresh run of every result served from a compile cache."""
+def second_round(plan: Plan, done: Consulted, run_one: Runner) -> None:
+    """The frameworks not yet asked."""
     for name in list(done.pending):
         _consult(plan, done, name, run_one)
     done.pending = []
-    for name, result in list(done.results.items()):
-        if result.cached:
-            del done.results[name], done.runs[name]
-            _consult(plan, done, name, run_one, fresh=True)
-    return done
+
+
+def leans_on(params: list[ParamReport], names: list[str]) -> bool:
+    """Whether a verdict leans on the results of `names` (served from a cache): one of them set aside, the
+    oracles undecided, or a failure that fewer than two other oracles support."""
+    for p in params:
+        if "-" in p.set_aside or any(n in p.set_aside for n in names):
+            return True
+        if p.status == "mismatch" and len([o for o in p.trusted if o not in names]) < 2:
+            return True
+    return False
+
+
+def refresh(plan: Plan, done: Consulted, run_one: Runner, names: list[str]) -> None:
+    """Run `names` again from a fresh trace, replacing their cached results."""
+    for name in names:
+        del done.results[name], done.runs[name]
+        _consult(plan, done, name, run_one, fresh=True)
 
 
 def not_consulted(done: Consulted) -> None:

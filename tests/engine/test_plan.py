@@ -88,3 +88,23 @@ def test_a_numpy_only_loss_is_checked_by_fd_with_both_frameworks_named():
     assert report.ok and report.ran == ["fd"]
     reasons = {o.name: o.reason for o in report.oracles if o.status == "skipped"}
     assert set(reasons) == {"torch", "jax"} and all("not needed" not in r for r in reasons.values())
+
+
+def _param(status, trusted, set_aside=None):
+    from gradcheck.report import ParamReport
+
+    return ParamReport("W", (2, 3), "float64", status, trusted=trusted, set_aside=set_aside or {})
+
+
+@pytest.mark.parametrize("params, leans", [
+    ([_param("ok", ("fd", "torch", "jax"))], False),  # a pass: the cached result agrees with fresh ones
+    ([_param("mismatch", ("fd", "torch", "jax"))], False),  # a failure two fresh oracles support
+    ([_param("mismatch", ("fd", "jax"))], True),  # only one fresh oracle supports the failure
+    ([_param("mismatch", ("jax",))], True),
+    ([_param("ok", ("fd", "torch"), {"jax": "disagrees"})], True),  # the cached result is set aside
+    ([_param("ok", ("fd", "torch", "jax"), {"-": "undecided"})], True),
+])
+def test_a_verdict_leaning_on_a_cached_result_is_retraced(params, leans):
+    from gradcheck._engine.plan import leans_on
+
+    assert leans_on(params, ["jax"]) is leans
