@@ -11,7 +11,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..errors import GradcheckError
 
 
 @dataclass(frozen=True)
@@ -50,15 +49,9 @@ DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {
 
 
 def _validate(name: str, value) -> float | None:
-    if value is None:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise GradcheckError(f"Expected a non-negative number but got {name}={value!r} (type={type(value).__name__})") from None
-    if not np.isfinite(v) or v < 0:
-        raise GradcheckError(f"Expected a finite non-negative number but got {name}={value!r}")
-    return v
+    from ..settings import parse_tolerance
+
+    return parse_tolerance(value, name)
 
 
 def default_tolerance(dtype) -> Tolerance:

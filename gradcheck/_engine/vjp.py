@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -46,6 +47,10 @@ def check_vjp(fn, vjp, inputs, *, cotangent=None, oracles=None, rtol=None, atol=
     inputs = tuple(inputs)
     cot = _cotangent(fn, inputs, cotangent, seed)
     first = call_user("vjp", vjp, cot.copy(), *[np.array(x, copy=True) if isinstance(x, np.ndarray) else x for x in inputs])
+    if isinstance(first, (Mapping, str, bytes, Iterator)) or \
+            (len(inputs) > 1 and not isinstance(first, (list, tuple))):
+        raise GradcheckError(f"Expected vjp to return a tuple of {len(inputs)} gradients (one per input, None for "
+                             f"an input not differentiated) but it returned {first!r:.60} (type={type(first).__name__})")
     first = tuple(first) if isinstance(first, (list, tuple)) else (first,)
     if len(first) != len(inputs):
         raise GradcheckError(f"Expected vjp to return {len(inputs)} gradients (one per input, None for an input "

@@ -1,10 +1,18 @@
-"""Text of a Report: verdict line, one block per parameter (capped table of worst entries), oracles, action."""
+"""The one writer of report text: the terminal table, Markdown and HTML of a Report, and its verdict line.
+
+Every format reads the same sentences (verdict, parameter header, diagnosis, notes, bound, health, oracles,
+tolerance, action) from the functions here, so a notebook and a terminal never say different things.
+"""
 
 from __future__ import annotations
 
+import html as _html
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .report import ParamReport, Report
+if TYPE_CHECKING:
+    from .report import ParamReport, Report
 
 
 def _num(x: float) -> str:
@@ -88,12 +96,17 @@ def format_param(p: ParamReport) -> list[str]:
 
 
 def bound_line(report: Report) -> str | None:
-    """One line: per parameter, the smallest single-entry error the check would have caught."""
-    judged = [p for p in report.params if p.bound is not None and np.isfinite(p.bound)]
+    """One line: per passing parameter, the smallest single-entry error the check would have caught.
+
+    A failing parameter has no bound (its entries are off by more than any allowance), so it is never listed.
+    """
+    judged = [p for p in report.params if p.ok and p.bound is not None and np.isfinite(p.bound)]
     if not judged:
         return None
     parts = [f"{p.bound:.1e} in {p.name}" for p in judged[:6]] + (["..."] if len(judged) > 6 else [])
-    return f"detection bound: no entry is off by more than {', '.join(parts)} (single entries; seed {report.seed})"
+    scope = "the passing parameters: " if len(judged) < len(report.params) else ""
+    return (f"detection bound: {scope}no entry is off by more than {', '.join(parts)} "
+            f"(single entries; seed {report.seed})")
 
 
 def format_oracles(report: Report) -> list[str]:
@@ -107,21 +120,116 @@ def format_oracles(report: Report) -> list[str]:
     return ["oracles: " + "; ".join(parts) if parts else "oracles: none ran", *skipped]
 
 
-def format_report(report: Report) -> str:
+def tolerance_line(report: Report) -> str | None:
+    tols = ", ".join(f"{d} rtol {t['rtol']:.0e} atol {t['atol']:.1e}" for d, t in report.tolerances.items())
+    return f"tolerance: {tols}; seed {report.seed}" if tols else None
+
+
+def footer(report: Report) -> list[str]:
+    """The lines under the parameters: detection bound, health, oracles, tolerance, how to reproduce."""
+    lines = [line for line in (bound_line(report),) if line]
+    lines += [f"health: {h.name}: {h.message}" for h in report.health]
+    lines += format_oracles(report)
+    lines += [line for line in (tolerance_line(report),) if line]
+    if report.reproduce and not report.ok:
+        lines.append(f"reproduce: {report.reproduce}")
+    return lines
+
+
+def text(report: Report) -> str:
+    """The terminal report: verdict, failing parameters first (with their worst entries), then the footer."""
     lines = [report.verdict]
     for p in sorted(report.params, key=lambda p: p.ok):
         lines += format_param(p)
-    bound = bound_line(report)
-    if bound:
-        lines.append(bound)
-    lines += [f"health: {h.name}: {h.message}" for h in report.health]
-    lines += format_oracles(report)
-    tols = ", ".join(f"{d} rtol {t['rtol']:.0e} atol {t['atol']:.1e}" for d, t in report.tolerances.items())
-    if tols:
-        lines.append(f"tolerance: {tols}; seed {report.seed}")
-    if report.reproduce and not report.ok:
-        lines.append(f"reproduce: {report.reproduce}")
-    return "\n".join(lines)
+    return "\n".join(lines + footer(report))
+
+
+format_report = text
+
+
+# ---- Markdown and HTML (notebooks) ----------------------------------------------------------------------
+
+def _status_word(p: ParamReport) -> str:
+    return "ok" if p.ok else p.status
+
+
+def _summary_rows(report: Report) -> list[list[str]]:
+    """One row per parameter: name, shape, dtype, status, worst relative error per oracle, diagnosis."""
+    rows = []
+    for p in sorted(report.params, key=lambda p: p.ok):
+        rel = ", ".join(f"{o} {c.max_rel:.1e}" + ("" if o in p.trusted else " (set aside)")
+                        for o, c in p.comparisons.items())
+        wrong = _param_header(p).split(f"{p.dtype}  ", 1)[-1] if not p.ok else "ok"
+        rows.append([p.name, str(tuple(p.shape)), p.dtype, wrong, rel or "-", p.diagnosis or ""])
+    return rows
+
+
+SUMMARY_COLUMNS = ["parameter", "shape", "dtype", "status", "worst relative error", "diagnosis"]
+
+
+def _entry_rows(p: ParamReport) -> tuple[list[str], list[tuple[bool, list[str]]]]:
+    rows = p.rows()
+    cols = ["index", "yours", *p.refs.keys(), "difference"]
+    return cols, [(r["wrong"], [_index(r["index"]), *(_val(r[c]) for c in cols[1:-1]), _num(r["difference"])])
+                  for r in rows]
+
+
+def markdown(report: Report) -> str:
+    """The report as Markdown: verdict, a parameter table, each failing parameter's entries (wrong ones marked)."""
+    def table(cols, rows):
+        esc = [[c.replace("|", "\\|") for c in row] for row in rows]
+        return ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols), *("| " + " | ".join(r) + " |" for r in esc)]
+
+    mark = "✅" if report.ok else "❌"
+    lines = [f"**{mark} {report.verdict}**", "", *table(SUMMARY_COLUMNS, _summary_rows(report))]
+    for p in report.failing:
+        cols, rows = _entry_rows(p)
+        if rows:
+            lines += ["", f"**{p.name}**: worst entries (✗ = rejected by a trusted oracle)", "",
+                      *table(["", *cols], [["✗" if wrong else "", *r] for wrong, r in rows])]
+        lines += [f"- diagnosis: {p.diagnosis}"] if p.diagnosis else []
+        lines += [f"- note: {n}" for n in [*p.notes, *p.set_aside.values()]]
+    notes = [f"- note ({p.name}): {n}" for p in report.params if p.ok for n in [*p.notes, *p.set_aside.values()]]
+    return "\n".join(lines + ([""] + notes if notes else []) + ["", *(f"- {line.strip()}" for line in footer(report))])
+
+
+STYLE = ("<style>.gradcheck-report table{border-collapse:collapse;margin:4px 0 8px}"
+         ".gradcheck-report td,.gradcheck-report th{border:1px solid #ccc;padding:2px 8px;text-align:right;"
+         "font-family:monospace}.gradcheck-report td.name,.gradcheck-report td.text{text-align:left}"
+         ".gradcheck-report tr.wrong td{background:#fde2e2;font-weight:bold}"
+         ".gradcheck-report .verdict-ok{color:#18794e}.gradcheck-report .verdict-fail{color:#c0262d}"
+         ".gradcheck-report ul{margin:2px 0;padding-left:20px}</style>")
+
+
+def _cells(values, tag="td", classes=()) -> str:
+    classes = list(classes) + [""] * (len(values) - len(classes))
+    return "".join(f"<{tag}{f' class={c!r}' if c else ''}>{_html.escape(v)}</{tag}>" for v, c in zip(values, classes))
+
+
+def html(report: Report) -> str:
+    """The report as an HTML fragment (Jupyter's `_repr_html_`): every string escaped, wrong entries marked."""
+    esc = _html.escape
+    verdict_class = "verdict-ok" if report.ok else "verdict-fail"
+    out = [STYLE, '<div class="gradcheck-report">',
+           f'<p class="{verdict_class}"><strong>{"&#10004;" if report.ok else "&#10008;"} {esc(report.verdict)}'
+           "</strong></p>",
+           "<table><thead><tr>" + _cells(SUMMARY_COLUMNS, "th") + "</tr></thead><tbody>"]
+    for row in _summary_rows(report):
+        out.append("<tr>" + _cells(row, classes=["name", "", "", "text", "text", "text"]) + "</tr>")
+    out.append("</tbody></table>")
+    for p in report.failing:
+        cols, rows = _entry_rows(p)
+        if rows:
+            out.append(f"<p><b>{esc(p.name)}</b>: worst entries (rows in red are rejected by a trusted oracle)</p>")
+            out.append("<table><thead><tr>" + _cells(cols, "th") + "</tr></thead><tbody>")
+            out += [f'<tr class="{"wrong" if wrong else "right"}">' + _cells(r) + "</tr>" for wrong, r in rows]
+            out.append("</tbody></table>")
+        items = ([f"diagnosis: {p.diagnosis}"] if p.diagnosis else []) + \
+            [f"note: {n}" for n in [*p.notes, *p.set_aside.values()]]
+        out.append("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>" if items else "")
+    notes = [f"note ({p.name}): {n}" for p in report.params if p.ok for n in [*p.notes, *p.set_aside.values()]]
+    out.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in [*notes, *footer(report)]) + "</ul></div>")
+    return "\n".join(line for line in out if line)
 
 
 def _and(names) -> str:
