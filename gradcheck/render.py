@@ -187,7 +187,7 @@ def markdown(report: Report) -> str:
         if rows:
             lines += ["", f"**{p.name}**: worst entries (✗ = rejected by a trusted oracle)", "",
                       *table(["", *cols], [["✗" if wrong else "", *r] for wrong, r in rows])]
-        lines += [f"- diagnosis: {p.diagnosis}"] if p.diagnosis else []
+        lines += ["", f"- diagnosis: {p.diagnosis}"] if p.diagnosis else []
         lines += [f"- note: {n}" for n in [*p.notes, *p.set_aside.values()]]
     notes = [f"- note ({p.name}): {n}" for p in report.params if p.ok for n in [*p.notes, *p.set_aside.values()]]
     return "\n".join(lines + ([""] + notes if notes else []) + ["", *(f"- {line.strip()}" for line in footer(report))])

@@ -12,6 +12,8 @@ import numbers
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
+
 from ._engine.oracles import ORACLE_NAMES
 from .errors import GradcheckError
 
@@ -70,6 +72,37 @@ def parse_tolerance(value, name: str) -> float | None:
     if not math.isfinite(v) or v < 0:
         raise bad(name, value, "a finite non-negative number")
     return float(v)
+
+
+def parse_int(value, name: str, minimum: int = 0, maximum: int | None = None) -> int:
+    """An integer in [minimum, maximum] (bool is not an integer here)."""
+    rule = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum \
+            or (maximum is not None and value > maximum):
+        raise bad(name, value, rule)
+    return int(value)
+
+
+def parse_flag(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise bad(name, value, "True or False")
+    return bool(value)
+
+
+def parse_choice(value, name: str, choices: tuple) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise bad(name, value, f"one of {choices}")
+    return value
+
+
+def parse_number(value, name: str, low: float = 0.0, high: float = math.inf, open_low: bool = False) -> float:
+    """A finite real number in [low, high] (or (low, high] with open_low)."""
+    left = "(" if open_low else "["
+    rule = f"a finite number in {left}{low:g}, {high:g}]"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+            or value > high or value < low or (open_low and value == low):
+        raise bad(name, value, rule)
+    return float(value)
 
 
 @dataclass(frozen=True)

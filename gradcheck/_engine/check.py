@@ -19,7 +19,7 @@ from .oracles.fd import FiniteDifferences
 from .probes import block_direction
 from .problem import Problem
 from ..report import OracleRun, ParamReport, Report
-from ..settings import parse_oracles, parse_seed, parse_tolerance
+from ..settings import bad, parse_choice, parse_flag, parse_oracles, parse_seed, parse_tolerance
 from .structure import match_structure
 from .taylor import along
 from .tolerance import resolve_tolerance, roundoff_floor
@@ -35,6 +35,7 @@ def check_grad(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=Non
     and `raise_on_failure` is true. Bad input raises GradcheckError naming the culprit.
     """
     __tracebackhide__ = True
+    parse_flag(raise_on_failure, "raise_on_failure")
     report = grad_report(loss, grad, params, args=args, oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd)
     if raise_on_failure and not report.ok:
         raise GradientMismatch(report)
@@ -48,6 +49,9 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     require_callable("loss", loss), require_callable("grad", grad)
     requested, seed = _requested(oracles), _seed(seed)
     rtol, atol = parse_tolerance(rtol, "rtol"), parse_tolerance(atol, "atol")
+    parse_choice(kind, "kind", ("grad", "vjp"))
+    if not isinstance(label, str) or not label:
+        raise bad("label", label, "a non-empty string")
     names, raw, treedef = flatten(params, label)
     leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
     fd = fd if fd is not None else FiniteDifferences()

@@ -105,11 +105,15 @@ def taylor_data(loss, grad, params, args=(), *, seed: int = 0, count: int = 16, 
     |f(x + h v) - f(x) - h <grad, v>| and |(f(x + h v) - f(x - h v)) / 2h - <grad, v>| for each step h, v the
     first global sign probe of `seed`.
     """
-    from .inputs import as_param_array
+    from ..settings import parse_int, parse_number, parse_seed
+    from .inputs import as_param_array, require_callable
     from .probes import global_direction, probe_scale
     from .problem import Problem, scalar
     from .tree import flatten
 
+    require_callable("loss", loss), require_callable("grad", grad)
+    seed, count = parse_seed(seed), parse_int(count, "count", 3, 60)
+    first = parse_number(first, "first", 0.0, 1.0, open_low=True)
     names, raw, treedef = flatten(params)
     leaves = tuple(as_param_array(n, x).astype(np.float64) for n, x in zip(names, raw))
     args = tuple(args) if isinstance(args, (list, tuple)) else (args,)

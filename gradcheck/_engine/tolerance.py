@@ -22,6 +22,13 @@ class Tolerance:
     atol_is_relative: bool = True
     k_fd: float = 4.0  # how many FD error estimates a difference may span before it counts
 
+    def __post_init__(self):
+        from ..settings import parse_flag, parse_number
+
+        for name in ("rtol", "atol", "k_fd"):
+            parse_number(getattr(self, name), name)
+        parse_flag(self.atol_is_relative, "atol_is_relative")
+
     def absolute_atol(self, scale: float, floor: float = 0.0) -> float:
         """The atol actually applied, given the largest |reference| entry of the check.
 

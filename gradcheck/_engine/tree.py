@@ -1,7 +1,7 @@
 """Nested params as named leaves, so reports say `W1[2, 0]`, not "input 0"; rebuilt with the user's own types.
 
 Containers: dict and any Mapping (OrderedDict, defaultdict, ...), list, tuple, NamedTuple and dataclass
-instances, nested in any way. A NamedTuple or a dataclass is rebuilt as its own class, so `params.W` works in
+instances, nested in any way (a dataclass's fields of text, flags, None or functions are kept, not leaves). A NamedTuple or a dataclass is rebuilt as its own class, so `params.W` works in
 the user's loss and grad, and the names read like attribute access (`W`, `layers[0].b`).
 Hand-written rather than optree: optree sorts dict keys (reports would reorder the user's parameters) and
 treats an unregistered dataclass as a leaf, and this walk is small.
@@ -70,10 +70,14 @@ def _items(tree, kind: str) -> tuple[tuple, list]:
         return keys, [tree[k] for k in keys]
     if kind == "namedtuple":
         return tuple(type(tree)._fields), list(tree)
-    if kind == "dataclass":
-        keys = tuple(f.name for f in dataclasses.fields(tree) if f.init)
+    if kind == "dataclass":  # fields holding text, flags, None or functions are settings, not parameters
+        keys = tuple(f.name for f in dataclasses.fields(tree) if f.init and not _static(getattr(tree, f.name)))
         return keys, [getattr(tree, k) for k in keys]
     return tuple(range(len(tree))), list(tree)
+
+
+def _static(value) -> bool:
+    return value is None or isinstance(value, (str, bytes, bool)) or callable(value)
 
 
 def flatten(tree, root: str = "params") -> tuple[list[str], list[Any], TreeDef]:

@@ -10,6 +10,8 @@ import numpy as np
 from .check import grad_report
 from ..errors import GradcheckError, GradientMismatch
 from .inputs import call_user, require_callable
+from ..settings import Settings, bad, parse_flag
+from .oracles.fd import FiniteDifferences
 
 
 def _input_names(fn, n: int) -> list[str]:
@@ -42,6 +44,10 @@ def check_vjp(fn, vjp, inputs, *, cotangent=None, oracles=None, rtol=None, atol=
     """Check `vjp(cotangent, *inputs)` (one gradient per input, None if not differentiated) against fn."""
     __tracebackhide__ = True
     require_callable("fn", fn), require_callable("vjp", vjp)
+    parse_flag(raise_on_failure, "raise_on_failure")
+    Settings.parse(oracles=oracles, seed=seed, rtol=rtol, atol=atol)  # named before any user code runs
+    if fd is not None and not isinstance(fd, FiniteDifferences):
+        raise bad("fd", fd, "fd=FiniteDifferences(...)")
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise GradcheckError(f"Expected inputs to be a non-empty tuple of arrays but got inputs={inputs!r:.80}")
     inputs = tuple(inputs)

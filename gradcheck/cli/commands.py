@@ -90,7 +90,7 @@ def split_paths(paths: list[str]) -> tuple[list[str], list[Path]]:
 def run(args, cli: Settings) -> int:
     """gradcheck run: the project's targets and case directories, from PATHs or [tool.gradcheck]."""
     start = time.perf_counter()
-    config = project_config(args) if not args.paths else ProjectConfig()
+    config = project_config(args)  # PATHs replace its targets and cases; its settings still apply
     settings = cli.over(config.settings)
     if args.paths:
         targets, cases, where = *split_paths(args.paths), "command line"
