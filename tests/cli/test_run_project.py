@@ -30,7 +30,7 @@ def grad(p):
 
 def grad_wrong(p):
     g = grad(p)
-    return g._replace(W=g.W.T.copy() if g.W.shape[0] == g.W.shape[1] else g.W * 1.01)
+    return g._replace(W=g.W * 1.01)  # planted: 1% too large
 
 P = Params(np.array([[0.3, -0.2], [0.1, 0.4]]), np.array([0.05, -0.1]))
 good = {"name": "dense", "loss": loss, "grad": grad, "params": P}
