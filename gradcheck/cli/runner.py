@@ -134,7 +134,7 @@ def failure_details(outcomes: list[Outcome], reproduce: str) -> list[str]:
             if not o.report.reproduce.startswith("gradcheck"):
                 o.report.reproduce = f"{reproduce} -k '{o.case_id}'"
             lines += str(o.report).split("\n")
-    return lines
+    return lines + [""] if lines else lines
 
 
 def totals(outcomes: list[Outcome], seconds: float) -> str:
