@@ -160,11 +160,11 @@ def _summary_rows(report: Report) -> list[list[str]]:
         rel = ", ".join(f"{o} {c.max_rel:.1e}" + ("" if o in p.trusted else " (set aside)")
                         for o, c in p.comparisons.items())
         wrong = _param_header(p).split(f"{p.dtype}  ", 1)[-1] if not p.ok else "ok"
-        rows.append([p.name, str(tuple(p.shape)), p.dtype, wrong, rel or "-", p.diagnosis or ""])
+        rows.append([p.name, str(tuple(p.shape)), p.dtype, wrong, rel or "-"])
     return rows
 
 
-SUMMARY_COLUMNS = ["parameter", "shape", "dtype", "status", "worst relative error", "diagnosis"]
+SUMMARY_COLUMNS = ["parameter", "shape", "dtype", "status", "worst relative error"]
 
 
 def _entry_rows(p: ParamReport) -> tuple[list[str], list[tuple[bool, list[str]]]]:
@@ -195,7 +195,8 @@ def markdown(report: Report) -> str:
 
 STYLE = ("<style>.gradcheck-report table{border-collapse:collapse;margin:4px 0 8px}"
          ".gradcheck-report td,.gradcheck-report th{border:1px solid #ccc;padding:2px 8px;text-align:right;"
-         "font-family:monospace}.gradcheck-report td.name,.gradcheck-report td.text{text-align:left}"
+         "font-family:monospace;white-space:nowrap}.gradcheck-report th{text-align:left}"
+         ".gradcheck-report td.name,.gradcheck-report td.text{text-align:left}"
          ".gradcheck-report tr.wrong td{background:#fde2e2;font-weight:bold}"
          ".gradcheck-report .verdict-ok{color:#18794e}.gradcheck-report .verdict-fail{color:#c0262d}"
          ".gradcheck-report ul{margin:2px 0;padding-left:20px}</style>")
@@ -215,7 +216,7 @@ def html(report: Report) -> str:
            "</strong></p>",
            "<table><thead><tr>" + _cells(SUMMARY_COLUMNS, "th") + "</tr></thead><tbody>"]
     for row in _summary_rows(report):
-        out.append("<tr>" + _cells(row, classes=["name", "", "", "text", "text", "text"]) + "</tr>")
+        out.append("<tr>" + _cells(row, classes=["name", "", "", "text", "text"]) + "</tr>")
     out.append("</tbody></table>")
     for p in report.failing:
         cols, rows = _entry_rows(p)
