@@ -184,35 +184,11 @@ def _where(c) -> dict | None:
     return {"rel": c["worst_rel"], "param": c["worst_param"], "oracle": c["worst_oracle"], "test": c["test"]}
 
 
-def _n(k: int, word: str) -> str:
-    return f"{k} {word}" + ("" if k == 1 else "s")
-
-
-def _rel(x) -> str:
-    return "inf/nan" if x is None else f"{x:.1e}"
-
-
 def summary_lines(records: list[dict], config) -> list[str]:
-    """The terminal summary: checks and tests, agreement per oracle, worst relative error, where the report went.
+    """The terminal summary of the run (written by gradcheck.render)."""
+    from .render import plugin_summary
 
-    Checks and tests are counted apart: a test may make several checks, or expect a failing one (grad_report).
-    """
-    s = summarize(records)
-    failed = s["checks"] - s["passed"]
-    tests_ok = s["tests"] - s["tests_failed"]
-    lines = [f"{_n(s['checks'], 'gradient check')} in {_n(s['tests'], 'test')}: {s['passed']} passed"
-             + (f", {failed} failed" if failed else "")
-             + f"; tests: {tests_ok} passed" + (f", {s['tests_failed']} failed" if s["tests_failed"] else "")]
-    agreement = ", ".join(f"{n} {v['agreed']}/{v['ran']}" for n, v in s["agreement"].items())
-    lines.append(f"agreement with oracles: {agreement or 'no oracle ran'}")
-    w, wp = s["worst"], s["worst_passing"]
-    if w is not None:
-        lines.append(f"worst relative error: {_rel(w['rel'])} ({w['param']} vs {w['oracle']}) in {w['test']}")
-    if wp is not None and wp != w:
-        lines.append(f"worst among passing checks: {_rel(wp['rel'])} ({wp['param']} vs {wp['oracle']}) in {wp['test']}")
-    if config.option.gradcheck_report:
-        lines.append(f"report: {config.option.gradcheck_report}")
-    return lines
+    return plugin_summary(summarize(records), config.option.gradcheck_report)
 
 
 def write_json_report(path, records: list[dict], config) -> None:

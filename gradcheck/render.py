@@ -7,6 +7,7 @@ tolerance, action) from the functions here, so a notebook and a terminal never s
 from __future__ import annotations
 
 import html as _html
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -271,3 +272,82 @@ def verdict_line(report: Report) -> str:
     if any("-" in p.set_aside for p in mism):
         agree = "and the oracles disagree with each other"
     return f"gradient mismatch in {names}: {what} disagrees with {_and(trusted)} ({agree})"
+
+
+# ---- a command's table of checks (gradcheck run / selftest / check) -------------------------------------
+
+def _row_oracles(o) -> str:
+    if o.report is None:
+        return "-"
+    return " ".join(r.name for r in o.report.oracles if r.status == "ran") or "none"
+
+
+def _row_rel(o) -> str:
+    w = o.report.worst_rel() if o.report is not None else None
+    return "-" if w is None else f"{w:.1e}" if math.isfinite(w) else str(w)
+
+
+def run_table(outcomes: list, only_failures: bool = False) -> list[str]:
+    """status, check, oracles that ran, worst relative error, seconds: one line per outcome."""
+    rows = [o for o in outcomes if not (only_failures and o.ok)]
+    width = max([len(o.case_id) for o in rows] + [5])
+    lines = [f"{'status':<7}{'check':<{width + 2}}{'oracles':<14}{'worst rel':>10}{'time':>8}"]
+    for o in rows:
+        lines.append(f"{o.status:<7}{o.case_id:<{width + 2}}{_row_oracles(o):<14}{_row_rel(o):>10}{o.seconds:>7.2f}s")
+    return lines
+
+
+def run_failures(outcomes: list, reproduce: str) -> list[str]:
+    """For each failed row: its report (or problems), and how to rerun just that row."""
+    lines = []
+    for o in outcomes:
+        if o.ok:
+            continue
+        lines += ["", f"{o.status} {o.case_id}"]
+        lines += [f"  {p}" for p in o.problems]
+        if o.report is not None:
+            if not o.report.reproduce.startswith("gradcheck"):
+                o.report.reproduce = f"{reproduce} -k '{o.case_id}'"
+            lines += str(o.report).split("\n")
+    return lines + [""] if lines else lines
+
+
+def run_totals(outcomes: list, seconds: float) -> str:
+    n_ok = sum(o.ok for o in outcomes)
+    kinds = {k: sum(o.kind == k for o in outcomes) for k in ("case", "sweep", "check")}
+    parts = [f"{n} {name}" for n, name in ((kinds["case"], "reference cases"), (kinds["sweep"], "sweep checks"),
+                                           (kinds["check"], "checks")) if n]
+    verdict = "all passed" if n_ok == len(outcomes) else f"{len(outcomes) - n_ok} FAILED"
+    return f"{verdict}: {n_ok}/{len(outcomes)} ({', '.join(parts) or 'nothing ran'}) in {seconds:.1f}s"
+
+
+# ---- the pytest plugin's terminal summary --------------------------------------------------------------
+
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}" + ("" if k == 1 else "s")
+
+
+def _rel(x) -> str:
+    return "inf/nan" if x is None else f"{x:.1e}"
+
+
+def plugin_summary(s: dict, report_path=None) -> list[str]:
+    """The terminal summary: checks and tests, agreement per oracle, worst relative error, where the report went.
+
+    Checks and tests are counted apart: a test may make several checks, or expect a failing one (grad_report).
+    """
+    failed = s["checks"] - s["passed"]
+    tests_ok = s["tests"] - s["tests_failed"]
+    lines = [f"{_n(s['checks'], 'gradient check')} in {_n(s['tests'], 'test')}: {s['passed']} passed"
+             + (f", {failed} failed" if failed else "")
+             + f"; tests: {tests_ok} passed" + (f", {s['tests_failed']} failed" if s["tests_failed"] else "")]
+    agreement = ", ".join(f"{n} {v['agreed']}/{v['ran']}" for n, v in s["agreement"].items())
+    lines.append(f"agreement with oracles: {agreement or 'no oracle ran'}")
+    w, wp = s["worst"], s["worst_passing"]
+    if w is not None:
+        lines.append(f"worst relative error: {_rel(w['rel'])} ({w['param']} vs {w['oracle']}) in {w['test']}")
+    if wp is not None and wp != w:
+        lines.append(f"worst among passing checks: {_rel(wp['rel'])} ({wp['param']} vs {wp['oracle']}) in {wp['test']}")
+    if report_path:
+        lines.append(f"report: {report_path}")
+    return lines

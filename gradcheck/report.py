@@ -134,6 +134,11 @@ class Report:
     def failing(self) -> list[ParamReport]:
         return [p for p in self.params if not p.ok]
 
+    def worst_rel(self) -> float | None:
+        """Largest relative error of the hand-written gradient against a trusted oracle (None if none compared)."""
+        rels = [c.max_rel for p in self.params for o, c in p.comparisons.items() if o in p.trusted]
+        return max(rels, default=None)
+
     def to_dict(self) -> dict:
         return {
             "ok": self.ok, "kind": self.kind, "verdict": self.verdict, "seed": self.seed,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from ..errors import GradcheckError
 from ..settings import Settings

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import render
 from ..errors import GradcheckError
 from ..settings import ProjectConfig, Settings, find_config, read_config
 from . import runner
@@ -157,9 +158,9 @@ def _finish(args, jobs: list[Job], settings: Settings, start: float, meta: dict)
         outcomes.append(_run_job(job, settings, reproduce))
     progress.done()
     seconds = time.perf_counter() - start
-    print("\n".join(runner.table(outcomes, only_failures=args.quiet)))
-    print("\n".join(runner.failure_details(outcomes, reproduce)))
-    print(runner.totals(outcomes, seconds))
+    print("\n".join(render.run_table(outcomes, only_failures=args.quiet)))
+    print("\n".join(render.run_failures(outcomes, reproduce)))
+    print(render.run_totals(outcomes, seconds))
     if args.json:
         runner.write_json(args.json, outcomes, {**meta, "seed": settings.seed or 0,
                                                 "oracles": list(settings.oracles or ()) or "auto"}, seconds)
@@ -208,8 +209,8 @@ def check(args, settings: Settings) -> int:
                 print(f"figure: {path}")
     seconds = time.perf_counter() - start
     if len(outcomes) > 1:
-        print("\n".join(runner.table(outcomes)))
-    print(runner.totals(outcomes, seconds))
+        print("\n".join(render.run_table(outcomes)))
+    print(render.run_totals(outcomes, seconds))
     if args.json:
         runner.write_json(args.json, outcomes, {"command": args.command, "target": args.target,
                                                 "seed": settings.seed or 0,
