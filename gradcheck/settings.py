@@ -195,11 +195,12 @@ def read_config(path) -> ProjectConfig | None:
 
 
 def find_config(start) -> ProjectConfig:
-    """The nearest pyproject.toml with a `[tool.gradcheck]` table, from `start` up; an empty config if none."""
+    """`[tool.gradcheck]` of the nearest pyproject.toml, from `start` up (the project's root, as pytest finds
+    its rootdir); an empty config if that file has no such table or there is none. A parent project's table is
+    not inherited: its targets name modules relative to its own root."""
     start = Path(start).resolve()
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
-        config = read_config(candidate) if candidate.is_file() else None
-        if config is not None:
-            return config
+        if candidate.is_file():
+            return read_config(candidate) or ProjectConfig(candidate)
     return ProjectConfig()

@@ -98,6 +98,8 @@ def run(args, cli: Settings) -> int:
     else:
         targets, cases = list(config.targets), runner.case_paths([str(c) for c in config.cases])
         where = str(config.path.name) if config.path else "nothing"
+    if config.path is not None and str(config.path.parent) not in sys.path:
+        sys.path.insert(0, str(config.path.parent))  # targets import from the project's root, as from its cwd
     if not targets and not cases:
         print(CONFIGURE, file=sys.stderr)
         return NOTHING_TO_CHECK

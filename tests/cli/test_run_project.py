@@ -124,3 +124,20 @@ def test_the_command_line_does_not_import_pytest(tmp_path):
             "print('PYTEST' if 'pytest' in sys.modules or '_pytest' in sys.modules else 'clean', rc)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.stdout.split()[-2:] == ["clean", "0"], out.stdout + out.stderr
+
+
+def test_run_plots_the_failing_targets_only(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    _project(tmp_path, monkeypatch, 'targets = ["mypkg.gradients:good", "mypkg.gradients:wrong"]\noracles = "fd"\n')
+    assert main(["run", "--plot", "figs"]) == 1
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["dense_wrong.W.errors.png",
+                                                                     "dense_wrong.fd_steps.png"]
+    assert "figure: figs/dense_wrong.W.errors.png" in capsys.readouterr().out
+
+
+def test_run_from_a_subdirectory_imports_targets_from_the_project_root(tmp_path, monkeypatch, capsys):
+    _project(tmp_path, monkeypatch, 'targets = ["mypkg.gradients:good"]\noracles = "fd"\n')
+    monkeypatch.chdir(tmp_path / "mypkg")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])
+    assert main(["run"]) == 0
+    assert "ok     dense" in capsys.readouterr().out

@@ -84,7 +84,15 @@ def test_read_config(tmp_path):
 def test_a_pyproject_without_the_table_is_no_config(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     assert read_config(tmp_path / "pyproject.toml") is None
-    assert find_config(tmp_path).empty and find_config(tmp_path) == ProjectConfig()
+    assert find_config(tmp_path).empty and find_config(tmp_path) == ProjectConfig(tmp_path / "pyproject.toml")
+
+
+def test_the_nearest_pyproject_is_the_project_root_and_a_parent_table_is_not_inherited(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text("[project]\nname = 'sub'\n")
+    assert find_config(sub).empty and find_config(sub).path == sub / "pyproject.toml"
 
 
 @pytest.mark.parametrize("body, message", [
