@@ -108,3 +108,8 @@ def main(argv=None) -> int:
     except GradcheckError as exc:
         print(f"gradcheck: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `gradcheck run | head`: the reader left; say nothing more
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

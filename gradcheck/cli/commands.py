@@ -146,7 +146,9 @@ def _run_job(job: Job, settings: Settings, reproduce: str) -> runner.Outcome:
     if job.kind == "case":
         return runner.run_case(job.item)
     if job.kind == "sweep":
-        return runner.run_sweep_case(job.item, settings.oracles, settings.seed or 0)
+        outcome = runner.run_sweep_case(job.item, settings.oracles, settings.seed or 0)
+        outcome.report.reproduce = f"{reproduce} -k '{job.label}'"
+        return outcome
     return runner.run_target(job.item, settings, reproduce)
 
 
@@ -161,7 +163,7 @@ def _finish(args, jobs: list[Job], settings: Settings, start: float, meta: dict)
     progress.done()
     seconds = time.perf_counter() - start
     print("\n".join(render.run_table(outcomes, only_failures=args.quiet)))
-    print("\n".join(render.run_failures(outcomes, reproduce)))
+    print("\n".join(render.run_failures(outcomes)))
     print(render.run_totals(outcomes, seconds))
     if args.json:
         runner.write_json(args.json, outcomes, {**meta, "seed": settings.seed or 0,
