@@ -120,7 +120,7 @@ def test_a_python_file_needs_a_name(tmp_path, monkeypatch, capsys):
 def test_the_command_line_does_not_import_pytest(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.gradcheck]\ntargets = ['cases:good']\noracles = 'fd'\n")
     (tmp_path / "cases.py").write_text(GRADIENTS)
-    code = ("import sys; from gradcheck.cli import main; rc = main(['run']); "
+    code = ("import sys; from gradcheck.cli import main; rc = main(['run']) + main(['selftest', '--no-sweep']); "
             "print('PYTEST' if 'pytest' in sys.modules or '_pytest' in sys.modules else 'clean', rc)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.stdout.split()[-2:] == ["clean", "0"], out.stdout + out.stderr

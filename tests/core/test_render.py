@@ -111,3 +111,16 @@ def test_the_bound_line_never_names_a_failing_parameter(failing):
                                      oracles="fd", raise_on_failure=False)
     assert render.bound_line(everything_wrong) is None
     assert "detection bound" not in str(everything_wrong)
+
+
+def test_html_shows_health_checks():
+    def grad_writes(p):
+        g = 2 * p["a"]
+        p["a"] += 1.0  # writes into its input
+        return {"a": g}
+
+    r = gc.check_grad(lambda p: float(np.sum(p["a"] ** 2)), grad_writes, {"a": np.ones(3)}, oracles="fd",
+                      raise_on_failure=False)
+    text = " ".join(parse(r._repr_html_()).text)
+    assert "health: mutated_input: grad wrote into its inputs (a)" in text
+    assert "- health: mutated_input: grad wrote into its inputs (a)" in r._repr_markdown_()

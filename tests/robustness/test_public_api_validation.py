@@ -124,5 +124,12 @@ def test_torch_tensors_that_require_grad_get_detach_advice_not_nondeterministic(
 
 
 def test_oracles_as_text_work_in_check_grad():
-    r = gc.check_grad(loss, grad, P, oracles="fd")
-    assert r.ran == ["fd"]
+    assert gc.check_grad(loss, grad, P, oracles="fd").ran == ["fd"]
+    pytest.importorskip("torch")
+    from array_api_compat import array_namespace
+
+    def xp_loss(p):
+        return array_namespace(p["a"]).sum(p["a"] ** 2)
+
+    assert gc.check_grad(xp_loss, grad, P, oracles="fd,torch").ran == ["fd", "torch"]
+    assert gc.check_grad(xp_loss, grad, P, oracles=["torch", "fd"]).ran == ["fd", "torch"]
