@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gradcheck.check import grad_report
+from gradcheck._engine.check import grad_report
 from gradcheck.nets import activations as act
 from gradcheck.nets import forward_trace, layers, losses, make_loss_and_grad
 

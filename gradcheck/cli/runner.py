@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .errors import GradcheckError
+from .. import __version__
+from ..errors import GradcheckError
 
 
 @dataclass
@@ -50,7 +50,7 @@ def default_case_dir() -> Path | None:
 
 def case_paths(paths: list[str]) -> list[Path]:
     """Case files named on the command line (directories are searched); a missing path is an input error."""
-    from .golden import discover
+    from ..golden import discover
 
     found = []
     for p in map(Path, paths):
@@ -65,7 +65,7 @@ def case_paths(paths: list[str]) -> list[Path]:
 
 def run_case(path: Path) -> Outcome:
     """Load and verify one golden case; a file that cannot be loaded is an ERROR row."""
-    from . import golden
+    from .. import golden
 
     start = time.perf_counter()
     try:
