@@ -23,7 +23,16 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gradcheck._strategy_args import DTYPES, InvalidArgument, _bounds, _choices, _dtype, _real, _shape, _strategy  # noqa: F401
+from gradcheck._strategy_args import (  # noqa: F401 (DTYPES: still importable from here)
+    DTYPES,
+    InvalidArgument,
+    _bounds,
+    _choices,
+    _dtype,
+    _real,
+    _shape,
+    _strategy,
+)
 from gradcheck.nets.activations import ELEMENTWISE
 from gradcheck.nets.mlp import forward_trace
 from gradcheck.nets.spec import BIASES, CONVENTIONS, LOSSES, REDUCTIONS, MLPSpec

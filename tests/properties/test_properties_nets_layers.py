@@ -131,7 +131,8 @@ def test_batch_and_layer_norm_backward_agree_with_fd_torch_and_jax(norm, n, d, d
 @EXAMPLES
 @given(shape=st.tuples(BATCHES, st.integers(1, 4)), vocab=st.integers(1, 4), d=WIDTHS, dtype=DTYPES,
        data=st.data())
-def test_embedding_backward_with_repeated_ids_agrees_with_fd_torch_and_jax(shape, vocab, d, dtype, data, all_oracles_agree):
+def test_embedding_backward_with_repeated_ids_agrees_with_fd_torch_and_jax(shape, vocab, d, dtype, data,
+                                                                         all_oracles_agree):
     ids = data.draw(token_ids(shape, vocab_size=vocab), label="ids")
     params = arrays(data, dtype, W=(vocab, d))
     check_course_layer(all_oracles_agree, embedding_forward, embedding_backward, params, data, aux={"ids": ids})
@@ -145,13 +146,15 @@ def test_dropout_backward_agrees_with_fd_torch_and_jax(shape, p, seed, dtype, da
         return dropout_forward(x, p, mask=mask)
 
     mask = np.random.default_rng(seed).random(shape) >= p
-    check_course_layer(all_oracles_agree, forward, dropout_backward, arrays(data, dtype, x=shape), data, aux={"mask": mask})
+    x = arrays(data, dtype, x=shape)
+    check_course_layer(all_oracles_agree, forward, dropout_backward, x, data, aux={"mask": mask})
 
 
 @EXAMPLES
 @given(b=st.integers(1, 2), tq=sequence_lengths(max_length=3), tk=sequence_lengths(max_length=3), d=WIDTHS,
        dv=WIDTHS, masked=st.booleans(), dtype=DTYPES, data=st.data())
-def test_attention_backward_with_a_mask_agrees_with_fd_torch_and_jax(b, tq, tk, d, dv, masked, dtype, data, all_oracles_agree):
+def test_attention_backward_with_a_mask_agrees_with_fd_torch_and_jax(b, tq, tk, d, dv, masked, dtype, data,
+                                                                     all_oracles_agree):
     params = arrays(data, dtype, q=(b, tq, d), k=(b, tk, d), v=(b, tk, dv))
     mask = data.draw(attention_masks((tq, tk)), label="mask") if masked else None
     check_course_layer(all_oracles_agree, attention_forward, attention_backward, params, data, aux={"mask": mask})
