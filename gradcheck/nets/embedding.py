@@ -33,7 +33,7 @@ def embedding_forward(ids, W):
                              f"{ids_np.dtype} with values {ids_np.ravel()[:8].tolist()}")
     flat = xp.reshape(xp.asarray(ids, device=array_api_compat.device(W)), (-1,))
     rows = xp.take(W, flat, axis=0)  # one row of W per id
-    out = xp.reshape(rows, tuple(ids.shape) + (W.shape[1],))
+    out = xp.reshape(rows, tuple((ids if ids_np is None else ids_np).shape) + (W.shape[1],))
     return out, EmbeddingCache(ids_np if ids_np is not None else ids, tuple(W.shape))
 
 

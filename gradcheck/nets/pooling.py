@@ -1,9 +1,10 @@
 """Max and average pooling over KH x KW windows with stride and padding, on the im2col windows of `conv`.
 
-Layout NCHW: x (N, C, H, W) -> out (N, C, H', W'), H' = (H + 2 pad - KH) // stride + 1; stride defaults to
-the kernel (non-overlapping windows). As in torch, max pooling pads with -inf (a padded cell never wins) and
-needs pad <= kernel // 2 so every window holds a real input; average pooling pads with zeros and divides by the
-full window (count_include_pad=True, torch's default) or by the number of real inputs in it (False).
+Layout NCHW: x (N, C, H, W) -> out (N, C, H', W'), H' = (H + 2 pad - KH) // stride + 1; one stride serves
+both axes, by default a square kernel's side (non-overlapping windows). As in torch, max pooling pads with -inf
+(a padded cell never wins) and needs pad <= kernel // 2 so every window holds a real input; average pooling
+pads with zeros and divides by the full window (count_include_pad=True, torch's default) or by the number of
+real inputs in it (False).
 Forwards are array-API generic (numpy, torch, jax); backwards are numpy and never modify their inputs.
 """
 
@@ -31,8 +32,10 @@ class PoolCache(NamedTuple):
 
 def _geometry(kernel, stride, pad):
     """(KH, KW), stride, pad from an int or pair kernel; stride None -> the kernel; pad <= kernel // 2."""
-    kh, kw = (kernel, kernel) if isinstance(kernel, int) else tuple(kernel)
-    stride = max(kh, kw) if stride is None else stride
+    kh, kw = (int(kernel),) * 2 if np.ndim(kernel) == 0 else (int(k) for k in kernel)
+    if stride is None and kh != kw:
+        raise GradcheckError(f"Expected stride= for the rectangular kernel={kernel!r} (one stride serves both axes)")
+    stride = kh if stride is None else stride
     if min(kh, kw) < 1 or pad < 0 or pad > min(kh, kw) // 2:
         raise GradcheckError(f"Expected kernel >= 1 and 0 <= pad <= kernel // 2 (every window must hold an "
                              f"input) but got kernel={kernel!r}, pad={pad}")

@@ -54,3 +54,10 @@ def test_max_pool_padding_never_wins_over_negative_inputs():
 def test_padding_over_half_the_kernel_is_named(pool):
     with pytest.raises(GradcheckError, match=r"pad <= kernel // 2 .* kernel=2, pad=2"):
         pool(np.zeros((1, 1, 4, 4)), kernel=2, pad=2)
+
+
+def test_a_rectangular_kernel_needs_an_explicit_stride():
+    with pytest.raises(GradcheckError, match=r"stride= for the rectangular kernel=\(3, 2\)"):
+        max_pool_forward(np.zeros((1, 1, 4, 4)), kernel=(3, 2))
+    out, _ = avg_pool_forward(np.ones((1, 1, 4, 4)), kernel=np.int64(2))
+    assert out.shape == (1, 1, 2, 2)
