@@ -123,6 +123,39 @@ def test_max_pool_with_padding_routes_to_shifted_positions(rng):
     assert not np.allclose(wrong(np.ones((1, 2, 3, 3)), x), right(np.ones((1, 2, 3, 3)), x)[0])
 
 
+def _loop_max_pool_backward(g, x, kernel, stride, pad, *, search_padded=True):
+    """A loop-style max-pool backward over a zero-padded input (the style of numpy-ml 0.1.2's Pool2D).
+    With search_padded=False the window is cut from the unpadded input at the padded coordinates, as there:
+    near the border the argmax is another entry's, and a window cut short is broadcast over the full one."""
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dx_pad = np.zeros_like(x_pad)
+    for n, c, p, q in np.ndindex(*g.shape):
+        i0, j0 = p * stride, q * stride
+        window = (x_pad if search_padded else x)[n, c, i0:i0 + kernel, j0:j0 + kernel]
+        mask = np.zeros(window.shape, dtype=bool)
+        mask[np.unravel_index(np.argmax(window), window.shape)] = True
+        dx_pad[n, c, i0:i0 + kernel, j0:j0 + kernel] += mask * g[n, c, p, q]
+    return dx_pad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
+
+
+def test_max_pool_winner_searched_in_the_unpadded_input(rng):
+    """The bug found in a published numpy library (numpy-ml 0.1.2, Pool2D, mode="max", pad > 0)."""
+    x = _separated(rng, (1, 2, 5, 5)) + 0.05  # no entry at 0, where it would tie with the zero padding
+
+    def fn(x):  # that library pads max pooling with zeros: pad with 0, then pool without padding
+        from gradcheck.nets import pad2d
+
+        return max_pool_forward(pad2d(x, 1, 0.0), kernel=3, stride=2, pad=0)[0]
+
+    def right(g, x):
+        return (_loop_max_pool_backward(g, x, 3, 2, 1),)
+
+    def wrong(g, x):
+        return (_loop_max_pool_backward(g, x, 3, 2, 1, search_padded=False),)
+
+    assert_right_passes_and_wrong_fails(fn, right, wrong, (x,), {"x"})
+
+
 def test_avg_pool_without_padding_counted_divides_by_the_full_window(rng):
     x = rng.standard_normal((1, 1, 4, 4))
 
