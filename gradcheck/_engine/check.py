@@ -11,15 +11,16 @@ from . import plan as oracle_plan
 from .bound import detection_bound
 from .compare import compare_entries, compare_probes, entries_agree, probe_fails, probes_agree
 from .diagnose import diagnose
-from ..format import verdict_line
-from ..errors import GradcheckError, GradientMismatch, OracleUnavailable
+from ..render import verdict_line
+from ..errors import GradcheckError, GradientMismatch
 from .health import Call, determinism, for_oracles, kinks, mutation, observe, withhold_verdicts
 from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
 from .oracles import OracleResult
 from .oracles.fd import FiniteDifferences
 from .probes import block_direction
 from .problem import Problem
-from ..report import OracleRun, ParamReport, Report
+from ..report import ParamReport, Report
+from ..settings import bad, parse_choice, parse_flag, parse_seed, parse_tolerance
 from .structure import match_structure
 from .taylor import along
 from .tolerance import resolve_tolerance, roundoff_floor
@@ -35,6 +36,7 @@ def check_grad(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=Non
     and `raise_on_failure` is true. Bad input raises GradcheckError naming the culprit.
     """
     __tracebackhide__ = True
+    parse_flag(raise_on_failure, "raise_on_failure")
     report = grad_report(loss, grad, params, args=args, oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd)
     if raise_on_failure and not report.ok:
         raise GradientMismatch(report)
@@ -46,10 +48,13 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     """The report of check_grad, never raising for a wrong gradient."""
     start = time.perf_counter()
     require_callable("loss", loss), require_callable("grad", grad)
+    plan, seed = oracle_plan.make_plan(oracles), _seed(seed)
+    rtol, atol = parse_tolerance(rtol, "rtol"), parse_tolerance(atol, "atol")
+    parse_choice(kind, "kind", ("grad", "vjp"))
+    if not isinstance(label, str) or not label:
+        raise bad("label", label, "a non-empty string")
     names, raw, treedef = flatten(params, label)
     leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
-    plan = oracle_plan.make_plan(oracles)
-    seed = _seed(seed)
     fd = fd if fd is not None else FiniteDifferences()
     if not isinstance(fd, FiniteDifferences):
         raise GradcheckError(f"Expected fd=FiniteDifferences(...) but got fd={fd!r} (type={type(fd).__name__})")
@@ -71,9 +76,7 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
 
 
 def _seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise GradcheckError(f"Expected a non-negative integer but got seed={seed!r} (type={type(seed).__name__})")
-    return int(seed)
+    return parse_seed(seed)
 
 
 # Above this many entries grad is called once and only the loss twice: a second grad call would cost about

@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import oracles as registry
-from ..errors import GradcheckError, OracleUnavailable
+from ..errors import OracleUnavailable
 from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult, same_value
 from ..report import OracleRun, ParamReport
-
-ALL = "all"
-
+from ..settings import ALL_ORACLES, parse_oracles
 
 @dataclass(frozen=True)
 class Plan:
@@ -57,27 +55,14 @@ Runner = Callable[[str, dict, bool, bool], OracleResult]
 
 
 def make_plan(oracles) -> Plan:
-    """None: fd plus one framework, the others on demand; "all": every installed oracle; a name or a
-    tuple of names: exactly those."""
-    if oracles is None:
+    """None: fd plus one framework, the others on demand; "all": every installed oracle; names ("fd,torch" or
+    a sequence): exactly those. Parsed by settings.parse_oracles, the one parser of oracle settings."""
+    names = parse_oracles(oracles)
+    if names is None:
         return Plan(True, AD_ORACLES, 1, False)
-    if isinstance(oracles, str) and oracles == ALL:
+    if names == ALL_ORACLES:
         return Plan(True, AD_ORACLES, None, False)
-    names = (oracles,) if isinstance(oracles, str) else tuple(oracles) if _iterable(oracles) else ()
-    unknown = [o for o in names if o not in ORACLE_NAMES]
-    if unknown or not names:
-        raise GradcheckError(f"Expected oracles from {ORACLE_NAMES} but got oracles={oracles!r} (or oracles={ALL!r} "
-                             f"for every installed one, None for fd plus one framework and the others on demand)")
-    names = tuple(dict.fromkeys(names))
     return Plan("fd" in names, tuple(o for o in AD_ORACLES if o in names), None, True)
-
-
-def _iterable(x) -> bool:
-    try:
-        iter(x)
-        return True
-    except TypeError:
-        return False
 
 
 def consult(plan: Plan, run_one: Runner, judge: Callable) -> tuple[dict, list[OracleRun], list[ParamReport]]:
