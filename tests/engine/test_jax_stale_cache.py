@@ -33,6 +33,17 @@ exec(HELPER, stale_helper.__dict__)  # a module of its own: its globals are not 
 W = {"w": np.array([1.0, -0.5, 2.0])}  # w[0] = 1: tilted_square's value does not depend on TILT here
 
 
+@pytest.fixture(autouse=True)
+def empty_jax_cache(monkeypatch):
+    """Every test starts with no compiled grads in memory and none on disk (as a fresh process would)."""
+    from collections import OrderedDict
+
+    from gradcheck._engine.oracles import jax as jax_oracle
+
+    monkeypatch.setattr(jax_oracle, "_CACHE", OrderedDict())
+    monkeypatch.delenv("GRADCHECK_JAX_CACHE_DIR", raising=False)
+
+
 def scaled_loss(p):
     return stale_helper.scaled_square(p["w"])
 
@@ -53,7 +64,8 @@ def tilted_grad(p):
 
 @pytest.mark.parametrize("oracles", [("jax",), "all"])
 def test_a_rebound_constant_that_changes_the_value_is_retraced(monkeypatch, oracles):
-    assert gc.check_grad(scaled_loss, scaled_grad, W, oracles=oracles).ok  # compiles with SCALE = 1
+    first = gc.check_grad(scaled_loss, scaled_grad, W, oracles=oracles)  # compiles with SCALE = 1
+    assert first.ok and not first.param("w").set_aside
     monkeypatch.setattr(stale_helper, "SCALE", 3.0)
     report = gc.check_grad(scaled_loss, scaled_grad, W, oracles=oracles)
     assert report.ok, str(report)
@@ -66,7 +78,8 @@ def test_a_rebound_constant_that_keeps_the_value_is_caught_by_a_fresh_trace(monk
     """The compiled value still matches the user's loss at the point, so only the gradient is stale: the
     disagreement it causes makes the check trace again before anyone is blamed or set aside."""
     monkeypatch.setattr(stale_helper, "TILT", 0.0)
-    assert gc.check_grad(tilted_loss, tilted_grad, W, oracles=oracles).ok
+    first = gc.check_grad(tilted_loss, tilted_grad, W, oracles=oracles)
+    assert first.ok and not first.param("w").set_aside
     monkeypatch.setattr(stale_helper, "TILT", 5.0)
     report = gc.check_grad(tilted_loss, tilted_grad, W, oracles=oracles)
     assert report.ok, str(report)
@@ -109,7 +122,6 @@ def test_a_rerun_loads_the_compiled_grad_from_disk_and_checks_it(tmp_path, monke
     from gradcheck._engine.oracles import jax as jax_oracle
 
     monkeypatch.setenv("GRADCHECK_JAX_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(jax_oracle, "_CACHE", OrderedDict())
     assert gc.check_grad(scaled_loss, scaled_grad, W, oracles=("jax",)).ok
     assert len(list((tmp_path / "executables").glob("*.xla"))) == 1
     monkeypatch.setattr(jax_oracle, "_CACHE", OrderedDict())  # a new process, same folder
