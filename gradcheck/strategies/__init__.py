@@ -75,5 +75,5 @@ def _check_exports(public: set) -> None:
     assert set(__all__) == public == listed, (set(__all__) ^ public, set(__all__) ^ listed)
 
 
-_check_exports({n for n in dir() if not n.startswith("_")})
+_check_exports({n for n in dir() if n[0] not in "_@"})  # "@py_builtins": pytest's assertion rewriting
 del _check_exports
