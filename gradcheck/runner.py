@@ -41,8 +41,10 @@ class Outcome:
 
 
 def default_case_dir() -> Path | None:
-    """reference_cases/ in the current directory, else the one next to the gradcheck package (a checkout)."""
-    for d in (Path.cwd() / "reference_cases", Path(__file__).resolve().parents[1] / "reference_cases"):
+    """reference_cases/ in the current directory, else the textbook cases installed with gradcheck."""
+    from .golden import shipped_cases_dir
+
+    for d in (Path.cwd() / "reference_cases", shipped_cases_dir()):
         if d.is_dir():
             return d
     return None

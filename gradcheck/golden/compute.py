@@ -1,0 +1,84 @@
+"""Every computed field of a case: values and gradients of every node, derived values, training checkpoints,
+and the same for each mistake variant (as "variant/field"). Numpy only; the oracles check it elsewhere."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradcheck.golden import graph as g
+from gradcheck.golden import variants
+
+
+def compute(case) -> dict[str, np.ndarray]:
+    """The correct computation's fields, then each variant's under its name."""
+    out = run(case, variants.correct(case))
+    for name in case.data.get("variants", {}):
+        out.update({f"{name}/{k}": v for k, v in run(case, variants.resolve(case, name)).items()})
+    return out
+
+
+def run(case, comp) -> dict[str, np.ndarray]:
+    fields = evaluate(comp, comp.inputs)
+    if comp.train:
+        fields.update(train(case, comp))
+        derive(comp.derived, fields)  # derived values that read training checkpoints ("W1@1")
+    return {k: np.asarray(v, dtype=np.float64) for k, v in fields.items()}
+
+
+def evaluate(comp, inputs, gradients=True) -> dict:
+    """Values of inputs and nodes, their gradients "d<name>", the graph's aliases and the derived values."""
+    values = g.forward(comp.graph, inputs, np, rounding=comp.rounding)
+    fields = {k: v for k, v in values.items() if ":" not in k}
+    if not gradients:
+        return fields
+    adjoints = g.backward(comp.graph, values)
+    fields.update({f"d{k}": v for k, v in adjoints.items() if ":" not in k})
+    fields.update({alias: fields[target] for alias, target in comp.graph.aliases.items() if target in fields})
+    derive(comp.derived, fields)
+    return fields
+
+
+def derive(nodes, fields) -> None:
+    """Evaluate (numpy) every derived node whose arguments are available, in dependency order."""
+    pending = [n for n in nodes if n.name not in fields]
+    while True:
+        ready = [n for n in pending if all(a in fields for a in n.inputs())]
+        if not ready:
+            return
+        for node in ready:
+            args = [_arg(fields, a) for a in node.args]
+            fields[node.name] = np.asarray(g.OPS[node.op].forward(np, *args, **node.attrs), dtype=np.float64)
+        pending = [n for n in pending if n.name not in fields]
+
+
+def _arg(fields, a):
+    return fields[a] if isinstance(a, str) else a
+
+
+def train(case, comp) -> dict:
+    """SGD for `steps` rounds: p <- p - lr dE/dp for every parameter not frozen, all at once (simultaneous) or
+    one after the other with the gradient at the already-updated values (sequential); fields "name@k"."""
+    t = comp.train
+    lr, steps = t["lr"], t["steps"]
+    checkpoints = set(t.get("checkpoints") or [steps])
+    trainable = [p for p in case.params if p not in t.get("frozen", [])]
+    grad_of = {p: t.get("gradients", {}).get(p, f"d{p}") for p in trainable}
+    before = t.get("report", "after_update") == "before_update"
+    state, out = dict(comp.inputs), {}
+    for k in range(1, steps + 1):
+        if before and k in checkpoints:
+            out.update(_snapshot(case, comp, state, k))
+        if t.get("update", "simultaneous") == "simultaneous":
+            fields = evaluate(comp, state)
+            state.update({p: state[p] - lr * fields[grad_of[p]] for p in trainable})
+        else:
+            for p in trainable:
+                state[p] = state[p] - lr * evaluate(comp, state)[grad_of[p]]
+        if not before and k in checkpoints:
+            out.update(_snapshot(case, comp, state, k))
+    return out
+
+
+def _snapshot(case, comp, state, k) -> dict:
+    keep = set(case.params) | set(comp.graph.names())
+    return {f"{name}@{k}": v for name, v in evaluate(comp, state, gradients=False).items() if name in keep}
