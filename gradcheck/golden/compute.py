@@ -25,7 +25,7 @@ def run(case, comp) -> dict[str, np.ndarray]:
     return {k: np.asarray(v, dtype=np.float64) for k, v in fields.items()}
 
 
-def evaluate(comp, inputs, gradients=True) -> dict:
+def evaluate(comp, inputs, gradients=True, derived=True) -> dict:
     """Values of inputs and nodes, their gradients "d<name>", the graph's aliases and the derived values."""
     values = g.forward(comp.graph, inputs, np, rounding=comp.rounding)
     fields = {k: v for k, v in values.items() if ":" not in k}
@@ -34,7 +34,8 @@ def evaluate(comp, inputs, gradients=True) -> dict:
     adjoints = g.backward(comp.graph, values)
     fields.update({f"d{k}": v for k, v in adjoints.items() if ":" not in k})
     fields.update({alias: fields[target] for alias, target in comp.graph.aliases.items() if target in fields})
-    derive(comp.derived, fields)
+    if derived:
+        derive(comp.derived, fields)
     return fields
 
 
@@ -64,16 +65,17 @@ def train(case, comp) -> dict:
     trainable = [p for p in case.params if p not in t.get("frozen", [])]
     grad_of = {p: t.get("gradients", {}).get(p, f"d{p}") for p in trainable}
     before = t.get("report", "after_update") == "before_update"
+    need_derived = "gradients" in t
     state, out = dict(comp.inputs), {}
     for k in range(1, steps + 1):
         if before and k in checkpoints:
             out.update(_snapshot(case, comp, state, k))
         if t.get("update", "simultaneous") == "simultaneous":
-            fields = evaluate(comp, state)
+            fields = evaluate(comp, state, derived=need_derived)
             state.update({p: state[p] - lr * fields[grad_of[p]] for p in trainable})
         else:
             for p in trainable:
-                state[p] = state[p] - lr * evaluate(comp, state)[grad_of[p]]
+                state[p] = state[p] - lr * evaluate(comp, state, derived=need_derived)[grad_of[p]]
         if not before and k in checkpoints:
             out.update(_snapshot(case, comp, state, k))
     return out
@@ -81,4 +83,4 @@ def train(case, comp) -> dict:
 
 def _snapshot(case, comp, state, k) -> dict:
     keep = set(case.params) | set(comp.graph.names())
-    return {f"{name}@{k}": v for name, v in evaluate(comp, state, gradients=False).items() if name in keep}
+    return {f"{name}@{k}": v for name, v in evaluate(comp, state, gradients=False, derived=False).items() if name in keep}

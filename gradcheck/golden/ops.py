@@ -28,6 +28,8 @@ class Op:
 def unbroadcast(g, shape):
     """Sum g over the axes that broadcasting added or stretched, back to `shape`."""
     g = np.asarray(g, dtype=np.float64)
+    if g.shape == tuple(shape):
+        return g
     while g.ndim > len(shape):
         g = g.sum(axis=0)
     for axis, n in enumerate(shape):
