@@ -3,6 +3,10 @@ and the same for each mistake variant (as "variant/field"). Numpy only; the orac
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+from pathlib import Path
+
 import numpy as np
 
 from gradcheck.golden import graph as g
@@ -10,7 +14,23 @@ from gradcheck.golden import variants
 
 
 def compute(case) -> dict[str, np.ndarray]:
-    """The correct computation's fields, then each variant's under its name."""
+    """The correct computation's fields, then each variant's under its name. Results are memoised by the
+    case's content (everything but id, title and the generated fields), so a case verified twice computes once;
+    the arrays are shared, the dict is fresh."""
+    data = {k: v for k, v in case.data.items() if k not in ("computed", "generated_by", "id", "title")}
+    return dict(_computed(json.dumps(data, sort_keys=True), str(case.path)))
+
+
+@lru_cache(maxsize=32)
+def _computed(text: str, path: str) -> dict[str, np.ndarray]:
+    from gradcheck.golden.schema import parse
+
+    data = json.loads(text)
+    case = parse({**data, "id": Path(path).name.split(".")[0], "title": ""}, Path(path).with_name("memo"))
+    return _compute(case)
+
+
+def _compute(case) -> dict[str, np.ndarray]:
     out = run(case, variants.correct(case))
     for name in case.data.get("variants", {}):
         out.update({f"{name}/{k}": v for k, v in run(case, variants.resolve(case, name)).items()})
@@ -25,13 +45,14 @@ def run(case, comp) -> dict[str, np.ndarray]:
     return {k: np.asarray(v, dtype=np.float64) for k, v in fields.items()}
 
 
-def evaluate(comp, inputs, gradients=True, derived=True) -> dict:
-    """Values of inputs and nodes, their gradients "d<name>", the graph's aliases and the derived values."""
+def evaluate(comp, inputs, gradients=True, derived=True, wanted=None) -> dict:
+    """Values of inputs and nodes, their gradients "d<name>" (all, or only of `wanted`), the graph's aliases
+    and the derived values."""
     values = g.forward(comp.graph, inputs, np, rounding=comp.rounding)
     fields = {k: v for k, v in values.items() if ":" not in k}
     if not gradients:
         return fields
-    adjoints = g.backward(comp.graph, values)
+    adjoints = g.backward(comp.graph, values, wanted)
     fields.update({f"d{k}": v for k, v in adjoints.items() if ":" not in k})
     fields.update({alias: fields[target] for alias, target in comp.graph.aliases.items() if target in fields})
     if derived:
@@ -66,16 +87,17 @@ def train(case, comp) -> dict:
     grad_of = {p: t.get("gradients", {}).get(p, f"d{p}") for p in trainable}
     before = t.get("report", "after_update") == "before_update"
     need_derived = "gradients" in t
+    wanted = None if need_derived else trainable
     state, out = dict(comp.inputs), {}
     for k in range(1, steps + 1):
         if before and k in checkpoints:
             out.update(_snapshot(case, comp, state, k))
         if t.get("update", "simultaneous") == "simultaneous":
-            fields = evaluate(comp, state, derived=need_derived)
+            fields = evaluate(comp, state, derived=need_derived, wanted=wanted)
             state.update({p: state[p] - lr * fields[grad_of[p]] for p in trainable})
         else:
             for p in trainable:
-                state[p] = state[p] - lr * evaluate(comp, state, derived=need_derived)[grad_of[p]]
+                state[p] = state[p] - lr * evaluate(comp, state, derived=need_derived, wanted=wanted)[grad_of[p]]
         if not before and k in checkpoints:
             out.update(_snapshot(case, comp, state, k))
     return out

@@ -140,8 +140,9 @@ def forward(graph: Graph, inputs: dict, xp, offsets=None, rounding=None) -> dict
     return values
 
 
-def backward(graph: Graph, values: dict) -> dict[str, np.ndarray]:
-    """d output / d v for every input and node v, by the ops' VJPs in reverse order (zeros where unused)."""
+def backward(graph: Graph, values: dict, wanted=None) -> dict[str, np.ndarray]:
+    """d output / d v for every input and node v (or only the `wanted` names), by the ops' VJPs in reverse
+    order; zeros where v does not reach the output."""
     adj = {graph.output: np.ones_like(np.asarray(values[graph.output], dtype=np.float64))}
     for node in reversed(graph.nodes):
         g = adj.get(node.name)
@@ -152,4 +153,5 @@ def backward(graph: Graph, values: dict) -> dict[str, np.ndarray]:
         for a, ga in zip(node.args, grads):
             if isinstance(a, str):
                 adj[a] = adj[a] + ga if a in adj else np.asarray(ga, dtype=np.float64)
-    return {k: adj.get(k, np.zeros(np.shape(v))) for k, v in values.items()}
+    names = values if wanted is None else wanted
+    return {k: adj[k] if k in adj else np.zeros(np.shape(values[k])) for k in names}

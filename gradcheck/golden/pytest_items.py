@@ -1,8 +1,8 @@
 """pytest items for case files: one test per `*.gradcheck.json`, named by the case id.
 
 The plugin calls `collect_file` from its `pytest_collect_file` hook; no other file is touched, so a project's
-own JSON (in reference_cases/ or anywhere) is left alone. A file that cannot be loaded is one collection error
-naming the file and the field; the other cases still run. A mismatch fails naming the file and the field;
+own JSON (in reference_cases/ or anywhere) is left alone. A file that cannot be loaded is one failing item
+naming the file and the field (not a collection error), so the other cases still run. A mismatch fails naming the file and the field;
 `gradcheck golden update` (or --gradcheck-update-golden) rewrites the computed fields.
 """
 
@@ -35,9 +35,27 @@ class GoldenFile(pytest.File):
 
         try:
             case = load(self.path)
-        except CaseError as exc:
-            raise self.CollectError(str(exc)) from None
+        except CaseError as exc:  # one failing item, so the rest of the run still collects and runs
+            yield BrokenCaseItem.from_parent(self, name=self.path.name[: -len(SUFFIX)], error=str(exc))
+            return
         yield GoldenItem.from_parent(self, name=case.id, case=case)
+
+
+class BrokenCaseItem(pytest.Item):
+    """A case file that cannot be loaded: fails with the loader's message (file and field)."""
+
+    def __init__(self, *, error, **kwargs):
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self):
+        raise GoldenMismatch(self.error)
+
+    def repr_failure(self, excinfo, style=None):
+        return str(excinfo.value)
+
+    def reportinfo(self):
+        return self.path, None, f"gradcheck case file {self.path.name}"
 
 
 class GoldenItem(pytest.Item):

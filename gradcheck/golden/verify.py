@@ -70,8 +70,8 @@ def compare_computed(stored, obtained, tolerance) -> list[str]:
         else:
             bad = ~(np.abs(obtained[name] - stored[name]) <= atol + rtol * np.abs(stored[name]))
             if bad.any():
-                listed = "; ".join(f"[{', '.join(map(str, ix))}] stored {stored[name][ix]!r} but gradcheck computes "
-                                   f"{obtained[name][ix]!r}" for ix in _where(bad))
+                listed = "; ".join(f"[{', '.join(map(str, ix))}] stored {float(stored[name][ix])!r} but gradcheck "
+                                   f"computes {float(obtained[name][ix])!r}" for ix in _where(bad))
                 problems.append(f"{where}: {int(bad.sum())} of {bad.size} entries differ (rtol {rtol:g}, atol {atol:g}): "
                                 f"{listed}")
     return problems
