@@ -228,6 +228,26 @@ def _check_names(case):
                 raise CaseError(path, f"{section}[{i}].erratum", f"is {entry['erratum']!r}, not an erratum id ({sorted(errata)})")
             if section == "stated" and ("printed" in entry) == ("shape" in entry):
                 raise CaseError(path, f"stated[{i}]", "must have exactly one of 'printed' or 'shape'")
+            if section == "stated" and entry.get("rule", {}).get("kind") == "abs_tol":
+                _check_abs_tol(entry, path, f"stated[{i}].rule")
+
+
+MAX_RULE_UNITS = 10  # an abs_tol rule may excuse at most 10 units of the last printed digit
+
+
+def _check_abs_tol(entry, path, where):
+    """A rule explains how a number was printed; it may not be loose enough to excuse a wrong number."""
+    from gradcheck.golden.verify import half_unit
+
+    if "abs_tol" not in entry["rule"]:
+        raise CaseError(path, f"{where}.abs_tol", "is missing (kind 'abs_tol' needs it, as a printed string)")
+    tol = float(entry["rule"]["abs_tol"])
+    for text in np.ravel(np.array(entry["printed"], dtype=object)):
+        unit = 2 * half_unit(text)
+        if tol > MAX_RULE_UNITS * unit * (1 + 1e-9):
+            raise CaseError(path, where, f"allows {entry['rule']['abs_tol']}, more than {MAX_RULE_UNITS} units of the "
+                                         f"last printed digit of {text!r} ({unit:g}): a rule may explain how a number "
+                                         "was printed, not excuse a wrong one")
 
 
 def _check_ref(text, names, context, path, where):

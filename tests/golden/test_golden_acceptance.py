@@ -82,11 +82,14 @@ def test_one_broken_case_file_fails_alone_naming_file_and_field(pytester, small_
 
 
 def test_a_changed_printed_value_fails_naming_the_stated_entry(tmp_path):
-    source = next(p for p in SHIPPED if '"printed"' in p.read_text())
+    def plain(path):
+        return [i for i, s in enumerate(json.loads(path.read_text())["stated"])
+                if isinstance(s.get("printed"), str) and not s.get("erratum") and not s.get("rule")]
+
+    source = next(p for p in SHIPPED if plain(p))
     copy = copy_as(source, tmp_path, "printed-changed")
     data = json.loads(copy.read_text())
-    i = next(i for i, s in enumerate(data["stated"]) if isinstance(s.get("printed"), str) and not s.get("erratum")
-             and not s.get("rule"))
+    i = plain(copy)[0]
     wrong = data["stated"][i]["printed"] + "7"
     edit(copy, lambda d: d["stated"][i].update(printed=wrong))
     result = verify(load(copy))
