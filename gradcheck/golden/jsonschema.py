@@ -143,8 +143,8 @@ def _describe(node) -> str:
     node = _resolve(node)
     if "pattern" in node and node.get("type") == "string":
         return f"a string matching {node['pattern']}"
-    return {"number": "a number", "array": "a list", "string": "a string", "object": "an object"}.get(
-        node.get("type"), node.get("description", "a valid value"))
+    return {"number": "a number", "integer": "an integer", "boolean": "true or false", "array": "a list",
+            "string": "a string", "object": "an object"}.get(node.get("type"), node.get("description", "a valid value"))
 
 
 _TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "array": list, "object": dict}
@@ -156,7 +156,7 @@ def _type(value, kind, where, path):
         ok = False
     if not ok:
         raise CaseError(path, where, f"must be {_describe({'type': kind})} but is {type(value).__name__} "
-                                     f"({_short(value)})".replace("a list", "a list").replace("a integer", "an integer"))
+                                     f"({_short(value)})")
 
 
 def _string(value, node, where, path):

@@ -54,7 +54,7 @@ def test_the_copy_runs_under_pytest_and_a_changed_number_fails_naming_file_and_f
     edit(copy, bump)
     result = pytester.runpytest(*ARGS)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"*my-copy.gradcheck.json: 1 problem(s)*",
+    result.stdout.fnmatch_lines(["*my-copy.gradcheck.json: 1 problem(s)*",
                                  f"*field 'computed.{name}': 1 of * entries differ*",
                                  "*run `gradcheck golden update my-copy.gradcheck.json`*"])
 

@@ -65,3 +65,20 @@ def test_crosscheck_catches_a_planted_wrong_vjp(monkeypatch):
     monkeypatch.setitem(ops.OPS, "sigmoid", wrong)
     cc = crosscheck(load(path))
     assert len(cc.problems) == 1 and "disagree with the oracles" in cc.problems[0] and path.name in cc.problems[0]
+
+
+def test_the_published_schema_is_valid_and_an_independent_validator_accepts_every_shipped_case():
+    jsonschema = pytest.importorskip("jsonschema")
+    from gradcheck.golden.jsonschema import schema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    jsonschema.Draft202012Validator.check_schema(schema())
+    for path in SHIPPED:
+        assert list(validator.iter_errors(json.loads(path.read_text()))) == [], path.name
+
+
+def test_the_schema_lists_exactly_the_interpreter_operations():
+    from gradcheck.golden.jsonschema import schema
+    from gradcheck.golden.ops import OPS
+
+    assert set(schema()["$defs"]["node"]["properties"]["op"]["enum"]) == set(OPS)
