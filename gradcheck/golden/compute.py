@@ -18,7 +18,8 @@ def compute(case) -> dict[str, np.ndarray]:
     case's content (everything but id, title and the generated fields), so a case verified twice computes once;
     the arrays are shared, the dict is fresh."""
     data = {k: v for k, v in case.data.items() if k not in ("computed", "generated_by", "id", "title")}
-    return dict(_computed(json.dumps(data, sort_keys=True), str(case.path)))
+    where = str(case.path.parent) if "data" in data["inputs"] else ""  # a data file is read beside the case
+    return dict(_computed(json.dumps(data, sort_keys=True), where))
 
 
 @lru_cache(maxsize=32)
@@ -26,7 +27,7 @@ def _computed(text: str, path: str) -> dict[str, np.ndarray]:
     from gradcheck.golden.schema import parse
 
     data = json.loads(text)
-    case = parse({**data, "id": Path(path).name.split(".")[0], "title": ""}, Path(path).with_name("memo"))
+    case = parse({**data, "id": "memo", "title": ""}, Path(path) / "memo")
     return _compute(case)
 
 
@@ -45,9 +46,9 @@ def run(case, comp) -> dict[str, np.ndarray]:
     return {k: np.asarray(v, dtype=np.float64) for k, v in fields.items()}
 
 
-def evaluate(comp, inputs, gradients=True, derived=True, wanted=None) -> dict:
+def evaluate(comp, inputs, gradients=True, derived=None, wanted=None) -> dict:
     """Values of inputs and nodes, their gradients "d<name>" (all, or only of `wanted`), the graph's aliases
-    and the derived values."""
+    and the derived values (all, or only the `derived` nodes given)."""
     values = g.forward(comp.graph, inputs, np, rounding=comp.rounding)
     fields = {k: v for k, v in values.items() if ":" not in k}
     if not gradients:
@@ -55,8 +56,7 @@ def evaluate(comp, inputs, gradients=True, derived=True, wanted=None) -> dict:
     adjoints = g.backward(comp.graph, values, wanted)
     fields.update({f"d{k}": v for k, v in adjoints.items() if ":" not in k})
     fields.update({alias: fields[target] for alias, target in comp.graph.aliases.items() if target in fields})
-    if derived:
-        derive(comp.derived, fields)
+    derive(comp.derived if derived is None else derived, fields)
     return fields
 
 
@@ -86,23 +86,34 @@ def train(case, comp) -> dict:
     trainable = [p for p in case.params if p not in t.get("frozen", [])]
     grad_of = {p: t.get("gradients", {}).get(p, f"d{p}") for p in trainable}
     before = t.get("report", "after_update") == "before_update"
-    need_derived = "gradients" in t
-    wanted = None if need_derived else trainable
+    needed = _needed(comp.derived, set(grad_of.values()))  # derived nodes the update reads, if any
+    wanted = None if needed else trainable
     state, out = dict(comp.inputs), {}
     for k in range(1, steps + 1):
         if before and k in checkpoints:
             out.update(_snapshot(case, comp, state, k))
         if t.get("update", "simultaneous") == "simultaneous":
-            fields = evaluate(comp, state, derived=need_derived, wanted=wanted)
+            fields = evaluate(comp, state, derived=needed, wanted=wanted)
             state.update({p: state[p] - lr * fields[grad_of[p]] for p in trainable})
         else:
             for p in trainable:
-                state[p] = state[p] - lr * evaluate(comp, state, derived=need_derived, wanted=wanted)[grad_of[p]]
+                state[p] = state[p] - lr * evaluate(comp, state, derived=needed, wanted=wanted)[grad_of[p]]
         if not before and k in checkpoints:
             out.update(_snapshot(case, comp, state, k))
     return out
 
 
+def _needed(nodes, names) -> tuple:
+    """The derived nodes that computing `names` requires (in their written order)."""
+    by_name, need, todo = {n.name: n for n in nodes}, set(), [n for n in names if n in {m.name for m in nodes}]
+    while todo:
+        name = todo.pop()
+        if name not in need:
+            need.add(name)
+            todo += [a for a in by_name[name].inputs() if a in by_name]
+    return tuple(n for n in nodes if n.name in need)
+
+
 def _snapshot(case, comp, state, k) -> dict:
     keep = set(case.params) | set(comp.graph.names())
-    return {f"{name}@{k}": v for name, v in evaluate(comp, state, gradients=False, derived=False).items() if name in keep}
+    return {f"{name}@{k}": v for name, v in evaluate(comp, state, gradients=False, derived=()).items() if name in keep}

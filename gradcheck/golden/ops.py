@@ -27,9 +27,9 @@ class Op:
 
 def unbroadcast(g, shape):
     """Sum g over the axes that broadcasting added or stretched, back to `shape`."""
-    g = np.asarray(g, dtype=np.float64)
-    if g.shape == tuple(shape):
+    if np.shape(g) == tuple(shape):
         return g
+    g = np.asarray(g, dtype=np.float64)
     while g.ndim > len(shape):
         g = g.sum(axis=0)
     for axis, n in enumerate(shape):
@@ -38,15 +38,10 @@ def unbroadcast(g, shape):
     return g.reshape(shape)
 
 
-def _shapes(args):
-    return [np.shape(a) for a in args]
-
-
 def _binary(vjp_a, vjp_b):
     def vjp(g, args, out):
-        a, b = (np.asarray(x, dtype=np.float64) for x in args)
-        sa, sb = _shapes(args)
-        return [unbroadcast(vjp_a(g, a, b, out), sa), unbroadcast(vjp_b(g, a, b, out), sb)]
+        a, b = args
+        return [unbroadcast(vjp_a(g, a, b, out), np.shape(a)), unbroadcast(vjp_b(g, a, b, out), np.shape(b))]
     return vjp
 
 
