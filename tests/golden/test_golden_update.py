@@ -92,3 +92,16 @@ def test_cli_update_and_check(small_case, capsys):
     assert capsys.readouterr().out.splitlines()[-1] == "1 passed, 0 failed"
     (small_case.parent / "broken.gradcheck.json").write_bytes(b"\x00\x01")
     assert main(["golden", "update", str(small_case.parent)]) == 2
+
+
+def test_pytest_update_option_rewrites_a_stale_case_and_passes(pytester, small_case):
+    target = pytester.path / "reference_cases"
+    target.mkdir()
+    copy = target / small_case.name
+    copy.write_text(small_case.read_text())
+    name = _stale(copy)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(failed=1)
+    result = pytester.runpytest("--gradcheck-update-golden", "-rP", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert f"my-copy.gradcheck.json: computed.{name}: " in result.stdout.str()
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
