@@ -5,14 +5,14 @@ Subpackages: `gradcheck.nets` (hand-written matrix backprop), `gradcheck.strateg
 strategies; imports Hypothesis), `gradcheck.golden` (textbook reference cases).
 """
 
-from .check import check_grad, grad_report
+from ._engine.check import check_grad, grad_report
 from .errors import GradcheckError, GradientMismatch, OracleUnavailable
-from .finite_diff import CentralRichardson
-from .oracles.fd import FiniteDifferences
+from ._engine.finite_diff import CentralRichardson
+from ._engine.oracles.fd import FiniteDifferences
 from .report import HealthCheck, OracleRun, ParamReport, Report
-from .taylor import taylor_data
-from .tolerance import DEFAULT_TOLERANCES, Tolerance
-from .vjp import check_vjp
+from ._engine.taylor import taylor_data
+from ._engine.tolerance import DEFAULT_TOLERANCES, Tolerance
+from ._engine.vjp import check_vjp
 
 __version__ = "0.1.0"
 

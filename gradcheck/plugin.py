@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from . import __version__
-from .check import grad_report
+from ._engine.check import grad_report
 from .errors import GradcheckError, GradientMismatch
-from .oracles import ORACLE_NAMES
-from .vjp import check_vjp as _check_vjp
+from ._engine.oracles import ORACLE_NAMES
+from ._engine.vjp import check_vjp as _check_vjp
 
 MARKER_KEYWORDS = ("oracles", "rtol", "atol", "seed")
 RECORD_KEY = "gradcheck"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compare import MAX_ROWS, Comparison
+from ._engine.compare import MAX_ROWS, Comparison
 
 
 @dataclass

@@ -44,7 +44,7 @@ def crosscheck(case, oracles=ORACLES) -> CrossCheck:
 
 
 def _gradients(case, comp, cc, oracles):
-    from gradcheck.check import grad_report
+    from gradcheck import grad_report
 
     graph, inputs = comp.graph, comp.inputs
     values = g.forward(graph, inputs, np)

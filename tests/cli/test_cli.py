@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradcheck import sweep
+from gradcheck.cli import sweep
 from gradcheck.cli import main
-from gradcheck.target import as_targets
+from gradcheck.cli.target import as_targets
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = '''
@@ -171,7 +171,7 @@ def test_plot_without_matplotlib_is_an_input_error(cases, capsys, monkeypatch):
 
 
 def test_step_errors_form_a_v():
-    from gradcheck.plot import step_errors
+    from gradcheck.cli.plot import step_errors
 
     data = step_errors(lambda p: np.sum(np.sin(p["x"])), {"x": np.linspace(0.1, 1, 4)})
     err, h = data["errors"], data["steps"]

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from gradcheck.oracles import fd
-from gradcheck.problem import Problem
-from gradcheck.tree import flatten
+from gradcheck._engine.oracles import fd
+from gradcheck._engine.problem import Problem
+from gradcheck._engine.tree import flatten
 
 
 def _problem():

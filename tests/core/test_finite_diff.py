@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from gradcheck.finite_diff import CentralRichardson
+from gradcheck._engine.finite_diff import CentralRichardson
 
 SMOOTH = [
     (np.sin, np.cos),

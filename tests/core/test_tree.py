@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradcheck.tree import flatten, unflatten
+from gradcheck._engine.tree import flatten, unflatten
 
 leaf = st.integers(1, 3).map(lambda n: np.arange(float(n)))
 trees = st.recursive(leaf, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(

@@ -6,9 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gradcheck.diagnose import BatchSize, batch_size, diagnose, scale_words
+from gradcheck._engine.diagnose import BatchSize, batch_size, diagnose, scale_words
 from gradcheck.report import ParamReport
-from gradcheck.structure import shape_hint
+from gradcheck._engine.structure import shape_hint
 
 REF = np.array([[0.3, -1.2, 0.5], [2.0, 0.7, -0.4], [1.1, 0.2, 0.9]])
 

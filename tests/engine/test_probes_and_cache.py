@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gradcheck as gc
-from gradcheck.probes import block_direction, global_direction
+from gradcheck._engine.probes import block_direction, global_direction
 
 
 def test_probe_directions_are_reproducible_signed_and_normalised():
@@ -40,7 +40,7 @@ def test_a_sign_probe_cannot_miss_a_single_wrong_entry(n, j, sign, seed):
 
 
 def gc_fd():
-    from gradcheck.oracles.fd import FiniteDifferences
+    from gradcheck._engine.oracles.fd import FiniteDifferences
 
     return FiniteDifferences(mode="probes")
 
@@ -56,7 +56,7 @@ def test_repeated_jax_checks_of_one_loss_reuse_one_jitted_grad():
     import pytest
 
     pytest.importorskip("jax")
-    from gradcheck.oracles import jax as jax_oracle
+    from gradcheck._engine.oracles import jax as jax_oracle
 
     a = np.arange(1.0, 4.0)
     for k in range(3):
@@ -78,7 +78,7 @@ def test_a_loss_reading_a_global_array_is_never_jitted():
     import pytest
 
     pytest.importorskip("jax")
-    from gradcheck.oracles import jax as jax_oracle
+    from gradcheck._engine.oracles import jax as jax_oracle
 
     for _ in range(3):
         gc.check_grad(_reads_global, lambda p: {"x": 2 * GLOBAL * p["x"]}, {"x": np.ones(3)})
@@ -98,7 +98,7 @@ def test_new_loss_objects_with_the_same_code_and_closure_values_share_one_compil
     import pytest
 
     pytest.importorskip("jax")
-    from gradcheck.oracles import jax as jax_oracle
+    from gradcheck._engine.oracles import jax as jax_oracle
 
     a = np.arange(1.0, 4.0)
     for k in (2.0, 2.0, 2.0, 3.0):  # a new function object each time; a new constant is a new compile
@@ -115,7 +115,7 @@ def test_a_loss_closing_over_an_array_is_never_compiled_and_sees_it_change_in_pl
     pytest.importorskip("jax")
     from array_api_compat import array_namespace
 
-    from gradcheck.oracles import jax as jax_oracle
+    from gradcheck._engine.oracles import jax as jax_oracle
 
     w = np.arange(1.0, 4.0)
 
@@ -142,7 +142,7 @@ def test_a_loss_jax_cannot_trace_runs_eagerly_with_the_right_gradient():
     import pytest
 
     pytest.importorskip("jax")
-    from gradcheck.oracles import jax as jax_oracle
+    from gradcheck._engine.oracles import jax as jax_oracle
 
     for x in (np.ones(3), -np.ones(3)):
         g = {"x": 2 * x} if x.sum() > 0 else {"x": 3 * x**2}
@@ -172,7 +172,7 @@ def test_a_loss_reading_a_module_table_is_compiled_once_and_again_when_the_table
     import pytest
 
     pytest.importorskip("jax")
-    from gradcheck.oracles import jax as jax_oracle
+    from gradcheck._engine.oracles import jax as jax_oracle
 
     x = np.arange(1.0, 4.0)
     for _ in range(2):
@@ -198,7 +198,7 @@ def test_a_loss_calling_library_helpers_from_its_globals_is_compiled():
     import pytest
 
     pytest.importorskip("jax")
-    from gradcheck.oracles import jax as jax_oracle
+    from gradcheck._engine.oracles import jax as jax_oracle
 
     x = np.arange(6.0).reshape(3, 2)
     assert gc.check_grad(_mse, lambda p, x: {"w": x.T @ (x @ p["w"])}, {"w": np.ones(2)}, args=(x,),

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import gradcheck as gc
-from gradcheck.finite_diff import CentralRichardson
-from gradcheck.oracles.fd import FiniteDifferences
+from gradcheck._engine.finite_diff import CentralRichardson
+from gradcheck._engine.oracles.fd import FiniteDifferences
 
 from .conftest import big_grad, big_loss, big_loss_numpy, planted
 

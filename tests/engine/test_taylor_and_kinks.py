@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gradcheck as gc
-from gradcheck.taylor import taylor_data, taylor_test
+from gradcheck._engine.taylor import taylor_data, taylor_test
 
 
 def f32_loss(p, x):

@@ -52,7 +52,7 @@ def grid() -> list[tuple[str, str, str, str]]:
 
 def draw(index: int, combo, seed: int) -> SweepCase:
     """The sweep entry `index` for one grid combination, drawn from the generator seeded by (seed, index)."""
-    from .nets import MLPSpec, init_params
+    from ..nets import MLPSpec, init_params
 
     convention, loss, hidden, bias = combo
     rng = np.random.default_rng([seed, index])
@@ -79,8 +79,8 @@ def cases(seed: int = 0, limit: int | None = None) -> list[SweepCase]:
 
 def check(case: SweepCase, *, oracles=None, seed: int = 0):
     """check_grad's report for one sweep entry (never raises for a mismatch)."""
-    from .check import grad_report
-    from .nets import make_loss_and_grad
+    from .._engine.check import grad_report
+    from ..nets import make_loss_and_grad
 
     loss, grad = make_loss_and_grad(case.spec)
     return grad_report(loss, grad, case.params, args=(case.x, case.y), oracles=oracles, seed=seed)

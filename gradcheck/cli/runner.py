@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .errors import GradcheckError
+from .. import __version__
+from ..errors import GradcheckError
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Outcome:
 
 def default_case_dir() -> Path | None:
     """reference_cases/ in the current directory, else the textbook cases installed with gradcheck."""
-    from .golden import shipped_cases_dir
+    from ..golden import shipped_cases_dir
 
     for d in (Path.cwd() / "reference_cases", shipped_cases_dir()):
         if d.is_dir():
@@ -52,7 +52,7 @@ def default_case_dir() -> Path | None:
 
 def case_paths(paths: list[str]) -> list[Path]:
     """Case files named on the command line (directories are searched); a missing path is an input error."""
-    from .golden import discover
+    from ..golden import discover
 
     found = []
     for p in map(Path, paths):
@@ -67,7 +67,7 @@ def case_paths(paths: list[str]) -> list[Path]:
 
 def run_case(path: Path) -> Outcome:
     """Load and verify one golden case; a file that cannot be loaded is an ERROR row."""
-    from . import golden
+    from .. import golden
 
     start = time.perf_counter()
     try:

@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 
 from .check import grad_report
-from .errors import GradcheckError, GradientMismatch
+from ..errors import GradcheckError, GradientMismatch
 from .inputs import call_user, require_callable
 
 

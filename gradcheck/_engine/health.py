@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .inputs import call_user, changed_arrays, copy_tree, loss_value, same_array
-from .report import HealthCheck, ParamReport
+from ..report import HealthCheck, ParamReport
 from .tree import flatten, unflatten
 
 MAX_LISTED = 4  # entries named per parameter in a health message

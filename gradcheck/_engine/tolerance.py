@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .errors import GradcheckError
+from ..errors import GradcheckError
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 
-from .errors import GradcheckError
+from ..errors import GradcheckError
 
 EXIT_CODES = """exit status:
   0  every check passed
@@ -58,14 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "plot":
             p.set_defaults(plot="gradcheck-figures")
             p.add_argument("--out", dest="plot", metavar="DIR", help="directory for the PNGs (default: gradcheck-figures)")
-    from .golden.cli import build_parser as golden_parser
+    from ..golden.cli import build_parser as golden_parser
 
     golden_parser(sub.add_parser("golden", help="textbook case files: update their computed fields, or run them"))
     return parser
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -81,7 +81,7 @@ def main(argv=None) -> int:
         parser.print_help(sys.stderr)
         return 2
     if args.command == "golden":
-        from .golden.cli import run_command
+        from ..golden.cli import run_command
 
         return run_command(args)
     try:
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
 def _oracles(text):
     if text is None:
         return None
-    from .plugin import parse_oracles
+    from ..plugin import parse_oracles
 
     return parse_oracles(text, "--oracles")
 
@@ -160,13 +160,13 @@ def cmd_run(args, oracles) -> int:
 
 
 def _discover(directory):
-    from .golden import discover
+    from ..golden import discover
 
     return discover(directory)
 
 
 def _plot_sweep_failures(outcomes, jobs, args) -> None:
-    from .nets import make_loss_and_grad
+    from ..nets import make_loss_and_grad
     from .plot import figures
 
     cases = {label: job for kind, job, label in jobs if kind == "sweep"}
@@ -219,7 +219,7 @@ def _vjp_as_loss(f, report):
     """A VJP case as loss(params) = <fn(inputs), cotangent> over the inputs the report checked."""
     import numpy as np
 
-    from .vjp import _input_names
+    from .._engine.vjp import _input_names
 
     inputs = list(f["inputs"])
     names = _input_names(f["fn"], len(inputs))

@@ -12,7 +12,7 @@ import numpy as np
 
 from .diagnose import BatchSize, batch_size
 from .inputs import all_finite
-from .report import ParamReport
+from ..report import ParamReport
 from .tree import flatten
 
 

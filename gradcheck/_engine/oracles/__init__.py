@@ -75,7 +75,7 @@ def missing(name: str) -> str | None:
 
 def oracle_module(name: str):
     """The module implementing oracle `name` (imports it, not the framework)."""
-    return importlib.import_module(f"gradcheck.oracles.{name}")
+    return importlib.import_module(f".{name}", __name__)
 
 
 def short_message(exc: Exception) -> str:

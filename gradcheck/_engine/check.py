@@ -10,20 +10,20 @@ from . import oracles as oracle_registry
 from .bound import detection_bound
 from .compare import compare_entries, compare_probes, entries_agree, probe_fails, probes_agree
 from .diagnose import diagnose
-from .format import verdict_line
-from .errors import GradcheckError, GradientMismatch, OracleUnavailable
+from ..format import verdict_line
+from ..errors import GradcheckError, GradientMismatch, OracleUnavailable
 from .health import Call, determinism, for_oracles, kinks, mutation, observe, withhold_verdicts
 from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
 from .oracles import ORACLE_NAMES, CannotRun, OracleResult
 from .oracles.fd import FiniteDifferences
 from .probes import block_direction
 from .problem import Problem
-from .report import OracleRun, ParamReport, Report
+from ..report import OracleRun, ParamReport, Report
 from .structure import match_structure
 from .taylor import along
 from .tolerance import resolve_tolerance, roundoff_floor
 from .tree import flatten, unflatten
-from .verdict import triangulate
+from .triangulate import triangulate
 
 
 def check_grad(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None,
@@ -57,7 +57,7 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     health = run["health"]
     structure = match_structure(names, leaves, run["grad"], label, args, treedef)
     problem = Problem(for_oracles(loss, health), tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
-                      run["args"], run["f64"], seed, extra={"eps": run["eps"]})
+                      run["args"], run["f64"], seed, run["eps"])
     floor = roundoff_floor(problem.f0)
     results, runs = _run_oracles(problem, requested, fd, _fails_for(structure, rtol, atol, problem.f0), floor)
     params_out = _judge(problem, structure, results, rtol, atol)
@@ -224,7 +224,7 @@ def _judge_param(p: ParamReport, b: int, problem, results, tol, scale, others) -
 
 def _noisy(problem, fd: OracleResult, b: int) -> bool:
     """FD's error is dominated by round-off of a low-precision or noisy loss on block b."""
-    if problem.extra.get("eps", 0.0) > 1e-10:
+    if problem.eps > 1e-10:
         return True
     return any(pr.kind == "noisy" for pr in fd.probes if b in pr.blocks)
 

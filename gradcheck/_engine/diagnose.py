@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .report import ParamReport
+from ..report import ParamReport
 from .tree import flatten
 
 #: Every Diagnosis.kind, for programs that branch on it (structure.py adds missing/extra/shape/nonfinite).

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import GradcheckError
+from ..errors import GradcheckError
 from .problem import convert_args
 
 

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import GradcheckError
+from ..errors import GradcheckError
 
 GRAD_FIELDS, VJP_FIELDS = ("loss", "grad", "params"), ("fn", "vjp", "inputs")
 OVERRIDES = ("oracles", "rtol", "atol", "seed")
@@ -37,8 +37,8 @@ class Target:
 
     def run(self, **settings):
         """The check's Report (never raises for a mismatch); the target's own settings win over the CLI's."""
-        from .check import grad_report
-        from .vjp import check_vjp
+        from .._engine.check import grad_report
+        from .._engine.vjp import check_vjp
 
         kw = {**{k: v for k, v in settings.items() if v is not None}, **self.overrides}
         f = self.fields
