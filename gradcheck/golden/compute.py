@@ -11,6 +11,7 @@ import numpy as np
 
 from gradcheck.golden import graph as g
 from gradcheck.golden import variants
+from gradcheck.golden.jsonschema import CaseError
 
 
 def compute(case) -> dict[str, np.ndarray]:
@@ -19,7 +20,13 @@ def compute(case) -> dict[str, np.ndarray]:
     the arrays are shared, the dict is fresh."""
     data = {k: v for k, v in case.data.items() if k not in ("computed", "generated_by", "id", "title")}
     where = str(case.path.parent) if "data" in data["inputs"] else ""  # a data file is read beside the case
-    return dict(_computed(json.dumps(data, sort_keys=True), where))
+    with np.errstate(all="ignore"):  # a non-finite value is reported below, naming its field
+        out = dict(_computed(json.dumps(data, sort_keys=True), where))
+    bad = sorted(k for k, v in out.items() if not np.all(np.isfinite(v)))
+    if bad:
+        raise CaseError(case.path, f"computed.{bad[0]}", f"is not finite ({np.ravel(out[bad[0]])[:4]}): check the "
+                                                         f"derived node, variant or training step that computes it")
+    return out
 
 
 @lru_cache(maxsize=32)

@@ -189,3 +189,12 @@ def test_mlp_spec_matches_gradcheck_nets(tmp_path, convention, bias, acts):
     want = backward_trace(params, x, y, spec=spec)
     for name in params:
         np.testing.assert_allclose(c[f"d{name}"], want[f"d{name}"], rtol=1e-12, atol=1e-14)
+
+
+def test_a_non_finite_derived_value_is_reported_naming_the_field(tmp_path):
+    path = tmp_path / "log-of-negative.gradcheck.json"
+    good = json.loads(make(tmp_path).read_text())
+    path.write_text(json.dumps({**good, "id": "log-of-negative", "derived": [{"name": "bad", "op": "log", "args": ["b"]}]}))
+    summary = update([path])
+    assert summary.updated == [] and len(summary.broken) == 1
+    assert f"{path}: field 'computed.bad' is not finite" in summary.broken[0]
