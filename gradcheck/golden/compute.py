@@ -14,14 +14,21 @@ from gradcheck.golden import variants
 from gradcheck.golden.jsonschema import CaseError
 
 
+class DerivedError(ValueError):
+    """A derived node that cannot be evaluated (shapes that do not fit); compute() names the file."""
+
+
 def compute(case) -> dict[str, np.ndarray]:
     """The correct computation's fields, then each variant's under its name. Results are memoised by the
     case's content (everything but id, title and the generated fields), so a case verified twice computes once;
     the arrays are shared, the dict is fresh."""
     data = {k: v for k, v in case.data.items() if k not in ("computed", "generated_by", "id", "title")}
     where = str(case.path.parent) if "data" in data["inputs"] else ""  # a data file is read beside the case
-    with np.errstate(all="ignore"):  # a non-finite value is reported below, naming its field
-        out = dict(_computed(json.dumps(data, sort_keys=True), where))
+    try:
+        with np.errstate(all="ignore"):  # a non-finite value is reported below, naming its field
+            out = dict(_computed(json.dumps(data, sort_keys=True), where))
+    except DerivedError as exc:
+        raise CaseError(case.path, "derived", str(exc)) from None
     bad = sorted(k for k, v in out.items() if not np.all(np.isfinite(v)))
     if bad:
         raise CaseError(case.path, f"computed.{bad[0]}", f"is not finite ({np.ravel(out[bad[0]])[:4]}): check the "
@@ -76,7 +83,11 @@ def derive(nodes, fields) -> None:
             return
         for node in ready:
             args = [_arg(fields, a) for a in node.args]
-            fields[node.name] = np.asarray(g.OPS[node.op].forward(np, *args, **node.attrs), dtype=np.float64)
+            try:
+                fields[node.name] = np.asarray(g.OPS[node.op].forward(np, *args, **node.attrs), dtype=np.float64)
+            except (ValueError, TypeError, IndexError) as exc:
+                raise DerivedError(f"derived node '{node.name}' ({node.op} of {[np.shape(a) for a in args]}) "
+                                   f"fails: {exc}") from None
         pending = [n for n in pending if n.name not in fields]
 
 

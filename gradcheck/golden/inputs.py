@@ -16,7 +16,7 @@ def load_inputs(data: dict, path) -> tuple[dict[str, np.ndarray], tuple[str, ...
     spec, path = data["inputs"], Path(path)
     out: dict[str, np.ndarray] = {}
     for name, value in spec.get("values", {}).items():
-        out[name] = _tensor(value, path, f"inputs.values.{name}")
+        out[name] = tensor(value, path, f"inputs.values.{name}")
     if "rng" in spec:
         _add(out, draw(spec["rng"], path), path, "inputs.rng")
     if "data" in spec:
@@ -37,7 +37,7 @@ def _add(out, new, path, where):
         out[name] = value
 
 
-def _tensor(value, path, where) -> np.ndarray:
+def tensor(value, path, where) -> np.ndarray:
     try:
         arr = np.array(value, dtype=np.float64)
     except (ValueError, TypeError):

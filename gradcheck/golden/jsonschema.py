@@ -122,7 +122,7 @@ def _any_of(value, options, where, path):
     options = [_resolve(o) for o in options]
     kinds = {o.get("properties", {}).get("kind", {}).get("const"): o for o in options}
     if isinstance(value, dict) and None not in kinds:  # a tagged union: report errors of the named kind only
-        if value.get("kind") not in kinds:
+        if not isinstance(value.get("kind"), str) or value["kind"] not in kinds:
             raise CaseError(path, f"{where}.kind", f"must be one of {', '.join(map(repr, kinds))} but is "
                                                    f"{_short(value.get('kind'))}")
         return _check(value, kinds[value["kind"]], where, path)

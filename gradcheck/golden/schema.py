@@ -151,6 +151,11 @@ def _check_nodes(nodes, where, path, model: bool):
 
 
 def _try_forward(graph, inputs, path, where):
+    with np.errstate(all="ignore"):  # overflow shows as a non-finite node, reported by name
+        _forward_nodes(graph, inputs, path, where)
+
+
+def _forward_nodes(graph, inputs, path, where):
     values = dict(inputs)
     for i, node in enumerate(graph.nodes):
         try:

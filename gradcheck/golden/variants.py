@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck.golden import graph as g
+from gradcheck.golden.inputs import tensor
 from gradcheck.golden.jsonschema import CaseError, schema, validate
 from gradcheck.golden.ops import NUMPY_ONLY
 
@@ -43,7 +44,7 @@ def resolve(case, name: str) -> Computation:
     from gradcheck.golden.schema import build_graph
 
     v, path, where = case.data["variants"][name], case.path, f"variants.{name}"
-    inputs = {**case.inputs, **{k: np.array(val, dtype=np.float64) for k, val in v.get("values", {}).items()}}
+    inputs = {**case.inputs, **{k: tensor(val, path, f"{where}.values.{k}") for k, val in v.get("values", {}).items()}}
     for k in v.get("values", {}):
         if k not in case.inputs:
             raise CaseError(path, f"{where}.values.{k}", f"overrides {k!r}, which is not an input")

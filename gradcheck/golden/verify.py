@@ -44,10 +44,12 @@ def verify(case) -> GoldenResult:
     obtained = compute(case)
     data = case.data
     problems = compare_computed(case.computed, obtained, case.tolerance)
-    for i, entry in enumerate(data["stated"]):
-        problems += check_stated(case, obtained, i, entry)
-    for i, claim in enumerate(data.get("claims", [])):
-        problems += check_claim(case, obtained, i, claim)
+    for section, check in (("stated", check_stated), ("claims", check_claim)):
+        for i, entry in enumerate(data.get(section, [])):
+            try:
+                problems += check(case, obtained, i, entry)
+            except IndexError as exc:  # an index the field does not have ("W1[9, 9]")
+                problems.append(f"field '{section}[{i}]' indexes a field out of its shape ({exc})")
     for i, erratum in enumerate(data.get("errata", [])):
         problems += check_erratum(case, obtained, i, erratum)
     checked = {"computed fields": len(obtained), "stated values": len(data["stated"]),

@@ -198,3 +198,14 @@ def test_a_non_finite_derived_value_is_reported_naming_the_field(tmp_path):
     summary = update([path])
     assert summary.updated == [] and len(summary.broken) == 1
     assert f"{path}: field 'computed.bad' is not finite" in summary.broken[0]
+
+
+def test_a_derived_shape_error_and_a_ragged_variant_input_name_their_fields(tmp_path):
+    good = json.loads(make(tmp_path).read_text())
+    path = tmp_path / "shapes.gradcheck.json"
+    path.write_text(json.dumps({**good, "id": "shapes", "inputs": {**good["inputs"], "values": {
+        **good["inputs"]["values"], "m": [[1.0, 2.0]]}}, "derived": [{"name": "bad", "op": "matmul", "args": ["m", "m"]}]}))
+    assert "field 'derived' derived node 'bad' (matmul of [(1, 2), (1, 2)]) fails" in update([path]).broken[0]
+    path.write_text(json.dumps({**good, "id": "shapes", "variants": {"ragged": {"says": "s", "values": {"w": [[1.0], [2.0, 3.0]]}}}}))
+    with pytest.raises(CaseError, match="field 'variants.ragged.values.w' must be a number or a rectangular nested list"):
+        load(path)
