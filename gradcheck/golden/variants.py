@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from gradcheck.golden import graph as g
 from gradcheck.golden.inputs import tensor
