@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from gradcheck.golden import graph as g
 from gradcheck.golden.inputs import tensor
 from gradcheck.golden.jsonschema import CaseError, schema, validate
