@@ -123,13 +123,15 @@ class UpdateSummary:
         return "\n".join(lines)
 
 
-def update(paths=None, check_only: bool = False) -> UpdateSummary:
-    """Recompute `computed` (and `generated_by`) of every case under `paths`; never stated values, claims or
-    errata. With check_only nothing is written (the summary says what would change)."""
+def update(paths, check_only: bool = False) -> UpdateSummary:
+    """Recompute `computed` (and `generated_by`) of every case under `paths` (files or directories); never
+    stated values, claims or errata. With check_only nothing is written (the summary says what would change)."""
     from gradcheck.golden.compute import compute
 
+    if not paths:
+        raise CaseError(Path("."), "", "update needs the case files or directories to rewrite")
     summary = UpdateSummary()
-    for path in discover(*(paths or ())):
+    for path in discover(*paths):
         _remove_stale_temp(path)
         try:
             case = load(path)

@@ -105,3 +105,12 @@ def test_pytest_update_option_rewrites_a_stale_case_and_passes(pytester, small_c
     result.assert_outcomes(passed=1)
     assert f"my-copy.gradcheck.json: computed.{name}: " in result.stdout.str()
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_update_without_a_path_uses_reference_cases_and_never_the_installed_cases(tmp_path, capsys, monkeypatch, small_case):
+    monkeypatch.chdir(tmp_path / "reference_cases" / "..")
+    assert main(["golden", "update"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "0 updated, 1 unchanged"
+    monkeypatch.chdir(tmp_path / "reference_cases")
+    assert main(["golden", "update"]) == 2
+    assert "reference_cases: does not exist: name the case files or directories to update" in capsys.readouterr().err
