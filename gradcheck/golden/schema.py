@@ -216,6 +216,8 @@ def _check_names(case):
     for i, e in enumerate(data.get("errata", [])):
         if e.get("variant") is not None and e["variant"] not in variants:
             raise CaseError(path, f"errata[{i}].variant", f"is {e['variant']!r}, not a variant ({sorted(variants)})")
+        if e.get("contradicts") and e.get("variant") is None:
+            raise CaseError(path, f"errata[{i}].contradicts", "needs the erratum's variant (the printed formula, computed)")
         for j, k in enumerate(e.get("contradicts", [])):
             if k >= len(data["stated"]):
                 raise CaseError(path, f"errata[{i}].contradicts[{j}]", f"is {k}, but there are {len(data['stated'])} stated")

@@ -209,3 +209,14 @@ def test_a_derived_shape_error_and_a_ragged_variant_input_name_their_fields(tmp_
     path.write_text(json.dumps({**good, "id": "shapes", "variants": {"ragged": {"says": "s", "values": {"w": [[1.0], [2.0, 3.0]]}}}}))
     with pytest.raises(CaseError, match="field 'variants.ragged.values.w' must be a number or a rectangular nested list"):
         load(path)
+
+
+def test_contradicts_needs_a_variant_and_a_contradicted_print(tmp_path):
+    value = float(load(make(tmp_path)).computed["f"])
+    stated = [{"field": "f", "printed": f"{value:.4f}", "where": "w"}]
+    erratum = {"id": "typo", "where": "w", "printed": "p", "correct": "c", "explanation": "e", "contradicts": [0]}
+    with pytest.raises(CaseError, match=r"field 'errata\[0\].contradicts' needs the erratum's variant"):
+        make(tmp_path, name="no-variant", stated=stated, errata=[erratum])
+    same = make(tmp_path, name="same", stated=stated, errata=[{**erratum, "variant": "same"}],
+                variants={"same": {"says": "changes nothing the print shows", "round": {"wx": 6}}})
+    assert "variant 'same' reproduces stated[0], so the printed formula is not contradicted" in " ".join(problems(same))
