@@ -2,8 +2,9 @@
 
 The plugin calls `collect_file` from its `pytest_collect_file` hook; no other file is touched, so a project's
 own JSON (in reference_cases/ or anywhere) is left alone. A file that cannot be loaded is one failing item
-naming the file and the field (not a collection error), so the other cases still run. A mismatch fails naming the file and the field;
-`gradcheck golden update` (or --gradcheck-update-golden) rewrites the computed fields.
+naming the file and the field (not a collection error), so the other cases still run. A mismatch fails
+naming the file and the field; `gradcheck golden update` (or --gradcheck-update-golden) rewrites the
+computed fields.
 """
 
 from __future__ import annotations

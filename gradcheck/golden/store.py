@@ -140,7 +140,7 @@ def update(paths, check_only: bool = False) -> UpdateSummary:
         except CaseError as exc:
             summary.broken.append(str(exc))
             continue
-        data["generated_by"] = provenance(data.get("generated_by"))
+        data["generated_by"] = provenance()
         new = dumps(data)
         old = path.read_text(encoding="utf-8")
         if _same(old, new):
@@ -168,7 +168,8 @@ def _remove_stale_temp(path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def provenance(old) -> dict:
+def provenance() -> dict:
+    """The command and versions that wrote `computed` (an update elsewhere changes only these)."""
     import gradcheck
 
     return {"command": "gradcheck golden update", "gradcheck": gradcheck.__version__, "numpy": np.__version__,
