@@ -1,4 +1,4 @@
-"""The property sweep of `gradcheck run`: a deterministic set of built-in MLPs, each checked by check_grad.
+"""The property sweep of `gradcheck selftest`: a deterministic set of built-in MLPs, each checked by check_grad.
 
 Every combination of convention x loss x hidden activation x bias style appears once; the rest of each
 spec (depth, widths, batch size, reduction, output activation, weights and data) is drawn from
