@@ -5,6 +5,7 @@ Subpackages: `gradcheck.nets` (hand-written matrix backprop), `gradcheck.strateg
 strategies; imports Hypothesis), `gradcheck.golden` (textbook reference cases).
 """
 
+from ._engine.backward import check_backward
 from ._engine.check import check_grad, grad_report
 from .errors import GradcheckError, GradientMismatch, OracleUnavailable
 from ._engine.finite_diff import CentralRichardson
@@ -28,6 +29,7 @@ __all__ = [
     "ParamReport",
     "Report",
     "Tolerance",
+    "check_backward",
     "check_grad",
     "check_vjp",
     "grad_report",

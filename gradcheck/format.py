@@ -131,7 +131,8 @@ def _and(names) -> str:
 
 def verdict_line(report: Report) -> str:
     """The first line: passed or not, against whom, and whether the oracles agreed among themselves."""
-    what = "hand-written vjp" if report.kind == "vjp" else "hand-written grad"
+    what = {"vjp": "hand-written vjp", "backward": "hand-written backward", "layer": "hand-written backward",
+            "function": "hand-written backward"}.get(report.kind, "hand-written grad")
     ran = report.ran
     blocking = [h for h in report.health if h.fails]
     if not ran:
