@@ -38,7 +38,7 @@ class Record:
         seen = self.writes.setdefault(who, [])
         seen += [n for n in names if n not in seen]
 
-    def health(self, backward: str = "backward") -> list[HealthCheck]:
+    def health(self, backward: str = "backward", dout: str = "dout") -> list[HealthCheck]:
         """The writes as named health checks."""
         found = []
         for who, names in self.writes.items():
@@ -52,9 +52,9 @@ class Record:
         if self.dout:
             found.append(HealthCheck(
                 "mutated_dout",
-                f"{backward} wrote into dout (e.g. dx = dout; dx[x <= 0] = 0, or dnext_c += ...): harmless "
-                f"alone, and the gradients were checked on a fresh dout per call, but wrong where dout is shared "
-                f"(a residual branch, a tied output); write dx = dout.copy() or dx = dout * mask"))
+                f"{backward} wrote into {dout} (e.g. dx = {dout}; dx[x <= 0] = 0, or dnext_c += ...): harmless "
+                f"alone, and the gradients were checked on a fresh {dout} per call, but wrong where {dout} is "
+                f"shared (a residual branch, a tied output); write dx = {dout}.copy() or dx = {dout} * mask"))
         if self.outputs:
             found.append(HealthCheck(
                 "mutated_output",

@@ -109,3 +109,61 @@ def softmax_loss(x, y):
     dx = np.exp(log_probs)
     dx[np.arange(n), y] -= 1
     return -log_probs[np.arange(n), y].mean(), dx / n
+
+
+class Dense:
+    """Parameters and gradients in dicts (the common numpy style); gradients accumulate like a framework's."""
+
+    def __init__(self, n_in, n_out, rng):
+        self.parameters = {"W": rng.normal(size=(n_in, n_out)), "b": rng.normal(size=n_out)}
+        self.gradients = {"W": np.zeros((n_in, n_out)), "b": np.zeros(n_out)}
+
+    def forward(self, X):
+        self.X = X
+        return X @ self.parameters["W"] + self.parameters["b"]
+
+    def backward(self, dY):
+        self.gradients["W"] += self.X.T @ dY  # dW = X^T dY (accumulated)
+        self.gradients["b"] += dY.sum(axis=0)
+        return dY @ self.parameters["W"].T
+
+
+class DenseTransposedW(Dense):
+    def backward(self, dY):
+        dX = super().backward(dY)
+        self.gradients["W"] = (dY.T @ self.X).T.T  # bug: dW = dY^T X, the transpose
+        return dX
+
+
+class Dropout:
+    """Inverted dropout drawing its mask from numpy's global generator (no parameters)."""
+
+    def __init__(self, p=0.5):
+        self.p, self.parameters, self.gradients = p, {}, {}
+
+    def forward(self, X):
+        self.mask = (np.random.rand(*X.shape) >= self.p) / (1 - self.p)
+        return X * self.mask
+
+    def backward(self, dY):
+        return dY * self.mask
+
+
+class DropoutNoMask(Dropout):
+    def backward(self, dY):
+        return dY / (1 - self.p)  # bug: the mask is missing
+
+
+class Scale:
+    """Attribute-held parameters: y = x * gamma + beta, gradients in dgamma, dbeta."""
+
+    def __init__(self, d, rng):
+        self.gamma, self.beta = rng.normal(size=d), rng.normal(size=d)
+
+    def forward(self, X):
+        self.X = X
+        return X * self.gamma + self.beta
+
+    def backward(self, dY):
+        self.dgamma, self.dbeta = (dY * self.X).sum(axis=0), dY.sum(axis=0)
+        return dY * self.gamma

@@ -1,0 +1,171 @@
+"""check_layer: a layer object with `forward(X)`, `backward(dY) -> dX`, and parameters and their gradients kept on
+the object (by default the dicts `layer.parameters` and `layer.gradients`, the common numpy style).
+
+Every call runs on a deep copy of the layer, so accumulated gradients, kept inputs and caches never leak between
+calls, and numpy's global generator is reseeded identically before each forward (and restored after), so a
+dropout layer drawing from np.random is checked like a deterministic one.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import adapter
+from .backward import valid_seed
+from .calls import Record, changed, numpy_seed
+from .diagnose import Operation
+from ..errors import GradcheckError
+from .gradients import as_gradient
+from .inputs import call_user, changed_arrays, copy_tree
+from .outputs import make_cotangent, pairing
+from ..report import Report
+
+SEED_STREAM = 0x1A7  # numpy's global seed for the layer's forward, derived from the check's seed
+
+
+@dataclass(frozen=True)
+class Access:
+    """Where a layer keeps its parameters and gradients: in dict attributes, or in attributes of their own."""
+
+    params: str | tuple[str, ...]  # a dict attribute's name, or the names of attribute-held parameters
+    grads: str | tuple[str, ...]  # likewise for their gradients (aligned with params when a tuple)
+
+    @classmethod
+    def read(cls, layer, params, grads) -> "Access":
+        if isinstance(params, str):
+            store = getattr(layer, params, None)
+            if not isinstance(store, dict):
+                raise GradcheckError(f"Expected layer.{params} to be a dict of parameter arrays but got "
+                                     f"{type(store).__name__} (pass params=('W', 'b') for attribute-held "
+                                     f"parameters, or params='name' of the dict)")
+            return cls(params, "gradients" if grads is None else grads)
+        names = tuple(params)
+        if grads is None:
+            grads = tuple(f"d{n}" for n in names)
+        elif not isinstance(grads, str) and len(tuple(grads)) != len(names):
+            raise GradcheckError(f"Expected grads to name one attribute per parameter ({len(names)}) but got "
+                                 f"grads={grads!r}")
+        return cls(names, grads if isinstance(grads, str) else tuple(grads))
+
+    def names(self, layer) -> list[str]:
+        """The floating parameters (in a dict: its floating array entries, in order)."""
+        if isinstance(self.params, str):
+            store = getattr(layer, self.params)
+            return [k for k, v in store.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+        for n in self.params:
+            if not isinstance(getattr(layer, n, None), np.ndarray):
+                raise GradcheckError(f"Expected layer.{n} to be a parameter array but got "
+                                     f"{type(getattr(layer, n, None)).__name__}")
+        return list(self.params)
+
+    def get(self, layer, name):
+        return getattr(layer, self.params)[name] if isinstance(self.params, str) else getattr(layer, name)
+
+    def set(self, layer, name, value) -> None:
+        """Write value into the layer's own array (in place, so aliases such as self.W = self.params['W']
+        see it too)."""
+        self.get(layer, name)[...] = value
+
+    def grad(self, layer, name):
+        """The gradient the layer holds for parameter `name` after backward (None when it has none)."""
+        if isinstance(self.grads, str):
+            store = getattr(layer, self.grads, None)
+            if not isinstance(store, dict):
+                raise GradcheckError(f"Expected layer.{self.grads} to be a dict of gradients after backward but "
+                                     f"got {type(store).__name__} (pass grads=... to say where they are)")
+            value = store.get(name, store.get(f"d{name}"))
+        else:
+            value = getattr(layer, self.grads[list(self.params).index(name)], None)
+        return None if value is None else np.array(as_gradient(value), copy=True)
+
+    def zero(self, layer, names) -> None:
+        """Zero the gradients a layer already holds, as a training step's zero_grad would."""
+        for n in names:
+            g = self._held(layer, n)
+            if isinstance(g, np.ndarray) and g.flags.writeable:
+                g[...] = 0
+
+    def _held(self, layer, name):
+        if isinstance(self.grads, str):
+            store = getattr(layer, self.grads, None)
+            return store.get(name) if isinstance(store, dict) else None
+        return getattr(layer, self.grads[list(self.params).index(name)], None)
+
+
+def check_layer(layer, X, *, params="parameters", grads=None, input_name="X", forward="forward",
+                backward="backward", dY=None, oracles=None, rtol=None, atol=None, seed=0, fd=None,
+                raise_on_failure=True) -> Report:
+    """Check a layer object's backward: dX from `layer.backward(dY)` and each parameter's gradient read from the
+    layer after it, against `Y = layer.forward(X)`; every call on a deep copy of the layer.
+
+    params: the name of a dict attribute (default `parameters`) or a tuple of attribute names (`('W', 'b')`);
+    grads: likewise (default `gradients`, or `d` + name for attribute-held parameters).
+    """
+    __tracebackhide__ = True
+    valid_seed(seed)
+    for what, name in (("forward", forward), ("backward", backward)):
+        if not callable(getattr(layer, name, None)):
+            raise GradcheckError(f"Expected layer to have a method {what}={name!r} but "
+                                 f"{type(layer).__name__} has none (pass {what}='method name')")
+    x = _input(X, input_name)
+    access = Access.read(layer, params, grads)
+    names = access.names(layer)
+    if input_name in names:
+        raise GradcheckError(f"input_name={input_name!r} is also a parameter of the layer; pass another input_name")
+    record, rng_seed = Record(), int(np.random.default_rng([seed, SEED_STREAM]).integers(2**31))
+    calls = _Calls(layer, access, names, input_name, forward, backward, rng_seed, record)
+    out = calls.forward({input_name: x, **{n: access.get(layer, n) for n in names}})[1]
+    cot = make_cotangent(out, dY, seed, f"layer.{forward}", "dY")
+    p0 = {input_name: x, **{n: np.array(access.get(layer, n), copy=True) for n in names}}
+    op = Operation(type(layer).__name__, mlp=False)
+    return adapter.run(calls.loss, calls.grad, p0, args=(cot,), kind="layer",
+                       options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd), op=op,
+                       health=lambda: record.health(f"layer.{backward}", "dY"), raise_on_failure=raise_on_failure)
+
+
+def _input(X, name) -> np.ndarray:
+    if not isinstance(X, np.ndarray) or X.dtype.kind != "f":
+        raise GradcheckError(f"Expected X to be a floating numpy array (the layer's input {name}) but got "
+                             f"{type(X).__name__}{' of dtype ' + str(X.dtype) if isinstance(X, np.ndarray) else ''}")
+    return X
+
+
+@dataclass
+class _Calls:
+    """The loss and gradient the engine checks, each call on a deep copy of the layer."""
+
+    layer: object
+    access: Access
+    names: list
+    input_name: str
+    forward_name: str
+    backward_name: str
+    rng_seed: int
+    record: Record
+
+    def forward(self, p):
+        """(the copy, its output) for params p, with numpy's generator reseeded for the call."""
+        layer = copy.deepcopy(self.layer)
+        for n in self.names:
+            self.access.set(layer, n, p[n])
+        x = p[self.input_name].copy()
+        with numpy_seed(self.rng_seed):
+            out = call_user(f"layer.{self.forward_name}", getattr(layer, self.forward_name), x)
+        if self.record.watching():
+            self.record.wrote(f"layer.{self.forward_name}", changed([self.input_name], [p[self.input_name]], [x]))
+        return layer, out
+
+    def loss(self, p, dY):
+        return pairing(self.forward(p)[1], dY)
+
+    def grad(self, p, dY):
+        layer, _ = self.forward(p)
+        self.access.zero(layer, self.names)
+        mine = copy_tree(dY)
+        with numpy_seed(self.rng_seed):
+            dx = call_user(f"layer.{self.backward_name}", getattr(layer, self.backward_name), mine)
+        self.record.dout = self.record.dout or bool(changed_arrays(dY, mine, "dY"))
+        return {self.input_name: as_gradient(dx), **{n: self.access.grad(layer, n) for n in self.names}}
