@@ -9,6 +9,7 @@ from ._engine.backward import check_backward
 from ._engine.check import check_grad, grad_report
 from .errors import GradcheckError, GradientMismatch, OracleUnavailable
 from ._engine.finite_diff import CentralRichardson
+from ._engine.function import check_function
 from ._engine.layer import check_layer
 from ._engine.oracles.fd import FiniteDifferences
 from .report import HealthCheck, OracleRun, ParamReport, Report
@@ -31,6 +32,7 @@ __all__ = [
     "Report",
     "Tolerance",
     "check_backward",
+    "check_function",
     "check_grad",
     "check_layer",
     "check_vjp",
