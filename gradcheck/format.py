@@ -55,7 +55,8 @@ def _probe_lines(p: ParamReport) -> list[str]:
         return []
     located = c.detail.get("located", [])
     if located:
-        lines = [f"    located by bisection of fd probes: {len(located)} wrong entr{'y' if len(located) == 1 else 'ies'}",
+        least = "" if c.detail.get("located_all", True) else "at least "
+        lines = [f"    located by bisection of fd probes: {least}{len(located)} wrong entr{'y' if len(located) == 1 else 'ies'}",
                  f"    {'index':>10}{'yours':>14}{'fd':>14}{'fd error':>11}{'difference':>13}"]
         for r in located[:8]:
             lines.append(f"    {_index(r['index']):>10}{_val(r['yours']):>14}{_val(r['fd']):>14}{r['fd_error']:>11.1e}"

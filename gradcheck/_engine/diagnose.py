@@ -165,8 +165,9 @@ def _located(p: ParamReport) -> Diagnosis | None:
     n = len(located)
     if not c.detail.get("located_all", True):
         return Diagnosis("partial", f"at least {n} entries wrong: bisection of fd probes stopped at its budget after "
-                                    f"locating {n}, at {where}, ...; more may be wrong (run with torch or jax "
-                                    f"installed for every entry); look at the code that computes {p.name} there")
+                                    f"locating {n} (at {where}{', ...' if n > 4 else ''}) and more are wrong; run "
+                                    f"with torch or jax installed to see every entry, and look at the code that "
+                                    f"computes {p.name}")
     return Diagnosis("partial", f"{n} wrong entr{'y' if n == 1 else 'ies'} located by bisection of fd probes, at "
                                 f"{where}; look at the code that computes {p.name} there")
 
