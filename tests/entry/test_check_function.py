@@ -1,0 +1,115 @@
+"""check_function: torch.autograd.Function subclasses and jax.custom_vjp functions, right and planted-wrong."""
+
+import numpy as np
+import pytest
+
+import gradcheck as gc
+
+torch = pytest.importorskip("torch")
+from entry_functions import Cube, CubeWrong, GradReverse, MulAdd, RoundST, jax_functions  # noqa: E402
+
+
+@pytest.fixture
+def x():
+    return np.random.default_rng(0).normal(size=(3, 2))
+
+
+class Bilinear(torch.autograd.Function):
+    """out = x * w; the backward is right for x and wrong (a factor 2) for w."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return x * w
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        return g * w, 2 * g * x
+
+
+class NewStyle(torch.autograd.Function):
+    """forward without ctx plus setup_context (torch >= 2.0)."""
+
+    @staticmethod
+    def forward(x):
+        return torch.sin(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * torch.cos(x)
+
+
+def test_right_function_passes_and_non_tensor_arguments_pass_through(x):
+    report = gc.check_function(Cube, (x, 2.0))
+    assert report.ok and report.kind == "function"
+    assert [p.name for p in report.params] == ["x"]
+    assert report.ran == ["fd", "torch"]
+    assert report.oracles[2].reason == ("no reference forward given (pass reference=f, the forward written against "
+                                        "the array API, to add jax as an oracle)")
+
+
+def test_wrong_input_named_in_one_call_and_the_ad_oracle_never_uses_the_backward(x):
+    w = np.random.default_rng(1).normal(size=(3, 2))
+    report = gc.check_function(Bilinear, (x, w), cotangent=np.ones((3, 2)), raise_on_failure=False)
+    assert [p.name for p in report.failing] == ["w"]
+    assert np.allclose(report.param("w").refs["torch"], x)  # autograd of the body, not of F.apply
+    assert report.param("w").diagnosis.startswith("yours = 2 x reference")
+    assert report.verdict == "gradient mismatch in w: hand-written backward disagrees with fd and torch (they agree with each other)"
+
+
+def test_gradient_of_a_broadcast_shape_is_summed_like_torchs_engine(x):
+    report = gc.check_function(MulAdd, (x, x + 1, np.array(0.5)))
+    assert report.ok and report.param("b").shape == ()
+
+
+def test_reference_forward_adds_the_other_framework(x):
+    pytest.importorskip("jax")
+    report = gc.check_function(Cube, (torch.tensor(x, dtype=torch.float32), 2.0), reference=lambda x, s: s * x ** 3)
+    assert report.ok and report.ran == ["fd", "torch", "jax"]
+    assert report.param("x").dtype == "float64"  # float64 by default
+    own = gc.check_function(Cube, (torch.tensor(x, dtype=torch.float32), 2.0), float64=False, oracles=("fd", "torch"))
+    assert own.ok and own.param("x").dtype == "float32"
+
+
+def test_new_style_function_with_setup_context(x):
+    report = gc.check_function(NewStyle, (x,))
+    assert report.ok and [p.name for p in report.params] == ["x"] and report.ran == ["fd", "torch"]
+
+
+@pytest.mark.parametrize("F, kind, words", [
+    (RoundST, "surrogate", "the reference gradient is zero at every entry and yours is not: the forward is "
+                           "piecewise constant here"),
+    (GradReverse, "scaled", "yours = -1 x reference (the sign is flipped): a gradient reversal layer returns "
+                            "-lambda x the derivative on purpose"),
+])
+def test_deliberately_not_the_derivative_fails_and_says_so(x, F, kind, words):
+    report = gc.check_function(F, (x + 0.1,), raise_on_failure=False)
+    assert not report.ok and report.param("x").diagnosis_kind == kind
+    assert report.param("x").diagnosis.startswith(words)
+
+
+def test_jax_custom_vjp_right_approximated_and_clipped(x):
+    pytest.importorskip("jax")
+    right, approx, clip = jax_functions()
+    X = np.random.default_rng(0).normal(size=(4, 5))
+    report = gc.check_function(right, (X,))
+    assert report.ok and report.ran == ["fd", "jax"] and [p.name for p in report.params] == ["x"]
+    found = gc.check_function(approx, (X,), raise_on_failure=False).param("x")
+    assert found.diagnosis_kind == "approximation"
+    assert found.diagnosis.startswith("yours is close to the reference but off by a small systematic amount "
+                                      "(correlation 1.0000, largest difference 4.0e-04 of the largest entry)")
+    clipped = gc.check_function(clip, (X,), raise_on_failure=False).param("x")
+    assert clipped.diagnosis.startswith("yours = reference clipped to [-0.5, 0.5] (11 entries where |reference| > "
+                                        "0.5 are exactly +-0.5): gradient clipping inside the backward")
+
+
+def test_not_a_function_is_an_error():
+    with pytest.raises(gc.GradcheckError, match=r"Expected F to be a torch.autograd.Function subclass or a "
+                                                r"jax.custom_vjp function"):
+        gc.check_function(lambda x: x, (np.ones(2),))

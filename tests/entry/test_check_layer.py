@@ -1,0 +1,64 @@
+"""check_layer: layer objects with forward/backward and parameters kept on the object, each call on a deep copy."""
+
+import numpy as np
+import pytest
+
+import gradcheck as gc
+from entry_layers import Dense, DenseTransposedW, Dropout, DropoutNoMask, Scale
+
+FD = ("fd",)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def test_right_dense_layer_passes_and_the_layer_is_left_as_it_was(rng):
+    layer = Dense(3, 2, rng)
+    layer.gradients["W"] += 5.0  # stale gradients from an earlier step: zeroed on the copies before backward
+    W = layer.parameters["W"].copy()
+    report = gc.check_layer(layer, rng.normal(size=(4, 3)), oracles=FD)
+    assert report.ok and report.kind == "layer"
+    assert [p.name for p in report.params] == ["X", "W", "b"]
+    assert np.array_equal(layer.parameters["W"], W) and np.all(layer.gradients["W"] == 5.0)
+    assert not hasattr(layer, "X")  # forward ran on deep copies only
+
+
+def test_transposed_weight_gradient_is_named_in_one_call(rng):
+    report = gc.check_layer(DenseTransposedW(3, 3, rng), rng.normal(size=(4, 3)), oracles=FD,
+                            raise_on_failure=False)
+    assert [p.name for p in report.failing] == ["W"]
+    assert report.param("W").diagnosis_kind == "transposed"
+    assert report.verdict == "gradient mismatch in W: hand-written backward disagrees with fd (the only oracle that ran)"
+
+
+def test_dropout_drawing_from_numpys_global_generator_is_checked_and_the_generator_restored(rng):
+    np.random.seed(123)
+    state = np.random.get_state()[1].copy()
+    report = gc.check_layer(Dropout(0.5), rng.normal(size=(4, 3)), oracles=FD)
+    assert report.ok and report.health == []
+    assert np.array_equal(np.random.get_state()[1], state)
+
+
+def test_dropout_without_its_mask_is_a_missing_mask(rng):
+    report = gc.check_layer(DropoutNoMask(0.5), rng.normal(size=(4, 3)), oracles=FD, raise_on_failure=False)
+    assert report.param("X").diagnosis_kind == "missing_mask"
+    assert "a mask is missing in the backward" in report.param("X").diagnosis
+
+
+def test_attribute_held_parameters(rng):
+    report = gc.check_layer(Scale(3, rng), rng.normal(size=(4, 3)), params=("gamma", "beta"), oracles=FD)
+    assert report.ok and [p.name for p in report.params] == ["X", "gamma", "beta"]
+    with_names = gc.check_layer(Scale(3, rng), rng.normal(size=(4, 3)), params=("gamma", "beta"),
+                                grads=("dgamma", "dbeta"), input_name="x", oracles=FD)
+    assert [p.name for p in with_names.params] == ["x", "gamma", "beta"]
+
+
+def test_bad_layers_are_named(rng):
+    with pytest.raises(gc.GradcheckError, match=r"Expected layer to have a method forward='forward' but object has none"):
+        gc.check_layer(object(), rng.normal(size=(2, 2)))
+    with pytest.raises(gc.GradcheckError, match=r"Expected layer.parameters to be a dict of parameter arrays"):
+        gc.check_layer(Scale(2, rng), rng.normal(size=(2, 2)))
+    with pytest.raises(gc.GradcheckError, match=r"Expected X to be a floating numpy array"):
+        gc.check_layer(Dense(2, 2, rng), np.ones((2, 2), dtype=int))
