@@ -17,7 +17,7 @@ import numpy as np
 from .inputs import same_array
 from ..report import HealthCheck
 
-WATCHED_CALLS = 4  # calls compared for writes (the engine's first calls; FD's many evaluations are not)
+WATCHED_CALLS = 8  # calls compared for writes (the engine's first calls; FD's many evaluations are not)
 
 
 @dataclass

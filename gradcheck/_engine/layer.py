@@ -21,7 +21,7 @@ from ..errors import GradcheckError
 from .gradients import as_gradient
 from .inputs import call_user, changed_arrays, copy_tree
 from .outputs import make_cotangent, pairing
-from ..report import Report
+from ..report import HealthCheck, Report
 
 SEED_STREAM = 0x1A7  # numpy's global seed for the layer's forward, derived from the check's seed
 
@@ -81,6 +81,16 @@ class Access:
             value = getattr(layer, self.grads[list(self.params).index(name)], None)
         return None if value is None else np.array(as_gradient(value), copy=True)
 
+    def buffers(self, layer, names) -> list[str]:
+        """Entries of a parameter dict that the gradient dict has no key for after backward (running
+        statistics and other buffers); attribute-held parameters are all named by the caller, so none."""
+        if not isinstance(self.params, str):
+            return []
+        store = getattr(layer, self.grads, None) if isinstance(self.grads, str) else None
+        if not isinstance(store, dict):
+            return []
+        return [n for n in names if n not in store and f"d{n}" not in store]
+
     def zero(self, layer, names) -> None:
         """Zero the gradients a layer already holds, as a training step's zero_grad would."""
         for n in names:
@@ -119,11 +129,23 @@ def check_layer(layer, X, *, params="parameters", grads=None, input_name="X", fo
     calls = _Calls(layer, access, names, input_name, forward, backward, rng_seed, record)
     out = calls.forward({input_name: x, **{n: access.get(layer, n) for n in names}})[1]
     cot = make_cotangent(out, dY, seed, f"layer.{forward}", "dY")
-    p0 = {input_name: x, **{n: np.array(access.get(layer, n), copy=True) for n in names}}
+    probe = calls.forward_backward({input_name: x, **{n: access.get(layer, n) for n in names}}, cot)[0]
+    buffers = access.buffers(probe, names)
+    calls.names = [n for n in names if n not in buffers]
+    p0 = {input_name: x, **{n: np.array(access.get(layer, n), copy=True) for n in calls.names}}
     op = Operation(type(layer).__name__, mlp=False)
     return adapter.run(calls.loss, calls.grad, p0, args=(cot,), kind="layer",
                        options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd), op=op,
-                       health=lambda: record.health(f"layer.{backward}", "dY"), raise_on_failure=raise_on_failure)
+                       health=lambda: record.health(f"layer.{backward}", "dY") + _buffers_note(buffers, access),
+                       raise_on_failure=raise_on_failure)
+
+
+def _buffers_note(buffers, access: Access) -> list[HealthCheck]:
+    if not buffers:
+        return []
+    return [HealthCheck("not_checked", f"layer.{access.params} has {', '.join(buffers)} but layer.{access.grads} has "
+                                       f"no entry for {'them' if len(buffers) > 1 else 'it'} after backward: taken "
+                                       f"as buffers (running statistics), not parameters, and not checked")]
 
 
 def _input(X, name) -> np.ndarray:
@@ -161,11 +183,16 @@ class _Calls:
     def loss(self, p, dY):
         return pairing(self.forward(p)[1], dY)
 
-    def grad(self, p, dY):
+    def forward_backward(self, p, dY):
+        """(the copy after backward, dX)."""
         layer, _ = self.forward(p)
         self.access.zero(layer, self.names)
         mine = copy_tree(dY)
         with numpy_seed(self.rng_seed):
             dx = call_user(f"layer.{self.backward_name}", getattr(layer, self.backward_name), mine)
         self.record.dout = self.record.dout or bool(changed_arrays(dY, mine, "dY"))
+        return layer, dx
+
+    def grad(self, p, dY):
+        layer, dx = self.forward_backward(p, dY)
         return {self.input_name: as_gradient(dx), **{n: self.access.grad(layer, n) for n in self.names}}

@@ -70,12 +70,20 @@ def routed(y, ref, bad, zero, rtol):
                           f"in padding or stride; crop the padded gradient at [pad:pad + size] and send each output "
                           f"position back to the input positions it read")
     yb, rb = np.sort(y[bad]), np.sort(ref[bad])
-    if not np.any(rb) or not _close(yb, rb, rtol):
-        return None
-    return ("routed", f"yours holds the reference's values at other positions ({int(bad.sum())} wrong entries hold the "
-                      f"same values as the reference there, moved): the gradient is routed to the wrong entries; in "
-                      f"max pooling the argmax within each window (with padding, an index into the padded input), "
-                      f"in a gather or an embedding the index it is scattered back to")
+    if np.any(rb) and _close(yb, rb, rtol):
+        return ("routed", f"yours holds the reference's values at other positions ({int(bad.sum())} wrong entries hold "
+                          f"the same values as the reference there, moved): the gradient is routed to the wrong "
+                          f"entries; {_ROUTES}")
+    ours, theirs = bad & (y != 0) & zero, bad & (y == 0) & ~zero
+    if ours.any() and theirs.any() and ours.sum() + theirs.sum() >= 0.8 * bad.sum():
+        return ("routed", f"yours and the reference put gradient on different entries (of {int(bad.sum())} wrong "
+                          f"entries, {int(ours.sum())} are nonzero only in yours and {int(theirs.sum())} only in the "
+                          f"reference): the gradient is routed to the wrong positions; {_ROUTES}")
+    return None
+
+
+_ROUTES = ("in max pooling the argmax within each window (with padding: the window must be read from the padded "
+           "input), in a gather or an embedding the index it is scattered back to")
 
 
 def _shift(y, ref, rtol):

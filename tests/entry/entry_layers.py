@@ -167,3 +167,20 @@ class Scale:
     def backward(self, dY):
         self.dgamma, self.dbeta = (dY * self.X).sum(axis=0), dY.sum(axis=0)
         return dY * self.gamma
+
+
+class BatchNormLayer:
+    """Running statistics kept in the parameters dict beside gamma and beta (no gradient entry: buffers)."""
+
+    def __init__(self, d, rng):
+        self.parameters = {"gamma": rng.normal(size=d), "beta": rng.normal(size=d), "running_mean": np.zeros(d)}
+        self.gradients = {"gamma": np.zeros(d), "beta": np.zeros(d)}
+
+    def forward(self, X):
+        out, self.cache = batchnorm_forward(X, self.parameters["gamma"], self.parameters["beta"], {})
+        self.parameters["running_mean"] *= 0.9  # a buffer updated in place
+        return out
+
+    def backward(self, dY):
+        dX, self.gradients["gamma"], self.gradients["beta"] = batchnorm_backward(dY, self.cache)
+        return dX

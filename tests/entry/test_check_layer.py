@@ -62,3 +62,13 @@ def test_bad_layers_are_named(rng):
         gc.check_layer(Scale(2, rng), rng.normal(size=(2, 2)))
     with pytest.raises(gc.GradcheckError, match=r"Expected X to be a floating numpy array"):
         gc.check_layer(Dense(2, 2, rng), np.ones((2, 2), dtype=int))
+
+
+def test_entries_without_a_gradient_entry_are_buffers_and_said_so(rng):
+    from entry_layers import BatchNormLayer
+
+    report = gc.check_layer(BatchNormLayer(3, rng), rng.normal(size=(5, 3)), oracles=FD)
+    assert report.ok and [p.name for p in report.params] == ["X", "gamma", "beta"]
+    assert [(h.name, h.message) for h in report.health] == [(
+        "not_checked", "layer.parameters has running_mean but layer.gradients has no entry for it after backward: "
+                       "taken as buffers (running statistics), not parameters, and not checked")]
