@@ -18,7 +18,7 @@ from .backward import valid_seed
 from .calls import Record, changed, numpy_seed
 from .diagnose import Operation
 from ..errors import GradcheckError
-from .gradients import as_gradient
+from .gradients import Inputs, as_gradient, match
 from .inputs import call_user, changed_arrays, copy_tree
 from .outputs import make_cotangent, pairing
 from ..report import HealthCheck, Report
@@ -105,14 +105,15 @@ class Access:
         return getattr(layer, self.grads[list(self.params).index(name)], None)
 
 
-def check_layer(layer, X, *, params="parameters", grads=None, input_name="X", forward="forward",
+def check_layer(layer, X, *, params="parameters", grads=None, input_name=None, forward="forward",
                 backward="backward", dY=None, oracles=None, rtol=None, atol=None, seed=0, fd=None,
                 raise_on_failure=True) -> Report:
     """Check a layer object's backward: dX from `layer.backward(dY)` and each parameter's gradient read from the
     layer after it, against `Y = layer.forward(X)`; every call on a deep copy of the layer.
 
-    params: the name of a dict attribute (default `parameters`) or a tuple of attribute names (`('W', 'b')`);
-    grads: likewise (default `gradients`, or `d` + name for attribute-held parameters).
+    X: the input array, or a tuple of inputs for `forward(*X)` (then backward returns one gradient per input;
+    integer inputs such as token ids get none). params: the name of a dict attribute (default `parameters`) or
+    a tuple of attribute names (`('W', 'b')`); grads: likewise (default `gradients`, or `d` + name).
     """
     __tracebackhide__ = True
     valid_seed(seed)
@@ -120,24 +121,44 @@ def check_layer(layer, X, *, params="parameters", grads=None, input_name="X", fo
         if not callable(getattr(layer, name, None)):
             raise GradcheckError(f"Expected layer to have a method {what}={name!r} but "
                                  f"{type(layer).__name__} has none (pass {what}='method name')")
-    x = _input(X, input_name)
+    ins = _inputs(getattr(layer, forward), X, input_name)
     access = Access.read(layer, params, grads)
     names = access.names(layer)
-    if input_name in names:
-        raise GradcheckError(f"input_name={input_name!r} is also a parameter of the layer; pass another input_name")
+    if set(names) & set(ins.names):
+        raise GradcheckError(f"input_name={input_name or ins.names!r} is also a parameter of the layer; pass "
+                             f"another input_name")
     record, rng_seed = Record(), int(np.random.default_rng([seed, SEED_STREAM]).integers(2**31))
-    calls = _Calls(layer, access, names, input_name, forward, backward, rng_seed, record)
-    out = calls.forward({input_name: x, **{n: access.get(layer, n) for n in names}})[1]
-    cot = make_cotangent(out, dY, seed, f"layer.{forward}", "dY")
-    probe = calls.forward_backward({input_name: x, **{n: access.get(layer, n) for n in names}}, cot)[0]
-    buffers = access.buffers(probe, names)
+    calls = _Calls(layer, access, names, ins, forward, backward, rng_seed, record)
+    start = {**dict(zip(ins.names, ins.values)), **{n: access.get(layer, n) for n in names}}
+    cot = make_cotangent(calls.forward(start)[1], dY, seed, f"layer.{forward}", "dY")
+    buffers = access.buffers(calls.forward_backward(start, cot)[0], names)
     calls.names = [n for n in names if n not in buffers]
-    p0 = {input_name: x, **{n: np.array(access.get(layer, n), copy=True) for n in calls.names}}
+    p0 = {**{n: v for n, v, f in zip(ins.names, ins.values, ins.floating) if f},
+          **{n: np.array(access.get(layer, n), copy=True) for n in calls.names}}
     op = Operation(type(layer).__name__, mlp=False)
     return adapter.run(calls.loss, calls.grad, p0, args=(cot,), kind="layer",
                        options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd), op=op,
                        health=lambda: record.health(f"layer.{backward}", "dY") + _buffers_note(buffers, access),
                        raise_on_failure=raise_on_failure)
+
+
+def _inputs(method, X, input_name) -> Inputs:
+    """The layer's inputs: one array named `input_name` (default X), or a tuple named after forward's signature."""
+    many = isinstance(X, (tuple, list))
+    values = tuple(X) if many else (X,)
+    for i, v in enumerate(values):
+        if not isinstance(v, np.ndarray) or v.dtype.kind not in "fiub":
+            where = f"X[{i}]" if many else "X"
+            raise GradcheckError(f"Expected {where} to be a numpy array (an input of layer.forward) but got "
+                                 f"{type(v).__name__}{' of dtype ' + str(v.dtype) if isinstance(v, np.ndarray) else ''}")
+    if not many:
+        names = [input_name or "X"]
+    else:
+        names = adapter.input_names(method, len(values), input_name, who="input_name")
+    floating = tuple(v.dtype.kind == "f" for v in values)
+    if not any(floating) and not many:
+        floating = (False,)
+    return Inputs(tuple(names), values, floating)
 
 
 def _buffers_note(buffers, access: Access) -> list[HealthCheck]:
@@ -148,13 +169,6 @@ def _buffers_note(buffers, access: Access) -> list[HealthCheck]:
                                        f"as buffers (running statistics), not parameters, and not checked")]
 
 
-def _input(X, name) -> np.ndarray:
-    if not isinstance(X, np.ndarray) or X.dtype.kind != "f":
-        raise GradcheckError(f"Expected X to be a floating numpy array (the layer's input {name}) but got "
-                             f"{type(X).__name__}{' of dtype ' + str(X.dtype) if isinstance(X, np.ndarray) else ''}")
-    return X
-
-
 @dataclass
 class _Calls:
     """The loss and gradient the engine checks, each call on a deep copy of the layer."""
@@ -162,7 +176,7 @@ class _Calls:
     layer: object
     access: Access
     names: list
-    input_name: str
+    ins: Inputs
     forward_name: str
     backward_name: str
     rng_seed: int
@@ -173,11 +187,12 @@ class _Calls:
         layer = copy.deepcopy(self.layer)
         for n in self.names:
             self.access.set(layer, n, p[n])
-        x = p[self.input_name].copy()
+        given = [p.get(n, v) for n, v in zip(self.ins.names, self.ins.values)]
+        xs = [x.copy() for x in given]
         with numpy_seed(self.rng_seed):
-            out = call_user(f"layer.{self.forward_name}", getattr(layer, self.forward_name), x)
+            out = call_user(f"layer.{self.forward_name}", getattr(layer, self.forward_name), *xs)
         if self.record.watching():
-            self.record.wrote(f"layer.{self.forward_name}", changed([self.input_name], [p[self.input_name]], [x]))
+            self.record.wrote(f"layer.{self.forward_name}", changed(self.ins.names, given, xs))
         return layer, out
 
     def loss(self, p, dY):
@@ -195,4 +210,9 @@ class _Calls:
 
     def grad(self, p, dY):
         layer, dx = self.forward_backward(p, dY)
-        return {self.input_name: as_gradient(dx), **{n: self.access.grad(layer, n) for n in self.names}}
+        if self.ins.n == 1:
+            found = {self.ins.names[0]: as_gradient(dx)} if self.ins.floating[0] else {}
+        else:
+            found, _ = match(dx, self.ins, f"layer.{self.backward_name}")
+        inputs = {n: found.get(n) for n, f in zip(self.ins.names, self.ins.floating) if f}
+        return {**inputs, **{n: self.access.grad(layer, n) for n in self.names}}

@@ -60,8 +60,9 @@ def test_bad_layers_are_named(rng):
         gc.check_layer(object(), rng.normal(size=(2, 2)))
     with pytest.raises(gc.GradcheckError, match=r"Expected layer.parameters to be a dict of parameter arrays"):
         gc.check_layer(Scale(2, rng), rng.normal(size=(2, 2)))
-    with pytest.raises(gc.GradcheckError, match=r"Expected X to be a floating numpy array"):
-        gc.check_layer(Dense(2, 2, rng), np.ones((2, 2), dtype=int))
+    with pytest.raises(gc.GradcheckError, match=r"Expected X to be a numpy array \(an input of layer.forward\) but "
+                                                r"got str"):
+        gc.check_layer(Dense(2, 2, rng), "X")
 
 
 def test_entries_without_a_gradient_entry_are_buffers_and_said_so(rng):
@@ -72,3 +73,48 @@ def test_entries_without_a_gradient_entry_are_buffers_and_said_so(rng):
     assert [(h.name, h.message) for h in report.health] == [(
         "not_checked", "layer.parameters has running_mean but layer.gradients has no entry for it after backward: "
                        "taken as buffers (running statistics), not parameters, and not checked")]
+
+
+class Lookup:
+    """An embedding as a layer object: integer ids in, rows of W out (repeated ids accumulate)."""
+
+    def __init__(self, rng):
+        self.parameters, self.gradients = {"W": rng.normal(size=(5, 3))}, {"W": np.zeros((5, 3))}
+
+    def forward(self, ids):
+        self.ids = ids
+        return self.parameters["W"][ids]
+
+    def backward(self, dY):
+        np.add.at(self.gradients["W"], self.ids, dY)
+        return None
+
+
+class Attention:
+    """softmax(Q K^T) V with three inputs; its dV is right and its dQ misses the softmax Jacobian's cross term."""
+
+    parameters, gradients = {}, {}
+
+    def forward(self, Q, K, V):
+        S = Q @ K.T
+        E = np.exp(S - S.max(axis=1, keepdims=True))
+        self.cache = (Q, K, V, E / E.sum(axis=1, keepdims=True))
+        return self.cache[3] @ V
+
+    def backward(self, dY):
+        Q, K, V, P = self.cache
+        dP = dY @ V.T
+        dS = P * (dP - (dP * P).sum(axis=1, keepdims=True))  # softmax vjp, row by row
+        return P * dP @ K, dS.T @ Q, P.T @ dY  # bug in dQ: P * dP, the diagonal only
+
+
+def test_integer_input_gets_no_gradient(rng):
+    report = gc.check_layer(Lookup(rng), np.array([[0, 2, 2], [4, 0, 1]]), oracles=FD)
+    assert report.ok and [p.name for p in report.params] == ["W"]
+
+
+def test_several_inputs_named_after_forward_and_the_wrong_one_named(rng):
+    Q, K, V = rng.normal(size=(3, 4)), rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
+    report = gc.check_layer(Attention(), (Q, K, V), oracles=FD, raise_on_failure=False)
+    assert [p.name for p in report.params] == ["Q", "K", "V"]
+    assert [p.name for p in report.failing] == ["Q"]
