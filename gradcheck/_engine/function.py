@@ -58,6 +58,7 @@ def check_function(F, inputs, *, reference=None, cotangent=None, names=None, flo
                          op=Operation(getattr(F, "__name__", None) or backend.label, mlp=False),
                          health=lambda: not_checked(left, backend.backward_label), raise_on_failure=False)
     _explain_skips(report, backend, reference, why)
+    _explain_disagreement(report, backend)
     if raise_on_failure and not report.ok:
         from ..errors import GradientMismatch
 
@@ -117,7 +118,10 @@ def _adapt(backend, reference, ins: Inputs, diff: list[str], floating: list[int]
         from array_api_compat import array_namespace
 
         xp = array_namespace(leaf)
-        return sum(xp.sum(outs[i] * xp.asarray(c)) for i, c in zip(floating, cots))
+        total = sum(xp.sum(outs[i] * xp.asarray(c)) for i, c in zip(floating, cots))
+        if backend.owns(leaf):
+            _noting(why, backend.name, lambda: backend.check_graph(total, list(p.values())))
+        return total
 
     def grad(p, cot):
         cots = _full_cotangents(backend.forward(assemble(p)), floating, cot)
@@ -134,6 +138,18 @@ def _noting(why: dict, who: str, run):
     except Exception as exc:
         why.setdefault(who, f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ''}")
         raise
+
+
+def _explain_disagreement(report: Report, backend) -> None:
+    """Where fd and the autograd of the forward's body disagree, say what commonly causes it."""
+    for p in report.params:
+        if "-" in p.set_aside and backend.name in p.trusted and "fd" in p.trusted:
+            ok = [o for o in ("fd", backend.name) if p.comparisons[o].ok]
+            agrees = f"yours agrees with {ok[0]} only; " if len(ok) == 1 else ""
+            p.notes.append(f"{agrees}{backend.name}'s autograd of {backend.body_label} is differentiated step by "
+                           f"step: a body that iterates (bisection, Newton) or thresholds gives the derivative of "
+                           f"its steps, not of the function they converge to; pass reference= for a third oracle, "
+                           f"or oracles=('fd',) when the body cannot be differentiated as written")
 
 
 def _explain_skips(report: Report, backend, reference, why: dict) -> None:

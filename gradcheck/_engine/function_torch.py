@@ -87,6 +87,13 @@ class TorchFunction:
                                "the graph)")
         return outs
 
+    def check_graph(self, total, leaves) -> None:
+        """Backpropagate once through the body's graph (kept for the oracle), so an in-place write autograd
+        cannot undo is raised here, where the oracle reports it as a skip, not inside the oracle's own call."""
+        leaves = [t for t in leaves if isinstance(t, self.torch.Tensor) and t.requires_grad]
+        if leaves and total.requires_grad:
+            self.torch.autograd.grad(total, leaves, retain_graph=True, allow_unused=True)
+
     def yours(self, vals, cots) -> list:
         """The hand-written backward's gradients, one per input (None where it gave none)."""
         torch = self.torch

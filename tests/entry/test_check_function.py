@@ -114,3 +114,58 @@ def test_not_a_function_is_an_error():
     with pytest.raises(gc.GradcheckError, match=r"Expected F to be a torch.autograd.Function subclass or a "
                                                 r"jax.custom_vjp function"):
         gc.check_function(lambda x: x, (np.ones(2),))
+
+
+class InPlaceBody(torch.autograd.Function):
+    """A body autograd cannot differentiate (an in-place write into a saved result): torch is skipped, fd decides."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.exp(x)
+        out = y * 2
+        y.add_(1.0)  # in place on a tensor autograd saved for exp's backward
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Bisected(torch.autograd.Function):
+    """out = x - t(x), t the root of t^3 + t = x found by bisection (autograd sees no path through t); the
+    backward is the implicit derivative 1 - 1/(3t^2 + 1)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        lo, hi = torch.full_like(x, -10.0), torch.full_like(x, 10.0)
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            low = mid ** 3 + mid < x
+            lo, hi = torch.where(low, mid, lo), torch.where(low, hi, mid)
+        t = (lo + hi) / 2
+        ctx.save_for_backward(t)
+        return x - t
+
+    @staticmethod
+    def backward(ctx, g):
+        (t,) = ctx.saved_tensors
+        return g * (1 - 1 / (3 * t ** 2 + 1))
+
+
+def test_a_body_autograd_cannot_run_skips_torch_with_the_reason(x):
+    report = gc.check_function(InPlaceBody, (x,))
+    assert report.ok and report.ran == ["fd"]
+    assert report.oracles[1].reason.startswith("InPlaceBody.forward under torch's autograd raised RuntimeError: "
+                                               "one of the variables needed for gradient computation has been "
+                                               "modified by an inplace operation")
+
+
+def test_an_iterated_body_is_explained_when_fd_and_autograd_disagree(x):
+    report = gc.check_function(Bisected, (x,), raise_on_failure=False)
+    notes = report.param("x").notes
+    assert report.param("x").comparisons["fd"].ok and not report.param("x").comparisons["torch"].ok
+    assert any(n.startswith("yours agrees with fd only; torch's autograd of Bisected.forward is differentiated step "
+                            "by step") for n in notes)
+    assert gc.check_function(Bisected, (x,), oracles=("fd",)).ok
