@@ -4,6 +4,7 @@ check on them, then adds what it saw of the user's calls (health) and advice tha
 from __future__ import annotations
 
 import inspect
+import re
 
 from .check import grad_report
 from .diagnose import Operation, diagnose
@@ -59,6 +60,17 @@ def run(loss, grad, params, *, args, kind: str, options: dict, health=lambda: []
     return report
 
 
+def _in_user_words(reason: str) -> str:
+    """An oracle's skip reason about the adapted loss, said of the user's function that raised:
+    "loss raised GradcheckError on torch tensors (forward (f) raised E: ...); write the loss ..." becomes
+    "forward (f) raised on torch tensors: E: ...; write forward ..."."""
+    m = re.match(r"loss raised GradcheckError on (torch tensors|jax arrays) \(([\w.]+) \((.*?)\) raised (.*)", reason)
+    if m is None:
+        return reason
+    where, who, name, rest = m.groups()
+    return f"{who} ({name}) raised on {where}: {rest}".replace("write the loss against", f"write {who} against")
+
+
 def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=()) -> Report:
     """Add the adapter's health checks, re-diagnose mismatches for the operation, and re-state the verdict."""
     if op is not None:
@@ -66,6 +78,8 @@ def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=
             if p.status == "mismatch":
                 found = diagnose(p, args, op)
                 p.diagnosis, p.diagnosis_kind = found.words, found.kind
+    for run in report.oracles:
+        run.reason = _in_user_words(run.reason)
     report.health = report.health + list(extra)
     report.ok = all(p.ok for p in report.params) and not any(h.fails for h in report.health) and bool(report.ran)
     report.verdict = verdict_line(report)

@@ -60,7 +60,8 @@ def match(returned, inputs: Inputs, who: str) -> tuple[dict, list[str]]:
     if isinstance(returned, dict):
         return _by_name(returned, inputs, who)
     grads = list(returned) if isinstance(returned, (list, tuple)) else [returned]
-    while len(grads) > inputs.n and grads[-1] is None:
+    given = len(grads)
+    while grads and grads[-1] is None and len(grads) != inputs.n:
         grads.pop()  # trailing Nones (torch's style for non-tensor arguments)
     floats = [i for i, f in enumerate(inputs.floating) if f]
     if len(grads) > inputs.n:
@@ -73,7 +74,7 @@ def match(returned, inputs: Inputs, who: str) -> tuple[dict, list[str]]:
     else:
         slots = list(range(len(grads)))
     found = {inputs.names[i]: as_gradient(g) for i, g in zip(slots, grads) if inputs.floating[i] and g is not None}
-    left = [inputs.names[i] for i in floats if i not in slots]
+    left = [inputs.names[i] for i in floats[given:]] if given < len(floats) else []  # omitted, not None
     return found, left
 
 

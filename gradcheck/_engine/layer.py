@@ -113,7 +113,9 @@ def check_layer(layer, X, *, params="parameters", grads=None, input_name=None, f
 
     X: the input array, or a tuple of inputs for `forward(*X)` (then backward returns one gradient per input;
     integer inputs such as token ids get none). params: the name of a dict attribute (default `parameters`) or
-    a tuple of attribute names (`('W', 'b')`); grads: likewise (default `gradients`, or `d` + name).
+    a tuple of attribute names (`('W', 'b')`); grads: likewise (default `gradients`, or `d` + name). The oracle
+    is finite differences: parameters are written into the layer's own numpy arrays, which torch and jax cannot
+    differentiate through.
     """
     __tracebackhide__ = True
     valid_seed(seed)
@@ -137,7 +139,8 @@ def check_layer(layer, X, *, params="parameters", grads=None, input_name=None, f
           **{n: np.array(access.get(layer, n), copy=True) for n in calls.names}}
     op = Operation(type(layer).__name__, mlp=False)
     return adapter.run(calls.loss, calls.grad, p0, args=(cot,), kind="layer",
-                       options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd), op=op,
+                       options=dict(oracles=("fd",) if oracles is None else oracles, rtol=rtol, atol=atol,
+                                    seed=seed, fd=fd), op=op,
                        health=lambda: record.health(f"layer.{backward}", "dY") + _buffers_note(buffers, access),
                        raise_on_failure=raise_on_failure)
 
