@@ -9,10 +9,13 @@ of the outputs never sees a perturbation, and writes are recorded (calls.py). A 
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import adapter
-from .calls import Record, changed, copy_arrays
+from .calls import Record, changed, copy_arrays, numpy_seed
 from .diagnose import Operation
 from ..errors import GradcheckError
 from .gradients import Inputs, is_floating_array, match
@@ -20,6 +23,8 @@ from .inputs import call_user, changed_arrays, copy_tree, require_callable
 from .outputs import make_cotangent, pairing
 from ..report import HealthCheck, Report
 from .tree import flatten
+
+SEED_STREAM = 0x1A7  # numpy's global seed for the user's calls, derived from the check's seed
 
 
 def check_backward(forward, backward, inputs, *, dout=None, outputs=None, names=None, oracles=None, rtol=None,
@@ -34,6 +39,8 @@ def check_backward(forward, backward, inputs, *, dout=None, outputs=None, names=
     if backward is not None:
         require_callable("backward", backward)
     ins = read_inputs(forward, inputs, names)
+    valid_seed(seed)
+    forward, backward = (seeded(f, seed) for f in (forward, backward))
     options = dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd)
     op = Operation(getattr(forward, "__name__", None), mlp=False)
     record = Record()
@@ -42,7 +49,6 @@ def check_backward(forward, backward, inputs, *, dout=None, outputs=None, names=
         return adapter.run(loss, grad, params, args=(), kind="backward", options=options, op=op,
                            health=lambda: record.health("forward") + not_checked(left, "forward"),
                            raise_on_failure=raise_on_failure)
-    valid_seed(seed)
     result = call_user("forward", forward, *fresh(ins.values))
     layout = Layout.read(result, backward, ins.n, outputs)
     out, cache = layout.split(result)
@@ -59,9 +65,22 @@ def check_backward(forward, backward, inputs, *, dout=None, outputs=None, names=
                        raise_on_failure=raise_on_failure)
 
 
-def valid_seed(seed) -> None:
-    import numpy as np
+def seeded(fn, seed: int):
+    """fn run with numpy's global generator seeded the same way for every call (and restored after), so a
+    forward drawing a dropout mask from np.random draws the same mask in every call of the check."""
+    if fn is None:
+        return None
+    rng_seed = int(np.random.default_rng([seed, SEED_STREAM]).integers(2**31))
 
+    @functools.wraps(fn)
+    def call(*args):
+        with numpy_seed(rng_seed):
+            return fn(*args)
+
+    return call
+
+
+def valid_seed(seed) -> None:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise GradcheckError(f"Expected a non-negative integer but got seed={seed!r} (type={type(seed).__name__})")
 

@@ -191,3 +191,51 @@ def test_layout_errors_name_the_problem(affine_inputs):
         gc.check_backward(affine_forward, affine_backward, affine_inputs, dout=np.ones((5, 4)))
     with pytest.raises(gc.GradcheckError, match=r"Expected outputs to be 1 or 2"):
         gc.check_backward(affine_forward, affine_backward, affine_inputs, outputs=3)
+
+
+def dropout_forward(x, p):
+    mask = (np.random.rand(*x.shape) >= p) / (1 - p)  # draws from numpy's global generator, unseeded
+    return x * mask, mask
+
+
+def test_unseeded_dropout_is_checked_and_the_callers_generator_is_untouched(rng):
+    np.random.seed(5)
+    state = np.random.get_state()[1].copy()
+    report = gc.check_backward(dropout_forward, lambda dout, mask: dout * mask, (rng.normal(size=(4, 3)), 0.5),
+                               oracles=FD)
+    assert report.ok and report.health == []
+    assert np.array_equal(np.random.get_state()[1], state)
+
+
+def sigmoid_forward(x):
+    out = 1 / (1 + np.exp(-x))
+    return out, out  # the cache is the output itself
+
+
+def sigmoid_backward_in_place(dout, out):
+    out *= 1 - out  # s (1 - s), written into the forward's output through the cache
+    return dout * out
+
+
+def test_backward_writing_into_the_output_is_a_warning(rng):
+    report = gc.check_backward(sigmoid_forward, sigmoid_backward_in_place, (rng.normal(size=(3, 2)),), oracles=FD)
+    assert report.ok and [(h.name, h.fails) for h in report.health] == [("mutated_output", False)]
+    assert report.health[0].message.startswith("backward wrote into the forward's outputs (output) through its cache")
+
+
+def test_a_cache_holding_the_input_and_a_view_as_output(rng):
+    def forward(x):
+        return x.reshape(x.shape[0], -1), x  # the output is a view of x, the cache is x itself
+
+    def backward(dout, x):
+        return dout.reshape(x.shape)
+
+    assert gc.check_backward(forward, backward, (rng.normal(size=(2, 3, 2)),), oracles=FD).ok
+
+    def backward_scales_input(dout, x):
+        x *= 2  # writes into the input it cached
+        return dout.reshape(x.shape)
+
+    report = gc.check_backward(forward, backward_scales_input, (rng.normal(size=(2, 3, 2)),), oracles=FD,
+                               raise_on_failure=False)
+    assert not report.ok and report.health[0].message.startswith("backward wrote into its inputs (x)")

@@ -169,3 +169,23 @@ def test_an_iterated_body_is_explained_when_fd_and_autograd_disagree(x):
     assert any(n.startswith("yours agrees with fd only; torch's autograd of Bisected.forward is differentiated step "
                             "by step") for n in notes)
     assert gc.check_function(Bisected, (x,), oracles=("fd",)).ok
+
+
+def test_jax_custom_vjp_with_a_non_differentiated_argument():
+    jax = pytest.importorskip("jax")
+    import functools
+
+    @functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+    def power(x, k):
+        return x ** k
+
+    def fwd(x, k):
+        return power(x, k), x
+
+    def bwd(k, x, g):
+        return (g * k * x ** (k - 1),)  # d/dx x^k = k x^(k-1)
+
+    power.defvjp(fwd, bwd)
+    x = np.abs(np.random.default_rng(2).normal(size=(2, 3))) + 0.5
+    report = gc.check_function(power, (x, 3))
+    assert report.ok and [p.name for p in report.params] == ["x"] and report.ran == ["fd", "jax"]
