@@ -25,6 +25,21 @@ from ..report import HealthCheck, Report
 
 
 
+def attr(obj, path: str, default=None):
+    """obj.a.b for the dotted path "a.b" (parameters of a wrapped layer: "conv.W"), or default."""
+    for part in path.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return default
+    return obj
+
+
+def _grad_name(name: str) -> str:
+    """d + the last part of a dotted name: W -> dW, conv.W -> conv.dW."""
+    head, _, last = name.rpartition(".")
+    return f"{head}.d{last}" if head else f"d{name}"
+
+
 @dataclass(frozen=True)
 class Access:
     """Where a layer keeps its parameters and gradients: in dict attributes, or in attributes of their own."""
@@ -35,7 +50,7 @@ class Access:
     @classmethod
     def read(cls, layer, params, grads) -> "Access":
         if isinstance(params, str):
-            store = getattr(layer, params, None)
+            store = attr(layer, params, None)
             if not isinstance(store, dict):
                 raise GradcheckError(f"Expected layer.{params} to be a dict of parameter arrays but got "
                                      f"{type(store).__name__} (pass params=('W', 'b') for attribute-held "
@@ -43,7 +58,7 @@ class Access:
             return cls(params, "gradients" if grads is None else grads)
         names = tuple(params)
         if grads is None:
-            grads = tuple(f"d{n}" for n in names)
+            grads = tuple(_grad_name(n) for n in names)
         elif not isinstance(grads, str) and len(tuple(grads)) != len(names):
             raise GradcheckError(f"Expected grads to name one attribute per parameter ({len(names)}) but got "
                                  f"grads={grads!r}")
@@ -52,16 +67,16 @@ class Access:
     def names(self, layer) -> list[str]:
         """The floating parameters (in a dict: its floating array entries, in order)."""
         if isinstance(self.params, str):
-            store = getattr(layer, self.params)
+            store = attr(layer, self.params)
             return [k for k, v in store.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
         for n in self.params:
-            if not isinstance(getattr(layer, n, None), np.ndarray):
+            if not isinstance(attr(layer, n, None), np.ndarray):
                 raise GradcheckError(f"Expected layer.{n} to be a parameter array but got "
-                                     f"{type(getattr(layer, n, None)).__name__}")
+                                     f"{type(attr(layer, n, None)).__name__}")
         return list(self.params)
 
     def get(self, layer, name):
-        return getattr(layer, self.params)[name] if isinstance(self.params, str) else getattr(layer, name)
+        return attr(layer, self.params)[name] if isinstance(self.params, str) else attr(layer, name)
 
     def set(self, layer, name, value) -> None:
         """Write value into the layer's own array (in place, so aliases such as self.W = self.params['W']
@@ -71,13 +86,13 @@ class Access:
     def grad(self, layer, name):
         """The gradient the layer holds for parameter `name` after backward (None when it has none)."""
         if isinstance(self.grads, str):
-            store = getattr(layer, self.grads, None)
+            store = attr(layer, self.grads, None)
             if not isinstance(store, dict):
                 raise GradcheckError(f"Expected layer.{self.grads} to be a dict of gradients after backward but "
                                      f"got {type(store).__name__} (pass grads=... to say where they are)")
             value = store.get(name, store.get(f"d{name}"))
         else:
-            value = getattr(layer, self.grads[list(self.params).index(name)], None)
+            value = attr(layer, self.grads[list(self.params).index(name)], None)
         return None if value is None else np.array(as_gradient(value), copy=True)
 
     def buffers(self, layer, names) -> list[str]:
@@ -85,7 +100,7 @@ class Access:
         statistics and other buffers); attribute-held parameters are all named by the caller, so none."""
         if not isinstance(self.params, str):
             return []
-        store = getattr(layer, self.grads, None) if isinstance(self.grads, str) else None
+        store = attr(layer, self.grads, None) if isinstance(self.grads, str) else None
         if not isinstance(store, dict):
             return []
         return [n for n in names if n not in store and f"d{n}" not in store]
@@ -99,9 +114,9 @@ class Access:
 
     def _held(self, layer, name):
         if isinstance(self.grads, str):
-            store = getattr(layer, self.grads, None)
+            store = attr(layer, self.grads, None)
             return store.get(name) if isinstance(store, dict) else None
-        return getattr(layer, self.grads[list(self.params).index(name)], None)
+        return attr(layer, self.grads[list(self.params).index(name)], None)
 
 
 def check_layer(layer, X, *, params="parameters", grads=None, input_name=None, forward="forward",

@@ -118,3 +118,29 @@ def test_several_inputs_named_after_forward_and_the_wrong_one_named(rng):
     report = gc.check_layer(Attention(), (Q, K, V), oracles=FD, raise_on_failure=False)
     assert [p.name for p in report.params] == ["Q", "K", "V"]
     assert [p.name for p in report.failing] == ["Q"]
+
+
+class Strided:
+    """A wrapper holding its parameters in an inner layer (layer.inner.W), gradients in dLdW (another naming)."""
+
+    class Inner:
+        def __init__(self, rng):
+            self.W, self.dLdW = rng.normal(size=(3, 2)), np.zeros((3, 2))
+
+    def __init__(self, rng):
+        self.inner = self.Inner(rng)
+
+    def forward(self, X):
+        self.X = X[:, ::2]  # stride 2 over the columns
+        return self.X @ self.inner.W
+
+    def backward(self, dY):
+        self.inner.dLdW = self.X.T @ dY
+        dX = np.zeros((dY.shape[0], 2 * self.X.shape[1]))
+        dX[:, ::2] = dY @ self.inner.W.T
+        return dX
+
+
+def test_parameters_of_an_inner_layer_by_dotted_names(rng):
+    report = gc.check_layer(Strided(rng), rng.normal(size=(4, 6)), params=("inner.W",), grads=("inner.dLdW",))
+    assert report.ok and [p.name for p in report.params] == ["X", "inner.W"]
