@@ -56,7 +56,8 @@ def check_backward(forward, backward, inputs, *, dout=None, outputs=None, names=
     found, left = match(call_user("backward", backward, *layout.arguments(copy_tree(cot), cache, ins.values)),
                         ins, "backward")
     if not found:
-        raise GradcheckError(f"backward returned no gradient for any floating input ({', '.join(ins.names)}): "
+        raise GradcheckError(f"backward returned no gradient for any floating-point array input (inputs: "
+                             f"{', '.join(ins.names)}; numbers and integer arrays are not differentiated): "
                              f"nothing to check")
     loss, grad = _adapt(forward, backward, ins, list(found), layout, record)
     params = {n: ins.values[ins.names.index(n)] for n in ins.names if n in found}
@@ -216,7 +217,8 @@ def _loss_mode(forward, ins: Inputs, record: Record):
                              f"{type(first).__name__}; pass backward for a forward returning (out, cache)")
     found, left = match(_grads_of(first), ins, "forward")
     if not found:
-        raise GradcheckError(f"forward returned no gradient for any floating input ({', '.join(ins.names)}): "
+        raise GradcheckError(f"forward returned no gradient for any floating-point array input (inputs: "
+                             f"{', '.join(ins.names)}; numbers and integer arrays are not differentiated): "
                              f"nothing to check")
     diff = [n for n in ins.names if n in found]
     where = [ins.names.index(n) for n in diff]

@@ -160,3 +160,10 @@ def test_bisection_stopped_at_its_budget_says_at_least():
     assert w.diagnosis.startswith(f"at least {n} entries wrong: bisection of fd probes stopped at its budget after "
                                   f"locating {n} (at ")
     assert f"located by bisection of fd probes: at least {n} wrong entries" in str(report)
+
+
+def test_an_empty_axis_points_at_the_zero_padding_slice():
+    from gradcheck._engine.structure import shape_hint
+
+    assert shape_hint(np.zeros((2, 3, 0, 0)), (2, 3, 7, 7)).startswith(
+        "it has an empty axis: a slice such as dx[:, :, pad:-pad] with pad = 0 selects nothing")

@@ -239,3 +239,9 @@ def test_a_cache_holding_the_input_and_a_view_as_output(rng):
     report = gc.check_backward(forward, backward_scales_input, (rng.normal(size=(2, 3, 2)),), oracles=FD,
                                raise_on_failure=False)
     assert not report.ok and report.health[0].message.startswith("backward wrote into its inputs (x)")
+
+
+def test_numbers_are_not_differentiated_and_saying_so_is_an_error():
+    with pytest.raises(gc.GradcheckError, match=r"backward returned no gradient for any floating-point array input "
+                                                r"\(inputs: a, b; numbers and integer arrays are not differentiated\)"):
+        gc.check_backward(lambda a, b: (a * b, None), lambda d, c: (d, d), (2.0, 3.0))
