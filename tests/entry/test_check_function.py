@@ -189,3 +189,37 @@ def test_jax_custom_vjp_with_a_non_differentiated_argument():
     x = np.abs(np.random.default_rng(2).normal(size=(2, 3))) + 0.5
     report = gc.check_function(power, (x, 3))
     assert report.ok and [p.name for p in report.params] == ["x"] and report.ran == ["fd", "jax"]
+
+
+class RowMax(torch.autograd.Function):
+    """(max of each row, its index): two outputs, the index integer and not differentiable."""
+
+    @staticmethod
+    def forward(ctx, x):
+        values, index = x.max(dim=1)
+        ctx.mark_non_differentiable(index)
+        ctx.save_for_backward(x, index)
+        return values, index
+
+    @staticmethod
+    def backward(ctx, g_values, g_index):
+        x, index = ctx.saved_tensors
+        dx = torch.zeros_like(x)
+        dx[torch.arange(x.shape[0]), index] = g_values  # route each row's gradient to its argmax
+        return dx
+
+
+class RowMaxWrongRoute(RowMax):
+    @staticmethod
+    def backward(ctx, g_values, g_index):
+        x, index = ctx.saved_tensors
+        dx = torch.zeros_like(x)
+        dx[torch.arange(x.shape[0]), (index + 1) % x.shape[1]] = g_values  # bug: the next column
+        return dx
+
+
+def test_several_outputs_with_an_integer_one(x):
+    report = gc.check_function(RowMax, (x,))
+    assert report.ok and report.ran == ["fd", "torch"]
+    wrong = gc.check_function(RowMaxWrongRoute, (x,), raise_on_failure=False).param("x")
+    assert wrong.diagnosis_kind == "routed"
