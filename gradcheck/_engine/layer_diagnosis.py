@@ -23,11 +23,11 @@ def surrogate(y, ref, bad, zero, rtol):
     """Reference zero everywhere (a piecewise-constant forward), yours not: a straight-through estimator."""
     if not zero.all() or not np.any(y):
         return None
-    return ("surrogate", f"the reference gradient is zero at every entry and yours is not: the forward is piecewise "
-                         f"constant here (round, sign, floor, a threshold), so its derivative is zero; a "
-                         f"straight-through estimator or another surrogate passes a gradient anyway, which is "
-                         f"deliberate but not the derivative, so it fails here (check the surrogate against its "
-                         f"own formula, e.g. with check_vjp)")
+    return ("surrogate", "the reference gradient is zero at every entry and yours is not: the forward is piecewise "
+                         "constant here (round, sign, floor, a threshold), so its derivative is zero; a "
+                         "straight-through estimator or another surrogate passes a gradient anyway, which is "
+                         "deliberate but not the derivative, so it fails here (check the surrogate against its "
+                         "own formula, e.g. with check_vjp)")
 
 
 def missing_mask(y, ref, bad, zero, rtol):

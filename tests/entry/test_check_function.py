@@ -63,6 +63,12 @@ def test_wrong_input_named_in_one_call_and_the_ad_oracle_never_uses_the_backward
     assert report.verdict == "gradient mismatch in w: hand-written backward disagrees with fd and torch (they agree with each other)"
 
 
+def test_a_wrong_constant_in_the_backward(x):
+    report = gc.check_function(CubeWrong, (x, 2.0), raise_on_failure=False)
+    assert [p.name for p in report.failing] == ["x"]
+    assert report.param("x").diagnosis.startswith(f"yours = {2 / 3:.6g} x reference")
+
+
 def test_gradient_of_a_broadcast_shape_is_summed_like_torchs_engine(x):
     report = gc.check_function(MulAdd, (x, x + 1, np.array(0.5)))
     assert report.ok and report.param("b").shape == ()
