@@ -246,3 +246,15 @@ def test_numbers_are_not_differentiated_and_saying_so_is_an_error():
     with pytest.raises(gc.GradcheckError, match=r"backward returned no gradient for any floating-point array input "
                                                 r"\(inputs: a, b; numbers and integer arrays are not differentiated\)"):
         gc.check_backward(lambda a, b: (a * b, None), lambda d, c: (d, d), (2.0, 3.0))
+
+
+def test_fd_only_entry_points_load_no_framework():
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, gradcheck as gc; x = np.arange(1.0, 7.0).reshape(2, 3); "
+            "gc.check_backward(lambda x: (2 * x, None), lambda d, c: d * 2, (x,), oracles=['fd']); "
+            "gc.check_vjp(lambda x: 2 * x, lambda g, x: (2 * g,), (x,), oracles=['fd']); "
+            "import sys; print(' '.join(sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert not {"torch", "jax"} & set(out.stdout.split())
