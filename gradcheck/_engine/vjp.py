@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from . import adapter
 from .backward import fresh, read_inputs, valid_seed
+from .calls import Record
+from .diagnose import Operation
 from ..errors import GradcheckError
 from .gradients import Inputs, match
-from .inputs import call_user, copy_tree, require_callable
+from .inputs import call_user, changed_arrays, copy_tree, require_callable
 from .outputs import make_cotangent, pairing
 
 
@@ -39,13 +41,16 @@ def check_vjp(fn, vjp, inputs, *, cotangent=None, names=None, oracles=None, rtol
         raise GradcheckError("vjp returned None for every input: nothing to check")
     diff = [n for n in ins.names if n in found]
     params = {n: ins.values[ins.names.index(n)] for n in diff}
-    return adapter.run(*_as_loss_and_grad(fn, vjp, ins, diff), params, args=(cot,), kind="vjp",
+    record = Record()
+    return adapter.run(*_as_loss_and_grad(fn, vjp, ins, diff, record), params, args=(cot,), kind="vjp",
                        options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
-                       raise_on_failure=raise_on_failure)
+                       op=Operation(getattr(fn, "__name__", None), mlp=False),
+                       health=lambda: record.health("vjp", "cotangent"), raise_on_failure=raise_on_failure)
 
 
-def _as_loss_and_grad(fn, vjp, ins: Inputs, diff):
-    """loss(p, cot) = <fn(*inputs with p), cot>; grad(p, cot) = the vjp's gradients for the inputs in p."""
+def _as_loss_and_grad(fn, vjp, ins: Inputs, diff, record: Record):
+    """loss(p, cot) = <fn(*inputs with p), cot>; grad(p, cot) = the vjp's gradients for the inputs in p, each
+    call on a fresh cotangent (a write into it is recorded as a warning, not a failure)."""
     where = [ins.names.index(n) for n in diff]
     fixed = tuple((i, x) for i, x in enumerate(ins.values) if i not in where)  # the only inputs the closures hold
 
@@ -61,7 +66,9 @@ def _as_loss_and_grad(fn, vjp, ins: Inputs, diff):
         return pairing(fn(*assemble(p)), cot)
 
     def grad(p, cot):
-        found, _ = match(vjp(cot, *assemble(p)), ins, "vjp")
+        mine = copy_tree(cot)
+        found, _ = match(vjp(mine, *assemble(p)), ins, "vjp")
+        record.dout = record.dout or bool(changed_arrays(cot, mine, "cotangent"))
         return {n: found.get(n) for n in p}
 
     return loss, grad

@@ -153,3 +153,14 @@ def test_list_valued_gradients_are_read_as_arrays(dense_inputs):
 
     report = gc.check_vjp(dense, vjp, dense_inputs, oracles=("fd",))
     assert report.ok and [p.name for p in report.params] == ["X", "W", "b"]
+
+
+def test_a_vjp_writing_into_its_cotangent_is_a_warning(dense_inputs):
+    def vjp(G, X, W, b):
+        out = dense_vjp(G, X, W, b)
+        G *= 0  # clobbers the cotangent after use
+        return out
+
+    report = gc.check_vjp(dense, vjp, dense_inputs, oracles=("fd",))
+    assert report.ok and [(h.name, h.fails) for h in report.health] == [("mutated_dout", False)]
+    assert report.health[0].message.startswith("vjp wrote into cotangent")
