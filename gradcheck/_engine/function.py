@@ -69,6 +69,9 @@ def check_function(F, inputs, *, reference=None, cotangent=None, names=None, flo
 def _backend(F, float64: bool):
     """The framework adapter for F (imports nothing new: F's framework is loaded if F is one of its objects)."""
     torch, jax = sys.modules.get("torch"), sys.modules.get("jax")
+    owner = getattr(F, "__self__", None)  # F.apply passed for F: the class it is bound to
+    if torch is not None and isinstance(owner, type) and issubclass(owner, torch.autograd.Function):
+        F = owner
     if torch is not None and isinstance(F, type) and issubclass(F, torch.autograd.Function):
         from .function_torch import TorchFunction
 
