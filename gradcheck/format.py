@@ -158,6 +158,8 @@ def verdict_line(report: Report) -> str:
     if not mism:
         return f"gradient mismatch in {names}: {bad[0].message}"
     trusted = list(dict.fromkeys(o for p in mism for o in p.trusted))
+    if any("-" in p.set_aside for p in mism):  # undecided: name only the oracles yours actually disagrees with
+        trusted = [o for o in trusted if any(o in p.comparisons and not p.comparisons[o].ok for p in mism)] or trusted
     aside = list(dict.fromkeys(o for p in mism for o in p.set_aside if o != "-"))
     agree = ("they agree with each other" if len(trusted) > 1 else "the only oracle that ran") if not aside else \
         f"which agree with each other; {_and(aside)} set aside"
