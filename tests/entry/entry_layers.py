@@ -184,3 +184,24 @@ class BatchNormLayer:
     def backward(self, dY):
         dX, self.gradients["gamma"], self.gradients["beta"] = batchnorm_backward(dY, self.cache)
         return dX
+
+
+def max_pool_forward(x, pad):
+    """2x2 max pooling, stride 2, zero padding `pad` on both spatial axes of x (N, H, W)."""
+    xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))
+    n, h, w = xp.shape
+    windows = xp.reshape(n, h // 2, 2, w // 2, 2)
+    return windows.max(axis=(2, 4)), (x, pad)
+
+
+def max_pool_backward(dout, cache, from_padded=True):
+    x, pad = cache
+    xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))
+    src = xp if from_padded else np.pad(x, ((0, 0), (0, 2 * pad), (0, 2 * pad)))  # bug: windows of unpadded x
+    dxp = np.zeros_like(xp)
+    for i in range(dout.shape[1]):
+        for j in range(dout.shape[2]):
+            win = src[:, 2 * i:2 * i + 2, 2 * j:2 * j + 2].reshape(len(x), 4)
+            k = win.argmax(axis=1)  # dout goes to the window's argmax
+            dxp[np.arange(len(x)), 2 * i + k // 2, 2 * j + k % 2] += dout[:, i, j]
+    return dxp[:, pad:pad + x.shape[1], pad:pad + x.shape[2]]

@@ -258,3 +258,15 @@ def test_fd_only_entry_points_load_no_framework():
             "import sys; print(' '.join(sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert not {"torch", "jax"} & set(out.stdout.split())
+
+
+def test_max_pooling_with_padding_routed_from_the_unpadded_input(rng):
+    from entry_layers import max_pool_backward, max_pool_forward
+
+    x = rng.normal(size=(2, 4, 4))
+    assert gc.check_backward(max_pool_forward, max_pool_backward, (x, 1), oracles=FD).ok
+    report = gc.check_backward(max_pool_forward, lambda d, c: max_pool_backward(d, c, from_padded=False), (x, 1),
+                               oracles=FD, raise_on_failure=False)
+    assert report.param("x").diagnosis_kind == "routed"
+    assert "in max pooling the argmax within each window (with padding: the window must be read from the padded " \
+           "input)" in report.param("x").diagnosis
