@@ -1,8 +1,10 @@
 """Hypothesis strategies for property-testing hand-written backprop: widths, batches, MLP specs, parameters, data.
 
-Compose them in your own `@given` tests. Bounds are keyword-only `min_*`/`max_*` as in `hypothesis.extra.numpy`;
-arguments are validated when the strategy is built, and a bad one raises `InvalidArgument` naming it. Generated
-arrays are finite and well scaled; cross-entropy labels are one-hot; ReLU kinks can be kept at a margin.
+Compose them in your own `@given` tests; those for conv, pooling, sequences, ids and masks live in
+`gradcheck.strategies_layers` and are re-exported here. Bounds are keyword-only `min_*`/`max_*` as in
+`hypothesis.extra.numpy`; arguments are validated when the strategy is built, and a bad one raises
+`InvalidArgument` naming it. Generated arrays are finite and well scaled; cross-entropy labels are one-hot; ReLU
+kinks can be kept at a margin.
 Example:
 
     @settings(deadline=None)  # the first check imports torch and jax
@@ -17,20 +19,47 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from hypothesis import assume, errors
+from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gradcheck.errors import GradcheckError
+from gradcheck._strategy_args import (  # noqa: F401 (DTYPES: still importable from here)
+    DTYPES,
+    InvalidArgument,
+    _bounds,
+    _choices,
+    _dtype,
+    _real,
+    _shape,
+    _strategy,
+)
 from gradcheck.nets.activations import ELEMENTWISE
 from gradcheck.nets.mlp import forward_trace
 from gradcheck.nets.spec import BIASES, CONVENTIONS, LOSSES, REDUCTIONS, MLPSpec
+from gradcheck.strategies_layers import (
+    ConvGeometry,
+    PoolGeometry,
+    attention_masks,
+    conv_geometries,
+    kernel_sizes,
+    paddings,
+    pool_geometries,
+    separated_arrays,
+    sequence_lengths,
+    strides,
+    token_ids,
+)
 
 __all__ = [
+    "ConvGeometry",
     "InvalidArgument",
     "MLPCase",
+    "PoolGeometry",
+    "attention_masks",
     "batch_sizes",
+    "conv_geometries",
     "finite_arrays",
+    "kernel_sizes",
     "layer_widths",
     "mlp_batches",
     "mlp_cases",
@@ -38,18 +67,19 @@ __all__ = [
     "mlp_specs",
     "network_widths",
     "one_hot_labels",
+    "paddings",
+    "pool_geometries",
     "relu_kink_distance",
+    "separated_arrays",
+    "sequence_lengths",
+    "strides",
+    "token_ids",
 ]
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 OUTPUT_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu")  # for squared_error; the cross-entropies fix theirs
-DTYPES = ("float64", "float32")
 _OUTPUT_FOR_LOSS = {"cross_entropy": "softmax", "softmax_cross_entropy": "identity"}
 _TARGET_RANGE = {"sigmoid": (0.0, 1.0), "relu": (0.0, 1.0)}  # other outputs get targets in [-1, 1]
-
-
-class InvalidArgument(errors.InvalidArgument, GradcheckError):
-    """A strategy was given a bad argument; catchable as Hypothesis's InvalidArgument or as a GradcheckError."""
 
 
 class MLPCase(NamedTuple):
@@ -69,66 +99,10 @@ class MLPCase(NamedTuple):
 # --- argument validation (eager, naming the argument) ------------------------------------
 
 
-def _int(name, value, minimum=0):
-    """value must be an int >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidArgument(f"Expected an int >= {minimum} but got {name}={value!r}")
-    return int(value)
-
-
-def _bounds(lo_name, lo, hi_name, hi, minimum=0):
-    """(lo, hi) as ints with minimum <= lo <= hi."""
-    lo, hi = _int(lo_name, lo, minimum), _int(hi_name, hi, minimum)
-    if lo > hi:
-        raise InvalidArgument(f"Expected {lo_name} <= {hi_name} but got {lo_name}={lo}, {hi_name}={hi}")
-    return lo, hi
-
-
-def _real(name, value, *, positive=False):
-    """value must be a finite real number (and > 0 when positive=True)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or (positive and value <= 0):
-        rule = "a finite number > 0" if positive else "a finite number"
-        raise InvalidArgument(f"Expected {rule} but got {name}={value!r}")
-    return float(value)
-
-
-def _choices(name, values, allowed):
-    """A non-empty tuple of names, each in `allowed`."""
-    values = (values,) if isinstance(values, str) else tuple(values)
-    bad = [v for v in values if v not in allowed]
-    if not values or bad:
-        raise InvalidArgument(f"Expected a non-empty subset of {allowed} but got {name}={values!r}")
-    return values
-
-
-def _dtype(dtype):
-    """float64 or float32, as a numpy dtype."""
-    name = np.dtype(dtype).name if isinstance(dtype, (str, type, np.dtype)) else None
-    if name not in DTYPES:
-        raise InvalidArgument(f"Expected dtype in {DTYPES} but got dtype={dtype!r}")
-    return np.dtype(name)
-
-
-def _shape(shape):
-    """A tuple of non-negative ints."""
-    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return tuple(_int(f"shape[{i}]", d) for i, d in enumerate(dims))
-
-
 def _spec(spec):
     if not isinstance(spec, MLPSpec):
         raise InvalidArgument(f"Expected an MLPSpec but got spec={spec!r} (type={type(spec).__name__})")
     return spec
-
-
-def _strategy(name, value, default):
-    """None -> default; an int -> just(int); a strategy as is."""
-    if value is None:
-        return default
-    if isinstance(value, st.SearchStrategy):
-        return value
-    return st.just(_int(name, value, 1))
 
 
 # --- shapes ------------------------------------------------------------------------------

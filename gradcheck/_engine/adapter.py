@@ -9,8 +9,27 @@ import re
 from .check import grad_report
 from .diagnose import Operation, diagnose
 from ..errors import GradientMismatch
-from ..format import verdict_line
+from ..render import verdict_line
 from ..report import HealthCheck, Report
+
+
+def parse_options(oracles, seed, rtol, atol, fd, raise_on_failure) -> None:
+    """The settings every entry point takes, validated before any user code runs (errors name them)."""
+    from ..settings import Settings, bad, parse_flag, parse_seed
+    from .oracles.fd import FiniteDifferences
+
+    parse_flag(raise_on_failure, "raise_on_failure")
+    parse_seed(seed)
+    Settings.parse(oracles=oracles, rtol=rtol, atol=atol)
+    if fd is not None and not isinstance(fd, FiniteDifferences):
+        raise bad("fd", fd, "fd=FiniteDifferences(...)")
+
+
+def require_callable_or_none(name: str, fn) -> None:
+    from ..settings import bad
+
+    if fn is not None and not callable(fn):
+        raise bad(name, fn, f"{name} to be a callable or None")
 
 
 def signature_names(fn, n: int, skip: int = 0) -> list[str] | None:
@@ -29,10 +48,10 @@ def input_names(fn, n: int, given=None, skip: int = 0, who: str = "names") -> li
     if given is not None:
         from ..errors import GradcheckError
 
-        names = list(given)
-        if len(names) != n or len(set(names)) != n or not all(isinstance(x, str) and x for x in names):
+        names = list(given) if isinstance(given, (list, tuple)) else None
+        if names is None or len(names) != n or len(set(names)) != n or not all(isinstance(x, str) and x for x in names):
             raise GradcheckError(f"Expected {who} to be {n} distinct non-empty strings (one per input) but got "
-                                 f"{who}={given!r}")
+                                 f"{who}={given!r} (type={type(given).__name__})")
         return names
     return signature_names(fn, n, skip) or [f"inputs[{i}]" for i in range(n)]
 

@@ -22,6 +22,7 @@ from .gradients import Inputs, is_floating_array, match
 from .inputs import call_user, changed_arrays, copy_tree, require_callable
 from .outputs import make_cotangent, pairing
 from ..report import HealthCheck, Report
+from ..settings import parse_int
 from .tree import flatten
 
 SEED_STREAM = 0x1A7  # numpy's global seed for the user's calls, derived from the check's seed
@@ -36,10 +37,11 @@ def check_backward(forward, backward, inputs, *, dout=None, outputs=None, names=
     """
     __tracebackhide__ = True
     require_callable("forward", forward)
-    if backward is not None:
-        require_callable("backward", backward)
+    adapter.require_callable_or_none("backward", backward)
+    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
+    if outputs is not None:
+        parse_int(outputs, "outputs", minimum=1)
     ins = read_inputs(forward, inputs, names)
-    valid_seed(seed)
     forward, backward = (seeded(f, seed) for f in (forward, backward))
     options = dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd)
     op = Operation(getattr(forward, "__name__", None), mlp=False)
@@ -79,11 +81,6 @@ def seeded(fn, seed: int):
             return fn(*args)
 
     return call
-
-
-def valid_seed(seed) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise GradcheckError(f"Expected a non-negative integer but got seed={seed!r} (type={type(seed).__name__})")
 
 
 def read_inputs(fn, inputs, names=None, skip: int = 0, who: str = "forward") -> Inputs:

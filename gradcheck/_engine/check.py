@@ -10,7 +10,7 @@ from . import oracles as oracle_registry
 from .bound import detection_bound
 from .compare import compare_entries, compare_probes, entries_agree, probe_fails, probes_agree
 from .diagnose import diagnose
-from ..format import verdict_line
+from ..render import verdict_line
 from ..errors import GradcheckError, GradientMismatch, OracleUnavailable
 from .health import Call, determinism, for_oracles, kinks, mutation, observe, withhold_verdicts
 from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
@@ -19,6 +19,7 @@ from .oracles.fd import FiniteDifferences
 from .probes import block_direction
 from .problem import Problem
 from ..report import OracleRun, ParamReport, Report
+from ..settings import bad, parse_choice, parse_flag, parse_oracles, parse_seed, parse_tolerance
 from .structure import match_structure
 from .taylor import along
 from .tolerance import resolve_tolerance, roundoff_floor
@@ -34,6 +35,7 @@ def check_grad(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=Non
     and `raise_on_failure` is true. Bad input raises GradcheckError naming the culprit.
     """
     __tracebackhide__ = True
+    parse_flag(raise_on_failure, "raise_on_failure")
     report = grad_report(loss, grad, params, args=args, oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd)
     if raise_on_failure and not report.ok:
         raise GradientMismatch(report)
@@ -45,10 +47,13 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     """The report of check_grad, never raising for a wrong gradient."""
     start = time.perf_counter()
     require_callable("loss", loss), require_callable("grad", grad)
+    requested, seed = _requested(oracles), _seed(seed)
+    rtol, atol = parse_tolerance(rtol, "rtol"), parse_tolerance(atol, "atol")
+    parse_choice(kind, "kind", ("grad", "vjp", "backward", "layer", "function"))
+    if not isinstance(label, str) or not label:
+        raise bad("label", label, "a non-empty string")
     names, raw, treedef = flatten(params, label)
     leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
-    requested = _requested(oracles)
-    seed = _seed(seed)
     fd = fd if fd is not None else FiniteDifferences()
     if not isinstance(fd, FiniteDifferences):
         raise GradcheckError(f"Expected fd=FiniteDifferences(...) but got fd={fd!r} (type={type(fd).__name__})")
@@ -67,20 +72,13 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
 
 
 def _seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise GradcheckError(f"Expected a non-negative integer but got seed={seed!r} (type={type(seed).__name__})")
-    return int(seed)
+    return parse_seed(seed)
 
 
 def _requested(oracles) -> tuple[tuple[str, ...], bool]:
     """(oracle names, explicitly asked); default is fd plus every installed framework."""
-    if oracles is None:
-        return ORACLE_NAMES, False
-    names = (oracles,) if isinstance(oracles, str) else tuple(oracles)
-    unknown = [o for o in names if o not in ORACLE_NAMES]
-    if unknown or not names:
-        raise GradcheckError(f"Expected oracles from {ORACLE_NAMES} but got oracles={oracles!r}")
-    return tuple(dict.fromkeys(names)), True
+    names = parse_oracles(oracles)
+    return (ORACLE_NAMES, False) if names is None else (names, True)
 
 
 # Above this many entries grad is called once and only the loss twice: a second grad call would cost about

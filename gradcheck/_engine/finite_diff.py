@@ -38,10 +38,10 @@ class CentralRichardson:
     rel_step: float = 2.0**-7  # first step, relative to the scale of the point
 
     def __post_init__(self):
-        if not (isinstance(self.levels, int) and 1 <= self.levels <= 6):
-            raise ValueError(f"Expected 1 <= levels <= 6 but got levels={self.levels!r}")
-        if not (0 < self.rel_step < 1):
-            raise ValueError(f"Expected 0 < rel_step < 1 but got rel_step={self.rel_step!r}")
+        from ..settings import parse_int, parse_number
+
+        parse_int(self.levels, "levels", 1, 6)
+        parse_number(self.rel_step, "rel_step", 0.0, 1.0, open_low=True)
 
     def __repr__(self) -> str:
         return f"central_richardson(levels={self.levels}, rel_step=2^{math.log2(self.rel_step):.0f})"

@@ -13,12 +13,13 @@ import sys
 import numpy as np
 
 from . import adapter
-from .backward import not_checked, valid_seed
+from .backward import not_checked
 from .diagnose import Operation
 from ..errors import GradcheckError
 from .gradients import Inputs, match
 from .outputs import make_cotangent
 from ..report import Report
+from ..settings import parse_flag
 
 
 def check_function(F, inputs, *, reference=None, cotangent=None, names=None, float64=True, oracles=None,
@@ -30,10 +31,9 @@ def check_function(F, inputs, *, reference=None, cotangent=None, names=None, flo
     oracle; float64: run F in float64 (default) or in the inputs' own dtypes.
     """
     __tracebackhide__ = True
-    valid_seed(seed)
-    backend = _backend(F, bool(float64))
-    if reference is not None and not callable(reference):
-        raise GradcheckError(f"Expected reference to be a callable forward but got reference={reference!r:.60}")
+    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
+    adapter.require_callable_or_none("reference", reference)
+    backend = _backend(F, parse_flag(float64, "float64"))
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise GradcheckError(f"Expected inputs to be a non-empty tuple (F's arguments) but got inputs={inputs!r:.80}")
     values = tuple(backend.to_numpy(v) for v in inputs)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .inputs import call_user, changed_arrays, copy_tree, loss_value, same_array
+from .inputs import call_user, changed_arrays, copy_tree, grad_value, loss_value, same_array
 from ..report import HealthCheck, ParamReport
 from .tree import flatten, unflatten
 
@@ -36,7 +36,7 @@ def observe(loss, grad, treedef, leaves, args, times: int = 2) -> list[Call]:
         lp, la = [x.copy() for x in leaves], copy_tree(args)
         f = loss_value(call_user("loss", loss, unflatten(treedef, lp), *la))
         gp, ga = [x.copy() for x in leaves], copy_tree(args)
-        g = call_user("grad", grad, unflatten(treedef, gp), *ga)
+        g = grad_value(call_user("grad", grad, unflatten(treedef, gp), *ga))
         calls.append(Call(f, g, (lp, la), (gp, ga)))
     return calls
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import adapter
-from .backward import SEED_STREAM, valid_seed
+from .backward import SEED_STREAM
 from .calls import Record, changed, numpy_seed
 from .diagnose import Operation
 from ..errors import GradcheckError
@@ -22,6 +22,7 @@ from .gradients import Inputs, as_gradient, match
 from .inputs import call_user, changed_arrays, copy_tree
 from .outputs import make_cotangent, pairing
 from ..report import HealthCheck, Report
+from ..settings import bad
 
 
 
@@ -49,12 +50,17 @@ class Access:
 
     @classmethod
     def read(cls, layer, params, grads) -> "Access":
+        if not isinstance(params, (str, tuple, list)) or not all(isinstance(n, str) and n for n in params):
+            raise bad("params", params, "params to be the name of a dict attribute or a tuple of attribute names")
+        if grads is not None and (not isinstance(grads, (str, tuple, list))
+                                  or not all(isinstance(n, str) and n for n in grads)):
+            raise bad("grads", grads, "grads to be the name of a dict attribute or a tuple of attribute names")
         if isinstance(params, str):
             store = attr(layer, params, None)
             if not isinstance(store, dict):
                 raise GradcheckError(f"Expected layer.{params} to be a dict of parameter arrays but got "
                                      f"{type(store).__name__} (pass params=('W', 'b') for attribute-held "
-                                     f"parameters, or params='name' of the dict)")
+                                     f"parameters, or params='name' of the dict; got params={params!r})")
             return cls(params, "gradients" if grads is None else grads)
         names = tuple(params)
         if grads is None:
@@ -132,11 +138,15 @@ def check_layer(layer, X, *, params="parameters", grads=None, input_name=None, f
     differentiate through.
     """
     __tracebackhide__ = True
-    valid_seed(seed)
+    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
     for what, name in (("forward", forward), ("backward", backward)):
-        if not callable(getattr(layer, name, None)):
-            raise GradcheckError(f"Expected layer to have a method {what}={name!r} but "
-                                 f"{type(layer).__name__} has none (pass {what}='method name')")
+        if not isinstance(name, str) or not name or (name != what and not callable(getattr(layer, name, None))):
+            raise bad(what, name, f"{what} to name a method of the layer ({type(layer).__name__})")
+    if not callable(getattr(layer, forward, None)) or not callable(getattr(layer, backward, None)):
+        raise bad("layer", layer, f"layer to be an object with methods {forward}() and {backward}() "
+                                  f"(pass forward=/backward= for other names)")
+    if input_name is not None and not isinstance(input_name, (str, tuple, list)) or input_name == "":
+        raise bad("input_name", input_name, "input_name to be a non-empty string (or one per input)")
     ins = _inputs(getattr(layer, forward), X, input_name)
     access = Access.read(layer, params, grads)
     names = access.names(layer)
@@ -166,8 +176,8 @@ def _inputs(method, X, input_name) -> Inputs:
     for i, v in enumerate(values):
         if not isinstance(v, np.ndarray) or v.dtype.kind not in "fiub":
             where = f"X[{i}]" if many else "X"
-            raise GradcheckError(f"Expected {where} to be a numpy array (an input of layer.forward) but got "
-                                 f"{type(v).__name__}{' of dtype ' + str(v.dtype) if isinstance(v, np.ndarray) else ''}")
+            raise GradcheckError(f"Expected {where} to be a numeric numpy array (an input of layer.forward) but got "
+                                 f"X={X!r:.60} (type={type(X).__name__})")
     if not many:
         names = [input_name or "X"]
     else:

@@ -46,7 +46,11 @@ def make_cotangent(out, given, seed: int, who: str, label: str = "cotangent"):
                              f"{', '.join(names)}) but got {len(g_leaves)}")
     cot = []
     for n, x, g in zip(names, leaves, g_leaves):
-        arr = np.asarray(g, dtype=np.float64)
+        try:
+            arr = np.asarray(g, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise GradcheckError(f"Expected {label} to hold floating arrays shaped like {who}'s outputs but got "
+                                 f"{label}={given!r:.60} (type={type(given).__name__})") from None
         if arr.shape != np.shape(x):
             where = label if len(leaves) == 1 else f"{label} for {n}"
             shape = f"{label}.shape" if len(leaves) == 1 else "its shape"

@@ -7,8 +7,10 @@ read as an array).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from . import adapter
-from .backward import fresh, read_inputs, valid_seed
+from .backward import fresh, read_inputs
 from .calls import Record
 from .diagnose import Operation
 from ..errors import GradcheckError
@@ -26,10 +28,13 @@ def check_vjp(fn, vjp, inputs, *, cotangent=None, names=None, oracles=None, rtol
     """
     __tracebackhide__ = True
     require_callable("fn", fn), require_callable("vjp", vjp)
+    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
     ins = read_inputs(fn, inputs, names, who="fn")
-    valid_seed(seed)
     cot = make_cotangent(call_user("fn", fn, *fresh(ins.values)), cotangent, seed, "fn")
     first = call_user("vjp", vjp, copy_tree(cot), *fresh(ins.values))
+    if isinstance(first, (Mapping, str, bytes, Iterator)) or (ins.n > 1 and not isinstance(first, (list, tuple))):
+        raise GradcheckError(f"Expected vjp to return a tuple of {ins.n} gradients (one per input, None for "
+                             f"an input not differentiated) but it returned {first!r:.60} (type={type(first).__name__})")
     grads = list(first) if isinstance(first, (list, tuple)) else [first]
     while len(grads) > ins.n and grads[-1] is None:
         grads.pop()

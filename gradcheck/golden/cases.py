@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-SEEDS = "/work/shared/seeds"  # where the documents were read; the file names are the provenance
 
 
 def _model(**spec) -> dict:

@@ -36,10 +36,14 @@ class FiniteDifferences:
     mode: str = "auto"  # "auto", "entries" or "probes"
 
     def __post_init__(self):
-        if self.mode not in ("auto", "entries", "probes"):
-            raise ValueError(f"Expected mode in ('auto', 'entries', 'probes') but got mode={self.mode!r}")
-        if self.probes_per_param < 1:
-            raise ValueError(f"Expected probes_per_param >= 1 but got probes_per_param={self.probes_per_param!r}")
+        from ...settings import bad, parse_choice, parse_int
+
+        if not isinstance(self.method, CentralRichardson):
+            raise bad("method", self.method, "a CentralRichardson(...)")
+        for name, minimum in (("max_entries", 0), ("max_entries_alone", 0), ("probes_per_param", 1),
+                              ("global_probes", 1), ("block_probes_up_to", 0), ("large", 0), ("bisect_budget", 0)):
+            parse_int(getattr(self, name), name, minimum)
+        parse_choice(self.mode, "mode", ("auto", "entries", "probes"))
 
     def choose_mode(self, n: int, alone: bool) -> str:
         if self.mode != "auto":
