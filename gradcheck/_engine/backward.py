@@ -103,8 +103,9 @@ def not_checked(left, who: str) -> list[HealthCheck]:
     """A warning naming floating inputs the function returned no gradient for (they are not checked)."""
     if not left:
         return []
+    many = len(left) > 1
     return [HealthCheck("not_checked", f"{who} returned no gradient for {', '.join(left)} (floating "
-                                       f"input{'s' if len(left) > 1 else ''}), so {'they are' if len(left) > 1 else 'it is'} "
+                                       f"input{'s' if many else ''}), so {'they are' if many else 'it is'} "
                                        f"not checked; return None for an input on purpose to silence this")]
 
 

@@ -139,7 +139,8 @@ def _noting(why: dict, who: str, run):
     try:
         return run()
     except Exception as exc:
-        why.setdefault(who, f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ''}")
+        text = str(exc).strip()
+        why.setdefault(who, f"{type(exc).__name__}: {text.splitlines()[0][:160] if text else ''}")
         raise
 
 

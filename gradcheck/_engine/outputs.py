@@ -54,7 +54,8 @@ def make_cotangent(out, given, seed: int, who: str, label: str = "cotangent"):
         if arr.shape != np.shape(x):
             where = label if len(leaves) == 1 else f"{label} for {n}"
             shape = f"{label}.shape" if len(leaves) == 1 else "its shape"
-            raise GradcheckError(f"Expected {where} of shape {np.shape(x)} ({who}'s output) but got {shape}={arr.shape}")
+            raise GradcheckError(f"Expected {where} of shape {np.shape(x)} ({who}'s output) but got "
+                                 f"{shape}={arr.shape}")
         cot.append(arr)
     return unflatten(treedef, cot)
 

@@ -77,7 +77,8 @@ def test_missing_relu_mask_is_diagnosed(rng):
     found = report.param("x")
     assert found.diagnosis_kind == "missing_mask"
     assert found.diagnosis.startswith(f"yours is nonzero at {k} entries where the reference is exactly zero, and "
-                                      f"right everywhere else ({k} of 12 reference entries are zero): a mask is missing")
+                                      f"right everywhere else ({k} of 12 reference entries are zero): a mask is "
+                                      f"missing")
 
 
 def test_batchnorm_right_passes_and_the_callers_param_dict_is_not_updated(rng):

@@ -61,7 +61,8 @@ def test_wrong_input_named_in_one_call_and_the_ad_oracle_never_uses_the_backward
     assert [p.name for p in report.failing] == ["w"]
     assert np.allclose(report.param("w").refs["torch"], x)  # autograd of the body, not of F.apply
     assert report.param("w").diagnosis.startswith("yours = 2 x reference")
-    assert report.verdict == "gradient mismatch in w: hand-written backward disagrees with fd and torch (they agree with each other)"
+    assert report.verdict == ("gradient mismatch in w: hand-written backward disagrees with fd and torch "
+                              "(they agree with each other)")
 
 
 def test_a_wrong_constant_in_the_backward(x):

@@ -30,7 +30,8 @@ def test_transposed_weight_gradient_is_named_in_one_call(rng):
                             raise_on_failure=False)
     assert [p.name for p in report.failing] == ["W"]
     assert report.param("W").diagnosis_kind == "transposed"
-    assert report.verdict == "gradient mismatch in W: hand-written backward disagrees with fd (the only oracle that ran)"
+    assert report.verdict == ("gradient mismatch in W: hand-written backward disagrees with fd "
+                              "(the only oracle that ran)")
 
 
 def test_dropout_drawing_from_numpys_global_generator_is_checked_and_the_generator_restored(rng):
