@@ -53,8 +53,8 @@ def pytest_configure(config):
 
 
 def pytest_collect_file(file_path, parent):
-    """JSON files under a `reference_cases/` directory become test items (one per golden case); nothing else."""
-    if file_path.suffix != ".json" or "reference_cases" not in file_path.parts:
+    """`*.gradcheck.json` files become test items (one per textbook case); no other file is touched."""
+    if not file_path.name.endswith(".gradcheck.json"):
         return None
     try:
         from gradcheck.golden.pytest_items import collect_file

@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "plot":
             p.set_defaults(plot="gradcheck-figures")
             p.add_argument("--out", dest="plot", metavar="DIR", help="directory for the PNGs (default: gradcheck-figures)")
+    from ..golden.cli import build_parser as golden_parser
+
+    golden_parser(sub.add_parser("golden", help="textbook case files: update their computed fields, or run them"))
     return parser
 
 
@@ -95,6 +98,10 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    if args.command == "golden":
+        from ..golden.cli import run_command
+
+        return run_command(args)
     try:
         if args.plot:
             from .plot import require_matplotlib

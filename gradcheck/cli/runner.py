@@ -40,8 +40,10 @@ class Outcome:
 
 
 def default_case_dir() -> Path | None:
-    """gradcheck's own reference_cases/: beside the package (a checkout or an editable install), else none."""
-    d = Path(__file__).resolve().parents[2] / "reference_cases"
+    """gradcheck's own textbook cases: the package data installed with gradcheck (a wheel or a checkout)."""
+    from ..golden import shipped_cases_dir
+
+    d = shipped_cases_dir()
     return d if d.is_dir() else None
 
 

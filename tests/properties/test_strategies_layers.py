@@ -51,10 +51,10 @@ def test_bad_arguments_are_named_when_the_strategy_is_built(strategy, kwargs, na
 
 
 def test_the_layer_strategies_are_re_exported():
-    from gradcheck import strategies_layers
+    from gradcheck.strategies import _layers
 
-    assert set(strategies_layers.__all__) <= set(strategies.__all__)
-    assert all(getattr(strategies, n) is getattr(strategies_layers, n) for n in strategies_layers.__all__)
+    assert set(_layers.__all__) <= set(strategies.__all__)
+    assert all(getattr(strategies, n) is getattr(_layers, n) for n in _layers.__all__)
     assert strategies.InvalidArgument.__module__ == "gradcheck.strategies"
 
 

@@ -1,7 +1,6 @@
-"""Hypothesis strategies for property-testing hand-written backprop: widths, batches, MLP specs, parameters, data.
+"""Hypothesis strategies for the MLP: widths, batches, network specs, parameters, data and whole cases.
 
-Compose them in your own `@given` tests; those for conv, pooling, sequences, ids and masks live in
-`gradcheck.strategies_layers` and are re-exported here. Bounds are keyword-only `min_*`/`max_*` as in
+Public through `gradcheck.strategies`; import them from there. Bounds are keyword-only `min_*`/`max_*` as in
 `hypothesis.extra.numpy`; arguments are validated when the strategy is built, and a bad one raises
 `InvalidArgument` naming it. Generated arrays are finite and well scaled; cross-entropy labels are one-hot; ReLU
 kinks can be kept at a margin.
@@ -23,8 +22,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gradcheck._strategy_args import (  # noqa: F401 (DTYPES: still importable from here)
-    DTYPES,
+from gradcheck.strategies._validation import (
     InvalidArgument,
     _bounds,
     _choices,
@@ -36,30 +34,11 @@ from gradcheck._strategy_args import (  # noqa: F401 (DTYPES: still importable f
 from gradcheck.nets.activations import ELEMENTWISE
 from gradcheck.nets.mlp import forward_trace
 from gradcheck.nets.spec import BIASES, CONVENTIONS, LOSSES, REDUCTIONS, MLPSpec
-from gradcheck.strategies_layers import (
-    ConvGeometry,
-    PoolGeometry,
-    attention_masks,
-    conv_geometries,
-    kernel_sizes,
-    paddings,
-    pool_geometries,
-    separated_arrays,
-    sequence_lengths,
-    strides,
-    token_ids,
-)
 
 __all__ = [
-    "ConvGeometry",
-    "InvalidArgument",
     "MLPCase",
-    "PoolGeometry",
-    "attention_masks",
     "batch_sizes",
-    "conv_geometries",
     "finite_arrays",
-    "kernel_sizes",
     "layer_widths",
     "mlp_batches",
     "mlp_cases",
@@ -67,13 +46,7 @@ __all__ = [
     "mlp_specs",
     "network_widths",
     "one_hot_labels",
-    "paddings",
-    "pool_geometries",
     "relu_kink_distance",
-    "separated_arrays",
-    "sequence_lengths",
-    "strides",
-    "token_ids",
 ]
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu")

@@ -1,6 +1,6 @@
 """Hypothesis strategies for the layers beyond the MLP: window geometries, sequence lengths, ids, masks, inputs.
 
-Re-exported by `gradcheck.strategies`; import them from there. Bounds are keyword-only `min_*`/`max_*` as in
+Public through `gradcheck.strategies`; import them from there. Bounds are keyword-only `min_*`/`max_*` as in
 `hypothesis.extra.numpy`, validated when the strategy is built (a bad one raises `InvalidArgument` naming it).
 Shapes are small on purpose: a stride that skips the last rows, a padding that shifts the windows or a repeated
 id shows up at sizes 2 to 5, and small shapes keep the torch and jax oracles fast.
@@ -20,7 +20,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gradcheck._strategy_args import InvalidArgument, _bounds, _dtype, _int, _real, _shape
+from gradcheck.strategies._validation import InvalidArgument, _bounds, _dtype, _int, _real, _shape
 
 __all__ = [
     "ConvGeometry",
