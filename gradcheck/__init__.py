@@ -5,9 +5,12 @@ Subpackages: `gradcheck.nets` (hand-written matrix backprop), `gradcheck.strateg
 strategies; imports Hypothesis), `gradcheck.golden` (textbook reference cases).
 """
 
+from ._engine.backward import check_backward
 from ._engine.check import check_grad, grad_report
 from .errors import GradcheckError, GradientMismatch, OracleUnavailable
 from ._engine.finite_diff import CentralRichardson
+from ._engine.function import check_function
+from ._engine.layer import check_layer
 from ._engine.oracles.fd import FiniteDifferences
 from .report import HealthCheck, OracleRun, ParamReport, Report
 from ._engine.taylor import taylor_data
@@ -28,7 +31,10 @@ __all__ = [
     "ParamReport",
     "Report",
     "Tolerance",
+    "check_backward",
+    "check_function",
     "check_grad",
+    "check_layer",
     "check_vjp",
     "grad_report",
     "taylor_data",

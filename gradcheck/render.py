@@ -64,7 +64,8 @@ def _probe_lines(p: ParamReport) -> list[str]:
         return []
     located = c.detail.get("located", [])
     if located:
-        lines = [f"    located by bisection of fd probes: {len(located)} wrong entr{'y' if len(located) == 1 else 'ies'}",
+        least = "" if c.detail.get("located_all", True) else "at least "
+        lines = [f"    located by bisection of fd probes: {least}{len(located)} wrong entr{'y' if len(located) == 1 else 'ies'}",
                  f"    {'index':>10}{'yours':>14}{'fd':>14}{'fd error':>11}{'difference':>13}"]
         for r in located[:8]:
             lines.append(f"    {_index(r['index']):>10}{_val(r['yours']):>14}{_val(r['fd']):>14}{r['fd_error']:>11.1e}"
@@ -241,7 +242,8 @@ def _and(names) -> str:
 
 def verdict_line(report: Report) -> str:
     """The first line: passed or not, against whom, and whether the oracles agreed among themselves."""
-    what = "hand-written vjp" if report.kind == "vjp" else "hand-written grad"
+    what = {"vjp": "hand-written vjp", "backward": "hand-written backward", "layer": "hand-written backward",
+            "function": "hand-written backward"}.get(report.kind, "hand-written grad")
     ran = report.ran
     blocking = [h for h in report.health if h.fails]
     if not ran:
@@ -266,6 +268,8 @@ def verdict_line(report: Report) -> str:
     if not mism:
         return f"gradient mismatch in {names}: {bad[0].message}"
     trusted = list(dict.fromkeys(o for p in mism for o in p.trusted))
+    if any("-" in p.set_aside for p in mism):  # undecided: name only the oracles yours actually disagrees with
+        trusted = [o for o in trusted if any(o in p.comparisons and not p.comparisons[o].ok for p in mism)] or trusted
     aside = list(dict.fromkeys(o for p in mism for o in p.set_aside if o != "-"))
     agree = ("they agree with each other" if len(trusted) > 1 else "the only oracle that ran") if not aside else \
         f"which agree with each other; {_and(aside)} set aside"

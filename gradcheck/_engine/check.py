@@ -50,7 +50,7 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     require_callable("loss", loss), require_callable("grad", grad)
     plan, seed = oracle_plan.make_plan(oracles), _seed(seed)
     rtol, atol = parse_tolerance(rtol, "rtol"), parse_tolerance(atol, "atol")
-    parse_choice(kind, "kind", ("grad", "vjp"))
+    parse_choice(kind, "kind", ("grad", "vjp", "backward", "layer", "function"))
     if not isinstance(label, str) or not label:
         raise bad("label", label, "a non-empty string")
     names, raw, treedef = flatten(params, label)

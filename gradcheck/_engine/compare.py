@@ -232,7 +232,31 @@ def compare_probes(reference: str, yours: np.ndarray, block: int, probes: list, 
             located.append({"index": list(idx), "yours": float(grads[block][idx]), "fd": value, "fd_error": err})
     worst = tuple(located[0]["index"]) if located else None
     return Comparison(reference, "probes", n_bad == 0, len(rows), n_bad, worst_abs, worst_rel, worst, kinks=kinks,
-                      detail={"probes": rows, "located": located, "bound": min(bounds, default=float("inf"))})
+                      detail={"probes": rows, "located": located, "bound": min(bounds, default=float("inf")),
+                              "located_all": not located or _bisected(covering, grads, tol, atol)})
+
+
+def _bisected(covering: list, grads: list, tol: Tolerance, atol: float) -> bool:
+    """Every failing probe of the bisected tree was split down to single entries (bisection did not stop at
+    its budget); the tree is the probes sharing the located entries' probe index."""
+    leaves = {p.index for p in covering if is_leaf(p)}
+    for p in covering:
+        if p.index in leaves and not is_leaf(p) and probe_fails(p, grads, tol, atol) \
+                and not any(_inside(q, p) for q in covering):
+            return False
+    return True
+
+
+def _inside(q, p) -> bool:
+    """q's support is strictly inside p's (a sub-probe of p's bisection)."""
+    if q.index != p.index:
+        return False
+    if set(q.blocks) < set(p.blocks):
+        return True
+    if q.blocks != p.blocks or q.span is None:
+        return False
+    lo, hi = p.span if p.span is not None else (0, p.direction[p.blocks[0]].size)
+    return lo <= q.span[0] and q.span[1] <= hi and (q.span[1] - q.span[0]) < hi - lo
 
 
 def _covering(yours, block: int, probes: list, others: list | None) -> tuple[list, list]:

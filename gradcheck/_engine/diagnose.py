@@ -3,7 +3,11 @@
 Each test looks for one classic mistake of hand-derived matrix backprop: nothing reached the parameter
 (all zero), a transpose, one constant factor (sign, 1/2, 2, N, 1/N), rows or columns collapsed to one value
 (an inner product where an elementwise product belongs), a few rows/columns/entries wrong, or one factor
-per row/column wrong. A Diagnosis carries a stable `kind` for programs and a sentence for people.
+per row/column wrong; and those of layers' backward passes: a missing mask (nonzero exactly where the reference
+is zero), a gradient routed to other positions (moved values, or shifted by the padding), a missing additive term
+(yours - reference constant along an axis, or rank one), an approximated derivative (correlation ~1, small
+systematic error), and gradients that are deliberately not the derivative (straight-through, reversal, clipping).
+A Diagnosis carries a stable `kind` for programs and a sentence for people; the advice fits the Operation.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import layer_diagnosis as layer
 from ..report import ParamReport
 from .tree import flatten
 
 #: Every Diagnosis.kind, for programs that branch on it (structure.py adds missing/extra/shape/nonfinite).
 KINDS = ("zeros", "transposed", "scaled", "collapsed_rows", "collapsed_columns", "partial", "row_scaled",
-         "column_scaled", "unstructured", "unlocalised", "nondeterministic",
+         "column_scaled", "missing_mask", "surrogate", "clipped", "routed", "missing_term", "approximation",
+         "unstructured", "unlocalised", "nondeterministic",
          "missing", "extra", "shape", "nonfinite")
 
 # relative closeness for "yours = pattern(reference)", by the dtype of the hand-written gradient
@@ -30,6 +36,18 @@ class Diagnosis:
 
     kind: str
     words: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What was differentiated, so advice fits it: a matrix-calculus network (check_grad: sigma'(z), W^T and
+    outer products) or a layer's backward pass (check_backward, check_layer, check_function), by its name."""
+
+    name: str | None = None
+    mlp: bool = True
+
+
+MLP = Operation()
 
 
 @dataclass(frozen=True)
@@ -115,8 +133,9 @@ def scale_words(c: float, batch: BatchSize | None = None, rtol: float = 1e-6) ->
     return f"yours = {c:.6g} x reference: every entry is off by the same constant factor {c:.6g}{small}"
 
 
-def diagnose(p: ParamReport, args=()) -> Diagnosis:
-    """The likely bug in parameter p (a mismatch), with its evidence; args give the batch size N."""
+def diagnose(p: ParamReport, args=(), op: Operation = MLP) -> Diagnosis:
+    """The likely bug in parameter p (a mismatch), with its evidence; args give the batch size N, `op` what
+    was differentiated (so a layer's report speaks of masks and routing, not of sigma'(z))."""
     ref = reference(p)
     if ref is None and p.yours is not None:
         located = _located(p)
@@ -128,11 +147,12 @@ def diagnose(p: ParamReport, args=()) -> Diagnosis:
     y = np.asarray(p.yours, dtype=np.float64)
     rtol = _PATTERN_RTOL.get(p.dtype, 1e-3)
     batch = batch_size(args)
-    for test in (_zeros, _transposed, _scaled, _collapsed, _partial, _line_scaled):
-        found = test(y, ref, p, rtol, batch)
+    for test in (_zeros, _surrogate, _transposed, _scaled, _collapsed, _missing_mask, _clipped, _routed, _partial,
+                 _line_scaled, _missing_term, _approximation):
+        found = test(y, ref, p, rtol, batch, op)
         if found:
             return found
-    return _unstructured(y, ref, p, rtol)
+    return _unstructured(y, ref, p, rtol, op)
 
 
 def _located(p: ParamReport) -> Diagnosis | None:
@@ -143,6 +163,11 @@ def _located(p: ParamReport) -> Diagnosis | None:
         return None
     where = ", ".join(str(tuple(r["index"])) for r in located[:4])
     n = len(located)
+    if not c.detail.get("located_all", True):
+        return Diagnosis("partial", f"at least {n} entries wrong: bisection of fd probes stopped at its budget after "
+                                    f"locating {n} (at {where}{', ...' if n > 4 else ''}) and more are wrong; run "
+                                    f"with torch or jax installed to see every entry, and look at the code that "
+                                    f"computes {p.name}")
     return Diagnosis("partial", f"{n} wrong entr{'y' if n == 1 else 'ies'} located by bisection of fd probes, at "
                                 f"{where}; look at the code that computes {p.name} there")
 
@@ -152,7 +177,38 @@ def reference(p: ParamReport) -> np.ndarray | None:
     return next((p.refs[o] for o in p.trusted if o in p.refs), None)
 
 
-def _zeros(y, ref, p, rtol, batch):
+def _zero_mask(p: ParamReport, ref: np.ndarray) -> np.ndarray:
+    """Entries where the reference is zero up to its own error (exact for AD, fd's error estimate for fd)."""
+    tol = 1e-9 * float(np.max(np.abs(ref), initial=0.0))
+    err = p.fd_error if p.fd_error is not None and "fd" in p.trusted[:1] else None
+    return np.abs(ref) <= (tol if err is None else tol + 4 * np.asarray(err))
+
+
+def _layer(test):
+    """A layer_diagnosis test as a step of the chain: (y, ref, p, rtol, batch, op) -> Diagnosis | None."""
+
+    def step(y, ref, p, rtol, batch, op=MLP):
+        found = test(y, ref, bad_mask(p, y, ref, rtol), _zero_mask(p, ref), rtol)
+        return Diagnosis(*found) if found else None
+
+    return step
+
+
+_surrogate, _missing_mask, _clipped, _routed = (_layer(t) for t in (layer.surrogate, layer.missing_mask,
+                                                                   layer.clipped, layer.routed))
+
+
+def _missing_term(y, ref, p, rtol, batch, op=MLP):
+    found = layer.missing_term(y, ref, None, None, max(rtol, 1e-9), batch is not None or y.ndim == 2)
+    return Diagnosis(*found) if found else None
+
+
+def _approximation(y, ref, p, rtol, batch, op=MLP):
+    found = layer.approximation(y, ref, rtol)
+    return Diagnosis(*found) if found else None
+
+
+def _zeros(y, ref, p, rtol, batch, op=MLP):
     if not np.any(y) and np.any(ref):
         return Diagnosis("zeros", f"all entries of yours are zero while the reference's are not: the gradient "
                                   f"never reaches {p.name} (a missing backward step, or a gradient buffer "
@@ -160,7 +216,7 @@ def _zeros(y, ref, p, rtol, batch):
     return None
 
 
-def _transposed(y, ref, p, rtol, batch):
+def _transposed(y, ref, p, rtol, batch, op=MLP):
     if not (y.ndim == 2 and y.shape[0] == y.shape[1] > 1) or _close(ref, ref.T, rtol):
         return None
     c = scale_factor(y, ref.T, rtol)
@@ -173,14 +229,18 @@ def _transposed(y, ref, p, rtol, batch):
                                    f"then {scale_words(c, batch, rtol)}")
 
 
-def _scaled(y, ref, p, rtol, batch):
+def _scaled(y, ref, p, rtol, batch, op=MLP):
     c = scale_factor(y, ref, rtol)
     if c is None or _near(c, 1.0, rtol * 1e-3) or c == 0:
         return None
+    if c < 0 and not op.mlp:
+        return Diagnosis("scaled", f"yours = {c:.6g} x reference (the sign is flipped): a gradient reversal layer "
+                                   f"returns -lambda x the derivative on purpose, and that is not the derivative of "
+                                   f"the forward, so it fails here; otherwise look for a sign error in the backward")
     return Diagnosis("scaled", scale_words(c, batch, rtol))
 
 
-def _collapsed(y, ref, p, rtol, batch):
+def _collapsed(y, ref, p, rtol, batch, op=MLP):
     if y.ndim != 2:
         return None
     for axis, what in ((0, "row"), (1, "column")):
@@ -194,10 +254,15 @@ def _collapsed(y, ref, p, rtol, batch):
             evidence = f" (each {what} of yours is the mean of the reference's {what}s)"
         return Diagnosis(f"collapsed_{what}s",
                          f"identical {what}s: every {what} of yours is the same while the reference's differ"
-                         f"{evidence}: an inner product (a scalar) was used where an elementwise (Hadamard) "
-                         f"product belongs, so a per-unit factor such as W_i sigma'(z_i) or delta_i was "
-                         f"collapsed to one number; multiply elementwise, then take the outer product")
+                         f"{evidence}: " + (_COLLAPSED_MLP if op.mlp else _COLLAPSED_LAYER))
     return None
+
+
+_COLLAPSED_MLP = ("an inner product (a scalar) was used where an elementwise (Hadamard) product belongs, so a "
+                  "per-unit factor such as W_i sigma'(z_i) or delta_i was collapsed to one number; multiply "
+                  "elementwise, then take the outer product")
+_COLLAPSED_LAYER = ("a sum or mean over that axis was taken too early, or a per-entry factor was broadcast from "
+                    "one value; keep the per-entry factor and reduce only where the forward broadcast")
 
 
 def bad_mask(p: ParamReport, y: np.ndarray, ref: np.ndarray, rtol: float) -> np.ndarray:
@@ -207,7 +272,7 @@ def bad_mask(p: ParamReport, y: np.ndarray, ref: np.ndarray, rtol: float) -> np.
     return np.abs(y - ref) > rtol * (np.abs(ref) + np.max(np.abs(ref), initial=0.0) * 1e-3)
 
 
-def _partial(y, ref, p, rtol, batch):
+def _partial(y, ref, p, rtol, batch, op=MLP):
     bad = bad_mask(p, y, ref, rtol)
     n_bad = int(bad.sum())
     if n_bad == 0 or n_bad == bad.size:
@@ -251,7 +316,7 @@ def _region(y, ref, mask, rtol) -> str:
     return ""
 
 
-def _line_scaled(y, ref, p, rtol, batch):
+def _line_scaled(y, ref, p, rtol, batch, op=MLP):
     """Each row (or column) of yours is its own constant times the reference's: one factor per line wrong."""
     if y.ndim != 2 or min(y.shape) < 2:
         return None
@@ -260,6 +325,11 @@ def _line_scaled(y, ref, p, rtol, batch):
         cs = [scale_factor(a, b, rtol) if np.any(b) else (0.0 if not np.any(a) else None) for a, b in zip(yl, rl)]
         if any(c is None for c in cs) or np.ptp(cs) <= rtol * max(map(abs, cs)):
             continue
+        if not op.mlp:
+            return Diagnosis(f"{what}_scaled",
+                             f"each {what} of yours is the reference's {what} times its own factor (factors "
+                             f"{min(cs):.3g} to {max(cs):.3g}): one factor per {what} is wrong; look for a per-{what} "
+                             f"quantity (a statistic, a scale, a normaliser) taken at the wrong place")
         unit = ("in z = W x the rows of W belong to output units (look at delta_i and the activation "
                 "derivative sigma'(z_i) it uses); in Z = X W they belong to inputs (look at which activations "
                 "enter dW = X^T dZ)") if what == "row" else \
@@ -271,16 +341,18 @@ def _line_scaled(y, ref, p, rtol, batch):
     return None
 
 
-def _unstructured(y, ref, p, rtol) -> Diagnosis:
+def _unstructured(y, ref, p, rtol, op=MLP) -> Diagnosis:
     bad = bad_mask(p, y, ref, rtol)
     corr = float(np.corrcoef(y.ravel(), ref.ravel())[0, 1]) if y.size > 1 and np.std(y) > 0 and np.std(ref) > 0 \
         else float("nan")
+    advice = ("look for an activation derivative taken at the wrong point (sigma'(a) for sigma'(z)), a missing "
+              "one, W where W^T belongs, or the wrong layer's activations in an outer product") if op.mlp else \
+        (f"look for a derivative taken at the wrong point (at the output instead of the input), a missing chain-rule "
+         f"factor, or a cached value from the wrong step{' in ' + op.name if op.name else ''}")
     return Diagnosis("unstructured",
                      f"no simple pattern ({int(bad.sum())} of {bad.size} entries wrong; not zero, a transpose, a "
                      f"constant factor, collapsed or rescaled rows/columns, or a few rows/columns; correlation "
-                     f"with the reference {corr:.2f}): look for an activation derivative taken at the wrong point "
-                     f"(sigma'(a) for sigma'(z)), a missing one, W where W^T belongs, or the wrong layer's "
-                     f"activations in an outer product")
+                     f"with the reference {corr:.2f}): {advice}")
 
 
 def _span(ix) -> str:

@@ -120,6 +120,9 @@ def _n(k: int, batch: BatchSize | None) -> str:
 def shape_hint(arr: np.ndarray, shape: tuple, batch: BatchSize | None = None) -> str:
     """The likely fix for a gradient of the wrong shape."""
     shape, got = tuple(shape), tuple(arr.shape)
+    if 0 in got and 0 not in shape and len(got) == len(shape):
+        return ("it has an empty axis: a slice such as dx[:, :, pad:-pad] with pad = 0 selects nothing; crop the "
+                "padded gradient with dx[:, :, pad:pad + H] instead")
     if arr.size == int(np.prod(shape)) and sum(d > 1 for d in got) <= 1 and sum(d > 1 for d in shape) <= 1:
         return (f"same {arr.size} entries in another layout: reshape to {shape} ((n,) against (n, 1) is the usual "
                 f"cause; keepdims=True on the sum keeps (n, 1))")

@@ -1,102 +1,79 @@
-"""check_vjp: a layer's backward checked as the gradient of <fn(*inputs), cotangent>."""
+"""check_vjp: a layer's backward checked as the gradient of <fn(*inputs), cotangent>.
+
+fn may return one array or several (a tuple or a dict of arrays); the cotangent then has the same structure,
+and vjp(cotangent, *inputs) returns one gradient per input (None for an input not differentiated, a nested list
+read as an array).
+"""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator, Mapping
 
-import numpy as np
-
-from .check import grad_report
-from ..errors import GradcheckError, GradientMismatch
-from .inputs import call_user, require_callable
-from ..settings import Settings, bad, parse_flag
-from .oracles.fd import FiniteDifferences
-
-
-def _input_names(fn, n: int) -> list[str]:
-    """Names of fn's positional parameters (so reports say `W`, not `inputs[1]`), else inputs[i]."""
-    try:
-        params = [p for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        params = []
-    names = [p.name for p in params[:n]]
-    if len(names) < n or len(set(names)) < n:
-        return [f"inputs[{i}]" for i in range(n)]
-    return names
+from . import adapter
+from .backward import fresh, read_inputs
+from .calls import Record
+from .diagnose import Operation
+from ..errors import GradcheckError
+from .gradients import Inputs, match
+from .inputs import call_user, changed_arrays, copy_tree, require_callable
+from .outputs import make_cotangent, pairing
 
 
-def _cotangent(fn, inputs, cotangent, seed):
-    out = np.asarray(call_user("fn", fn, *[np.array(x, copy=True) if isinstance(x, np.ndarray) else x for x in inputs]))
-    if not np.issubdtype(out.dtype, np.floating):
-        raise GradcheckError(f"Expected fn to return a floating array but it returned dtype {out.dtype}")
-    if cotangent is None:
-        return np.random.default_rng([seed, 0x7C7]).standard_normal(out.shape)
-    cot = np.asarray(cotangent, dtype=np.float64)
-    if cot.shape != out.shape:
-        raise GradcheckError(f"Expected cotangent of shape {out.shape} (fn's output) but got cotangent.shape={cot.shape}")
-    return cot
-
-
-def check_vjp(fn, vjp, inputs, *, cotangent=None, oracles=None, rtol=None, atol=None, seed=0, fd=None,
+def check_vjp(fn, vjp, inputs, *, cotangent=None, names=None, oracles=None, rtol=None, atol=None, seed=0, fd=None,
               raise_on_failure=True):
-    """Check `vjp(cotangent, *inputs)` (one gradient per input, None if not differentiated) against fn."""
+    """Check `vjp(cotangent, *inputs)` (one gradient per input, None if not differentiated) against fn.
+
+    fn may return a tuple or dict of arrays, with a cotangent of the same structure; `names` names the inputs
+    (default: fn's parameter names).
+    """
     __tracebackhide__ = True
     require_callable("fn", fn), require_callable("vjp", vjp)
-    parse_flag(raise_on_failure, "raise_on_failure")
-    Settings.parse(oracles=oracles, seed=seed, rtol=rtol, atol=atol)  # named before any user code runs
-    if fd is not None and not isinstance(fd, FiniteDifferences):
-        raise bad("fd", fd, "fd=FiniteDifferences(...)")
-    if not isinstance(inputs, (list, tuple)) or not inputs:
-        raise GradcheckError(f"Expected inputs to be a non-empty tuple of arrays but got inputs={inputs!r:.80}")
-    inputs = tuple(inputs)
-    cot = _cotangent(fn, inputs, cotangent, seed)
-    first = call_user("vjp", vjp, cot.copy(), *[np.array(x, copy=True) if isinstance(x, np.ndarray) else x for x in inputs])
-    if isinstance(first, (Mapping, str, bytes, Iterator)) or \
-            (len(inputs) > 1 and not isinstance(first, (list, tuple))):
-        raise GradcheckError(f"Expected vjp to return a tuple of {len(inputs)} gradients (one per input, None for "
+    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
+    ins = read_inputs(fn, inputs, names, who="fn")
+    cot = make_cotangent(call_user("fn", fn, *fresh(ins.values)), cotangent, seed, "fn")
+    first = call_user("vjp", vjp, copy_tree(cot), *fresh(ins.values))
+    if isinstance(first, (Mapping, str, bytes, Iterator)) or (ins.n > 1 and not isinstance(first, (list, tuple))):
+        raise GradcheckError(f"Expected vjp to return a tuple of {ins.n} gradients (one per input, None for "
                              f"an input not differentiated) but it returned {first!r:.60} (type={type(first).__name__})")
-    first = tuple(first) if isinstance(first, (list, tuple)) else (first,)
-    if len(first) != len(inputs):
-        raise GradcheckError(f"Expected vjp to return {len(inputs)} gradients (one per input, None for an input "
-                             f"not differentiated) but it returned {len(first)}")
-    names = _input_names(fn, len(inputs))
-    diff = [i for i, g in enumerate(first) if g is not None]
-    if not diff:
+    grads = list(first) if isinstance(first, (list, tuple)) else [first]
+    while len(grads) > ins.n and grads[-1] is None:
+        grads.pop()
+    if len(grads) != ins.n:
+        raise GradcheckError(f"Expected vjp to return {ins.n} gradients (one per input, None for an input "
+                             f"not differentiated) but it returned {len(grads)}")
+    found, _ = match(grads, ins, "vjp")
+    if not found:
         raise GradcheckError("vjp returned None for every input: nothing to check")
-    report = grad_report(*_as_loss_and_grad(fn, vjp, inputs, diff), {names[i]: inputs[i] for i in diff},
-                         args=(cot,), oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd,
-                         kind="vjp", label="inputs")
-    if raise_on_failure and not report.ok:
-        raise GradientMismatch(report)
-    return report
+    diff = [n for n in ins.names if n in found]
+    params = {n: ins.values[ins.names.index(n)] for n in diff}
+    record = Record()
+    return adapter.run(*_as_loss_and_grad(fn, vjp, ins, diff, record), params, args=(cot,), kind="vjp",
+                       options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
+                       op=Operation(getattr(fn, "__name__", None), mlp=False),
+                       health=lambda: record.health("vjp", "cotangent"), raise_on_failure=raise_on_failure)
 
 
-def _as_loss_and_grad(fn, vjp, inputs, diff):
-    """loss(p, cot) = <fn(*inputs with p), cot>; grad(p, cot) = the vjp's gradients for the inputs in p."""
-
-    diff, n = tuple(diff), len(inputs)
-    fixed = tuple((i, x) for i, x in enumerate(inputs) if i not in diff)  # the only inputs the closures hold
+def _as_loss_and_grad(fn, vjp, ins: Inputs, diff, record: Record):
+    """loss(p, cot) = <fn(*inputs with p), cot>; grad(p, cot) = the vjp's gradients for the inputs in p, each
+    call on a fresh cotangent (a write into it is recorded as a warning, not a failure)."""
+    where = [ins.names.index(n) for n in diff]
+    fixed = tuple((i, x) for i, x in enumerate(ins.values) if i not in where)  # the only inputs the closures hold
 
     def assemble(p):
-        full = [None] * n
+        full = [None] * ins.n
         for i, x in fixed:
             full[i] = x
-        for i, v in zip(diff, p.values()):
+        for i, v in zip(where, p.values()):
             full[i] = v
         return full
 
     def loss(p, cot):
-        from array_api_compat import array_namespace
-
-        out = fn(*assemble(p))
-        xp = array_namespace(out)
-        return xp.sum(out * xp.asarray(cot))
+        return pairing(fn(*assemble(p)), cot)
 
     def grad(p, cot):
-        gs = vjp(cot, *assemble(p))
-        gs = tuple(gs) if isinstance(gs, (list, tuple)) else (gs,)
-        return {k: gs[i] for k, i in zip(p, diff)}
+        mine = copy_tree(cot)
+        found, _ = match(vjp(mine, *assemble(p)), ins, "vjp")
+        record.dout = record.dout or bool(changed_arrays(cot, mine, "cotangent"))
+        return {n: found.get(n) for n in p}
 
     return loss, grad

@@ -97,3 +97,70 @@ def test_random_cotangent_is_reproducible_from_the_seed(dense_inputs):
     per_check = len(seen) // 3
     first, second, third = seen[0], seen[per_check], seen[2 * per_check]
     assert np.array_equal(first, second) and not np.array_equal(first, third)
+
+
+def two_outputs(x, W):
+    """A cell with two outputs: h = tanh(x W), c = x W (array-API generic)."""
+    xp = array_namespace(x)
+    z = x @ W
+    return xp.tanh(z), z
+
+
+def two_outputs_vjp(cot, x, W):
+    dh, dc = cot
+    dz = dh * (1 - np.tanh(x @ W) ** 2) + dc  # dz = dh tanh'(z) + dc
+    return dz @ W.T, x.T @ dz
+
+
+@pytest.fixture
+def cell_inputs():
+    rng = np.random.default_rng(3)
+    return rng.normal(size=(4, 3)), rng.normal(size=(3, 2))
+
+
+def test_two_outputs_with_a_tuple_cotangent(cell_inputs):
+    cot = (np.ones((4, 2)), np.full((4, 2), 0.5))
+    report = gc.check_vjp(two_outputs, two_outputs_vjp, cell_inputs, cotangent=cot, oracles=("fd", "torch"))
+    assert report.ok and [p.name for p in report.params] == ["x", "W"]
+
+    def vjp_missing_dc(cot, x, W):
+        return two_outputs_vjp((cot[0], 0 * cot[1]), x, W)  # bug: the second output's path is dropped
+
+    bad = gc.check_vjp(two_outputs, vjp_missing_dc, cell_inputs, oracles=("fd", "torch"), raise_on_failure=False)
+    assert [p.name for p in bad.failing] == ["x", "W"]
+
+
+def test_dict_outputs_and_names(cell_inputs):
+    def fn(a, b):
+        h, c = two_outputs(a, b)
+        return {"h": h, "c": c}
+
+    def vjp(cot, a, b):
+        return two_outputs_vjp((cot["h"], cot["c"]), a, b)
+
+    report = gc.check_vjp(fn, vjp, cell_inputs, names=("X", "W"), oracles=("fd", "torch"))
+    assert report.ok and [p.name for p in report.params] == ["X", "W"]
+    with pytest.raises(gc.GradcheckError, match=r"Expected cotangent with one array per output of fn \(2: h, c\) "
+                                                r"but got 1"):
+        gc.check_vjp(fn, vjp, cell_inputs, cotangent={"h": np.ones((4, 2))})
+    with pytest.raises(gc.GradcheckError, match=r"Expected names to be 2 distinct non-empty strings"):
+        gc.check_vjp(fn, vjp, cell_inputs, names=("X", "X"))
+
+
+def test_list_valued_gradients_are_read_as_arrays(dense_inputs):
+    def vjp(G, X, W, b):
+        return [g.tolist() for g in dense_vjp(G, X, W, b)]
+
+    report = gc.check_vjp(dense, vjp, dense_inputs, oracles=("fd",))
+    assert report.ok and [p.name for p in report.params] == ["X", "W", "b"]
+
+
+def test_a_vjp_writing_into_its_cotangent_is_a_warning(dense_inputs):
+    def vjp(G, X, W, b):
+        out = dense_vjp(G, X, W, b)
+        G *= 0  # clobbers the cotangent after use
+        return out
+
+    report = gc.check_vjp(dense, vjp, dense_inputs, oracles=("fd",))
+    assert report.ok and [(h.name, h.fails) for h in report.health] == [("mutated_dout", False)]
+    assert report.health[0].message.startswith("vjp wrote into cotangent")

@@ -56,3 +56,18 @@ def test_performance_table_is_the_latest_benchmark_run():
     spec.loader.exec_module(module)
     results = (ROOT / "benchmarks" / "results.md").read_text()
     assert module.splice(README, module.section(results)) == README, "run python benchmarks/readme_table.py"
+
+
+def shown_after(marker: str) -> tuple[str, str]:
+    """(the python block containing `marker`, the text block printed right after it)."""
+    for code, text in re.findall(r"```python\n(.*?)```\s*\n\s*prints\s*\n\s*```text\n(.*?)```", README, flags=re.S):
+        if marker in code:
+            return code, text
+    raise AssertionError(f"no python block with {marker!r} followed by its output")
+
+
+@pytest.mark.parametrize("marker", ["gradcheck.check_backward(", "gradcheck.check_function("])
+def test_entry_point_reports_are_what_the_code_prints(marker):
+    pytest.importorskip("torch"), pytest.importorskip("jax")
+    code, shown = shown_after(marker)
+    assert normalise(run(code)) == normalise(shown)

@@ -27,15 +27,61 @@ def vjp(g, x):
     return (2 * g,)
 
 
+def course_forward(x):
+    return 2 * x, x
+
+
+def course_backward(dout, cache):
+    return (2 * dout,)
+
+
+class Doubler:
+    """A layer object: y = w * x, parameters and gradients in dicts."""
+
+    def __init__(self):
+        self.parameters, self.gradients = {"w": np.ones(3)}, {"w": np.zeros(3)}
+
+    def forward(self, X):
+        self.X = X
+        return self.parameters["w"] * X
+
+    def backward(self, dY):
+        self.gradients["w"] = (dY * self.X).sum(axis=0)
+        return dY * self.parameters["w"]
+
+
+def _function():
+    """A torch.autograd.Function for check_function's row (None without torch)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+
+    class Double(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g
+
+    return Double
+
+
 GOOD = {
     gc.check_grad: dict(loss=loss, grad=grad, params=P),
     gc.grad_report: dict(loss=loss, grad=grad, params=P),
     gc.check_vjp: dict(fn=fn, vjp=vjp, inputs=(np.ones(3),)),
+    gc.check_backward: dict(forward=course_forward, backward=course_backward, inputs=(np.ones(3),)),
+    gc.check_layer: dict(layer=Doubler(), X=np.ones((2, 3))),
     gc.taylor_data: dict(loss=loss, grad=grad, params=P),
     gc.FiniteDifferences: {},
     gc.CentralRichardson: {},
     gc.Tolerance: dict(rtol=1e-6, atol=1e-9),
 }
+if _function() is not None:
+    GOOD[gc.check_function] = dict(F=_function(), inputs=(np.ones(3),))
 
 # argument -> (wrong type, wrong value); None where the argument takes any value of that kind
 WRONG = {
@@ -48,7 +94,12 @@ WRONG = {
     "probes_per_param": (True, 0), "global_probes": (None, 0), "block_probes_up_to": (1e5, -1),
     "large": ("x", -1), "bisect_budget": (9.5, -2), "mode": (1, "exact"),
     "levels": (2.0, 9), "rel_step": ("small", 0.0), "k_fd": ("4", -4.0), "atol_is_relative": ("no", None),
+    "forward": (3, "no_such_method"), "backward": (1.5, "no_such_method"), "dout": ("abc", np.ones(5)),
+    "outputs": ("2", 0), "names": (5, ("a", "a")), "layer": (3, None), "X": ("abc", None),
+    "grads": (5, ("dW", 7)), "input_name": (5, ""), "dY": ("abc", np.ones(5)), "F": (3, None),
+    "reference": ("abc", None), "float64": ("yes", None),
 }
+COTANGENTS = ("cotangent", "dout", "dY")  # a wrong shape is said as `dout.shape=(5,)`
 SKIP = {"args"}  # any value is an argument tuple (a single value is wrapped)
 
 
@@ -73,14 +124,15 @@ def test_each_bad_argument_is_named_with_its_value(func, good, name, value):
     def spy(f):
         return lambda *a: called.append(1) or f(*a)
 
-    kwargs = {k: spy(v) if callable(v) and k in ("loss", "grad", "fn", "vjp") else v for k, v in good.items()}
+    kwargs = {k: spy(v) if callable(v) and k in ("loss", "grad", "fn", "vjp", "forward", "backward") else v
+              for k, v in good.items()}
     kwargs[name] = value
     with pytest.raises(gc.GradcheckError) as e:
         func(**kwargs)
     message = str(e.value)
-    shown = f"{name}=" if name not in ("params", "inputs", "cotangent") else name
+    shown = f"{name}=" if name not in ("params", "inputs", *COTANGENTS) else name
     assert shown in message, message
-    if name not in ("loss", "grad", "fn", "vjp", "params", "inputs", "cotangent"):
+    if name not in ("loss", "grad", "fn", "vjp", "params", "inputs", *COTANGENTS):
         assert message.startswith("Expected ") and f"(type={type(value).__name__})" in message, message
     if name in ("oracles", "seed", "rtol", "atol", "fd", "raise_on_failure", "kind", "label"):
         assert not called, f"user code ran before {name} was checked"
@@ -89,6 +141,8 @@ def test_each_bad_argument_is_named_with_its_value(func, good, name, value):
 def test_the_table_covers_every_public_callable():
     public = {getattr(gc, n) for n in gc.__all__ if callable(getattr(gc, n)) and n[0].islower() or
               n in ("FiniteDifferences", "CentralRichardson", "Tolerance")}
+    if _function() is None:
+        public.discard(gc.check_function)  # its row needs a torch.autograd.Function
     assert public == set(GOOD)
 
 

@@ -1,0 +1,105 @@
+"""Entry points as adapters: each reduces the user's functions to a loss and its gradient, runs the engine's
+check on them, then adds what it saw of the user's calls (health) and advice that fits the operation."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from .check import grad_report
+from .diagnose import Operation, diagnose
+from ..errors import GradientMismatch
+from ..render import verdict_line
+from ..report import HealthCheck, Report
+
+
+def parse_options(oracles, seed, rtol, atol, fd, raise_on_failure) -> None:
+    """The settings every entry point takes, validated before any user code runs (errors name them)."""
+    from ..settings import Settings, bad, parse_flag, parse_seed
+    from .oracles.fd import FiniteDifferences
+
+    parse_flag(raise_on_failure, "raise_on_failure")
+    parse_seed(seed)
+    Settings.parse(oracles=oracles, rtol=rtol, atol=atol)
+    if fd is not None and not isinstance(fd, FiniteDifferences):
+        raise bad("fd", fd, "fd=FiniteDifferences(...)")
+
+
+def require_callable_or_none(name: str, fn) -> None:
+    from ..settings import bad
+
+    if fn is not None and not callable(fn):
+        raise bad(name, fn, f"{name} to be a callable or None")
+
+
+def signature_names(fn, n: int, skip: int = 0) -> list[str] | None:
+    """Names of fn's first n positional parameters after `skip` (ctx, self), or None when they cannot be read."""
+    try:
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][skip:]
+    except (TypeError, ValueError):
+        return None
+    names = [p.name for p in params[:n]]
+    return names if len(names) == n and len(set(names)) == n else None
+
+
+def input_names(fn, n: int, given=None, skip: int = 0, who: str = "names") -> list[str]:
+    """`given` names (checked), else fn's parameter names, else inputs[i]."""
+    if given is not None:
+        from ..errors import GradcheckError
+
+        names = list(given) if isinstance(given, (list, tuple)) else None
+        if names is None or len(names) != n or len(set(names)) != n or not all(isinstance(x, str) and x for x in names):
+            raise GradcheckError(f"Expected {who} to be {n} distinct non-empty strings (one per input) but got "
+                                 f"{who}={given!r} (type={type(given).__name__})")
+        return names
+    return signature_names(fn, n, skip) or [f"inputs[{i}]" for i in range(n)]
+
+
+def positional_arity(fn) -> int | None:
+    """How many positional arguments fn requires, or None when it takes *args (or cannot be inspected)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in params)
+
+
+def run(loss, grad, params, *, args, kind: str, options: dict, health=lambda: [], op: Operation | None = None,
+        raise_on_failure: bool = True) -> Report:
+    """grad_report on the adapted loss and grad, then the adapter's health checks and advice; raises
+    GradientMismatch when the check fails and `raise_on_failure` is true."""
+    __tracebackhide__ = True
+    report = grad_report(loss, grad, params, args=args, kind=kind, label="inputs", **options)
+    report = finish(report, health(), op, args)
+    if raise_on_failure and not report.ok:
+        raise GradientMismatch(report)
+    return report
+
+
+def _in_user_words(reason: str) -> str:
+    """An oracle's skip reason about the adapted loss, said of the user's function that raised:
+    "loss raised GradcheckError on torch tensors (forward (f) raised E: ...); write the loss ..." becomes
+    "forward (f) raised on torch tensors: E: ...; write forward ..."."""
+    m = re.match(r"loss raised GradcheckError on (torch tensors|jax arrays) \(([\w.]+) \((.*?)\) raised (.*)", reason)
+    if m is None:
+        return reason
+    where, who, name, rest = m.groups()
+    return f"{who} ({name}) raised on {where}: {rest}".replace("write the loss against", f"write {who} against")
+
+
+def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=()) -> Report:
+    """Add the adapter's health checks, re-diagnose mismatches for the operation, and re-state the verdict."""
+    if op is not None:
+        for p in report.params:
+            if p.status == "mismatch":
+                found = diagnose(p, args, op)
+                p.diagnosis, p.diagnosis_kind = found.words, found.kind
+    for run in report.oracles:
+        run.reason = _in_user_words(run.reason)
+    report.health = report.health + list(extra)
+    report.ok = all(p.ok for p in report.params) and not any(h.fails for h in report.health) and bool(report.ran)
+    report.verdict = verdict_line(report)
+    return report

@@ -1,0 +1,171 @@
+"""check_function: the hand-written backward of a `torch.autograd.Function` subclass or a `jax.custom_vjp`
+function, checked against finite differences on its forward, the framework's own autograd of the forward's
+body (never F.apply, which would reuse the backward under test), and the other framework where a reference
+forward written against the array API is given; triangulated as in check_grad.
+
+The framework is imported only when F is one of its objects (it is then already loaded).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from . import adapter
+from .backward import not_checked
+from .diagnose import Operation
+from ..errors import GradcheckError
+from .gradients import Inputs, match
+from .outputs import make_cotangent
+from ..report import Report
+from ..settings import parse_flag
+
+
+def check_function(F, inputs, *, reference=None, cotangent=None, names=None, float64=True, oracles=None,
+                   rtol=None, atol=None, seed=0, fd=None, raise_on_failure=True) -> Report:
+    """Check F's hand-written backward (a torch.autograd.Function subclass or a jax.custom_vjp function).
+
+    inputs: F's positional arguments (arrays or tensors; floating ones are differentiated, others pass
+    through); reference: the same forward written against the array API, to add the other framework as an
+    oracle; float64: run F in float64 (default) or in the inputs' own dtypes.
+    """
+    __tracebackhide__ = True
+    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
+    adapter.require_callable_or_none("reference", reference)
+    backend = _backend(F, parse_flag(float64, "float64"))
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise GradcheckError(f"Expected inputs to be a non-empty tuple (F's arguments) but got inputs={inputs!r:.80}")
+    values = tuple(backend.to_numpy(v) for v in inputs)
+    ins = Inputs(tuple(adapter.input_names(backend.forward_fn, len(values), names, backend.skip)), values,
+                 tuple(isinstance(v, np.ndarray) and v.dtype.kind == "f" for v in values))
+    outs = backend.forward(list(values))
+    floating = [i for i, o in enumerate(outs) if o.dtype.kind == "f"]
+    if not floating:
+        raise GradcheckError(f"{backend.label} returned no floating output: nothing to differentiate")
+    picked = outs[floating[0]] if len(floating) == 1 else tuple(outs[i] for i in floating)
+    cot = make_cotangent(picked, cotangent, seed, backend.label)
+    cots = _full_cotangents(outs, floating, cot)
+    found, left = match(backend.yours(list(values), cots), ins, backend.backward_label)
+    if not found:
+        raise GradcheckError(f"{backend.backward_label} returned no gradient for any floating input "
+                             f"({', '.join(ins.names)}): nothing to check")
+    why: dict[str, str] = {}
+    loss, grad = _adapt(backend, reference, ins, [n for n in ins.names if n in found], floating, why)
+    params = {n: ins.values[ins.names.index(n)] for n in ins.names if n in found}
+    report = adapter.run(loss, grad, params, args=(cot,), kind="function",
+                         options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
+                         op=Operation(getattr(F, "__name__", None) or backend.label, mlp=False),
+                         health=lambda: not_checked(left, backend.backward_label), raise_on_failure=False)
+    _explain_skips(report, backend, reference, why)
+    _explain_disagreement(report, backend)
+    if raise_on_failure and not report.ok:
+        from ..errors import GradientMismatch
+
+        raise GradientMismatch(report)
+    return report
+
+
+def _backend(F, float64: bool):
+    """The framework adapter for F (imports nothing new: F's framework is loaded if F is one of its objects)."""
+    torch, jax = sys.modules.get("torch"), sys.modules.get("jax")
+    owner = getattr(F, "__self__", None)  # F.apply passed for F: the class it is bound to
+    if torch is not None and isinstance(owner, type) and issubclass(owner, torch.autograd.Function):
+        F = owner
+    if torch is not None and isinstance(F, type) and issubclass(F, torch.autograd.Function):
+        from .function_torch import TorchFunction
+
+        return TorchFunction(F, float64)
+    if jax is not None and isinstance(F, jax.custom_vjp):
+        from .function_jax import JaxFunction
+
+        return JaxFunction(F, float64)
+    raise GradcheckError(f"Expected F to be a torch.autograd.Function subclass or a jax.custom_vjp function but "
+                         f"got F={F!r:.80} (type={type(F).__name__}); for a plain backward use check_vjp or "
+                         f"check_backward")
+
+
+def _full_cotangents(outs, floating, cot) -> list:
+    """One cotangent per output of F (zeros for integer outputs such as indices), as numpy arrays."""
+    picked = [cot] if len(floating) == 1 else list(cot)
+    full = [np.zeros(o.shape, dtype=o.dtype) for o in outs]
+    for i, c in zip(floating, picked):
+        full[i] = c
+    return full
+
+
+def _adapt(backend, reference, ins: Inputs, diff: list[str], floating: list[int], why: dict):
+    """loss(p, cot): <F's floating outputs, cot> on numpy (fd), on the framework's tensors (its autograd of the
+    forward's body) or on the other framework's (the reference forward); grad: the hand-written backward."""
+    where = [ins.names.index(n) for n in diff]
+
+    def assemble(p):
+        vals = list(ins.values)
+        for i, v in zip(where, p.values()):
+            vals[i] = v
+        return vals
+
+    def loss(p, cot):
+        leaf = next(iter(p.values()))
+        cots = [cot] if len(floating) == 1 else list(cot)
+        if isinstance(leaf, np.ndarray):
+            outs = backend.forward(assemble(p))
+            return float(sum(np.sum(outs[i] * c) for i, c in zip(floating, cots)))
+        if backend.owns(leaf):
+            outs = _noting(why, backend.name, lambda: backend.body(assemble(p), [ins.names[i] for i in where]))
+        elif reference is not None:
+            outs = _noting(why, "reference", lambda: reference(*assemble(p)))
+            outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+        else:
+            raise GradcheckError("no reference forward was given")
+        from array_api_compat import array_namespace
+
+        xp = array_namespace(leaf)
+        total = sum(xp.sum(outs[i] * xp.asarray(c)) for i, c in zip(floating, cots))
+        if backend.owns(leaf):
+            _noting(why, backend.name, lambda: backend.check_graph(total, list(p.values())))
+        return total
+
+    def grad(p, cot):
+        cots = _full_cotangents(backend.forward(assemble(p)), floating, cot)
+        found, _ = match(backend.yours(assemble(p), cots), ins, backend.backward_label)
+        return {n: found.get(n) for n in p}
+
+    return loss, grad
+
+
+def _noting(why: dict, who: str, run):
+    """run(), keeping the first line of what it raised (the oracle's skip reason is then said in those words)."""
+    try:
+        return run()
+    except Exception as exc:
+        text = str(exc).strip()
+        why.setdefault(who, f"{type(exc).__name__}: {text.splitlines()[0][:160] if text else ''}")
+        raise
+
+
+def _explain_disagreement(report: Report, backend) -> None:
+    """Where fd and the autograd of the forward's body disagree, say what commonly causes it."""
+    for p in report.params:
+        if "-" in p.set_aside and backend.name in p.trusted and "fd" in p.trusted:
+            ok = [o for o in ("fd", backend.name) if p.comparisons[o].ok]
+            agrees = f"yours agrees with {ok[0]} only; " if len(ok) == 1 else ""
+            p.notes.append(f"{agrees}{backend.name}'s autograd of {backend.body_label} is differentiated step by "
+                           f"step: a body that iterates (bisection, Newton) or thresholds gives the derivative of "
+                           f"its steps, not of the function they converge to; pass reference= for a third oracle, "
+                           f"or oracles=('fd',) when the body cannot be differentiated as written")
+
+
+def _explain_skips(report: Report, backend, reference, why: dict) -> None:
+    """Skip reasons in the words of check_function: what ran in which framework, and what to pass."""
+    for run in report.oracles:
+        if run.status != "skipped" or run.name == "fd":
+            continue
+        if run.name == backend.name and backend.name in why:
+            run.reason = (f"{backend.body_label} under {backend.name}'s autograd raised {why[backend.name]} "
+                          f"(a body outside autograd: numpy, .detach(), in-place or integer ops)")
+        elif run.name != backend.name and reference is None:
+            run.reason = (f"no reference forward given (pass reference=f, the forward written against the array "
+                          f"API, to add {run.name} as an oracle)")
+        elif run.name != backend.name and "reference" in why:
+            run.reason = f"the reference forward raised {why['reference']} on {run.name} arrays"
