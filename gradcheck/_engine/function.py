@@ -28,7 +28,8 @@ def check_function(F, inputs, *, reference=None, cotangent=None, names=None, flo
 
     inputs: F's positional arguments (arrays or tensors; floating ones are differentiated, others pass
     through); reference: the same forward written against the array API, to add the other framework as an
-    oracle; float64: run F in float64 (default) or in the inputs' own dtypes.
+    oracle (asked for by passing it: with a reference, every installed oracle runs unless `oracles` says
+    otherwise); float64: run F in float64 (default) or in the inputs' own dtypes.
     """
     __tracebackhide__ = True
     adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
@@ -54,7 +55,7 @@ def check_function(F, inputs, *, reference=None, cotangent=None, names=None, flo
     loss, grad = _adapt(backend, reference, ins, [n for n in ins.names if n in found], floating, why)
     params = {n: ins.values[ins.names.index(n)] for n in ins.names if n in found}
     report = adapter.run(loss, grad, params, args=(cot,), kind="function",
-                         options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
+                         options=dict(oracles="all" if oracles is None and reference is not None else oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
                          op=Operation(getattr(F, "__name__", None) or backend.label, mlp=False),
                          health=lambda: not_checked(left, backend.backward_label), raise_on_failure=False)
     _explain_skips(report, backend, reference, why)
