@@ -57,7 +57,7 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     health = run["health"]
     structure = match_structure(names, leaves, run["grad"], label, args, treedef)
     problem = Problem(for_oracles(loss, health), tuple(names), tuple(x.astype(np.float64) for x in leaves), treedef,
-                      run["args"], run["f64"], seed, extra={"eps": run["eps"]})
+                      run["args"], run["f64"], seed, run["eps"])
     floor = roundoff_floor(problem.f0)
     results, runs = _run_oracles(problem, requested, fd, _fails_for(structure, rtol, atol, problem.f0), floor)
     params_out = _judge(problem, structure, results, rtol, atol)
@@ -224,7 +224,7 @@ def _judge_param(p: ParamReport, b: int, problem, results, tol, scale, others) -
 
 def _noisy(problem, fd: OracleResult, b: int) -> bool:
     """FD's error is dominated by round-off of a low-precision or noisy loss on block b."""
-    if problem.extra.get("eps", 0.0) > 1e-10:
+    if problem.eps > 1e-10:
         return True
     return any(pr.kind == "noisy" for pr in fd.probes if b in pr.blocks)
 

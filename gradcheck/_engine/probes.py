@@ -76,34 +76,14 @@ def block_direction(seed: int, block: int, index: int, shapes) -> list[np.ndarra
 def measure(problem, method: CentralRichardson, direction, *, name=None, index=0, scale=None,
             span=None, eps=None) -> Probe:
     """The FD directional derivative of the loss along `direction` (None blocks untouched)."""
-    base = problem.leaves
     covered = [b for b, v in enumerate(direction) if v is not None]
     if scale is None:
-        scale = probe_scale(base, direction)
-
-    def phi(t):
-        return problem.evaluate([_shifted(x, v, t) if v is not None else x for x, v in zip(base, direction)])
-
-    est = method.derivative(phi, scale=scale, f0=problem.f0, eps=eps or problem.extra.get("eps", 2.0**-52))
+        scale = problem.scale(direction)
+    est = method.derivative(problem.along(direction), scale=scale, f0=problem.f0, eps=eps or problem.eps)
     label = name if name is not None else ("*" if len(covered) > 1 else problem.names[covered[0]])
     return Probe(label, index, est.value, est.error, est.smooth, list(direction), kind=est.kind,
                  one_sided=est.one_sided, blocks=tuple(covered), span=span, scale=scale,
                  evaluations=est.evaluations)
-
-
-def _shifted(x: np.ndarray, v: np.ndarray, t: float) -> np.ndarray:
-    """x + t v in one new array (the same bits as `x + t * v`, half the memory traffic at 1e6 entries)."""
-    out = np.multiply(v, t)
-    out += x
-    return out
-
-
-def probe_scale(leaves, direction) -> float:
-    """t-scale of a unit direction: the step moves each entry by ~ rel_step x rms(entries), at least rel_step."""
-    xs = [x for x, v in zip(leaves, direction) if v is not None]
-    n = sum(x.size for x in xs)
-    rms = math.sqrt(sum(float(np.sum(x * x)) for x in xs) / max(n, 1))
-    return max(1.0, rms) * math.sqrt(n)
 
 
 def split(probe: Probe) -> list[tuple[list, tuple]]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .tree import TreeDef, unflatten
+from .tree import TreeDef, flatten, unflatten
+
+EPS64 = 2.0**-52
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,18 @@ class Problem:
     args: tuple = ()
     f0: float = float("nan")  # loss at the point, already computed by the check
     seed: int = 0
-    extra: dict = field(default_factory=dict)
+    eps: float = EPS64  # machine epsilon of the user's gradient dtype: the round-off level FD works against
+
+    @classmethod
+    def at(cls, loss: Callable, params, args=(), *, seed: int = 0, eps: float = EPS64) -> "Problem":
+        """The problem at `params` as given (float64 copies of the leaves), f0 evaluated once."""
+        from .inputs import as_param_array
+
+        names, raw, treedef = flatten(params)
+        leaves = tuple(as_param_array(n, x).astype(np.float64) for n, x in zip(names, raw))
+        args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
+        f0 = scalar(loss(unflatten(treedef, leaves), *args))
+        return cls(loss, tuple(names), leaves, treedef, args, f0, seed, eps)
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -34,6 +48,46 @@ class Problem:
     def evaluate(self, leaves) -> float:
         """loss at other leaves, with the same args."""
         return scalar(self.loss(unflatten(self.treedef, leaves), *self.args))
+
+    def along(self, direction) -> Callable[[float], float]:
+        """phi(t) = loss(x + t v), the loss along `direction` (a list of blocks; None blocks stay at x).
+
+        The one definition of the loss along a direction: probes, the Taylor test and the figures all use it.
+        """
+        def phi(t: float) -> float:
+            return self.evaluate([x if v is None else _shifted(x, v, t) for x, v in zip(self.leaves, direction)])
+
+        return phi
+
+    def along_entries(self) -> Iterator[tuple[int, int, float, Callable[[float], float]]]:
+        """(block, flat index j, x_j, phi_j) for every entry: phi_j(t) = loss(x + t e_j).
+
+        One working copy of the leaves serves every entry (x_j is restored before the next one).
+        """
+        work = [x.copy() for x in self.leaves]
+        for b, x in enumerate(self.leaves):
+            flat = work[b].reshape(-1)
+            for j, xj in enumerate(x.reshape(-1).tolist()):
+                def phi(t, flat=flat, j=j, xj=xj):
+                    flat[j] = xj + t
+                    return self.evaluate(work)
+
+                yield b, j, xj, phi
+                flat[j] = xj
+
+    def scale(self, direction) -> float:
+        """t-scale of a unit direction: a step moves each entry by ~ rel_step x rms(entries), at least rel_step."""
+        xs = [x for x, v in zip(self.leaves, direction) if v is not None]
+        n = sum(x.size for x in xs)
+        rms = math.sqrt(sum(float(np.sum(x * x)) for x in xs) / max(n, 1))
+        return max(1.0, rms) * math.sqrt(n)
+
+
+def _shifted(x: np.ndarray, v: np.ndarray, t: float) -> np.ndarray:
+    """x + t v in one new array (the same bits as `x + t * v`, half the memory traffic at 1e6 entries)."""
+    out = np.multiply(v, t)
+    out += x
+    return out
 
 
 def scalar(value: Any) -> float:

@@ -86,16 +86,13 @@ def taylor_test(phi, f0: float, slope: float, scale: float, *, eps: float = EPS6
 
 def along(problem, direction: list, grads: list, *, eps: float | None = None, **kw) -> TaylorResult:
     """The Taylor test of the gradient `grads` (per block, None where direction is None) along `direction`."""
-    from .probes import probe_scale
+    return taylor_test(problem.along(direction), problem.f0, directional(grads, direction), problem.scale(direction),
+                       eps=eps or problem.eps, **kw)
 
-    base = problem.leaves
-    slope = sum(float(np.sum(np.asarray(g, dtype=np.float64) * v)) for g, v in zip(grads, direction) if v is not None)
 
-    def phi(t):
-        return problem.evaluate([x + t * v if v is not None else x for x, v in zip(base, direction)])
-
-    return taylor_test(phi, problem.f0, slope, probe_scale(base, direction),
-                       eps=eps or problem.extra.get("eps", EPS64), **kw)
+def directional(grads: list, direction: list) -> float:
+    """<g, v> over the blocks the direction covers."""
+    return sum(float(np.sum(np.asarray(g, dtype=np.float64) * v)) for g, v in zip(grads, direction) if v is not None)
 
 
 def taylor_data(loss, grad, params, args=(), *, seed: int = 0, count: int = 16, first: float = 2.0**-2) -> dict:
@@ -105,24 +102,16 @@ def taylor_data(loss, grad, params, args=(), *, seed: int = 0, count: int = 16, 
     |f(x + h v) - f(x) - h <grad, v>| and |(f(x + h v) - f(x - h v)) / 2h - <grad, v>| for each step h, v the
     first global sign probe of `seed`.
     """
-    from .inputs import as_param_array
-    from .probes import global_direction, probe_scale
-    from .problem import Problem, scalar
+    from .probes import global_direction
+    from .problem import Problem
     from .tree import flatten
 
-    names, raw, treedef = flatten(params)
-    leaves = tuple(as_param_array(n, x).astype(np.float64) for n, x in zip(names, raw))
-    args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
-    _, graw, _ = flatten(grad(params, *args))
-    problem = Problem(loss, tuple(names), leaves, treedef, args, scalar(loss(params, *args)), seed)
-    v = global_direction(seed, 0, [x.shape for x in leaves])
+    problem = Problem.at(loss, params, args, seed=seed)
+    _, graw, _ = flatten(grad(params, *problem.args))
+    v = global_direction(seed, 0, [x.shape for x in problem.leaves])
     res = along(problem, v, graw, first=first, count=count)
-
-    def phi(t):
-        return problem.evaluate([x + t * d for x, d in zip(leaves, v)])
-
-    slope = sum(float(np.sum(np.asarray(g, dtype=np.float64) * d)) for g, d in zip(graw, v))
+    phi, slope = problem.along(v), directional(graw, v)
     fd_err = [abs((phi(h) - phi(-h)) / (2 * h) - slope) for h in res.h]
     return {"h": res.h, "remainder": res.remainder, "fd_error": fd_err, "order": res.order,
             "verdict": res.verdict, "floor": res.floor, "slope": slope, "seed": seed,
-            "scale": probe_scale(leaves, v)}
+            "scale": problem.scale(v)}

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +15,9 @@ import numpy as np
 from ..errors import GradcheckError
 from .._engine.finite_diff import EPS, CentralRichardson
 from .._engine.probes import global_direction
-from .._engine.problem import scalar
-from .._engine.tree import flatten, unflatten
+from .._engine.problem import Problem
+from .._engine.taylor import directional
+from .._engine.tree import flatten
 
 STEPS = np.logspace(-15, 0, 61)
 
@@ -40,18 +40,12 @@ def step_errors(loss, params, args=(), *, reference=None, yours=None, seed=0, st
     reference / yours: full gradients (lists of arrays in flatten order) or None; without a reference the
     extrapolated finite difference stands in for it.
     """
-    names, raw, treedef = flatten(params)
-    leaves = [np.asarray(x, dtype=np.float64) for x in raw]
-    v = global_direction(seed, 0, [x.shape for x in leaves])  # the check's first global probe (unit norm)
-
-    def phi(t):
-        return scalar(loss(unflatten(treedef, [x + t * d for x, d in zip(leaves, v)]), *args))
-
-    f0 = phi(0.0)
+    problem = Problem.at(loss, params, args, seed=seed)
+    v = global_direction(seed, 0, [x.shape for x in problem.leaves])  # the check's first global probe (unit norm)
+    phi, f0, scale = problem.along(v), problem.f0, problem.scale(v)  # the check's phi(t) and step scale
     method = CentralRichardson()
-    scale = max(1.0, math.sqrt(sum(float(np.sum(x * x)) for x in leaves)))
     rich = method.derivative(phi, scale=scale, f0=f0)
-    dot = (lambda g: float(sum(np.sum(np.asarray(a, dtype=np.float64) * d) for a, d in zip(g, v))))
+    dot = (lambda g: directional(g, v))
     ref = dot(reference) if reference is not None else rich.value
     central = np.array([(phi(h) - phi(-h)) / (2 * h) for h in steps])
     return {"steps": np.asarray(steps), "errors": np.abs(central - ref), "reference": ref,

@@ -62,24 +62,15 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
 
 def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
     """d loss / d x_j for every entry j, each with an error estimate and one-sided slopes at kinks."""
-    work = [x.copy() for x in problem.leaves]
-    eps = problem.extra.get("eps", 2.0**-52)
-    grads, errors, sided = [], [], []
-    for i, x in enumerate(problem.leaves):
-        g, e, s = np.empty(x.shape), np.empty(x.shape), np.full(x.shape + (2,), np.nan)
-        flat_w = work[i].reshape(-1)
-        for j, xj in enumerate(x.reshape(-1)):
-            def phi(t, flat_w=flat_w, j=j, xj=xj):
-                flat_w[j] = xj + t
-                return problem.evaluate(work)
-
-            est = method.derivative(phi, scale=abs(xj), f0=problem.f0, eps=eps)
-            flat_w[j] = xj
-            idx = np.unravel_index(j, x.shape) if x.ndim else ()
-            g[idx], e[idx] = est.value, est.error
-            if est.one_sided is not None:
-                s[idx] = est.one_sided
-        grads.append(g), errors.append(e), sided.append(s)
+    grads = [np.empty(x.shape) for x in problem.leaves]
+    errors = [np.empty(x.shape) for x in problem.leaves]
+    sided = [np.full(x.shape + (2,), np.nan) for x in problem.leaves]
+    for b, j, xj, phi in problem.along_entries():
+        est = method.derivative(phi, scale=abs(xj), f0=problem.f0, eps=problem.eps)
+        idx = np.unravel_index(j, grads[b].shape) if grads[b].ndim else ()
+        grads[b][idx], errors[b][idx] = est.value, est.error
+        if est.one_sided is not None:
+            sided[b][idx] = est.one_sided
     return OracleResult(NAME, "entries", grads=grads, errors=errors, one_sided=sided,
                         evaluations=problem.n * method.evaluations)
 
