@@ -76,13 +76,19 @@ def _ok_line(p: ParamReport) -> str:
     return f"{p.name}  shape {tuple(p.shape)} {p.dtype}  ok  " + "   ".join(parts)
 
 
+DISAGREE = ("the oracles disagree with each other and none is clearly wrong: check the loss for non-differentiable "
+            "points or randomness")
+
+
 def format_param(p: ParamReport) -> list[str]:
     if p.ok:
-        return [_ok_line(p), *[f"  note: {n}" for n in p.notes], *[f"  note: {why}" for why in p.set_aside.values()]]
+        return [_ok_line(p), *[f"  note: {n}" for n in p.notes], *[f"  note: {why}" for why in p.set_aside.values()],
+                *([f"  note: {DISAGREE}"] if p.oracles_disagree else [])]
     lines = [_param_header(p), *_table(p), *_probe_lines(p)]
     if p.diagnosis:
         lines.append(f"  diagnosis: {p.diagnosis}")
     lines += [f"  note: {why}" for why in p.set_aside.values()]
+    lines += [f"  note: {DISAGREE}"] if p.oracles_disagree else []
     lines += [f"  note: {n}" for n in p.notes]
     return lines
 
@@ -145,7 +151,7 @@ def verdict_line(report: Report) -> str:
             return f"check failed: {what} agrees with {_and(ran)}, but {blocking[0].name.replace('_', ' ')} (see health below)"
         skipped = [o.name for o in report.oracles if o.status != "ran"]
         tail = f"; {_and(skipped)} skipped" if skipped else ""
-        aside = list(dict.fromkeys(o for p in report.params for o in p.set_aside if o != "-"))
+        aside = list(dict.fromkeys(o for p in report.params for o in p.set_aside))
         if aside:
             ran = [o for o in ran if o not in aside] or ran
             tail += f"; {_and(aside)} set aside, see notes"
@@ -156,9 +162,9 @@ def verdict_line(report: Report) -> str:
     if not mism:
         return f"gradient mismatch in {names}: {bad[0].message}"
     trusted = list(dict.fromkeys(o for p in mism for o in p.trusted))
-    aside = list(dict.fromkeys(o for p in mism for o in p.set_aside if o != "-"))
+    aside = list(dict.fromkeys(o for p in mism for o in p.set_aside))
     agree = ("they agree with each other" if len(trusted) > 1 else "the only oracle that ran") if not aside else \
         f"which agree with each other; {_and(aside)} set aside"
-    if any("-" in p.set_aside for p in mism):
+    if any(p.oracles_disagree for p in mism):
         agree = "and the oracles disagree with each other"
     return f"gradient mismatch in {names}: {what} disagrees with {_and(trusted)} ({agree})"

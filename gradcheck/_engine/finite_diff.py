@@ -8,7 +8,8 @@ error estimate that the verdict uses.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import Enum
 from functools import lru_cache
 from typing import Callable
 
@@ -17,17 +18,61 @@ import numpy as np
 EPS = float(np.finfo(np.float64).eps)
 
 
+class Stencil(str, Enum):
+    """What the differences at halving steps showed around the point."""
+
+    SMOOTH = "smooth"  # central differences converge as a smooth function's do
+    KINK = "kink"  # the one-sided slopes differ, at several steps, by more than their errors: not differentiable
+    NOISY = "noisy"  # round-off dominates the differences
+
+
 @dataclass(frozen=True)
 class FDEstimate:
-    """phi'(0) with its error estimate and the work it took."""
+    """phi'(0) with its error estimate and the work it took.
+
+    At a kink `value` is the midpoint of the one-sided slopes `one_sided` = (left, right) and `error` the error of
+    those slopes (not their spread): a value is judged against the interval, never against a widened midpoint.
+    """
 
     value: float
     error: float
     evaluations: int
     step: float
     smooth: bool = True  # False when the differences do not shrink like h^2 (a kink or noise in the stencil)
-    one_sided: tuple[float, float] | None = None  # (left, right) derivative at the smallest step, given f(0)
-    kind: str = "smooth"  # "smooth", "kink" (one-sided slopes differ by a jump) or "noisy" (round-off dominates)
+    one_sided: tuple[float, float] | None = None  # (left, right) derivative at a kink, given f(0)
+    kind: Stencil = Stencil.SMOOTH
+    quantum: float = 0.0  # the loss's resolution seen here: changes of phi that rounded away entirely (0: none)
+    gain: float = 0.0  # round-off of phi's values times this is the estimate's round-off error
+
+
+@dataclass(frozen=True)
+class Level:
+    """phi at +-h around 0 (and phi(0)): the central difference, the one-sided slopes and their gap."""
+
+    h: float
+    fp: float
+    fm: float
+    f0: float | None
+
+    @property
+    def central(self) -> float:
+        return (self.fp - self.fm) / (2 * self.h)
+
+    @property
+    def right(self) -> float:
+        return (self.fp - self.f0) / self.h
+
+    @property
+    def left(self) -> float:
+        return (self.f0 - self.fm) / self.h
+
+    @property
+    def bend(self) -> float:
+        """D+ - D- = (f(h) - 2 f(0) + f(-h)) / h: h f'' when smooth, the jump of the slope at a kink."""
+        return (self.fp - 2 * self.f0 + self.fm) / self.h
+
+
+EXTRA_LEVELS = 4  # halvings beyond the method's levels, taken only where the first levels do not look smooth
 
 
 @dataclass(frozen=True)
@@ -63,32 +108,128 @@ class CentralRichardson:
                    eps: float = EPS) -> FDEstimate:
         """phi'(0) by extrapolated central differences, with truncation + round-off error estimate.
 
-        With f0 = phi(0) (free: the check already has it) a kink at 0 itself is seen too: there the
-        one-sided slopes differ by a jump that does not shrink with h. `eps` is the relative precision of
-        phi's values (float64 eps unless the loss computes in float32).
+        Where the differences do not converge like a smooth function's, the steps are halved further (at most
+        EXTRA_LEVELS times): a later window that converges gives the derivative (a smooth point whose first
+        differences happened to cancel, or a kink left behind as the stencil shrank); one-sided slopes that
+        keep differing by a step-independent jump, beyond their own errors, are a kink at the point (needs
+        f0 = phi(0), which the check already has). `eps`: the relative precision of phi's values.
         """
         h = self.step(scale)
-        diffs, bends, fmax = [], [], abs(f0) if f0 is not None else 0.0
-        for k in range(self.levels):
-            hk = h / 2**k
-            fp, fm = float(phi(hk)), float(phi(-hk))
-            fmax = max(fmax, abs(fp), abs(fm))
-            diffs.append((fp - fm) / (2 * hk))
-            if f0 is not None:  # D+ - D- = (f(h) - 2 f(0) + f(-h)) / h ~ h f'' when smooth
-                bends.append((fp - 2 * f0 + fm) / hk)
+        levels = [_level(phi, h / 2**k, f0) for k in range(self.levels)]
+        first = self._window(levels, eps)
+        if first.smooth or f0 is None or self.levels < 2:
+            return first
+        levels += [_level(phi, h / 2**k, f0) for k in range(self.levels, self.levels + EXTRA_LEVELS)]
+        q = quantum(levels)
+        noise = max(_noise(levels, eps), q)
+        evals = 2 * len(levels)
+        kink = _kink(levels, noise)
+        if kink is not None:
+            return replace(kink, evaluations=evals, step=h, quantum=q)
+        for k in range(1, EXTRA_LEVELS + 1):
+            window = self._window(levels[k:k + self.levels], eps)
+            moving = any(lv.fp != lv.f0 or lv.fm != lv.f0 for lv in levels[k:k + self.levels])
+            if window.smooth and (moving or q == 0):  # steps that all rounded away say nothing
+                return replace(window, evaluations=evals, quantum=q)
+        # no kink on evidence and no converging window: round-off (of a loss computed by cancellation, or
+        # quantised) or a kink near but not at the point; the estimate stands with an error that covers the
+        # spread of every difference taken (a kink is declared on evidence only)
+        spread = max(lv.central for lv in levels) - min(lv.central for lv in levels)
+        _, correction, _ = richardson([lv.central for lv in levels[:self.levels]])
+        error = max(correction, spread) + first.gain * noise
+        return replace(first, kind=Stencil.NOISY, evaluations=evals, quantum=q, error=max(error, first.gain * q))
+
+    def _window(self, levels: list[Level], eps: float) -> FDEstimate:
+        """Richardson over consecutive levels; smooth when differences and bends shrink as a smooth phi's do."""
+        h = levels[0].h
+        diffs = [lv.central for lv in levels]
+        bends = [lv.bend for lv in levels] if levels[0].f0 is not None else []
         value, truncation, coeffs = richardson(diffs)
         # round-off: each f carries ~ a few eps |f|; D_k amplifies it by 1/h_k, the tableau by |c_k|
-        noise = 8 * eps * fmax
-        h_min = h / 2 ** (self.levels - 1)
-        roundoff = sum(abs(c) * noise / (h / 2**k) for k, c in enumerate(coeffs))
-        smooth = shrinks_like(diffs, noise / h_min, 4.0) and shrinks_like(bends, 4 * noise / h_min, 2.0, fastest=16.0)
-        one_sided, kind = None, "smooth"
+        noise = _noise(levels, eps)
+        h_min = levels[-1].h
+        roundoff = sum(abs(c) * noise / lv.h for lv, c in zip(levels, coeffs))
+        smooth = shrinks_like(diffs, noise / h_min, 4.0) and shrinks_like(bends, 4 * noise / h_min, 2.0, fastest=16.0) \
+            and _sides_converge(levels, noise)
+        kind = Stencil.SMOOTH
         if not smooth:  # the extrapolation's own correction means nothing here: use the raw spread
             truncation = max(truncation, max(diffs) - min(diffs), max(map(abs, bends), default=0.0))
-            kind = "noisy" if _roundoff_explains(bends, diffs, noise, h) else "kink"
-            if f0 is not None and kind == "kink":
-                one_sided = (value - bends[-1] / 2, value + bends[-1] / 2)
-        return FDEstimate(value, truncation + roundoff, self.evaluations, h, smooth, one_sided, kind)
+            kind = Stencil.NOISY if _roundoff_explains(bends, diffs, noise, h) else Stencil.KINK
+        gain = sum(abs(c) / lv.h for lv, c in zip(levels, coeffs))
+        return FDEstimate(value, truncation + roundoff, 2 * len(levels), h, smooth, None, kind, gain=gain)
+
+
+def _sides_converge(levels: list[Level], noise: float) -> bool:
+    """Each one-sided slope converges as a smooth function's: D+(h) = f' + h f''/2 + O(h^2), so its changes
+    under halving fall by 2 (by 4 where f'' = 0). A kink just inside the larger steps breaks this on one side
+    while the central differences can still look convergent."""
+    if levels[0].f0 is None or len(levels) < 3:
+        return True
+    for side in ("left", "right"):
+        values = [getattr(lv, side) for lv in levels]
+        changes = [a - b for a, b in zip(values, values[1:])]
+        for k, (c1, c2) in enumerate(zip(changes, changes[1:])):
+            floor = 16 * 2 * noise / levels[k + 2].h
+            if abs(c2) <= floor and abs(c1) <= 2 * floor * 4:
+                continue  # fell into round-off
+            if abs(c2) <= floor or not 1.2 <= c1 / c2 <= 4.8:
+                return False
+    return True
+
+
+def _level(phi, h: float, f0: float | None) -> Level:
+    return Level(h, float(phi(h)), float(phi(-h)), f0)
+
+
+def quantum(levels: list[Level]) -> float:
+    """The loss's resolution where it shows: phi moved in whole multiples of a quantum q (at least three
+    nonzero changes) and stopped moving at all, on either side, at the smaller steps. A loss computed by
+    cancellation (a saturated log-softmax) moves in quanta far above eps |phi|. 0 when phi never stalled."""
+    stalled = [k for k, lv in enumerate(levels) if lv.fp == lv.f0 and lv.fm == lv.f0]
+    moved = [abs(d) for lv in levels for d in (lv.fp - lv.f0, lv.fm - lv.f0) if d != 0]
+    if not stalled or len(moved) < 3 or stalled[0] == 0:
+        return 0.0
+    q = min(moved)
+    whole = all(abs(m / q - round(m / q)) <= 1e-6 * m / q for m in moved)
+    return q if whole else 0.0
+
+
+def _noise(levels: list[Level], eps: float) -> float:
+    """Round-off in one value of phi: a few eps of the largest |phi| seen."""
+    f0 = levels[0].f0
+    fmax = max([abs(f0) if f0 is not None else 0.0] + [max(abs(lv.fp), abs(lv.fm)) for lv in levels])
+    return 8 * eps * fmax
+
+
+def _side_errors(levels: list[Level], noise: float) -> list[float]:
+    """Error of the one-sided slopes at each level k >= 1: the change since the previous step (truncation
+    h f''/2 halves with h, so the change bounds it) plus round-off 2 noise / h."""
+    return [max(abs(b.right - a.right), abs(b.left - a.left)) + 2 * noise / b.h for a, b in zip(levels, levels[1:])]
+
+
+RUN = 3  # consecutive step sizes at which a kink must show
+
+
+def _kink(levels: list[Level], noise: float) -> FDEstimate | None:
+    """A kink at the point, on evidence: over the RUN smallest usable steps the one-sided slopes differ by more
+    than four times their errors, and the gap stays put (|bend_k / bend_k+1 - 1| < 1/3) where a smooth
+    function's gap h f'' would halve with h (or fall faster at an inflection)."""
+    errors = _side_errors(levels, noise)  # errors[k] belongs to levels[k + 1]
+    clear = [abs(levels[k + 1].bend) > 8 * errors[k] for k in range(len(errors))]
+    ends = [k for k in range(RUN - 1, len(clear)) if all(clear[k - RUN + 1:k + 1])]
+    if not ends:
+        return None
+    tail = levels[ends[-1] - RUN + 2:ends[-1] + 2]  # the RUN smallest consecutive steps with clear evidence
+    steady = all(a.bend * b.bend > 0 and abs(a.bend / b.bend - 1) < 1 / 3 for a, b in zip(tail, tail[1:]))
+    return _interval(levels, noise, Stencil.KINK) if steady else None
+
+
+def _interval(levels: list[Level], noise: float, kind: Stencil) -> FDEstimate:
+    """The one-sided slopes at the step where their error is smallest, the midpoint and that error."""
+    errors = _side_errors(levels, noise)
+    k = min(range(len(errors)), key=errors.__getitem__)
+    lv, err = levels[k + 1], errors[k]
+    return FDEstimate((lv.left + lv.right) / 2, err, 0, lv.h, False, (lv.left, lv.right), kind)
 
 
 def shrinks_like(values: list[float], noise: float, rate: float, fastest: float | None = None) -> bool:
@@ -104,7 +245,7 @@ def shrinks_like(values: list[float], noise: float, rate: float, fastest: float 
     for g1, g2 in zip(seq, seq[1:]):
         if abs(g2) <= 16 * noise and abs(g1) <= 16 * noise * rate * 2:
             continue  # fell into (or stayed in) round-off as it should: nothing to see
-        if abs(g2) <= 16 * noise or not (rate * 0.6 <= g1 / g2 <= fastest):  # faster: higher order
+        if abs(g2) <= 16 * noise or not (rate * 0.75 <= g1 / g2 <= fastest):  # faster: higher order; slower: a kink
             return False
     return True
 

@@ -120,14 +120,14 @@ KINK_CASES = [(3, 2, None), (8, 4, None), (3, 2, FD), (8, 4, FD)]  # 12 and 48 e
 
 
 @pytest.mark.parametrize("hidden, inputs, oracles", KINK_CASES)
-@pytest.mark.parametrize("at_zero", [0.0, 1.0, 0.5])
+@pytest.mark.parametrize("at_zero", [0.0, 1.0, 0.25])  # torch and jax split a tie of maximum: 0.5
 def test_a_valid_subgradient_at_a_kink_passes_with_and_without_ad(hidden, inputs, oracles, at_zero):
     p, args = relu_problem(hidden, inputs)
     report = gc.grad_report(relu_net, relu_grad(at_zero), p, args=args, oracles=oracles)
     assert report.ok, str(report)
     (h,) = [h for h in report.health if h.name == "kink" and h.message.startswith("W1")]
     assert h.message.startswith(f"W1 at (1, 0), (1, 1){', (1, 2), (1, 3)' if inputs == 4 else ''}:")
-    which = {0.0: "the left slope", 1.0: "the right slope", 0.5: "between the left and right slopes"}[at_zero]
+    which = {0.0: "the left slope", 1.0: "the right slope", 0.25: "between the left and right slopes (25%"}[at_zero]
     assert which in h.message, h.message
 
 
@@ -205,8 +205,9 @@ def test_round_off_nondeterminism_is_a_note_and_the_verdict_is_given():
     loss, grad = shuffled(0)
     report = gc.check_grad(loss, grad, params, args=args, oracles=FD)
     assert report.ok and report.verdict.startswith("gradient check passed")
-    (h,) = [h for h in report.health if h.name == "nondeterministic"]
-    assert not h.fails and "round-off" in h.message and "verdict is given" in h.message
+    notes = [h for h in report.health if h.name == "nondeterministic"]
+    assert {h.message.split()[0] for h in notes} == {"loss", "grad"}
+    assert all(not h.fails and "round-off level" in h.message and "verdict is given" in h.message for h in notes)
 
 
 def test_round_off_nondeterminism_does_not_hide_a_wrong_gradient():
@@ -221,7 +222,7 @@ def test_nondeterminism_above_round_off_withholds_the_verdict_and_says_how_large
     loss, grad = shuffled(0, relative_noise=1e-6)
     report = gc.grad_report(loss, grad, params, args=args, oracles=FD)
     assert report.verdict.startswith("no verdict") and report.param("W").status == "nondeterministic"
-    (h,) = [h for h in report.health if h.name == "nondeterministic"]
+    (h,) = [h for h in report.health if h.name == "nondeterministic" and h.message.startswith("grad")]
     assert h.fails and "times the round-off level" in h.message
 
 

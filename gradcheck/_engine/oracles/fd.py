@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import OracleResult
+from . import EntryFD, OracleResult
 from ..finite_diff import CentralRichardson
 from ..probes import block_direction, bisect, global_direction, measure
 from ..problem import Problem
@@ -65,14 +65,35 @@ def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
     grads = [np.empty(x.shape) for x in problem.leaves]
     errors = [np.empty(x.shape) for x in problem.leaves]
     sided = [np.full(x.shape + (2,), np.nan) for x in problem.leaves]
+    gains = [np.zeros(x.shape) for x in problem.leaves]
+    resolution = 0.0
     for b, j, xj, phi in problem.along_entries():
         est = method.derivative(phi, scale=abs(xj), f0=problem.f0, eps=problem.eps)
         idx = np.unravel_index(j, grads[b].shape) if grads[b].ndim else ()
-        grads[b][idx], errors[b][idx] = est.value, est.error
+        grads[b][idx], errors[b][idx], gains[b][idx] = est.value, est.error, est.gain
+        resolution = max(resolution, est.quantum)
         if est.one_sided is not None:
             sided[b][idx] = est.one_sided
+    if resolution > 0:  # the loss's resolution is a property of the loss at the point, not of one entry
+        errors = [np.maximum(e, g * resolution) for e, g in zip(errors, gains)]
     return OracleResult(NAME, "entries", grads=grads, errors=errors, one_sided=sided,
                         evaluations=problem.n * method.evaluations)
+
+
+def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
+    """fd one entry at a time at the chosen entries {block: [index]} (the few where yours and AD disagree)."""
+    out = {}
+    for b, indices in picks.items():
+        found = []
+        for index in indices:
+            e = np.zeros(problem.leaves[b].shape)
+            e[index] = 1.0
+            direction = [e if c == b else None for c in range(len(problem.leaves))]
+            est = method.derivative(problem.along(direction), scale=abs(float(problem.leaves[b][index])),
+                                    f0=problem.f0, eps=problem.eps)
+            found.append(EntryFD(index, est.value, est.error, est.one_sided))
+        out[b] = tuple(found)
+    return out
 
 
 def _confirming(method: CentralRichardson) -> CentralRichardson:
