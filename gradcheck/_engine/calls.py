@@ -55,6 +55,7 @@ class Record:
     eps: float  # relative precision of the loss values (float64 eps unless it computes in lower precision)
     seconds: float  # per call of loss and grad
     args: tuple  # a private copy of args for the oracles
+    grad64: dict[str, np.ndarray] | None = None  # grad at float64 params, when params are of lower precision
 
 
 def record_calls(loss, grad, treedef, leaves, args) -> Record:
@@ -70,7 +71,19 @@ def record_calls(loss, grad, treedef, leaves, args) -> Record:
     f64_raw = call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args)) \
         if any(x.dtype != np.float64 for x in leaves) else None
     f64 = calls[0].loss if f64_raw is None else loss_value(f64_raw)
-    return Record(calls, repeat, f64, _precision(f64_raw), seconds, copy_tree(args))
+    grad64 = _grad_at_float64(grad, treedef, leaves, args) if f64_raw is not None else None
+    return Record(calls, repeat, f64, _precision(f64_raw), seconds, copy_tree(args), grad64)
+
+
+def _grad_at_float64(grad, treedef, leaves, args) -> dict[str, np.ndarray] | None:
+    """Your grad at float64 copies of lower-precision params: the same code, so its difference from the
+    lower-precision result is that code's own round-off (a cancellation such as p - y with p ~ 1 in float32).
+    None when it cannot run in float64."""
+    try:
+        g = call_user("grad", grad, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args))
+        return {n: np.array(x, dtype=np.float64) for n, x in _leaves(g)}
+    except Exception:
+        return None
 
 
 def observe(loss, grad, treedef, leaves, args, times: int = 2) -> tuple[list[Call], list]:

@@ -55,9 +55,9 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
                       record.args, record.f64, seed, record.eps)
     claims = assemble.claims(structure)
     results, runs = run_oracles(problem, asked, fd, claims, rtol, atol)
-    picks = to_reexamine(claims, results, problem.f0, rtol, atol)
+    picks = to_reexamine(claims, results, problem.f0, rtol, atol, record.grad64)
     evidence = Evidence(claims, results, record.repeat, problem.f0, record.eps, rtol, atol,
-                        reexamine(problem, fd, picks), _taylor_runs(problem, claims, results))
+                        reexamine(problem, fd, picks), _taylor_runs(problem, claims, results), record.grad64 or {})
     judgement = judge(evidence)
     health += state(record.repeat) + determinism(judgement.noise)
     health += kinks(judgement.verdicts, results["fd"].probes if "fd" in results else ())

@@ -168,12 +168,8 @@ def _sides_converge(levels: list[Level], noise: float) -> bool:
     for side in ("left", "right"):
         values = [getattr(lv, side) for lv in levels]
         changes = [a - b for a, b in zip(values, values[1:])]
-        for k, (c1, c2) in enumerate(zip(changes, changes[1:])):
-            floor = 16 * 2 * noise / levels[k + 2].h
-            if abs(c2) <= floor and abs(c1) <= 2 * floor * 4:
-                continue  # fell into round-off
-            if abs(c2) <= floor or not 1.2 <= c1 / c2 <= 4.8:
-                return False
+        if not _falls(changes, 2 * noise / levels[-1].h, SIDE_BANDS, 2.0):
+            return False
     return True
 
 
@@ -201,51 +197,79 @@ def _noise(levels: list[Level], eps: float) -> float:
     return 8 * eps * fmax
 
 
-def _side_errors(levels: list[Level], noise: float) -> list[float]:
-    """Error of the one-sided slopes at each level k >= 1: the change since the previous step (truncation
-    h f''/2 halves with h, so the change bounds it) plus round-off 2 noise / h."""
-    return [max(abs(b.right - a.right), abs(b.left - a.left)) + 2 * noise / b.h for a, b in zip(levels, levels[1:])]
+def _sides(levels: list[Level], noise: float) -> list[tuple[float, float, float]]:
+    """(left, right, error) per pair of consecutive levels: each one-sided slope extrapolated to h -> 0 by
+    2 D(h/2) - D(h) (its h f''/2 term cancels); the error is the change since the previous pair plus the
+    extrapolation's round-off 3 x 2 noise / (h/2)."""
+    out, prev = [], None
+    for a, b in zip(levels, levels[1:]):
+        left, right = 2 * b.left - a.left, 2 * b.right - a.right
+        change = max(abs(left - prev[0]), abs(right - prev[1])) if prev else max(abs(b.left - a.left),
+                                                                                 abs(b.right - a.right))
+        out.append((left, right, change + 6 * noise / b.h))
+        prev = (left, right)
+    return out
 
 
 RUN = 3  # consecutive step sizes at which a kink must show
 
 
 def _kink(levels: list[Level], noise: float) -> FDEstimate | None:
-    """A kink at the point, on evidence: over the RUN smallest usable steps the one-sided slopes differ by more
-    than four times their errors, and the gap stays put (|bend_k / bend_k+1 - 1| < 1/3) where a smooth
-    function's gap h f'' would halve with h (or fall faster at an inflection)."""
-    errors = _side_errors(levels, noise)  # errors[k] belongs to levels[k + 1]
-    clear = [abs(levels[k + 1].bend) > 8 * errors[k] for k in range(len(errors))]
-    ends = [k for k in range(RUN - 1, len(clear)) if all(clear[k - RUN + 1:k + 1])]
-    if not ends:
-        return None
-    tail = levels[ends[-1] - RUN + 2:ends[-1] + 2]  # the RUN smallest consecutive steps with clear evidence
-    steady = all(a.bend * b.bend > 0 and abs(a.bend / b.bend - 1) < 1 / 3 for a, b in zip(tail, tail[1:]))
-    return _interval(levels, noise, Stencil.KINK) if steady else None
+    """A kink in the stencil, on evidence: the one-sided gap bend(h) = J + h f'' + O(h^3) has J = 0 for a smooth
+    function. Either J_k = 2 bend(h_k/2) - bend(h_k) (the curvature removed) or the gap itself stays put over
+    RUN consecutive steps (ratios within [3/4, 4/3] per halving, one sign), each at least 8 times its round-off,
+    where curvature halves the gap with h, a smooth remainder falls by 8 and round-off doubles it."""
+    js = [(2 * b.bend - a.bend, 12 * noise / b.h) for a, b in zip(levels, levels[1:])]
+    gaps = [(lv.bend, 4 * noise / lv.h) for lv in levels]
+    return _interval(levels, noise, Stencil.KINK) if _steady(js) or _steady(gaps) else None
+
+
+def _steady(seq: list[tuple[float, float]]) -> bool:
+    """RUN consecutive values, each beyond 8 times its round-off, of one sign and within 4/3 of each other."""
+    for k in range(len(seq) - RUN + 1):
+        run = seq[k:k + RUN]
+        if all(abs(v) > 8 * e for v, e in run) and \
+                all(a * b > 0 and 0.75 <= a / b <= 4 / 3 for (a, _), (b, _) in zip(run, run[1:])):
+            return True
+    return False
 
 
 def _interval(levels: list[Level], noise: float, kind: Stencil) -> FDEstimate:
-    """The one-sided slopes at the step where their error is smallest, the midpoint and that error."""
-    errors = _side_errors(levels, noise)
-    k = min(range(len(errors)), key=errors.__getitem__)
-    lv, err = levels[k + 1], errors[k]
-    return FDEstimate((lv.left + lv.right) / 2, err, 0, lv.h, False, (lv.left, lv.right), kind)
+    """The extrapolated one-sided slopes where their error is smallest, their midpoint and that error."""
+    sides = _sides(levels, noise)
+    k = min(range(len(sides)), key=lambda i: sides[i][2])
+    left, right, err = sides[k]
+    return FDEstimate((left + right) / 2, err, 0, levels[k + 1].h, False, (left, right), kind)
+
+
+# Per halving, a smooth function's central-difference gaps fall by 4 (by 16 where f(3) = 0), its one-sided gap
+# D+ - D- = h f'' + h^3 f(4)/12 by 2 (by 8 at an inflection), each one-sided slope's change by 2 (by 4 where
+# f'' = 0). A ratio between those regimes, or slower, is not taken as smooth: more steps decide (a kink at a
+# distance between two steps can otherwise pass for curvature).
+GAP_BANDS = ((3.0, 5.3), (12.0, 32.0))
+BEND_BANDS = ((1.5, 2.7), (5.5, 16.0))
+SIDE_BANDS = ((1.5, 2.7), (3.3, 4.8))
 
 
 def shrinks_like(values: list[float], noise: float, rate: float, fastest: float | None = None) -> bool:
-    """True when a smooth function's h-dependent quantity falls by ~`rate` per step halving.
+    """True when a smooth function's h-dependent quantity falls as it should per step halving.
 
-    Applied to central differences, successive gaps D(h) - D(h/2) fall by 4; applied to the
-    one-sided slope gap D+ - D-, the values themselves fall by 2. A kink breaks either pattern.
-    `fastest` (default rate^2 * 2) admits a faster fall: at an inflection point f'' = 0 and the bend
-    falls like h^3, by 8 per halving.
+    Applied to central differences (rate 4), successive gaps D(h) - D(h/2) are checked against GAP_BANDS;
+    applied to the one-sided slope gap D+ - D- (rate 2), the values themselves against BEND_BANDS.
+    `fastest` caps the faster band. A kink breaks either pattern.
     """
-    fastest = rate * rate * 2 if fastest is None else fastest
+    bands = GAP_BANDS if rate == 4.0 else BEND_BANDS
+    if fastest is not None:
+        bands = tuple((lo, min(hi, fastest)) for lo, hi in bands)
     seq = [a - b for a, b in zip(values, values[1:])] if rate == 4.0 else list(values)
+    return _falls(seq, noise, bands, rate)
+
+
+def _falls(seq: list[float], noise: float, bands, rate: float) -> bool:
     for g1, g2 in zip(seq, seq[1:]):
         if abs(g2) <= 16 * noise and abs(g1) <= 16 * noise * rate * 2:
             continue  # fell into (or stayed in) round-off as it should: nothing to see
-        if abs(g2) <= 16 * noise or not (rate * 0.75 <= g1 / g2 <= fastest):  # faster: higher order; slower: a kink
+        if abs(g2) <= 16 * noise or not any(lo <= g1 / g2 <= hi for lo, hi in bands):
             return False
     return True
 

@@ -7,6 +7,8 @@ The rules, in the order they apply:
 1. Tolerance: entry i passes when |yours_i - ref_i| <= atol + rtol |ref_i| + k_fd err_i (err_i: fd's own error
    estimate, 0 for AD); atol is relative to the largest reference entry and never below round-off
    (tolerance.py). A smooth entry's allowance is never widened: err_i is the error of a converged estimate.
+   Lower-precision code also gets OWN_ROUNDOFF times its own measured round-off: |yours_i - y64_i|, y64 your
+   grad run on float64 params (the same code, so a logic error is in both and is not excused).
 2. Trust: oracles are compared with each other; one that disagrees with two that agree is set aside
    (triangulate.py). When no majority exists the oracles disagree and the verdict says so.
 3. Kinks: an entry is a kink only on fd's evidence (finite_diff.py: one-sided slopes differing by more than
@@ -37,6 +39,7 @@ from .taylor import TaylorResult
 from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
 from .triangulate import triangulate
 
+OWN_ROUNDOFF = 2.0  # allowance per unit of your code's own round-off (float32 against its float64 run)
 ROUNDOFF_ULPS = 256  # two calls differing by up to this many eps of the magnitude differ by round-off only
 REEXAMINE_UP_TO = 64  # entries per parameter fd re-examines where yours and AD disagree
 
@@ -80,6 +83,7 @@ class Evidence:
     atol: float | None = None
     reexamined: dict[int, tuple[EntryFD, ...]] = field(default_factory=dict)
     taylor: dict[int, TaylorRun] = field(default_factory=dict)
+    own_roundoff: dict[str, np.ndarray] = field(default_factory=dict)  # |yours - your code at float64 params|
 
 
 @dataclass(frozen=True)
@@ -211,7 +215,8 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
     atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
     sided, sided_err = kink_evidence(ev, b, claim.yours.shape)
-    comparisons = {o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()))
+    own = _own(ev.own_roundoff, claim, tol)
+    comparisons = {o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own)
                    for o, r in results.items()}
     agree = _agreement(results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
     fd = results.get("fd")
@@ -255,12 +260,34 @@ def kink_evidence(ev: Evidence, b: int, shape) -> tuple[np.ndarray | None, np.nd
     return sided, err
 
 
-def _compare(oracle, yours, b, result: OracleResult, tol, atol, sided, sided_err, others, again) -> Comparison:
-    if result.mode == "probes":
-        return compare_probes(oracle, yours, b, result.probes, tol, atol, others)
+@dataclass(frozen=True)
+class Own:
+    """Rule 1 for lower-precision code: the allowance for its own round-off, in units of the fd error term
+    (k_fd err), and your code's result at float64 params."""
+
+    allowance: np.ndarray
+    y64: np.ndarray
+
+
+def _own(own_roundoff: dict, claim: Claim, tol: Tolerance) -> Own | None:
+    y64 = own_roundoff.get(claim.name)
+    if y64 is None or np.shape(y64) != claim.yours.shape:
+        return None
+    return Own(OWN_ROUNDOFF * np.abs(claim.yours - y64) / tol.k_fd, y64)
+
+
+def _compare(oracle, yours, b, result: OracleResult, tol, atol, sided, sided_err, others, again,
+             own=None) -> Comparison:
+    if result.mode == "probes":  # lower precision: probes see your code run at float64 (its logic, not its round-off)
+        mine = yours if own is None else own.y64
+        if sided is not None and others is not None and others[b] is not None and others[b] is not yours:
+            at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
+            mine = np.where(at_kink & inside, others[b], mine)  # a subgradient choice fd certified per entry
+        return compare_probes(oracle, mine, b, result.probes, tol, atol, others)
     if oracle == "fd":
-        return compare_entries(oracle, yours, result.grads[b], tol, atol, result.errors[b], sided)
-    c = compare_entries(oracle, yours, result.grads[b], tol, atol)
+        err = result.errors[b] if own is None else result.errors[b] + own.allowance
+        return compare_entries(oracle, yours, result.grads[b], tol, atol, err, sided)
+    c = compare_entries(oracle, yours, result.grads[b], tol, atol, None if own is None else own.allowance)
     return _ad_at_kinks(c, yours, sided, sided_err, tol, atol, again)
 
 
@@ -295,7 +322,7 @@ def _ad_overruled(comparisons, again) -> list[str]:
             f"({where}), one entry at a time"]
 
 
-def to_reexamine(claims, results: dict[str, OracleResult], f0: float, rtol=None, atol=None,
+def to_reexamine(claims, results: dict[str, OracleResult], f0: float, rtol=None, atol=None, own_roundoff=None,
                  cap: int = REEXAMINE_UP_TO) -> dict[int, list[tuple]]:
     """Rule 3's cheap step: where fd ran by probes beside AD, the few entries where yours and an AD oracle
     disagree, per block (none when more than `cap`: a broad disagreement is not a kink)."""
@@ -308,9 +335,9 @@ def to_reexamine(claims, results: dict[str, OracleResult], f0: float, rtol=None,
     for c in claims:
         tol = resolve_tolerance(c.dtype, rtol, atol)
         a = tol.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype)))
-        bad = np.zeros(c.yours.shape, bool)
+        bad, own = np.zeros(c.yours.shape, bool), _own(own_roundoff or {}, c, tol)
         for r in ad:
-            bad |= compare_entries("", c.yours, r.grads[c.block], tol, a).bad_mask
+            bad |= compare_entries("", c.yours, r.grads[c.block], tol, a, None if own is None else own.allowance).bad_mask
         idx = np.argwhere(bad)
         if 0 < len(idx) <= cap:
             out[c.block] = [tuple(int(i) for i in row) for row in idx]
