@@ -54,7 +54,8 @@ def state(repeat: Repeat) -> list[HealthCheck]:
     where = "; ".join(f"{n}: {how}" for n, how in repeat.stateful.items())
     return [HealthCheck(
         "stateful",
-        f"grad keeps state between calls ({where}): a later call changed an array an earlier call had returned (a gradient buffer "
+        f"grad keeps state between calls ({where}): a later call changed an array an earlier call had returned "
+        f"(a gradient buffer "
         f"accumulated with += and never zeroed); gradcheck judged a copy of the first call's result; zero the "
         f"buffer at the start of backward or return a new array (g = ... rather than buffer += ...)", fails=True)]
 
@@ -77,8 +78,8 @@ def determinism(noise: tuple[Noise, ...]) -> list[HealthCheck]:
 def _noise_check(what: str, noise: list[Noise]) -> HealthCheck:
     held = [n for n in noise if n.withholds]
     if not held:
-        times = max(n.times for n in noise)
-        return HealthCheck("nondeterministic", f"{what}: at the round-off level ({times:.2g} times a few ulp of its "
+        level = min(n.level for n in noise)
+        return HealthCheck("nondeterministic", f"{what}: at the round-off level (below {level:.1e}, 256 eps of its "
                                                f"magnitude, as a sum taken in another order gives), so the verdict "
                                                f"is given", fails=False)
     worst = max(held, key=lambda n: n.times)
@@ -100,7 +101,8 @@ def kinks(verdicts: tuple[Verdict, ...], probes=()) -> list[HealthCheck]:
 
 def _kink_entry(v: Verdict) -> HealthCheck:
     idx = [k.index for k in v.kinks]
-    listed = ", ".join(_index(i) for i in idx[:MAX_LISTED]) + (f" and {len(idx) - MAX_LISTED} more" if len(idx) > MAX_LISTED else "")
+    more = f" and {len(idx) - MAX_LISTED} more" if len(idx) > MAX_LISTED else ""
+    listed = ", ".join(_index(i) for i in idx[:MAX_LISTED]) + more
     inside = [k for k in v.kinks if k.inside]
     words = list(dict.fromkeys(k.position() for k in v.kinks))
     return HealthCheck(

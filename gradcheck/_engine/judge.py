@@ -33,7 +33,7 @@ import numpy as np
 
 from .bound import detection_bound
 from .calls import Repeat
-from .compare import Comparison, absmax, compare_entries, compare_probes, entries_agree, interval_check, probes_agree
+from .compare import Comparison, absmax, largest_outside, compare_entries, compare_probes, entries_agree, interval_check, probes_agree
 from .oracles import EntryFD, OracleResult
 from .taylor import TaylorResult
 from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
@@ -288,25 +288,29 @@ def _compare(oracle, yours, b, result: OracleResult, tol, atol, sided, sided_err
         err = result.errors[b] if own is None else result.errors[b] + own.allowance
         return compare_entries(oracle, yours, result.grads[b], tol, atol, err, sided)
     c = compare_entries(oracle, yours, result.grads[b], tol, atol, None if own is None else own.allowance)
-    return _ad_at_kinks(c, yours, sided, sided_err, tol, atol, again)
+    return _ad_at_kinks(c, yours, result.grads[b], sided, sided_err, tol, atol, again)
 
 
-def _ad_at_kinks(c: Comparison, yours, sided, sided_err, tol, atol, again) -> Comparison:
+def _ad_at_kinks(c: Comparison, yours, ref, sided, sided_err, tol, atol, again) -> Comparison:
     """Rule 3 for an AD oracle: at fd's kinks the interval decides; where fd re-examined an entry, found it
     smooth and agreeing with yours, AD's disagreement there is not held against you."""
     if c.bad_mask is None or (sided is None and not again):
         return c
-    bad, kinks = c.bad_mask.copy(), 0
+    bad, kinks, excused = c.bad_mask.copy(), 0, np.zeros(c.bad_mask.shape, bool)
     if sided is not None:
         at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
         bad = np.where(at_kink, ~inside, bad)
-        kinks = int(np.count_nonzero(inside))
+        kinks, excused = int(np.count_nonzero(inside)), inside
     for e in again:
         if e.one_sided is None and _fd_agrees(float(np.asarray(yours)[e.index]), e, tol, atol):
-            bad[e.index] = False
+            bad[e.index], excused[e.index] = False, True
     n_bad = int(np.count_nonzero(bad))
-    return Comparison(c.reference, c.mode, n_bad == 0, c.n_total, n_bad, c.max_abs, c.max_rel, c.worst_index, bad,
-                      kinks, c.detail)
+    if not excused.any():
+        return Comparison(c.reference, c.mode, n_bad == 0, c.n_total, n_bad, c.max_abs, c.max_rel, c.worst_index,
+                          bad, kinks, c.detail)
+    top_abs, top_rel, at = largest_outside(yours, ref, excused, atol)
+    return Comparison(c.reference, c.mode, n_bad == 0, c.n_total, n_bad, top_abs, top_rel,
+                      tuple(int(i) for i in np.unravel_index(at, bad.shape)), bad, kinks, c.detail)
 
 
 def _fd_agrees(value: float, e: EntryFD, tol: Tolerance, atol: float) -> bool:
@@ -337,7 +341,8 @@ def to_reexamine(claims, results: dict[str, OracleResult], f0: float, rtol=None,
         a = tol.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype)))
         bad, own = np.zeros(c.yours.shape, bool), _own(own_roundoff or {}, c, tol)
         for r in ad:
-            bad |= compare_entries("", c.yours, r.grads[c.block], tol, a, None if own is None else own.allowance).bad_mask
+            allowance = None if own is None else own.allowance
+            bad |= compare_entries("", c.yours, r.grads[c.block], tol, a, allowance).bad_mask
         idx = np.argwhere(bad)
         if 0 < len(idx) <= cap:
             out[c.block] = [tuple(int(i) for i in row) for row in idx]

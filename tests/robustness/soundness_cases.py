@@ -131,7 +131,8 @@ def draw_case(rng: np.random.Generator, *, act=None, head=None, d=None, h=None, 
         offset = 0.0 if kink == "exact" else float(10 ** rng.uniform(-9, -3)) * (1 if rng.random() < 0.5 else -1)
         p["b1"][j, 0] = (offset - (p["W1"] @ x)[j, k]).astype(dtype)
         about += f" {kink} kink at unit {j}"
-    net = Net(act, head, scale, logit_scale, float(rng.integers(2)), shuffled, np.random.default_rng(rng.integers(1 << 30)))
+    net = Net(act, head, scale, logit_scale, float(rng.integers(2)), shuffled,
+              np.random.default_rng(rng.integers(1 << 30)))
     return Case(net, p, (x, y), about + (" shuffled" if shuffled else "") + f" relu'(0)={net.relu_at_zero:g}")
 
 
