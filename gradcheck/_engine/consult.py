@@ -4,13 +4,15 @@ the few entries the judge asks about."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from . import oracles as oracle_registry
 from ..errors import GradcheckError, OracleUnavailable
 from .compare import absmax, probe_fails
 from .oracles import ORACLE_NAMES, CannotRun, OracleResult
-from .oracles.fd import FiniteDifferences, at_entries
+from .oracles.fd import FiniteDifferences, at_entries, measured_noise
 from .problem import Problem
 from ..report import OracleRun
 from .tolerance import machine_eps, resolve_tolerance, roundoff_floor
@@ -67,7 +69,9 @@ def run_oracles(problem: Problem, asked, fd: FiniteDifferences, claims,
 
 def reexamine(problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
     """fd per entry at the entries the judge picked (rule 3 in judge.py)."""
-    return at_entries(problem, fd.method, picks) if picks else {}
+    if not picks:
+        return {}
+    return at_entries(problem, replace(fd.method, noise_floor=measured_noise(problem)), picks)
 
 
 def _fails_for(problem: Problem, claims, rtol, atol):

@@ -8,7 +8,7 @@ error estimate that the verdict uses.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import lru_cache
 from typing import Callable
@@ -81,6 +81,7 @@ class CentralRichardson:
 
     levels: int = 3
     rel_step: float = 2.0**-7  # first step, relative to the scale of the point
+    noise_floor: float = field(default=0.0, repr=False, compare=False)  # round-off measured in phi (fd oracle)
 
     def __post_init__(self):
         if not (isinstance(self.levels, int) and 1 <= self.levels <= 6):
@@ -121,7 +122,7 @@ class CentralRichardson:
             return first
         levels += [_level(phi, h / 2**k, f0) for k in range(self.levels, self.levels + EXTRA_LEVELS)]
         q = quantum(levels)
-        noise = max(_noise(levels, eps), q)
+        noise = max(_noise(levels, eps), q, self.noise_floor)
         evals = 2 * len(levels)
         kink = _kink(levels, noise)
         if kink is not None:
@@ -131,13 +132,16 @@ class CentralRichardson:
             moving = any(lv.fp != lv.f0 or lv.fm != lv.f0 for lv in levels[k:k + self.levels])
             if window.smooth and (moving or q == 0):  # steps that all rounded away say nothing
                 return replace(window, evaluations=evals, quantum=q)
-        # no kink on evidence and no converging window: round-off (of a loss computed by cancellation, or
-        # quantised) or a kink near but not at the point; the estimate stands with an error that covers the
-        # spread of every difference taken (a kink is declared on evidence only)
-        spread = max(lv.central for lv in levels) - min(lv.central for lv in levels)
-        _, correction, _ = richardson([lv.central for lv in levels[:self.levels]])
-        error = max(correction, spread) + first.gain * noise
-        return replace(first, kind=Stencil.NOISY, evaluations=evals, quantum=q, error=max(error, first.gain * q))
+        # no kink on evidence and no window converging as a smooth function's: round-off (a loss computed by
+        # cancellation, or quantised), a near-inflection the bands do not admit, or a kink beside the point.
+        # The estimate is the window that agrees best with the next one; their difference is its error.
+        windows = [self._window(levels[k:k + self.levels], eps) for k in range(EXTRA_LEVELS + 1)]
+        best = min(range(EXTRA_LEVELS), key=lambda k: abs(windows[k + 1].value - windows[k].value)
+                   + windows[k + 1].gain * noise)
+        w = windows[best + 1]
+        error = abs(w.value - windows[best].value) + w.gain * noise
+        return replace(w, kind=Stencil.NOISY, smooth=False, evaluations=evals, quantum=q,
+                       error=max(error, w.gain * q), one_sided=None)
 
     def _window(self, levels: list[Level], eps: float) -> FDEstimate:
         """Richardson over consecutive levels; smooth when differences and bends shrink as a smooth phi's do."""
@@ -146,17 +150,30 @@ class CentralRichardson:
         bends = [lv.bend for lv in levels] if levels[0].f0 is not None else []
         value, truncation, coeffs = richardson(diffs)
         # round-off: each f carries ~ a few eps |f|; D_k amplifies it by 1/h_k, the tableau by |c_k|
-        noise = _noise(levels, eps)
+        noise = max(_noise(levels, eps), self.noise_floor)
         h_min = levels[-1].h
         roundoff = sum(abs(c) * noise / lv.h for lv, c in zip(levels, coeffs))
         smooth = shrinks_like(diffs, noise / h_min, 4.0) and shrinks_like(bends, 4 * noise / h_min, 2.0, fastest=16.0) \
-            and _sides_converge(levels, noise)
+            and _sides_converge(levels, noise) and _no_jump(levels, noise)
         kind = Stencil.SMOOTH
         if not smooth:  # the extrapolation's own correction means nothing here: use the raw spread
             truncation = max(truncation, max(diffs) - min(diffs), max(map(abs, bends), default=0.0))
             kind = Stencil.NOISY if _roundoff_explains(bends, diffs, noise, h) else Stencil.KINK
         gain = sum(abs(c) / lv.h for lv, c in zip(levels, coeffs))
         return FDEstimate(value, truncation + roundoff, 2 * len(levels), h, smooth, None, kind, gain=gain)
+
+
+def _no_jump(levels: list[Level], noise: float) -> bool:
+    """The curvature-free part of the one-sided gap, J_k = 2 bend(h_k/2) - bend(h_k), falls as a smooth
+    function's O(h^3) does (by 4 to 16 per halving) or sits in round-off: a small jump hidden under strong
+    curvature shows as a steady J long before the gap itself looks odd."""
+    if levels[0].f0 is None:
+        return True
+    js = [(2 * b.bend - a.bend, 12 * noise / b.h) for a, b in zip(levels, levels[1:])]
+    for (j1, e1), (j2, e2) in zip(js, js[1:]):
+        if abs(j1) > 8 * e1 and abs(j2) > 8 * e2 and not (j1 * j2 > 0 and 4 <= j1 / j2 <= 16):
+            return False
+    return True
 
 
 def _sides_converge(levels: list[Level], noise: float) -> bool:

@@ -55,8 +55,11 @@ def test_a_kink_near_the_point_is_left_behind_as_the_stencil_shrinks(offset):
 @example(a=0.67, c=8.0, w=8.0)  # central-difference terms nearly cancel at the first steps: smooth all the same
 def test_a_smooth_function_is_never_called_a_kink(a, c, w):
     est = CentralRichardson().derivative(lambda t: math.tanh(a + c * t), scale=w, f0=math.tanh(a))
-    assert est.kind == "smooth" and est.one_sided is None
-    assert abs(est.value - c * (1 - math.tanh(a) ** 2)) <= 4 * est.error  # k_fd = 4 errors, as the verdict allows
+    assert est.kind != "kink" and est.one_sided is None
+    true = c * (1 - math.tanh(a) ** 2)
+    assert abs(est.value - true) <= 4 * est.error  # k_fd = 4 errors, as the verdict allows
+    if (a, c, w) == (0.67, 8.0, 8.0):
+        assert est.error <= 1e-5 * abs(true)  # a 6% error there was once accepted as "between the slopes"
 
 
 def test_method_is_a_value_with_a_readable_repr():

@@ -208,7 +208,11 @@ class Score:
             return
         for name, index in planted.where:
             wrong = report.param(name).wrong_entries()
-            hit = bool(wrong.all() if index is None else wrong[index])
+            fd = report.param(name).comparisons.get("fd")
+            located = {tuple(r["index"]) for r in fd.detail.get("located", [])} if fd is not None else set()
+            hit = bool(wrong.all() if index is None else wrong[index] or index in located)
+            if index is None and not hit and report.param(name).status == "mismatch" and located:
+                hit = True  # fd alone by probes: a wrong parameter, its first wrong entries located
             if not hit:
                 self.missed_entries += 1
                 self.problems.append(f"missed entry: {about}; {name}{index} x{1 + planted.rel:.3f}")
