@@ -145,7 +145,7 @@ def sized_case(rng: np.random.Generator, entries: int, act=None, **kw) -> Case:
     act = act or SMOOTH[rng.integers(len(SMOOTH))]
     d = int(rng.integers(2, 9))
     c = int(rng.integers(1, 5))
-    h = max(1, round((entries - c) / (d + 1 + c)))
+    h = max(1, (entries - c) // (d + 1 + c))  # at most `entries`: fd alone stays per entry up to 2,000
     return draw_case(rng, act=act, d=d, h=h, c=c, n=int(rng.integers(1, 9)), **kw)
 
 
