@@ -10,7 +10,7 @@ import numpy as np
 
 from .diagnose import Diagnosis, diagnose
 from ..format import verdict_line
-from .judge import Claim, Status, Verdict
+from .evidence import Claim, Status, Verdict
 from ..report import HealthCheck, OracleRun, ParamReport, Report
 from .tolerance import resolve_tolerance
 

@@ -15,7 +15,8 @@ from .consult import fd_config, reexamine, requested, run_oracles
 from ..errors import GradcheckError, GradientMismatch
 from .health import determinism, for_oracles, kinks, mutation, state
 from .inputs import as_param_array, require_callable
-from .judge import Evidence, TaylorRun, judge, to_reexamine
+from .evidence import Evidence, TaylorRun
+from .judge import judge, to_reexamine
 from .oracles import OracleResult
 from .probes import block_direction
 from .problem import Problem

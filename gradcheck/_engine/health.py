@@ -12,7 +12,7 @@ import numpy as np
 
 from .calls import Call, Repeat
 from .inputs import changed_arrays, copy_tree, same_array
-from .judge import Noise, Verdict
+from .evidence import Noise, Verdict
 from ..report import HealthCheck
 
 MAX_LISTED = 4  # entries named per parameter in a health message

@@ -1,7 +1,8 @@
 """The judge: every rule that turns oracle results into a verdict, as one pure function of plain data.
 
-`judge(Evidence) -> Judgement`: the record of the user's calls, the oracles' results (with fd's re-examination
-of chosen entries and the Taylor test where it ran) and the tolerances in; a Verdict per parameter out.
+`judge(Evidence) -> Judgement` (the values are in evidence.py): the record of the user's calls, the oracles'
+results (with fd's re-examination of chosen entries and the Taylor test where it ran) and the tolerances in;
+a Verdict per parameter out.
 The rules, in the order they apply:
 
 1. Tolerance: entry i passes when |yours_i - ref_i| <= atol + rtol |ref_i| + k_fd err_i (err_i: fd's own error
@@ -26,129 +27,20 @@ The rules, in the order they apply:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 
 import numpy as np
 
 from .bound import detection_bound
-from .calls import Repeat
 from .compare import Comparison, absmax, largest_outside, compare_entries, compare_probes, entries_agree, interval_check, probes_agree
+from .evidence import Claim, Evidence, Judgement, KinkEntry, Noise, Status, TaylorRun, Verdict
 from .oracles import EntryFD, OracleResult
-from .taylor import TaylorResult
 from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
 from .triangulate import triangulate
 
 OWN_ROUNDOFF = 2.0  # allowance per unit of your code's own round-off (float32 against its float64 run)
 ROUNDOFF_ULPS = 256  # two calls differing by up to this many eps of the magnitude differ by round-off only
 REEXAMINE_UP_TO = 64  # entries per parameter fd re-examines where yours and AD disagree
-
-
-class Status(str, Enum):
-    """A judged parameter's status (structural statuses come from structure.py)."""
-
-    OK = "ok"
-    MISMATCH = "mismatch"
-    NONDETERMINISTIC = "nondeterministic"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The user's gradient for parameter `block` (structure already matched; float64 values)."""
-
-    block: int
-    name: str
-    dtype: str
-    yours: np.ndarray
-
-
-@dataclass(frozen=True)
-class TaylorRun:
-    """The Taylor test of one block along `direction` (that block's part of it)."""
-
-    result: TaylorResult
-    direction: np.ndarray
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Everything the judge reads: plain data, no callables."""
-
-    claims: tuple[Claim, ...]
-    results: dict[str, OracleResult]
-    repeat: Repeat
-    f0: float
-    loss_eps: float = float(np.finfo(np.float64).eps)  # relative precision of the loss values
-    rtol: float | None = None
-    atol: float | None = None
-    reexamined: dict[int, tuple[EntryFD, ...]] = field(default_factory=dict)
-    taylor: dict[int, TaylorRun] = field(default_factory=dict)
-    own_roundoff: dict[str, np.ndarray] = field(default_factory=dict)  # |yours - your code at float64 params|
-
-
-@dataclass(frozen=True)
-class KinkEntry:
-    """One entry at a kink: the one-sided slopes and where yours lies between them."""
-
-    index: tuple
-    left: float
-    right: float
-    yours: float
-    inside: bool
-
-    def position(self) -> str:
-        """Which subgradient yours is, in words."""
-        if not self.inside:
-            return f"outside [{min(self.left, self.right):.4g}, {max(self.left, self.right):.4g}]: not a subgradient"
-        span = self.right - self.left
-        t = (self.yours - self.left) / span if span else 0.5
-        if abs(t) <= 0.05:
-            return "the left slope"
-        if abs(t - 1) <= 0.05:
-            return "the right slope"
-        return f"between the left and right slopes ({t:.0%} of the way)"
-
-
-@dataclass(frozen=True)
-class Noise:
-    """A difference between two calls at the same point, against its round-off level."""
-
-    what: str  # "loss" or a parameter name
-    difference: float
-    level: float
-
-    @property
-    def withholds(self) -> bool:
-        return not self.difference <= self.level  # inf and NaN withhold
-
-    @property
-    def times(self) -> float:
-        return self.difference / self.level if self.level > 0 else float("inf")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One parameter's verdict and the reasons for it."""
-
-    name: str
-    status: Status
-    comparisons: dict[str, Comparison]
-    trusted: tuple[str, ...]
-    set_aside: dict[str, str]
-    oracles_disagree: bool
-    kinks: tuple[KinkEntry, ...]
-    notes: tuple[str, ...]
-    bound: float
-    refs: dict[str, np.ndarray]
-    fd_error: np.ndarray | None
-    taylor: TaylorResult | None = None
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class Judgement:
-    verdicts: tuple[Verdict, ...]
-    noise: tuple[Noise, ...]  # every difference seen between two calls (withholding or not)
 
 
 def judge(ev: Evidence) -> Judgement:

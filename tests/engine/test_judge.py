@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from gradcheck._engine.calls import Repeat
-from gradcheck._engine.judge import Claim, Evidence, Status, TaylorRun, judge, to_reexamine
+from gradcheck._engine.evidence import Claim, Evidence, Status, TaylorRun
+from gradcheck._engine.judge import judge, to_reexamine
 from gradcheck._engine.oracles import EntryFD, OracleResult
 from gradcheck._engine.taylor import TaylorResult
 
