@@ -53,8 +53,8 @@ def pytest_configure(config):
 
 
 def pytest_collect_file(file_path, parent):
-    """JSON files under a `reference_cases/` directory become test items (one per golden case); nothing else."""
-    if file_path.suffix != ".json" or "reference_cases" not in file_path.parts:
+    """`*.gradcheck.json` files become test items (one per textbook case); no other file is touched."""
+    if not file_path.name.endswith(".gradcheck.json"):
         return None
     try:
         from gradcheck.golden.pytest_items import collect_file
@@ -107,12 +107,25 @@ class _Recorder:
 
     def __init__(self, config):
         self.config = config
-        self.records: list[str] = []
+        self.records: list[dict] = []
+        self.failed: set[str] = set()
         self.worker = hasattr(config, "workerinput")
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report):
-        if report.when == "teardown" and not self.worker:
-            self.records += [value for key, value in report.user_properties if key == RECORD_KEY]
+        """At teardown (on the controller): keep each check's record, and leave JUnit XML one line per check."""
+        if report.failed:
+            self.failed.add(report.nodeid)
+        if report.when != "teardown" or self.worker or not any(k == RECORD_KEY for k, _ in report.user_properties):
+            return
+        import json
+
+        from gradcheck.plugin import junit_line
+
+        for key, value in report.user_properties:
+            if key == RECORD_KEY:
+                self.records.append({**json.loads(value), "test_failed": report.nodeid in self.failed})
+        report.user_properties[:] = [(k, junit_line(v) if k == RECORD_KEY else v) for k, v in report.user_properties]
 
     def pytest_sessionfinish(self, session):
         path = self.config.option.gradcheck_report

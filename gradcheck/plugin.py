@@ -16,54 +16,36 @@ import pytest
 
 from . import __version__
 from ._engine.check import grad_report
-from .errors import GradcheckError, GradientMismatch
 from ._engine.oracles import ORACLE_NAMES
 from ._engine.vjp import check_vjp as _check_vjp
+from .errors import GradcheckError, GradientMismatch
+from .report import write_json
+from .settings import Settings
 
 MARKER_KEYWORDS = ("oracles", "rtol", "atol", "seed")
+FIXTURE_KEYWORDS = (*MARKER_KEYWORDS, "fd")
 RECORD_KEY = "gradcheck"
 
 
-def parse_oracles(value, where: str):
-    """'fd,torch' or ('fd', 'torch') -> ('fd', 'torch'); '' / None / 'auto' -> None (fd + installed)."""
-    if value is None or (isinstance(value, str) and value.strip() in ("", "auto")):
-        return None
-    names = [n.strip() for n in value.split(",")] if isinstance(value, str) else list(value)
-    bad = [n for n in names if n not in ORACLE_NAMES]
-    if bad or not names:
-        raise GradcheckError(f"Expected oracles from {ORACLE_NAMES} (comma-separated) but got {where}={value!r}")
-    return tuple(dict.fromkeys(names))
-
-
-def parse_seed(value, where: str) -> int:
-    try:
-        seed = int(value)
-    except (TypeError, ValueError):
-        seed = -1
-    if isinstance(value, bool) or seed < 0:
-        raise GradcheckError(f"Expected a non-negative integer but got {where}={value!r}")
-    return seed
+def session_settings(config) -> Settings:
+    """--gradcheck-oracles / --gradcheck-seed (or their ini keys), parsed by gradcheck.settings."""
+    return Settings.parse("--gradcheck-", oracles=config.option.gradcheck_oracles,
+                          seed=config.option.gradcheck_seed or None)
 
 
 def validate_session_options(config) -> None:
     """Raise pytest.UsageError for a bad --gradcheck-oracles / --gradcheck-seed (or their ini keys)."""
     try:
-        parse_oracles(config.option.gradcheck_oracles, "--gradcheck-oracles")
-        parse_seed(config.option.gradcheck_seed, "--gradcheck-seed")
+        session_settings(config)
     except GradcheckError as exc:
         raise pytest.UsageError(str(exc)) from None
 
 
-def session_settings(config) -> dict:
-    return {"oracles": parse_oracles(config.option.gradcheck_oracles, "--gradcheck-oracles"),
-            "seed": parse_seed(config.option.gradcheck_seed, "--gradcheck-seed")}
-
-
-def marker_settings(item) -> dict:
+def marker_settings(item) -> Settings:
     """The keywords of the closest @pytest.mark.gradcheck, validated; a bad one fails the test by name."""
     mark = item.get_closest_marker("gradcheck")
     if mark is None:
-        return {}
+        return Settings()
     where = f"@pytest.mark.gradcheck on {item.nodeid}"
     try:
         if mark.args:
@@ -71,16 +53,7 @@ def marker_settings(item) -> dict:
         unknown = sorted(set(mark.kwargs) - set(MARKER_KEYWORDS))
         if unknown:
             raise GradcheckError(f"{where}: unknown keyword {unknown[0]!r}; expected one of {MARKER_KEYWORDS}")
-        out = dict(mark.kwargs)
-        if "oracles" in out:
-            out["oracles"] = parse_oracles(out["oracles"], "oracles")
-        if "seed" in out:
-            out["seed"] = parse_seed(out["seed"], "seed")
-        for key in ("rtol", "atol"):
-            value = out.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not math.isfinite(value) or value < 0):
-                raise GradcheckError(f"Expected a finite non-negative number but got {key}={value!r}")
+        out = Settings.parse(**mark.kwargs)
     except GradcheckError as exc:
         problem = str(exc) if where in str(exc) else f"{where}: {exc}"
     else:
@@ -92,12 +65,27 @@ class GradcheckFixture:
     """What the `gradcheck` fixture returns: check_grad / check_vjp with the session and marker settings.
 
     Precedence: keywords of the call, then the test's marker, then --gradcheck-* options (or ini keys).
+    The fixture shadows the package inside a test, so it also hands out the package's public names:
+    `pytest.raises(gradcheck.GradientMismatch)` and `gradcheck.Report` work as they do outside.
     """
 
     def __init__(self, request):
         self._item = request.node
-        self.settings = {**session_settings(request.config), **marker_settings(request.node)}
+        self._settings = marker_settings(request.node).over(session_settings(request.config))
         self.reports = []
+
+    @property
+    def settings(self) -> dict:
+        """The settings this test's checks use (those given by the marker, options or ini keys)."""
+        return {k: v for k, v in vars(self._settings).items() if v is not None}
+
+    def __getattr__(self, name: str):
+        import gradcheck
+
+        if name in gradcheck.__all__:
+            return getattr(gradcheck, name)
+        raise AttributeError(f"the gradcheck fixture has no attribute {name!r} (it offers check_grad, check_vjp, "
+                             f"grad_report and the package's public names: {', '.join(gradcheck.__all__)})")
 
     def check_grad(self, loss, grad, params, *, args=(), label=None, **overrides):
         """gradcheck.check_grad with this test's settings; raises GradientMismatch when the check fails."""
@@ -119,12 +107,14 @@ class GradcheckFixture:
         return self._record(report, label or getattr(grad, "__name__", "grad"), kw["seed"])
 
     def _options(self, overrides) -> dict:
-        unknown = sorted(set(overrides) - {"oracles", "rtol", "atol", "seed", "fd"})
+        unknown = sorted(set(overrides) - set(FIXTURE_KEYWORDS))
         if unknown:
             raise GradcheckError(f"gradcheck fixture: unknown keyword {unknown[0]!r}; expected oracles, rtol, atol, "
                                  "seed, fd, args, label")
-        kw = {**self.settings, **overrides}
-        kw.setdefault("seed", 0)
+        given = Settings.parse(**{k: v for k, v in overrides.items() if k != "fd"})
+        kw = given.over(self._settings).keywords()
+        if "fd" in overrides:
+            kw["fd"] = overrides["fd"]
         return kw
 
     def _record(self, report, label: str, seed: int):
@@ -158,9 +148,20 @@ def record(report, nodeid: str, label: str) -> dict:
             "worst_oracle": worst[2], "report": report.to_dict()}
 
 
-def summarize(records: list[str]) -> dict:
-    """Totals over the run: checks, passed, agreement per oracle, worst relative errors."""
-    checks = [json.loads(r) for r in records]
+def junit_line(value: str) -> str:
+    """The JUnit XML property for one check: its label and verdict line (the full report goes to --gradcheck-report)."""
+    c = json.loads(value)
+    return f"{c['label']}: {c['verdict']}"
+
+
+def summarize(checks: list[dict]) -> dict:
+    """Totals over the run: checks, passed, tests (as pytest counted them), agreement, worst relative errors.
+
+    `checks` are the records of `record`, each with "test_failed" added by the controller from pytest's outcome.
+    """
+    tests = {}
+    for c in checks:
+        tests[c["test"]] = tests.get(c["test"], False) or bool(c.get("test_failed"))
     oracles = {}
     for c in checks:
         for name, ok in c["agree"].items():
@@ -172,7 +173,7 @@ def summarize(records: list[str]) -> dict:
     passing = [c for c in scored if c["ok"]]
     worst_ok = max(passing, key=lambda c: c["worst_rel"] or 0.0, default=None)
     return {"checks": len(checks), "passed": sum(c["ok"] for c in checks),
-            "tests": len({c["test"] for c in checks}),
+            "tests": len(tests), "tests_failed": sum(tests.values()),
             "agreement": {n: {"ran": v[0], "agreed": v[1]} for n, v in sorted(oracles.items(), key=lambda kv: order.get(kv[0], 9))},
             "worst": _where(worst), "worst_passing": _where(worst_ok), "checks_detail": checks}
 
@@ -183,42 +184,21 @@ def _where(c) -> dict | None:
     return {"rel": c["worst_rel"], "param": c["worst_param"], "oracle": c["worst_oracle"], "test": c["test"]}
 
 
-def _n(k: int, word: str) -> str:
-    return f"{k} {word}" + ("" if k == 1 else "s")
+def summary_lines(records: list[dict], config) -> list[str]:
+    """The terminal summary of the run (written by gradcheck.render)."""
+    from .render import plugin_summary
+
+    return plugin_summary(summarize(records), config.option.gradcheck_report)
 
 
-def _rel(x) -> str:
-    return "inf/nan" if x is None else f"{x:.1e}"
-
-
-def summary_lines(records: list[str], config) -> list[str]:
-    """The terminal summary: checks run, agreement per oracle, worst relative error, where the report went."""
-    s = summarize(records)
-    failed = s["checks"] - s["passed"]
-    lines = [f"{_n(s['checks'], 'gradient check')} in {_n(s['tests'], 'test')}: {s['passed']} passed"
-             + (f", {failed} failed" if failed else "")]
-    agreement = ", ".join(f"{n} {v['agreed']}/{v['ran']}" for n, v in s["agreement"].items())
-    lines.append(f"agreement with oracles: {agreement or 'no oracle ran'}")
-    w, wp = s["worst"], s["worst_passing"]
-    if w is not None:
-        lines.append(f"worst relative error: {_rel(w['rel'])} ({w['param']} vs {w['oracle']}) in {w['test']}")
-    if wp is not None and wp != w:
-        lines.append(f"worst among passing checks: {_rel(wp['rel'])} ({wp['param']} vs {wp['oracle']}) in {wp['test']}")
-    if config.option.gradcheck_report:
-        lines.append(f"report: {config.option.gradcheck_report}")
-    return lines
-
-
-def write_json_report(path, records: list[str], config) -> None:
+def write_json_report(path, records: list[dict], config) -> None:
     """Every check in the run (all xdist workers merged), sorted by test id, with the totals."""
     s = summarize(records)
     checks = sorted(s.pop("checks_detail"), key=lambda c: c["test"])
     out = {"gradcheck_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
            "settings": {"oracles": config.option.gradcheck_oracles or "auto",
                         "seed": config.option.gradcheck_seed}, "summary": s, "checks": checks}
-    target = Path(config.invocation_params.dir, path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(out, indent=1, default=str) + "\n")
+    write_json(Path(config.invocation_params.dir, path), out)
 
 
 def compact_failure(item, excinfo) -> str | None:

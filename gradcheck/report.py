@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -85,7 +89,8 @@ class ParamReport:
         for j in order:
             idx = np.unravel_index(int(j), diff.shape) if diff.ndim else ()
             out.append({"index": [int(i) for i in idx], "yours": float(self.yours[idx]),
-                        **{o: float(r[idx]) for o, r in self.refs.items()}, "difference": float(diff[idx])})
+                        **{o: float(r[idx]) for o, r in self.refs.items()}, "difference": float(diff[idx]),
+                        "wrong": bool(bad.reshape(-1)[j])})
         return out
 
     def to_dict(self) -> dict:
@@ -131,6 +136,11 @@ class Report:
     def failing(self) -> list[ParamReport]:
         return [p for p in self.params if not p.ok]
 
+    def worst_rel(self) -> float | None:
+        """Largest relative error of the hand-written gradient against a trusted oracle (None if none compared)."""
+        rels = [c.max_rel for p in self.params for o, c in p.comparisons.items() if o in p.trusted]
+        return max(rels, default=None)
+
     def to_dict(self) -> dict:
         return {
             "ok": self.ok, "kind": self.kind, "verdict": self.verdict, "seed": self.seed,
@@ -141,6 +151,34 @@ class Report:
         }
 
     def __str__(self) -> str:
-        from .format import format_report
+        from .render import text
 
-        return format_report(self)
+        return text(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the verdict, a table per parameter with the wrong entries marked."""
+        from .render import html
+
+        return html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .render import markdown
+
+        return markdown(self)
+
+
+def write_json(path, data: dict) -> Path:
+    """Write a JSON report atomically (temp file in the same directory, then os.replace): a reader or a crash
+    never sees half a file. Returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=1, default=str) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

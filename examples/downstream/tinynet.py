@@ -60,3 +60,12 @@ def dense(X, W, b):
 def dense_vjp(G, X, W, b):
     """Its backward: given G = dE/dY, return (dE/dX, dE/dW, dE/db) = (G W^T, X^T G, 1^T G)."""
     return G @ W.T, X.T @ G, G.sum(axis=0)
+
+
+def gradcheck_cases():
+    """What `gradcheck run` checks (named in pyproject.toml's [tool.gradcheck]): the net and its dense layer."""
+    rng = np.random.default_rng(3)
+    X, Y = rng.standard_normal((6, 3)), np.eye(4)[rng.integers(0, 4, size=6)]
+    Xd, W, b = rng.standard_normal((5, 3)), rng.standard_normal((3, 2)), rng.standard_normal(2)
+    return [{"name": "tinynet", "loss": loss, "grad": grad, "params": init(3, 5, 4), "args": (X, Y)},
+            {"name": "dense", "fn": dense, "vjp": dense_vjp, "inputs": (Xd, W, b)}]

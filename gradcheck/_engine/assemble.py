@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from .diagnose import Diagnosis, diagnose
-from ..format import verdict_line
+from ..render import verdict_line
 from .evidence import Claim, Status, Verdict
 from ..report import HealthCheck, OracleRun, ParamReport, Report
 from .tolerance import resolve_tolerance

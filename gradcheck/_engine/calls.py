@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .inputs import call_user, copy_tree, loss_value, same_array
+from .inputs import call_user, copy_tree, grad_value, loss_value, same_array
 from .tree import flatten, unflatten
 
 # Above this many entries grad is called once and only the loss twice: a second grad call would cost about
@@ -93,7 +93,7 @@ def observe(loss, grad, treedef, leaves, args, times: int = 2) -> tuple[list[Cal
         lp, la = [x.copy() for x in leaves], copy_tree(args)
         f = loss_value(call_user("loss", loss, unflatten(treedef, lp), *la))
         gp, ga = [x.copy() for x in leaves], copy_tree(args)
-        g = call_user("grad", grad, unflatten(treedef, gp), *ga)
+        g = grad_value(call_user("grad", grad, unflatten(treedef, gp), *ga))
         raw.append(g)
         calls.append(Call(f, copy_tree(g), (lp, la), (gp, ga)))  # copied at once: a later call cannot change it
     return calls, raw

@@ -12,7 +12,7 @@ import numpy as np
 from . import assemble
 from .calls import record_calls
 from .consult import fd_config, reexamine, requested, run_oracles
-from ..errors import GradcheckError, GradientMismatch
+from ..errors import GradientMismatch
 from .health import determinism, for_oracles, kinks, mutation, state
 from .inputs import as_param_array, require_callable
 from .evidence import Evidence, TaylorRun
@@ -21,6 +21,7 @@ from .oracles import OracleResult
 from .probes import block_direction
 from .problem import Problem
 from ..report import Report
+from ..settings import bad, parse_choice, parse_flag, parse_seed, parse_tolerance
 from .structure import match_structure
 from .taylor import along
 from .tree import flatten
@@ -34,6 +35,7 @@ def check_grad(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=Non
     and `raise_on_failure` is true. Bad input raises GradcheckError naming the culprit.
     """
     __tracebackhide__ = True
+    parse_flag(raise_on_failure, "raise_on_failure")
     report = grad_report(loss, grad, params, args=args, oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd)
     if raise_on_failure and not report.ok:
         raise GradientMismatch(report)
@@ -45,9 +47,14 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     """The report of check_grad, never raising for a wrong gradient."""
     start = time.perf_counter()
     require_callable("loss", loss), require_callable("grad", grad)
+    asked, seed = requested(oracles), parse_seed(seed)
+    rtol, atol = parse_tolerance(rtol, "rtol"), parse_tolerance(atol, "atol")
+    parse_choice(kind, "kind", ("grad", "vjp"))
+    if not isinstance(label, str) or not label:
+        raise bad("label", label, "a non-empty string")
     names, raw, treedef = flatten(params, label)
     leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
-    asked, seed, fd = requested(oracles), _seed(seed), fd_config(fd)
+    fd = fd_config(fd)
     args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
     record = record_calls(loss, grad, treedef, leaves, args)
     health = mutation(names, leaves, args, record.calls)
@@ -64,12 +71,6 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     health += kinks(judgement.verdicts, results["fd"].probes if "fd" in results else ())
     params_out = assemble.params(structure, judgement.verdicts, args, record.repeat.stateful)
     return assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)
-
-
-def _seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise GradcheckError(f"Expected a non-negative integer but got seed={seed!r} (type={type(seed).__name__})")
-    return int(seed)
 
 
 def _taylor_runs(problem: Problem, claims, results: dict[str, OracleResult]) -> dict[int, TaylorRun]:

@@ -4,29 +4,23 @@ the few entries the judge asks about."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from . import oracles as oracle_registry
 from ..errors import GradcheckError, OracleUnavailable
 from .compare import absmax, probe_fails
 from .oracles import ORACLE_NAMES, CannotRun, OracleResult
-from .oracles.fd import FiniteDifferences, at_entries, measured_noise
+from .oracles.fd import FiniteDifferences, at_entries
 from .problem import Problem
 from ..report import OracleRun
+from ..settings import parse_oracles
 from .tolerance import machine_eps, resolve_tolerance, roundoff_floor
 
 
 def requested(oracles) -> tuple[tuple[str, ...], bool]:
     """(oracle names, explicitly asked); default is fd plus every installed framework."""
-    if oracles is None:
-        return ORACLE_NAMES, False
-    names = (oracles,) if isinstance(oracles, str) else tuple(oracles)
-    unknown = [o for o in names if o not in ORACLE_NAMES]
-    if unknown or not names:
-        raise GradcheckError(f"Expected oracles from {ORACLE_NAMES} but got oracles={oracles!r}")
-    return tuple(dict.fromkeys(names)), True
+    names = parse_oracles(oracles)
+    return (ORACLE_NAMES, False) if names is None else (names, True)
 
 
 def fd_config(fd) -> FiniteDifferences:
@@ -71,7 +65,7 @@ def reexamine(problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tup
     """fd per entry at the entries the judge picked (rule 3 in judge.py)."""
     if not picks:
         return {}
-    return at_entries(problem, replace(fd.method, noise_floor=measured_noise(problem)), picks)
+    return at_entries(problem, fd.method, picks)
 
 
 def _fails_for(problem: Problem, claims, rtol, atol):

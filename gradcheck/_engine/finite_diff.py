@@ -8,7 +8,7 @@ error estimate that the verdict uses.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 from typing import Callable
@@ -81,13 +81,12 @@ class CentralRichardson:
 
     levels: int = 3
     rel_step: float = 2.0**-7  # first step, relative to the scale of the point
-    noise_floor: float = field(default=0.0, repr=False, compare=False)  # round-off measured in phi (fd oracle)
 
     def __post_init__(self):
-        if not (isinstance(self.levels, int) and 1 <= self.levels <= 6):
-            raise ValueError(f"Expected 1 <= levels <= 6 but got levels={self.levels!r}")
-        if not (0 < self.rel_step < 1):
-            raise ValueError(f"Expected 0 < rel_step < 1 but got rel_step={self.rel_step!r}")
+        from ..settings import parse_int, parse_number
+
+        parse_int(self.levels, "levels", 1, 6)
+        parse_number(self.rel_step, "rel_step", 0.0, 1.0, open_low=True)
 
     def __repr__(self) -> str:
         return f"central_richardson(levels={self.levels}, rel_step=2^{math.log2(self.rel_step):.0f})"
@@ -106,36 +105,37 @@ class CentralRichardson:
         return 2.0 ** round(math.log2(h))
 
     def derivative(self, phi: Callable[[float], float], scale: float = 1.0, f0: float | None = None,
-                   eps: float = EPS) -> FDEstimate:
+                   eps: float = EPS, noise_floor: float = 0.0) -> FDEstimate:
         """phi'(0) by extrapolated central differences, with truncation + round-off error estimate.
 
         Where the differences do not converge like a smooth function's, the steps are halved further (at most
         EXTRA_LEVELS times): a later window that converges gives the derivative (a smooth point whose first
         differences happened to cancel, or a kink left behind as the stencil shrank); one-sided slopes that
         keep differing by a step-independent jump, beyond their own errors, are a kink at the point (needs
-        f0 = phi(0), which the check already has). `eps`: the relative precision of phi's values.
+        f0 = phi(0), which the check already has). `eps`: the relative precision of phi's values;
+        `noise_floor`: round-off measured in phi's values (fd.measured_noise), when larger than eps |phi|.
         """
         h = self.step(scale)
         levels = [_level(phi, h / 2**k, f0) for k in range(self.levels)]
-        first = self._window(levels, eps)
+        first = self._window(levels, eps, noise_floor)
         if first.smooth or f0 is None or self.levels < 2:
             return first
         levels += [_level(phi, h / 2**k, f0) for k in range(self.levels, self.levels + EXTRA_LEVELS)]
         q = quantum(levels)
-        noise = max(_noise(levels, eps), q, self.noise_floor)
+        noise = max(_noise(levels, eps), q, noise_floor)
         evals = 2 * len(levels)
         kink = _kink(levels, noise)
         if kink is not None:
             return replace(kink, evaluations=evals, step=h, quantum=q)
         for k in range(1, EXTRA_LEVELS + 1):
-            window = self._window(levels[k:k + self.levels], eps)
+            window = self._window(levels[k:k + self.levels], eps, noise_floor)
             moving = any(lv.fp != lv.f0 or lv.fm != lv.f0 for lv in levels[k:k + self.levels])
             if window.smooth and (moving or q == 0):  # steps that all rounded away say nothing
                 return replace(window, evaluations=evals, quantum=q)
         # no kink on evidence and no window converging as a smooth function's: round-off (a loss computed by
         # cancellation, or quantised), a near-inflection the bands do not admit, or a kink beside the point.
         # The estimate is the window that agrees best with the next one; their difference is its error.
-        windows = [self._window(levels[k:k + self.levels], eps) for k in range(EXTRA_LEVELS + 1)]
+        windows = [self._window(levels[k:k + self.levels], eps, noise_floor) for k in range(EXTRA_LEVELS + 1)]
         best = min(range(EXTRA_LEVELS), key=lambda k: abs(windows[k + 1].value - windows[k].value)
                    + windows[k + 1].gain * noise)
         w = windows[best + 1]
@@ -143,14 +143,14 @@ class CentralRichardson:
         return replace(w, kind=Stencil.NOISY, smooth=False, evaluations=evals, quantum=q,
                        error=max(error, w.gain * q), one_sided=None)
 
-    def _window(self, levels: list[Level], eps: float) -> FDEstimate:
+    def _window(self, levels: list[Level], eps: float, noise_floor: float = 0.0) -> FDEstimate:
         """Richardson over consecutive levels; smooth when differences and bends shrink as a smooth phi's do."""
         h = levels[0].h
         diffs = [lv.central for lv in levels]
         bends = [lv.bend for lv in levels] if levels[0].f0 is not None else []
         value, truncation, coeffs = richardson(diffs)
         # round-off: each f carries ~ a few eps |f|; D_k amplifies it by 1/h_k, the tableau by |c_k|
-        noise = max(_noise(levels, eps), self.noise_floor)
+        noise = max(_noise(levels, eps), noise_floor)
         h_min = levels[-1].h
         roundoff = sum(abs(c) * noise / lv.h for lv, c in zip(levels, coeffs))
         smooth = shrinks_like(diffs, noise / h_min, 4.0) and shrinks_like(bends, 4 * noise / h_min, 2.0, fastest=16.0) \

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .calls import Call, Repeat
-from .inputs import changed_arrays, copy_tree, same_array
 from .evidence import Noise, Verdict
+from .inputs import changed_arrays, copy_tree, same_array
 from ..report import HealthCheck
 
 MAX_LISTED = 4  # entries named per parameter in a health message

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import GradcheckError
 from .problem import convert_args
+from .tree import flatten
 
 
 def require_callable(name: str, fn) -> None:
@@ -66,14 +67,10 @@ def same_array(a: np.ndarray, b: np.ndarray) -> bool:
 
 def changed_arrays(before, after, prefix: str = "args") -> list[str]:
     """Names of arrays in `after` that differ from `before` (NaN equal to NaN)."""
-    if isinstance(before, np.ndarray):
-        same = isinstance(after, np.ndarray) and same_array(before, after)
-        return [] if same else [prefix]
-    if isinstance(before, dict):
-        return [n for k in before for n in changed_arrays(before[k], after.get(k), f"{prefix}[{k!r}]")]
-    if isinstance(before, (list, tuple)):
-        return [n for i, (b, a) in enumerate(zip(before, after)) for n in changed_arrays(b, a, f"{prefix}[{i}]")]
-    return []
+    names, old, _ = flatten(before, prefix)
+    new = dict(zip(*flatten(after, prefix)[:2]))
+    return [n for n, b in zip(names, old) if isinstance(b, np.ndarray)
+            and not (isinstance(new.get(n), np.ndarray) and same_array(b, new[n]))]
 
 
 def call_user(what: str, fn: Callable, *call_args) -> Any:
@@ -104,3 +101,28 @@ def loss_value(value, what: str = "loss") -> float:
     if not np.isfinite(v):
         raise GradcheckError(f"{what} returned {v} at the given params; gradients are checked where the loss is finite")
     return v
+
+
+GRAD_SHAPES = "gradients shaped like params (a dict, list, tuple, NamedTuple, dataclass or array)"
+
+
+def grad_value(value, what: str = "grad"):
+    """The user's gradient tree as returned, or a GradcheckError for a return that cannot be one.
+
+    A str, a generator or any other one-shot iterator is not a gradient (it would be read as a single leaf or
+    consumed on first use), and a torch tensor still attached to the autograd graph cannot become an array.
+    """
+    import collections.abc as abc
+
+    if isinstance(value, (str, bytes)) or (isinstance(value, abc.Iterator) and not hasattr(value, "shape")) \
+            or isinstance(value, (abc.Set, abc.Generator)):
+        raise GradcheckError(f"Expected {what} to return {GRAD_SHAPES} but it returned "
+                             f"{value!r:.60} (type={type(value).__name__})")
+    names, leaves, _ = flatten(value, what)
+    attached = [n for n, x in zip(names, leaves) if getattr(x, "requires_grad", False)
+                and type(x).__module__.split(".")[0] == "torch"]
+    if attached:
+        raise GradcheckError(f"{what} returned torch tensors that still require grad ({', '.join(attached[:4])}): "
+                             f"return them detached, e.g. g.detach().numpy() (or compute them under "
+                             f"torch.no_grad())")
+    return value

@@ -125,6 +125,9 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
                      f"right slopes differ); yours is {_positions(inside)} there, a valid subgradient, so "
                      f"{'it counts' if len(inside) == 1 else 'they count'} as right whatever AD chose")
     notes += _ad_overruled(comparisons, ev.reexamined.get(b, ()))
+    if trust.undecided:
+        notes.append("the oracles disagree with each other and none is clearly wrong: check the loss for "
+                     "non-differentiable points or randomness")
     status = Status.OK if good else Status.MISMATCH
     refs = {o: r.grads[b] for o, r in results.items() if r.grads is not None}
     fd_error = fd.errors[b] if fd is not None and fd.errors is not None else None

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .tree import TreeDef, flatten, unflatten
+from .tree import TreeDef, flatten, map_leaves, unflatten
 
 EPS64 = 2.0**-52
 
@@ -99,10 +99,5 @@ def scalar(value: Any) -> float:
 
 
 def convert_args(args, to_array: Callable, is_array: Callable[[Any], bool] = lambda a: isinstance(a, np.ndarray)):
-    """Map every array inside args (nested in tuples, lists, dicts) through `to_array`."""
-    if isinstance(args, dict):
-        return {k: convert_args(v, to_array, is_array) for k, v in args.items()}
-    if isinstance(args, (list, tuple)):
-        out = [convert_args(v, to_array, is_array) for v in args]
-        return tuple(out) if isinstance(args, tuple) else out
-    return to_array(args) if is_array(args) else args
+    """Map every array inside args (nested in any container of tree.py, which keeps its class) through `to_array`."""
+    return map_leaves(args, lambda a: to_array(a) if is_array(a) else a)

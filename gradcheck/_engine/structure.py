@@ -16,20 +16,16 @@ from ..report import ParamReport
 from .tree import flatten
 
 
-def _kind(tree) -> str:
-    return type(tree).__name__ if isinstance(tree, (dict, list, tuple)) else "array"
-
-
 def match_structure(names, leaves, grad_tree, label: str = "params", args=(), treedef=None) -> list[ParamReport]:
     """One ParamReport per parameter (aligned with `names`), then one per extra gradient key."""
-    g_names, g_leaves, _ = flatten(grad_tree, label) if grad_tree is not None else ([], [], None)
+    g_names, g_leaves, g_def = flatten(grad_tree, label) if grad_tree is not None else ([], [], None)
     given = dict(zip(g_names, g_leaves))
     batch = batch_size(args)
     out = [_match_one(n, x, given.get(n, _MISSING), batch) for n, x in zip(names, leaves)]
     extra = [n for n in g_names if n not in set(names)]
     container = ""
     if extra and all(p.status == "missing" for p in out):
-        container = f" (grad returned {_a(_kind(grad_tree))} but {label} is {_a(_treedef_kind(treedef))})"
+        container = f" (grad returned {_a(g_def.describe())} but {label} is {_a(_treedef_kind(treedef))})"
     missing = [p.name for p in out if p.status == "missing"]
     for p in out:
         if grad_tree is None:
@@ -51,9 +47,8 @@ def _a(kind: str) -> str:
 
 
 def _treedef_kind(treedef) -> str:
-    """What the params container is, in the words of _kind ("dict", "list", "tuple" or "array")."""
-    kind = getattr(treedef, "kind", "leaf")
-    return "array" if kind == "leaf" else kind
+    """What the params container is, in words ("dict", "NamedTuple Params", "array")."""
+    return treedef.describe() if treedef is not None else "array"
 
 
 def _like(name: str, candidates) -> str | None:

@@ -119,10 +119,15 @@ def taylor_data(loss, grad, params, args=(), *, seed: int = 0, count: int = 16, 
     |f(x + h v) - f(x) - h <grad, v>| and |(f(x + h v) - f(x - h v)) / 2h - <grad, v>| for each step h, v the
     first global sign probe of `seed`.
     """
+    from ..settings import parse_int, parse_number, parse_seed
+    from .inputs import require_callable
     from .probes import global_direction
     from .problem import Problem
     from .tree import flatten
 
+    require_callable("loss", loss), require_callable("grad", grad)
+    seed, count = parse_seed(seed), parse_int(count, "count", 3, 60)
+    first = parse_number(first, "first", 0.0, 1.0, open_low=True)
     problem = Problem.at(loss, params, args, seed=seed)
     _, graw, _ = flatten(grad(params, *problem.args))
     v = global_direction(seed, 0, [x.shape for x in problem.leaves])

@@ -11,7 +11,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..errors import GradcheckError
 
 
 @dataclass(frozen=True)
@@ -22,6 +21,13 @@ class Tolerance:
     atol: float
     atol_is_relative: bool = True
     k_fd: float = 4.0  # how many FD error estimates a difference may span before it counts
+
+    def __post_init__(self):
+        from ..settings import parse_flag, parse_number
+
+        for name in ("rtol", "atol", "k_fd"):
+            parse_number(getattr(self, name), name)
+        parse_flag(self.atol_is_relative, "atol_is_relative")
 
     def absolute_atol(self, scale: float, floor: float = 0.0) -> float:
         """The atol actually applied, given the largest |reference| entry of the check.
@@ -58,15 +64,9 @@ DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {
 
 
 def _validate(name: str, value) -> float | None:
-    if value is None:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise GradcheckError(f"Expected a non-negative number but got {name}={value!r} (type={type(value).__name__})") from None
-    if not np.isfinite(v) or v < 0:
-        raise GradcheckError(f"Expected a finite non-negative number but got {name}={value!r}")
-    return v
+    from ..settings import parse_tolerance
+
+    return parse_tolerance(value, name)
 
 
 def default_tolerance(dtype) -> Tolerance:

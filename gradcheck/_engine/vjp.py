@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
 from .check import grad_report
 from ..errors import GradcheckError, GradientMismatch
 from .inputs import call_user, require_callable
+from ..settings import Settings, bad, parse_flag
+from .oracles.fd import FiniteDifferences
 
 
 def _input_names(fn, n: int) -> list[str]:
@@ -41,11 +44,19 @@ def check_vjp(fn, vjp, inputs, *, cotangent=None, oracles=None, rtol=None, atol=
     """Check `vjp(cotangent, *inputs)` (one gradient per input, None if not differentiated) against fn."""
     __tracebackhide__ = True
     require_callable("fn", fn), require_callable("vjp", vjp)
+    parse_flag(raise_on_failure, "raise_on_failure")
+    Settings.parse(oracles=oracles, seed=seed, rtol=rtol, atol=atol)  # named before any user code runs
+    if fd is not None and not isinstance(fd, FiniteDifferences):
+        raise bad("fd", fd, "fd=FiniteDifferences(...)")
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise GradcheckError(f"Expected inputs to be a non-empty tuple of arrays but got inputs={inputs!r:.80}")
     inputs = tuple(inputs)
     cot = _cotangent(fn, inputs, cotangent, seed)
     first = call_user("vjp", vjp, cot.copy(), *[np.array(x, copy=True) if isinstance(x, np.ndarray) else x for x in inputs])
+    if isinstance(first, (Mapping, str, bytes, Iterator)) or \
+            (len(inputs) > 1 and not isinstance(first, (list, tuple))):
+        raise GradcheckError(f"Expected vjp to return a tuple of {len(inputs)} gradients (one per input, None for "
+                             f"an input not differentiated) but it returned {first!r:.60} (type={type(first).__name__})")
     first = tuple(first) if isinstance(first, (list, tuple)) else (first,)
     if len(first) != len(inputs):
         raise GradcheckError(f"Expected vjp to return {len(inputs)} gradients (one per input, None for an input "

@@ -80,39 +80,89 @@ def draw_step_errors(data: dict, path, title: str) -> Path:
     ax.set_xlabel("step size h")
     ax.set_ylabel("absolute error of d/dt f(x + t v)")
     ref = "extrapolated FD" if data["reference_is_fd"] else "AD"
-    ax.set_title(f"{title}\nfinite-difference error vs step (reference: {ref} {data['reference']:.6g})", fontsize=10)
+    ax.set_title(f"{_wrap(title)}\nfinite-difference error vs step (reference: {ref} {data['reference']:.6g})", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7.5, loc="upper center")
     return _save(fig, plt, path)
 
 
+FIGSIZE = (7.5, 5.5)  # inches, whatever the parameter's shape: a figure stays readable and small
+MAX_CELLS = 48  # rows and columns drawn; a larger matrix is aggregated into blocks of entries
+WORST_MARKED = 5
+
+
+def aggregate(diff: np.ndarray, bad: np.ndarray, max_cells: int = MAX_CELLS):
+    """(cells, bad cells, block shape): each cell is the block's entry of largest |d| (its sign kept), and a
+    cell is bad when any entry of its block is. A matrix that fits is returned as it is (block (1, 1))."""
+    rows, cols = diff.shape
+    br, bc = -(-rows // max_cells), -(-cols // max_cells)
+    if br == 1 and bc == 1:
+        return diff, bad, (1, 1)
+    R, C = -(-rows // br), -(-cols // bc)
+    pad = np.zeros((R * br, C * bc))
+    pad[:rows, :cols] = np.nan_to_num(diff, nan=np.inf)
+    mask = np.zeros((R * br, C * bc), bool)
+    mask[:rows, :cols] = bad
+    blocks = pad.reshape(R, br, C, bc).transpose(0, 2, 1, 3).reshape(R, C, br * bc)
+    pick = np.argmax(np.abs(blocks), axis=2)
+    cells = np.take_along_axis(blocks, pick[..., None], axis=2)[..., 0]
+    return cells, mask.reshape(R, br, C, bc).any(axis=(1, 3)), (br, bc)
+
+
 def draw_entry_errors(param, path, title: str) -> Path:
-    """Heatmap of yours - reference for one parameter (wrong entries outlined); returns the PNG path."""
+    """Heatmap of yours - reference for one parameter at a fixed size (wrong entries outlined; a large matrix
+    aggregated into blocks, its worst entries marked); returns the PNG path."""
     plt = require_matplotlib()
     if param.yours is None or not param.refs:
         raise GradcheckError(f"no per-entry reference for {param.name} (only directional probes ran)")
     trusted = sorted((o for o in param.trusted if o in param.refs), key=lambda o: o == "fd")  # AD first
     oracle = trusted[0] if trusted else next(iter(param.refs))
     diff = np.asarray(param.yours, dtype=np.float64) - param.refs[oracle]
-    grid = diff.reshape(1, -1) if diff.ndim < 2 else diff.reshape(diff.shape[0], -1)
-    bad = param.wrong_entries().reshape(grid.shape)
-    lim = float(np.nanmax(np.abs(grid))) or 1.0
-    fig, ax = plt.subplots(figsize=(max(5.5, 0.9 * grid.shape[1] + 2.5), max(3.5, 0.5 * grid.shape[0] + 2.4)), dpi=110)
-    im = ax.imshow(grid, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
-    fig.colorbar(im, ax=ax, label=f"yours - {oracle}")
-    if grid.size <= 144:
+    full = diff.reshape(1, -1) if diff.ndim < 2 else diff.reshape(diff.shape[0], -1)
+    bad_full = param.wrong_entries().reshape(full.shape)
+    grid, bad, (br, bc) = aggregate(full, bad_full)
+    finite = np.abs(grid[np.isfinite(grid)])
+    lim = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=100)
+    im = ax.imshow(np.clip(grid, -lim, lim), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto",
+                   interpolation="nearest")
+    fig.colorbar(im, ax=ax, label=f"yours - {oracle}" + (" (worst of each block)" if br * bc > 1 else ""))
+    if grid.size <= 64:
         for (i, j), value in np.ndenumerate(grid):
             ax.text(j, i, f"{value:.1e}", ha="center", va="center", fontsize=7,
                     color="white" if abs(value) > 0.6 * lim else "black")
-    for i, j in zip(*np.nonzero(bad)):
-        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", lw=1.5))
-    ax.set_xticks(range(grid.shape[1]))
-    ax.set_yticks(range(grid.shape[0]))
+    if 0 < bad.sum() < bad.size:
+        ax.contour(bad.astype(float), levels=[0.5], colors="black", linewidths=1.2)
+    _mark_worst(ax, full, br, bc)
+    _ticks(ax, full.shape, grid.shape, br, bc)
     ax.set_xlabel("column" if diff.ndim == 2 else "entry (flattened)")
     ax.set_ylabel("row")
-    ax.set_title(f"{_wrap(title, grid.shape[1])}\n{param.name} {tuple(param.shape)}: wrong entries outlined "
-                 f"({int(bad.sum())}/{bad.size})", fontsize=10)
+    how = f"; cells are {br}x{bc} blocks" if br * bc > 1 else ""
+    n_bad = int(bad_full.sum())
+    outlined = "all" if n_bad == bad_full.size else "outlined"
+    ax.set_title(f"{_wrap(title)}\n{param.name} {tuple(param.shape)}: wrong entries {n_bad}/{bad_full.size} "
+                 f"({outlined}){how}; x = worst {min(WORST_MARKED, bad_full.size)}", fontsize=9)
     return _save(fig, plt, path)
+
+
+def _mark_worst(ax, full: np.ndarray, br: int, bc: int) -> None:
+    """An x on the cells holding the largest |d| entries, labelled with their index."""
+    score = np.where(np.isnan(full), np.inf, np.abs(full)).reshape(-1)
+    k = min(WORST_MARKED, score.size)
+    top = np.argpartition(-score, k - 1)[:k]
+    for j in top[np.argsort(-score[top])]:
+        r, c = divmod(int(j), full.shape[1])
+        ax.plot(c // bc, r // br, marker="x", color="black", ms=7, mew=1.5)
+        ax.annotate(f"({r}, {c})", (c // bc, r // br), xytext=(4, 4), textcoords="offset points", fontsize=7)
+
+
+def _ticks(ax, shape, cells, br: int, bc: int) -> None:
+    """At most ~8 ticks per axis, labelled with the original row and column indices."""
+    for axis, n, b, total in ((ax.xaxis, cells[1], bc, shape[1]), (ax.yaxis, cells[0], br, shape[0])):
+        step = max(1, -(-n // 8))
+        at = list(range(0, n, step))
+        axis.set_ticks(at)
+        axis.set_ticklabels([str(min(i * b, total - 1)) for i in at])
 
 
 def _headline(diagnosis) -> str:
@@ -121,10 +171,11 @@ def _headline(diagnosis) -> str:
     return words.split(" (")[0].split(": ")[0]
 
 
-def _wrap(text: str, columns: int) -> str:
+def _wrap(text: str, width: int = 80) -> str:
     import textwrap
 
-    return "\n".join(textwrap.wrap(text, width=max(40, 9 * columns + 20)))
+    lines = textwrap.wrap(text, width=width)
+    return "\n".join(lines[:2]) + (" ..." if len(lines) > 2 else "")
 
 
 def _save(fig, plt, path) -> Path:

@@ -1,18 +1,17 @@
-"""`gradcheck run`: reference cases plus the built-in network sweep, as one list of outcomes, a table and JSON.
+"""Rows of a command: golden cases, sweep entries and user targets run into Outcomes, a table and JSON.
 
-Exit status: 0 every check passed, 1 a check failed, 2 an input error (a case that cannot be loaded).
+Exit status: 0 every check passed, 1 a check failed, 2 an input error (a case or target that cannot run).
 """
 
 from __future__ import annotations
 
-import json
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
 from ..errors import GradcheckError
+from ..report import write_json as write_json_atomic
 
 
 @dataclass
@@ -41,11 +40,11 @@ class Outcome:
 
 
 def default_case_dir() -> Path | None:
-    """reference_cases/ in the current directory, else the one next to the gradcheck package (a checkout)."""
-    for d in (Path.cwd() / "reference_cases", Path(__file__).resolve().parents[1] / "reference_cases"):
-        if d.is_dir():
-            return d
-    return None
+    """gradcheck's own textbook cases: the package data installed with gradcheck (a wheel or a checkout)."""
+    from ..golden import shipped_cases_dir
+
+    d = shipped_cases_dir()
+    return d if d.is_dir() else None
 
 
 def case_paths(paths: list[str]) -> list[Path]:
@@ -86,54 +85,15 @@ def run_sweep_case(case, oracles, seed: int) -> Outcome:
                    detail={"spec": case.describe()})
 
 
-def worst_rel(report) -> float | None:
-    """Largest relative error of the hand-written gradient against a trusted oracle."""
-    rels = [c.max_rel for p in report.params for o, c in p.comparisons.items() if o in p.trusted]
-    return max(rels, default=None)
-
-
-def _oracles(o: Outcome) -> str:
-    if o.report is None:
-        return "-"
-    return " ".join(r.name for r in o.report.oracles if r.status == "ran") or "none"
-
-
-def _rel(o: Outcome) -> str:
-    w = worst_rel(o.report) if o.report is not None else None
-    return "-" if w is None else f"{w:.1e}" if math.isfinite(w) else str(w)
-
-
-def table(outcomes: list[Outcome], only_failures: bool = False) -> list[str]:
-    """status, check, oracles that ran, worst relative error, seconds: one line per outcome."""
-    rows = [o for o in outcomes if not (only_failures and o.ok)]
-    width = max([len(o.case_id) for o in rows] + [5])
-    lines = [f"{'status':<7}{'check':<{width + 2}}{'oracles':<14}{'worst rel':>10}{'time':>8}"]
-    for o in rows:
-        lines.append(f"{o.status:<7}{o.case_id:<{width + 2}}{_oracles(o):<14}{_rel(o):>10}{o.seconds:>7.2f}s")
-    return lines
-
-
-def failure_details(outcomes: list[Outcome], reproduce: str) -> list[str]:
-    """For each failed row: its report (or problems), and how to rerun just that row."""
-    lines = []
-    for o in outcomes:
-        if o.ok:
-            continue
-        lines += ["", f"{o.status} {o.case_id}"]
-        lines += [f"  {p}" for p in o.problems]
-        if o.report is not None:
-            o.report.reproduce = f"{reproduce} -k '{o.case_id}'"
-            lines += str(o.report).split("\n")
-    return lines
-
-
-def totals(outcomes: list[Outcome], seconds: float) -> str:
-    n_ok = sum(o.ok for o in outcomes)
-    kinds = {k: sum(o.kind == k for o in outcomes) for k in ("case", "sweep", "check")}
-    parts = [f"{n} {name}" for n, name in ((kinds["case"], "reference cases"), (kinds["sweep"], "sweep checks"),
-                                           (kinds["check"], "checks")) if n]
-    verdict = "all passed" if n_ok == len(outcomes) else f"{len(outcomes) - n_ok} FAILED"
-    return f"{verdict}: {n_ok}/{len(outcomes)} ({', '.join(parts) or 'nothing ran'}) in {seconds:.1f}s"
+def run_target(target, settings, reproduce: str) -> Outcome:
+    """One user check; bad input from the target (a GradcheckError) is an ERROR row, not a crash."""
+    start = time.perf_counter()
+    try:
+        report = target.run(settings)
+    except GradcheckError as exc:
+        return Outcome("check", target.label, False, time.perf_counter() - start, problems=[str(exc)], error=True)
+    report.reproduce = f"{reproduce} -k '{target.label}'" if reproduce.startswith("gradcheck run") else reproduce
+    return Outcome("check", target.label, report.ok, time.perf_counter() - start, report=report)
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
@@ -148,6 +108,4 @@ def write_json(path: str, outcomes: list[Outcome], settings: dict, seconds: floa
            "settings": settings, "ok": exit_code(outcomes) == 0, "exit_code": exit_code(outcomes),
            "passed": sum(o.ok for o in outcomes), "total": len(outcomes), "seconds": round(seconds, 3),
            "results": [o.to_dict() for o in outcomes]}
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(out, indent=1, default=str) + "\n")
+    write_json_atomic(path, out)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import GradcheckError
+from ..settings import Settings
 
 GRAD_FIELDS, VJP_FIELDS = ("loss", "grad", "params"), ("fn", "vjp", "inputs")
 OVERRIDES = ("oracles", "rtol", "atol", "seed")
@@ -35,16 +36,32 @@ class Target:
     fields: dict
     overrides: dict = field(default_factory=dict)
 
-    def run(self, **settings):
+    def run(self, settings: Settings | None = None):
         """The check's Report (never raises for a mismatch); the target's own settings win over the CLI's."""
         from .._engine.check import grad_report
         from .._engine.vjp import check_vjp
 
-        kw = {**{k: v for k, v in settings.items() if v is not None}, **self.overrides}
+        kw = Settings.parse(f"{self.label}.", **self.overrides).over(settings or Settings()).keywords()
         f = self.fields
         if self.kind == "grad":
             return grad_report(f["loss"], f["grad"], f["params"], args=f.get("args", ()), **kw)
         return check_vjp(f["fn"], f["vjp"], f["inputs"], cotangent=f.get("cotangent"), raise_on_failure=False, **kw)
+
+    def as_loss(self, report) -> tuple:
+        """(loss, params, args) of the check as a scalar loss, for figures; a VJP case is <fn(inputs), cotangent>
+        over the inputs the report checked, built by check_vjp's own helpers."""
+        f = self.fields
+        if self.kind == "grad":
+            return f["loss"], f["params"], f.get("args", ())
+        from .._engine.vjp import _as_loss_and_grad, _cotangent, _input_names
+
+        inputs = tuple(f["inputs"])
+        names = _input_names(f["fn"], len(inputs))
+        checked = {p.name for p in report.params}
+        diff = [i for i, n in enumerate(names) if n in checked]
+        loss, _ = _as_loss_and_grad(f["fn"], f["vjp"], inputs, diff)
+        cot = _cotangent(f["fn"], inputs, f.get("cotangent"), report.seed)
+        return loss, {names[i]: inputs[i] for i in diff}, (cot,)
 
 
 def resolve(spec: str) -> list[Target]:
@@ -72,7 +89,11 @@ def import_module(name: str):
         module = importlib.util.module_from_spec(spec)
         sys.path.insert(0, str(path.resolve().parent))
         sys.modules[path.stem] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            sys.modules.pop(path.stem, None)
+            raise GradcheckError(f"Cannot import {name!r}: {_one_line(exc)}") from None
         return module
     if "" not in sys.path and str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
@@ -80,6 +101,20 @@ def import_module(name: str):
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
         raise GradcheckError(f"Cannot import module {name!r}: {exc}") from None
+    except Exception as exc:  # the user's module raised while importing (SyntaxError included)
+        raise GradcheckError(f"Cannot import module {name!r}: {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """SyntaxError: invalid syntax (cases.py, line 3) - the exception in one line, with file and line."""
+    if isinstance(exc, SyntaxError):
+        where = f" ({Path(exc.filename or '?').name}, line {exc.lineno})"
+        return f"{type(exc).__name__}: {exc.msg}{where}"
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f" ({Path(tb.tb_frame.f_code.co_filename).name}, line {tb.tb_lineno})" if tb is not None else ""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}{where}"
 
 
 def _get(obj, key):

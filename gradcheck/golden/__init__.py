@@ -1,11 +1,14 @@
-"""Golden textbook cases: worked examples frozen as JSON in reference_cases/, with their errata.
+"""Textbook cases as data: one `<id>.gradcheck.json` file per published worked example.
 
-load(path) -> GoldenCase, verify(case) -> GoldenResult, discover(directory) -> [Path], update(path) -> [str].
-Regenerate every case from code with `python -m gradcheck.golden.generate`; the format is in docs/golden.md.
+load(path) -> Case, verify(case) -> GoldenResult, discover(*paths) -> [Path], update(paths) -> UpdateSummary,
+run_cases(*paths) -> [GoldenResult], shipped_cases_dir() -> the cases installed with gradcheck.
+The format is docs/golden.md and the JSON Schema gradcheck/golden/case.schema.json.
 """
 
-from gradcheck.golden.schema import FORMAT_VERSION, GoldenCase, load
-from gradcheck.golden.store import discover, update, write_atomic
+from gradcheck.golden.jsonschema import CaseError
+from gradcheck.golden.schema import FORMAT_VERSION, SUFFIX, Case, load
+from gradcheck.golden.store import UpdateSummary, discover, run_cases, shipped_cases_dir, update, write_atomic
 from gradcheck.golden.verify import GoldenResult, verify
 
-__all__ = ["FORMAT_VERSION", "GoldenCase", "GoldenResult", "discover", "load", "update", "verify", "write_atomic"]
+__all__ = ["FORMAT_VERSION", "SUFFIX", "Case", "CaseError", "GoldenResult", "UpdateSummary", "discover", "load",
+           "run_cases", "shipped_cases_dir", "update", "verify", "write_atomic"]

@@ -1,9 +1,10 @@
-"""pytest items for golden cases: one test per `reference_cases/*.json`, named by the case id.
+"""pytest items for case files: one test per `*.gradcheck.json`, named by the case id.
 
-The plugin calls `collect_file` from its `pytest_collect_file` hook. On a mismatch the item writes
-`<case>.obtained.json` beside the case and fails naming the case and the field; with
-`--gradcheck-update-golden` it rewrites the expected values instead and reports what changed.
-Only pytest is imported here; gradcheck.golden (and numpy) load when a case file is collected.
+The plugin calls `collect_file` from its `pytest_collect_file` hook; no other file is touched, so a project's
+own JSON (in reference_cases/ or anywhere) is left alone. A file that cannot be loaded is one failing item
+naming the file and the field (not a collection error), so the other cases still run. A mismatch fails
+naming the file and the field; `gradcheck golden update` (or --gradcheck-update-golden) rewrites the
+computed fields.
 """
 
 from __future__ import annotations
@@ -12,39 +13,54 @@ from pathlib import Path
 
 import pytest
 
-CASE_DIRECTORY = "reference_cases"
+SUFFIX = ".gradcheck.json"
 UPDATE_OPTION = "gradcheck_update_golden"
 
 
 def collect_file(file_path: Path, parent):
-    """A GoldenFile for a `*.json` case inside a directory named reference_cases, else None."""
-    file_path = Path(file_path)
-    if (file_path.suffix == ".json" and file_path.parent.name == CASE_DIRECTORY
-            and not file_path.name.endswith(".obtained.json")):
-        return GoldenFile.from_parent(parent, path=file_path)
+    """A GoldenFile for a `*.gradcheck.json` file, else None."""
+    if Path(file_path).name.endswith(SUFFIX):
+        return GoldenFile.from_parent(parent, path=Path(file_path))
     return None
 
 
 class GoldenMismatch(AssertionError):
-    """A golden case that no longer reproduces; the message names the case, the fields and the numbers."""
+    """A case that no longer reproduces; the message names the file, the fields and the numbers."""
 
 
 class GoldenFile(pytest.File):
     """One case file; its single item is the case."""
 
     def collect(self):
-        from gradcheck.errors import GradcheckError
-        from gradcheck.golden import load
+        from gradcheck.golden import CaseError, load
 
         try:
             case = load(self.path)
-        except GradcheckError as exc:
-            raise self.CollectError(str(exc)) from None
+        except CaseError as exc:  # one failing item, so the rest of the run still collects and runs
+            yield BrokenCaseItem.from_parent(self, name=self.path.name[: -len(SUFFIX)], error=str(exc))
+            return
         yield GoldenItem.from_parent(self, name=case.id, case=case)
 
 
+class BrokenCaseItem(pytest.Item):
+    """A case file that cannot be loaded: fails with the loader's message (file and field)."""
+
+    def __init__(self, *, error, **kwargs):
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self):
+        raise GoldenMismatch(self.error)
+
+    def repr_failure(self, excinfo, style=None):
+        return str(excinfo.value)
+
+    def reportinfo(self):
+        return self.path, None, f"gradcheck case file {self.path.name}"
+
+
 class GoldenItem(pytest.Item):
-    """Verify one case (or update it under --gradcheck-update-golden)."""
+    """Verify one case (or update its computed fields under --gradcheck-update-golden)."""
 
     def __init__(self, *, case, **kwargs):
         super().__init__(**kwargs)
@@ -52,24 +68,15 @@ class GoldenItem(pytest.Item):
 
     def runtest(self):
         from gradcheck.golden import load, update, verify
-        from gradcheck.golden.store import obtained_path, write_obtained
 
         if self.config.getoption(UPDATE_OPTION, default=False):
-            changes = update(self.path)
-            self.user_properties.append(("gradcheck_golden_changes", changes))
-            text = "\n".join(changes) if changes else f"{self.path.name}: expected values unchanged"
-            self.add_report_section("call", "gradcheck golden update", text)
+            summary = update([self.path])
+            self.add_report_section("call", "gradcheck golden update", str(summary))
             self.case = load(self.path)
         result = verify(self.case)
-        stale = obtained_path(self.path)
-        if result.ok:
-            stale.unlink(missing_ok=True)
-            return
-        written = write_obtained(self.case, result.obtained)
-        raise GoldenMismatch(
-            f"{result}\nobtained values written to {written}; if gradcheck's change is intended, rerun with "
-            f"--gradcheck-update-golden (printed values and errata change only by hand)"
-        )
+        if not result.ok:
+            raise GoldenMismatch(f"{result}\nif gradcheck's change is intended, run `gradcheck golden update "
+                                 f"{self.path.name}` (stated values and errata change only by hand)")
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, GoldenMismatch):
@@ -77,4 +84,4 @@ class GoldenItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
-        return self.path, None, f"golden case {self.name}"
+        return self.path, None, f"gradcheck case {self.name}"

@@ -1,321 +1,267 @@
-"""The golden-case file format (JSON, data only) and its validation: every error names the file and the field.
+"""Loading a case file: the schema (jsonschema.py), then the checks a schema cannot express.
 
-A case file holds: format, id, title, source, model (an MLPSpec as data), inputs, recipes (named computations
-beyond the MLP trace), expected (every computed value, full float64), stated (the document's printed numbers as
-strings, or its printed shapes), claims (relations the document asserts), errata (in words, with evidence
-fields), tolerance and generated_by. See docs/golden.md.
+`load(path) -> Case` raises CaseError naming the file and the field: names that do not resolve, shapes that do
+not fit, an id that is not the file's name, a reference to an erratum or variant that does not exist.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from gradcheck.errors import GradcheckError
+from gradcheck.golden import graph as g
+from gradcheck.golden.inputs import load_inputs
+from gradcheck.golden.jsonschema import CaseError, read_json, validate
+from gradcheck.golden.ops import NUMPY_ONLY, OPS
 
-#: The version this gradcheck reads and writes; any other version means "regenerate".
+FORMAT_KEY = "gradcheck_case"
 FORMAT_VERSION = 1
-REGENERATE = "python -m gradcheck.golden.generate"
-REQUIRED = ("format", "id", "title", "source", "conventions", "model", "inputs", "recipes", "expected", "stated", "claims",
-            "errata", "tolerance", "generated_by")
-RELATIONS = ("equal", "ratio")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+SUFFIX = ".gradcheck.json"
+DEFAULT_TOLERANCE = {"rtol": 1e-12, "atol": 1e-14}
+_REF = re.compile(r"^(?:(?P<variant>[a-z0-9][a-z0-9-]*)/)?(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:@\d+)?)(?:\[(?P<index>[0-9, ]+)\])?$")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A field address: variant/name@step[i, j] (variant and index optional)."""
+
+    variant: str | None
+    name: str
+    index: tuple[int, ...] | None
+
+    @classmethod
+    def parse(cls, text: str) -> "Ref":
+        m = _REF.match(text)
+        index = tuple(int(i) for i in m["index"].split(",")) if m["index"] else None
+        return cls(m["variant"], m["name"], index)
 
 
 @dataclass
-class GoldenCase:
-    """One validated case: `data` is the raw JSON dict (kept for rewriting), the rest are parsed views."""
+class Case:
+    """A validated case: the raw dict (kept for rewriting) and the parts the computation reads."""
 
     path: Path
     data: dict
-    spec: object  # gradcheck.nets.MLPSpec
-    params: dict[str, np.ndarray]
-    x: np.ndarray
-    y: np.ndarray
-    lr: float | None
-    expected: dict[str, np.ndarray] = field(repr=False)
+    graph: g.Graph
+    inputs: dict[str, np.ndarray]
+    params: tuple[str, ...]
+    derived: tuple[g.Node, ...]
+    computed: dict[str, np.ndarray] = field(repr=False)
 
     @property
     def id(self) -> str:
         return self.data["id"]
 
     @property
-    def batch_size(self) -> int:
-        return int(self.x.shape[self.spec.batch_axis])
-
-    def field(self, name: str) -> np.ndarray:
-        """An expected value by name, or an input as "inputs.x", "inputs.y", "inputs.params.W1"."""
-        if name.startswith("inputs.params."):
-            return self.params[name[len("inputs.params."):]]
-        if name in ("inputs.x", "inputs.y"):
-            return self.x if name == "inputs.x" else self.y
-        return self.expected[name]
-
-    def has_field(self, name: str) -> bool:
-        try:
-            self.field(name)
-        except KeyError:
-            return False
-        return True
+    def tolerance(self) -> dict:
+        return {**DEFAULT_TOLERANCE, **self.data.get("tolerance", {})}
 
 
-class _Where:
-    """Builds error messages "<file>: field '<path>' <problem>"."""
-
-    def __init__(self, path):
-        self.path = str(path)
-
-    def error(self, fieldpath: str, problem: str) -> GradcheckError:
-        return GradcheckError(f"{self.path}: field '{fieldpath}' {problem}")
+def is_case_file(path) -> bool:
+    return Path(path).name.endswith(SUFFIX)
 
 
-def read_json(path) -> dict:
-    """Parse the file as JSON; a truncated or malformed file raises naming the file, line and column."""
+def load(path) -> Case:
+    """Read, validate and compile one case file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise GradcheckError(f"{path}: cannot read golden case ({exc.strerror})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise GradcheckError(
-            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); the file may be "
-            f"truncated: restore it from git or regenerate it with `{REGENERATE}`"
-        ) from None
+    data = read_json(path)
     if not isinstance(data, dict):
-        raise GradcheckError(f"{path}: expected a JSON object at the top level but got {type(data).__name__}")
-    return data
+        raise CaseError(path, "", f"must hold a JSON object (a gradcheck case) but holds a {type(data).__name__}")
+    if data.get(FORMAT_KEY) != FORMAT_VERSION:
+        raise CaseError(path, FORMAT_KEY, f"must be {FORMAT_VERSION} (this gradcheck reads case format "
+                                          f"{FORMAT_VERSION}) but is {data.get(FORMAT_KEY)!r}")
+    validate(data, path)
+    return parse(data, path)
 
 
-def load(path) -> GoldenCase:
-    """Read and validate one case file; raises GradcheckError naming the file and the field."""
+def parse(data: dict, path) -> Case:
+    """The checks beyond the schema; `data` already validates."""
     path = Path(path)
-    return parse(read_json(path), path)
-
-
-def parse(data: dict, path) -> GoldenCase:
-    """Validate the raw dict of a case (see `load`)."""
-    w = _Where(path)
-    _check_format(data, w)
-    for name in REQUIRED:
-        if name not in data:
-            raise w.error(name, f"is missing (a case needs {', '.join(REQUIRED)})")
-    _check_id(data, Path(path), w)
-    for name in ("title", "conventions"):
-        _require_type(data, name, str, w)
-    for name in ("source", "model", "inputs", "expected", "tolerance", "generated_by"):
-        _require_type(data, name, dict, w)
-    for name in ("recipes", "stated", "claims", "errata"):
-        _require_type(data, name, list, w)
-    _check_source(data["source"], w)
-    spec = _spec(data["model"], w)
-    params, x, y, lr = _inputs(data["inputs"], spec, w)
-    _check_recipes(data["recipes"], w)
-    expected = {k: _array(v, f"expected.{k}", w) for k, v in data["expected"].items()}
-    case = GoldenCase(Path(path), data, spec, params, x, y, lr, expected)
-    _check_expected_shapes(case, w)
-    _check_tolerance(data["tolerance"], w)
-    errata_ids = _check_errata(case, w)
-    _check_stated(case, errata_ids, w)
-    _check_claims(case, errata_ids, w)
+    if path.name.endswith(SUFFIX) and path.name[: -len(SUFFIX)] != data["id"]:
+        raise CaseError(path, "id", f"is {data['id']!r} but the file is {path.name!r}: name it {data['id']}{SUFFIX}")
+    inputs, params = load_inputs(data, path)
+    graph = build_graph(data["model"], data["loss"], inputs, path)
+    derived = tuple(g.node_from_json(n) for n in data.get("derived", []))
+    _check_nodes(derived, "derived", path, model=False)
+    computed = {k: np.asarray(v, dtype=np.float64) for k, v in data.get("computed", {}).items()}
+    case = Case(path, data, graph, inputs, params, derived, computed)
+    _check_train(case)
+    _check_names(case)
     return case
 
 
-def _check_format(data, w):
-    if "format" not in data:
-        raise w.error("format", f"is missing: this is not a gradcheck golden case (format {FORMAT_VERSION})")
-    version = data["format"]
-    if version != FORMAT_VERSION:
-        raise w.error("format", f"is {version!r} but this gradcheck reads format {FORMAT_VERSION}: "
-                                f"regenerate the case with `{REGENERATE}` (an old format never passes silently)")
-
-
-def _check_id(data, path, w):
-    case_id = data["id"]
-    if not isinstance(case_id, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", case_id):
-        raise w.error("id", f"must be a non-empty name of letters, digits, '_', '-', '.' but got id={case_id!r}")
-    if path.suffix == ".json" and path.stem != case_id:
-        raise w.error("id", f"is {case_id!r} but the file is named {path.name!r}: one file per case, named by its id")
-
-
-def _require_type(data, name, typ, w, prefix=""):
-    value = data.get(name)
-    if not isinstance(value, typ) or isinstance(value, bool):
-        raise w.error(prefix + name, f"must be a {typ.__name__} but got {type(value).__name__} ({_short(value)})")
-    return value
-
-
-def _short(value) -> str:
-    text = json.dumps(value) if not isinstance(value, np.ndarray) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _check_source(source, w):
-    for key in ("file", "title"):
-        _require_type(source, key, str, w, "source.")
-
-
-def _spec(model, w):
-    from gradcheck.nets import MLPSpec
-
-    kind = model.get("kind")
-    if kind != "mlp":
-        raise w.error("model.kind", f"must be 'mlp' but got {kind!r}")
-    fields = {k: v for k, v in model.items() if k != "kind"}
-    for key in ("widths", "activations"):
-        if key not in fields:
-            raise w.error(f"model.{key}", "is missing")
+def build_graph(model: dict, loss: dict, inputs: dict, path, where="model") -> g.Graph:
+    """The model's nodes plus the loss's, in evaluation order; a shape error names the node."""
+    if model["kind"] == "mlp":
+        nodes, aliases = _mlp(model, inputs, path)
+    else:
+        nodes, aliases = [g.node_from_json(n) for n in model["nodes"]], {}
+        _check_nodes(nodes, f"{where}.nodes", path, model=True)
+        if model["output"] not in {n.name for n in nodes}:
+            raise CaseError(path, f"{where}.output", f"is {model['output']!r}, which is no node of the model")
+    for key in ("output", "target"):
+        name = loss.get(key)
+        if name is not None and name not in inputs and name not in {n.name for n in nodes}:
+            raise CaseError(path, f"loss.{key}", f"is {name!r}, which is no input or node")
+    shapes = {k: np.shape(v) for k, v in inputs.items()}
+    extra, output = g.loss_nodes(loss, shapes)
     try:
-        return MLPSpec(**fields)
-    except TypeError as exc:
-        raise w.error("model", f"has an unknown key ({exc})") from None
-    except GradcheckError as exc:
-        raise w.error("model", f"is not a valid MLPSpec: {exc}") from None
+        ordered = g.toposort(nodes + extra, inputs)
+    except ValueError as exc:
+        raise CaseError(path, f"{where}.nodes", str(exc)) from None
+    graph = g.Graph(ordered, output, aliases)
+    _try_forward(graph, inputs, path, where)
+    return graph
 
 
-def _array(value, fieldpath, w) -> np.ndarray:
-    """A number or a rectangular nested list of numbers, as float64."""
-    if isinstance(value, bool) or value is None or isinstance(value, (str, dict)):
-        raise w.error(fieldpath, f"must be a number or a nested list of numbers but got {_short(value)}")
-    try:
-        arr = np.array(value, dtype=np.float64)
-    except (ValueError, TypeError):
-        raise w.error(fieldpath, f"must be a rectangular nested list of numbers but got {_short(value)}") from None
-    return arr
+def _mlp(model, inputs, path):
+    nodes, aliases = g.mlp_nodes(model)
+    if len(model["activations"]) != len(model["widths"]) - 1:
+        raise CaseError(path, "model.activations", f"must have one activation per layer ({len(model['widths']) - 1}) "
+                                                   f"but has {len(model['activations'])}")
+    for name in ("x", *(a for n in nodes for a in n.inputs() if a[0] in "Wb")):
+        if name not in inputs:
+            raise CaseError(path, "inputs", f"must define {name!r} for the MLP model")
+    return nodes, aliases
 
 
-def _inputs(inputs, spec, w):
-    params_raw = _require_type(inputs, "params", dict, w, "inputs.")
-    params = {k: _array(v, f"inputs.params.{k}", w) for k, v in params_raw.items()}
-    shapes = spec.param_shapes()
-    if set(params) != set(shapes):
-        raise w.error("inputs.params", f"must have keys {sorted(shapes)} for the model but has {sorted(params)}")
-    for name, shape in shapes.items():
-        _shape_is(params[name], shape, f"inputs.params.{name}", w)
-    x = _array(inputs.get("x"), "inputs.x", w)
-    y = _array(inputs.get("y"), "inputs.y", w)
-    for name, arr, width in (("x", x, spec.widths[0]), ("y", y, spec.widths[-1])):
-        if arr.ndim != 2 or arr.shape[1 - spec.batch_axis] != width:
-            want = f"({width}, N)" if spec.convention == "column" else f"(N, {width})"
-            raise w.error(f"inputs.{name}", f"must have shape {want} for convention={spec.convention!r} "
-                                            f"but has shape {arr.shape}")
-    if x.shape[spec.batch_axis] != y.shape[spec.batch_axis]:
-        raise w.error("inputs.y", f"has {y.shape[spec.batch_axis]} examples but inputs.x has {x.shape[spec.batch_axis]}")
-    lr = inputs.get("lr")
-    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float))):
-        raise w.error("inputs.lr", f"must be a number or null but got {_short(lr)}")
-    return params, x, y, (None if lr is None else float(lr))
+def _check_nodes(nodes, where, path, model: bool):
+    seen = set()
+    for i, n in enumerate(nodes):
+        op = OPS[n.op]
+        if n.name in seen:
+            raise CaseError(path, f"{where}[{i}].name", f"repeats the node name {n.name!r}")
+        seen.add(n.name)
+        if len(n.args) != op.arity:
+            raise CaseError(path, f"{where}[{i}].args", f"has {len(n.args)} arguments but {n.op} takes {op.arity}")
+        if not n.inputs():
+            raise CaseError(path, f"{where}[{i}].args", "must name at least one input or node (not only numbers)")
+        if op.arity == 1 and not isinstance(n.args[0], str):
+            raise CaseError(path, f"{where}[{i}].args[0]", f"must be a name: {n.op} of a number is a number")
+        if model and n.op in NUMPY_ONLY:
+            raise CaseError(path, f"{where}[{i}].op", f"{n.op!r} runs under numpy only, so it may appear in 'derived' "
+                                                     "but not in the model")
+        unknown = set(n.attrs) - set(op.attrs)
+        if unknown:
+            raise CaseError(path, f"{where}[{i}].attrs", f"has {sorted(unknown)}, which {n.op} does not take "
+                                                        f"({', '.join(op.attrs) or 'no attrs'})")
 
 
-def _shape_is(arr, shape, fieldpath, w):
-    if tuple(arr.shape) != tuple(shape):
-        raise w.error(fieldpath, f"must have shape {tuple(shape)} but has shape {tuple(arr.shape)}")
+def _try_forward(graph, inputs, path, where):
+    with np.errstate(all="ignore"):  # overflow shows as a non-finite node, reported by name
+        _forward_nodes(graph, inputs, path, where)
 
 
-def _check_recipes(recipes, w):
-    from gradcheck.golden.recipes import RECIPES
-
-    for i, name in enumerate(recipes):
-        if name not in RECIPES:
-            raise w.error(f"recipes[{i}]", f"is {name!r}, not a known recipe ({', '.join(sorted(RECIPES))})")
-
-
-def _check_expected_shapes(case, w):
-    from gradcheck.golden.recipes import trace_shapes
-
-    for name, shape in trace_shapes(case).items():
-        if name in case.expected:
-            _shape_is(case.expected[name], shape, f"expected.{name}", w)
-
-
-def _check_tolerance(tol, w):
-    for key in ("rtol", "atol"):
-        value = tol.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-            raise w.error(f"tolerance.{key}", f"must be a number in [0, 1) but got {_short(value)}")
+def _forward_nodes(graph, inputs, path, where):
+    values = dict(inputs)
+    for i, node in enumerate(graph.nodes):
+        try:
+            values.update(g.forward(g.Graph((node,), node.name), values, np))
+        except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
+            raise CaseError(path, f"{where}.nodes", f"node {node.name!r} ({node.op} of "
+                            f"{[np.shape(values.get(a, a)) for a in node.args]}) fails: {exc}") from None
+        if not np.all(np.isfinite(values[node.name])):
+            raise CaseError(path, f"{where}.nodes", f"node {node.name!r} is not finite ({node.op})")
+    if np.ndim(values[graph.output]) != 0 and np.size(values[graph.output]) != 1:
+        raise CaseError(path, "loss.output", f"must be a scalar (an upstream gradient of 1) but {graph.output!r} "
+                                             f"has shape {np.shape(values[graph.output])}")
 
 
-def _check_errata(case, w) -> set[str]:
-    ids = set()
-    for i, erratum in enumerate(case.data["errata"]):
-        where = f"errata[{i}]"
-        if not isinstance(erratum, dict):
-            raise w.error(where, f"must be an object but got {_short(erratum)}")
-        for key in ("id", "where", "printed", "correct", "explanation"):
-            _require_type(erratum, key, str, w, f"{where}.")
-        if erratum["id"] in ids:
-            raise w.error(f"{where}.id", f"repeats the erratum id {erratum['id']!r}")
-        ids.add(erratum["id"])
-        for j, name in enumerate(erratum.get("evidence", [])):
-            if not case.has_field(name):
-                raise w.error(f"{where}.evidence[{j}]", f"names {name!r}, which is not a field of expected or inputs")
-    return ids
+def _check_train(case):
+    train, path = case.data.get("train"), case.path
+    if train is None:
+        return
+    for i, name in enumerate(train.get("frozen", [])):
+        if name not in case.params:
+            raise CaseError(path, f"train.frozen[{i}]", f"is {name!r}, which is not in inputs.params {list(case.params)}")
+    for i, k in enumerate(train.get("checkpoints", [])):
+        if k > train["steps"]:
+            raise CaseError(path, f"train.checkpoints[{i}]", f"is {k}, after the last step ({train['steps']})")
+    if "gradients" in train:
+        raise CaseError(path, "train.gradients", "may appear in a variant only (the correct update uses the gradient)")
 
 
-def _check_ref(entry, key, errata_ids, where, w):
-    ref = entry.get(key)
-    if ref is not None and ref not in errata_ids:
-        raise w.error(f"{where}.{key}", f"names {ref!r}, which is not an erratum id ({sorted(errata_ids)})")
+def field_names(case, variant: str | None = None) -> set[str]:
+    """Every field a computation of `case` produces (used to check references before computing)."""
+    names = set(case.inputs) | set(case.graph.names()) | set(case.graph.aliases)
+    names |= {"d" + n for n in set(case.inputs) | set(case.graph.names())}
+    names |= {n.name for n in case.derived}
+    if variant is not None:
+        v = case.data["variants"][variant]
+        names |= {n["name"] for n in v.get("add", [])}
+    train = {**case.data.get("train", {}), **(case.data["variants"][variant].get("train", {}) if variant else {})}
+    if train:
+        base = set(case.graph.names()) | set(case.params)
+        names |= {f"{n}@{k}" for k in (train.get("checkpoints") or [train["steps"]]) for n in base}
+    return {n for n in names if ":" not in n}
 
 
-def _check_stated(case, errata_ids, w):
-    for i, entry in enumerate(case.data["stated"]):
-        where = f"stated[{i}]"
-        if not isinstance(entry, dict):
-            raise w.error(where, f"must be an object but got {_short(entry)}")
-        for key in ("field", "where"):
-            _require_type(entry, key, str, w, f"{where}.")
-        for key in ("field", "reproduced_by"):
-            name = entry.get(key)
-            if name is not None and not case.has_field(name):
-                raise w.error(f"{where}.{key}", f"names {name!r}, which is not a field of expected or inputs")
-        _check_ref(entry, "erratum", errata_ids, where, w)
-        if ("printed" in entry) == ("shape" in entry):
-            raise w.error(where, "must have exactly one of 'printed' (numbers as strings) or 'shape'")
-        if "printed" in entry:
-            _check_printed(entry["printed"], case.field(entry["field"]).shape, f"{where}.printed", w)
-        else:
-            _check_stated_shape(entry["shape"], f"{where}.shape", w)
+def _check_names(case):
+    """stated, claims, errata and variants refer to things that exist."""
+    from gradcheck.golden.variants import check_variants
+
+    data, path = case.data, case.path
+    variants = check_variants(case)
+    names = {None: field_names(case), **{v: field_names(case, v) for v in variants}}
+    for i, n in enumerate(case.derived):
+        for j, a in enumerate(n.inputs()):
+            if a not in names[None]:
+                raise CaseError(path, f"derived[{i}].args[{j}]", f"names {a!r}, which is no field of the case")
+    errata = {e["id"]: e for e in data.get("errata", [])}
+    if len(errata) != len(data.get("errata", [])):
+        raise CaseError(path, "errata", "repeats an erratum id")
+    for i, e in enumerate(data.get("errata", [])):
+        if e.get("variant") is not None and e["variant"] not in variants:
+            raise CaseError(path, f"errata[{i}].variant", f"is {e['variant']!r}, not a variant ({sorted(variants)})")
+        if e.get("contradicts") and e.get("variant") is None:
+            raise CaseError(path, f"errata[{i}].contradicts", "needs the erratum's variant (the printed formula, computed)")
+        for j, k in enumerate(e.get("contradicts", [])):
+            if k >= len(data["stated"]):
+                raise CaseError(path, f"errata[{i}].contradicts[{j}]", f"is {k}, but there are {len(data['stated'])} stated")
+        for j, ref in enumerate(e.get("evidence", [])):
+            _check_ref(ref, names, None, path, f"errata[{i}].evidence[{j}]")
+    for section in ("stated", "claims"):
+        for i, entry in enumerate(data.get(section, [])):
+            context = entry.get("in")
+            if context is not None and context not in variants:
+                raise CaseError(path, f"{section}[{i}].in", f"is {context!r}, not a variant ({sorted(variants)})")
+            for key in ("field", "left", "right"):
+                if isinstance(entry.get(key), str):
+                    _check_ref(entry[key], names, context, path, f"{section}[{i}].{key}")
+            if entry.get("erratum") is not None and entry["erratum"] not in errata:
+                raise CaseError(path, f"{section}[{i}].erratum", f"is {entry['erratum']!r}, not an erratum id ({sorted(errata)})")
+            if section == "stated" and ("printed" in entry) == ("shape" in entry):
+                raise CaseError(path, f"stated[{i}]", "must have exactly one of 'printed' or 'shape'")
+            if section == "stated" and entry.get("rule", {}).get("kind") == "abs_tol":
+                _check_abs_tol(entry, path, f"stated[{i}].rule")
 
 
-def _check_printed(printed, shape, where, w):
-    """printed: strings as the document printed them, nested in the field's shape."""
-    arr = np.array(printed, dtype=object)
-    if arr.shape != tuple(shape) and not (arr.shape == () and int(np.prod(shape)) == 1):
-        raise w.error(where, f"must be strings nested in the field's shape {tuple(shape)} but has shape {arr.shape}")
-    for text in arr.reshape(-1):
-        if not isinstance(text, str) or not _NUMBER.match(text):
-            raise w.error(where, f"must hold numbers as printed strings like \"0.689\" but holds {text!r}")
+MAX_RULE_UNITS = 10  # an abs_tol rule may excuse at most 10 units of the last printed digit
 
 
-def _check_stated_shape(shape, where, w):
-    if not isinstance(shape, list) or not all(s == "N" or (isinstance(s, int) and s > 0) for s in shape):
-        raise w.error(where, f"must be a list of positive ints or \"N\" (the batch size) but got {_short(shape)}")
+def _check_abs_tol(entry, path, where):
+    """A rule explains how a number was printed; it may not be loose enough to excuse a wrong number."""
+    from gradcheck.golden.verify import half_unit
+
+    if "abs_tol" not in entry["rule"]:
+        raise CaseError(path, f"{where}.abs_tol", "is missing (kind 'abs_tol' needs it, as a printed string)")
+    tol = float(entry["rule"]["abs_tol"])
+    for text in np.ravel(np.array(entry["printed"], dtype=object)):
+        unit = 2 * half_unit(text)
+        if tol > MAX_RULE_UNITS * unit * (1 + 1e-9):
+            raise CaseError(path, where, f"allows {entry['rule']['abs_tol']}, more than {MAX_RULE_UNITS} units of the "
+                                         f"last printed digit of {text!r} ({unit:g}): a rule may explain how a number "
+                                         "was printed, not excuse a wrong one")
 
 
-def _check_claims(case, errata_ids, w):
-    for i, claim in enumerate(case.data["claims"]):
-        where = f"claims[{i}]"
-        if not isinstance(claim, dict):
-            raise w.error(where, f"must be an object but got {_short(claim)}")
-        for key in ("relation", "left", "right", "says"):
-            _require_type(claim, key, str, w, f"{where}.")
-        if claim["relation"] not in RELATIONS:
-            raise w.error(f"{where}.relation", f"must be one of {RELATIONS} but got {claim['relation']!r}")
-        if claim["relation"] == "ratio":
-            _check_factor(claim, where, w)
-        for key in ("left", "right"):
-            if not case.has_field(claim[key]):
-                raise w.error(f"{where}.{key}", f"names {claim[key]!r}, which is not a field of expected or inputs")
-        _check_ref(claim, "erratum", errata_ids, where, w)
-
-
-def _check_factor(claim, where, w):
-    factor = claim.get("factor")
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)):
-        raise w.error(f"{where}.factor", f"must be a number (left = factor x right) but got {_short(factor)}")
+def _check_ref(text, names, context, path, where):
+    ref = Ref.parse(text)
+    variant = ref.variant or context
+    if variant is not None and variant not in names:
+        raise CaseError(path, where, f"names the variant {variant!r}, which the case does not define")
+    if ref.name not in names[variant]:
+        near = sorted(n for n in names[variant] if n.lower().startswith(ref.name[:2].lower()))[:6]
+        raise CaseError(path, where, f"names {ref.name!r}, which is not a field of the case (fields like it: {near})")

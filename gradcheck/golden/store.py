@@ -1,22 +1,59 @@
-"""Finding, writing and updating case files: text JSON, written atomically (temp file + os.replace)."""
+"""Finding, running and updating case files. Writes are atomic (a temp file beside the case, then os.replace),
+so an interrupted update leaves the old file whole; leftover temp files match `.*.gradcheck-tmp`."""
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from gradcheck.golden.schema import load, read_json
+from gradcheck.golden.jsonschema import CaseError, read_json
+from gradcheck.golden.schema import SUFFIX, load
 
-OBTAINED_SUFFIX = ".obtained.json"
+TEMP_SUFFIX = ".gradcheck-tmp"
+#: Keys written first, in this order; the rest follow as written.
+ORDER = ("gradcheck_case", "id", "title", "source", "conventions", "model", "inputs", "loss", "train", "derived",
+         "stated", "claims", "variants", "errata", "tolerance", "computed", "generated_by")
 
 
-def discover(directory="reference_cases") -> list[Path]:
-    """The case files in `directory` (sorted; `*.obtained.json` left out)."""
-    return sorted(p for p in Path(directory).glob("*.json") if not p.name.endswith(OBTAINED_SUFFIX))
+def shipped_cases_dir() -> Path:
+    """The textbook cases installed with gradcheck (package data)."""
+    return Path(str(resources.files("gradcheck.golden").joinpath("cases")))
+
+
+def discover(*paths) -> list[Path]:
+    """`*.gradcheck.json` files: each path is a file or a directory searched recursively (sorted, no duplicates).
+
+    Nothing else is picked up: other JSON, temp files of an interrupted update, hidden directories."""
+    found = []
+    for p in map(Path, paths or (shipped_cases_dir(),)):
+        if p.is_dir():
+            found += [f for f in p.rglob(f"*{SUFFIX}") if not any(part.startswith(".") for part in f.relative_to(p).parts)]
+        elif p.name.endswith(SUFFIX):
+            found.append(p)
+        else:
+            raise CaseError(p, "", f"is not a directory or a *{SUFFIX} file")
+    return sorted(set(found))
+
+
+def run_cases(*paths) -> list:
+    """Load and verify every case found under `paths` (default: the shipped cases); a file that cannot be loaded
+    gives a failed GoldenResult whose one problem is the load error, so one bad file never stops the others."""
+    from gradcheck.golden.verify import GoldenResult, verify
+
+    results = []
+    for path in discover(*paths):
+        try:
+            results.append(verify(load(path)))
+        except CaseError as exc:
+            results.append(GoldenResult(path.name[: -len(SUFFIX)], path.name, [str(exc)]))
+    return results
 
 
 def to_jsonable(value):
@@ -33,8 +70,9 @@ def to_jsonable(value):
 
 
 def dumps(data: dict) -> str:
-    """Indented JSON with innermost lists (matrix rows) kept on one line, so a diff shows the changed row."""
-    return _dump(to_jsonable(data), 0) + "\n"
+    """Indented JSON with innermost lists (matrix rows, node args) on one line, so a diff shows the changed row."""
+    ordered = {k: data[k] for k in ORDER if k in data} | {k: v for k, v in data.items() if k not in ORDER}
+    return _dump(to_jsonable(ordered), 0) + "\n"
 
 
 def _dump(value, level: int) -> str:
@@ -42,21 +80,22 @@ def _dump(value, level: int) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{inner}{json.dumps(k)}: {_dump(v, level + 1)}" for k, v in value.items()]
+        if level >= 2 and len(json.dumps(value)) <= 100:
+            return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dump(v, level + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + f"\n{pad}}}"
     if isinstance(value, list):
         if all(not isinstance(v, (list, dict)) for v in value):
-            return json.dumps(value)
+            return json.dumps(value, ensure_ascii=False, allow_nan=False)
         return "[\n" + ",\n".join(f"{inner}{_dump(v, level + 1)}" for v in value) + f"\n{pad}]"
-    return json.dumps(value, allow_nan=False)
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def write_atomic(path, data: dict) -> None:
-    """Write `data` as a case file: a temp file in the same directory, fsync, then os.replace; a crash at any
-    point leaves the old file whole (and no partial new one)."""
+def write_atomic(path, text: str) -> None:
+    """Write `text` to `path` via a temp file in the same directory, fsync, os.replace; a crash at any point
+    leaves the old file whole, and the temp file is removed on any error."""
     path = Path(path)
-    text = dumps(data)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -68,54 +107,90 @@ def write_atomic(path, data: dict) -> None:
         raise
 
 
+@dataclass
+class UpdateSummary:
+    """What `update` did: files rewritten, files already current, files that could not be loaded."""
+
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # "path: error"
+    changes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [*self.changes, *(f"cannot update {b}" for b in self.broken)]
+        lines.append(f"{len(self.updated)} updated, {len(self.unchanged)} unchanged"
+                     + (f", {len(self.broken)} broken" if self.broken else ""))
+        return "\n".join(lines)
+
+
+def update(paths, check_only: bool = False) -> UpdateSummary:
+    """Recompute `computed` (and `generated_by`) of every case under `paths` (files or directories); never
+    stated values, claims or errata. With check_only nothing is written (the summary says what would change)."""
+    from gradcheck.golden.compute import compute
+
+    if not paths:
+        raise CaseError(Path("."), "", "update needs the case files or directories to rewrite")
+    summary = UpdateSummary()
+    for path in discover(*paths):
+        _remove_stale_temp(path)
+        try:
+            case = load(path)
+            data = dict(read_json(path))
+            data["computed"] = to_jsonable(compute(case))
+        except CaseError as exc:
+            summary.broken.append(str(exc))
+            continue
+        data["generated_by"] = provenance()
+        new = dumps(data)
+        old = path.read_text(encoding="utf-8")
+        if _same(old, new):
+            summary.unchanged.append(str(path))
+            continue
+        summary.changes += [f"{path.name}: {c}" for c in describe_changes(case.computed, data["computed"])] or \
+            [f"{path.name}: layout"]
+        summary.updated.append(str(path))
+        if not check_only:
+            write_atomic(path, new)
+    return summary
+
+
+def _same(old: str, new: str) -> bool:
+    """Equal apart from the versions in generated_by (an update on another machine is not a change)."""
+    strip = lambda t: {k: v for k, v in json.loads(t).items() if k != "generated_by"}  # noqa: E731
+    try:
+        return strip(old) == strip(new) and dumps(json.loads(old)) == old
+    except ValueError:
+        return False
+
+
+def _remove_stale_temp(path: Path) -> None:
+    for tmp in path.parent.glob(f".{path.name}.*{TEMP_SUFFIX}"):
+        tmp.unlink(missing_ok=True)
+
+
+def provenance() -> dict:
+    """The command and versions that wrote `computed` (an update elsewhere changes only these)."""
+    import gradcheck
+
+    return {"command": "gradcheck golden update", "gradcheck": gradcheck.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}
+
+
 def describe_changes(old: dict, new: dict) -> list[str]:
-    """Human-readable differences between two `expected` dicts (field, biggest change, where)."""
+    """Differences between two `computed` dicts in words (field, how many entries, the largest change)."""
+    if not old:
+        return [f"computed: {len(new)} fields written"]
     changes = []
     for name in sorted(set(old) | set(new)):
-        if name not in old:
-            changes.append(f"expected.{name}: added")
-        elif name not in new:
-            changes.append(f"expected.{name}: removed")
-        else:
-            a, b = np.asarray(old[name], dtype=np.float64), np.asarray(new[name], dtype=np.float64)
-            if a.shape != b.shape:
-                changes.append(f"expected.{name}: shape {a.shape} -> {b.shape}")
-            elif not np.array_equal(a, b):
-                d = np.abs(b - a)
-                ix = np.unravel_index(int(np.nanargmax(d)), d.shape) if d.ndim else ()
-                changes.append(f"expected.{name}: {int((a != b).sum())} of {a.size} entries changed, largest at "
-                               f"[{', '.join(map(str, ix))}]: {float(a[ix])!r} -> {float(b[ix])!r}")
+        if name not in old or name not in new:
+            changes.append(f"computed.{name}: {'added' if name not in old else 'removed'}")
+            continue
+        a, b = np.asarray(old[name], dtype=np.float64), np.asarray(new[name], dtype=np.float64)
+        if a.shape != b.shape:
+            changes.append(f"computed.{name}: shape {a.shape} -> {b.shape}")
+        elif not np.array_equal(a, b):
+            d = np.abs(b - a)
+            ix = np.unravel_index(int(np.argmax(d)), d.shape) if d.ndim else ()
+            changes.append(f"computed.{name}: {int((a != b).sum())} of {a.size} entries changed, largest at "
+                           f"[{', '.join(map(str, ix))}]: {float(a[ix])!r} -> {float(b[ix])!r}")
     return changes
-
-
-def update(path) -> list[str]:
-    """Recompute the `expected` fields of the case at `path` and rewrite it atomically if they changed.
-
-    Never touches `stated` or `errata` (or anything else); returns the changes in words ([] when none).
-    """
-    from gradcheck.golden.recipes import compute
-
-    path = Path(path)
-    case = load(path)
-    obtained = {k: v for k, v in compute(case).items()}
-    changes = describe_changes(case.expected, obtained)
-    if changes:
-        data = read_json(path)
-        data["expected"] = to_jsonable(obtained)
-        write_atomic(path, data)
-    return [f"{path.name}: {c}" for c in changes]
-
-
-def obtained_path(path) -> Path:
-    """`<case>.obtained.json` beside the case."""
-    path = Path(path)
-    return path.with_name(path.stem + OBTAINED_SUFFIX)
-
-
-def write_obtained(case, obtained: dict) -> Path:
-    """Write the case with its expected values replaced by what gradcheck computes now; returns the path."""
-    data = dict(case.data)
-    data["expected"] = to_jsonable(obtained)
-    target = obtained_path(case.path)
-    write_atomic(target, data)
-    return target

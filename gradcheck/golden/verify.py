@@ -1,137 +1,213 @@
-"""Run a case: recompute every expected value, compare the document's printed numbers at their decimals,
-check its claims, and make sure every erratum still describes a real disagreement."""
+"""Run a case: recompute every field, compare the stored `computed` values, each printed number at its
+printed decimals (with its rule), each claim, and that every erratum's variant reproduces what it explains."""
 
 from __future__ import annotations
 
-import dataclasses
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from gradcheck.golden.recipes import compute
+from gradcheck.golden.compute import compute
+from gradcheck.golden.schema import Ref
 
 MAX_LISTED = 4  # wrong entries listed per field
+CLAIM_RTOL, CLAIM_ATOL = 1e-9, 1e-11  # "equal" and "ratio" claims: identities up to float64 round-off
+FLOAT32_REL = 2.0**-20  # a float32 program's print may differ from float64 by a few float32 ulps (8 x 2^-23)
+_PRINTED = re.compile(r"^(-?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$")
 
 
 @dataclass
 class GoldenResult:
-    """The outcome of `verify`: ok, the problems (each naming case, field and numbers), and what was checked."""
+    """The outcome of `verify`: the problems (each naming file, field and numbers) and what was checked."""
 
     case_id: str
-    ok: bool
+    path: str
     problems: list[str]
     checked: dict[str, int] = field(default_factory=dict)
     obtained: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
     def __str__(self) -> str:
         counts = ", ".join(f"{n} {k}" for k, n in self.checked.items())
         if self.ok:
-            return f"golden case {self.case_id}: ok ({counts})"
-        head = f"golden case {self.case_id}: {len(self.problems)} problem(s) ({counts} checked)"
-        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+            return f"{self.path}: ok ({counts})"
+        return "\n".join([f"{self.path}: {len(self.problems)} problem(s) ({counts} checked)",
+                          *(f"  {p}" for p in self.problems)])
 
 
 def verify(case) -> GoldenResult:
-    """Check `case` (a GoldenCase from `load`) against gradcheck's own implementation."""
+    """Check `case` (from `load`) against what gradcheck computes now."""
     obtained = compute(case)
-    problems = compare_expected(case.id, case.expected, obtained, case.data["tolerance"])
-    stated, claims = case.data["stated"], case.data["claims"]
-    now = dataclasses.replace(case, expected={**case.expected, **obtained})  # the document vs gradcheck today
-    for i, entry in enumerate(stated):
-        problems += check_stated(now, i, entry)
-    for i, claim in enumerate(claims):
-        problems += check_claim(now, i, claim)
-    problems += unused_errata(case)
-    checked = {"expected fields": len(case.expected), "stated values": len(stated), "claims": len(claims),
-               "errata": len(case.data["errata"])}
-    return GoldenResult(case.id, not problems, problems, checked, obtained)
+    data = case.data
+    problems = compare_computed(case.computed, obtained, case.tolerance)
+    for section, check in (("stated", check_stated), ("claims", check_claim)):
+        for i, entry in enumerate(data.get(section, [])):
+            try:
+                problems += check(case, obtained, i, entry)
+            except IndexError as exc:  # an index the field does not have ("W1[9, 9]")
+                problems.append(f"field '{section}[{i}]' indexes a field out of its shape ({exc})")
+    for i, erratum in enumerate(data.get("errata", [])):
+        problems += check_erratum(case, obtained, i, erratum)
+    checked = {"computed fields": len(obtained), "stated values": len(data["stated"]),
+               "claims": len(data.get("claims", [])), "errata": len(data.get("errata", []))}
+    return GoldenResult(case.id, case.path.name, problems, checked, obtained)
 
 
-def compare_expected(case_id, expected, obtained, tolerance) -> list[str]:
-    """One problem per expected field that is missing, extra, reshaped or not close to the recomputed value."""
+def compare_computed(stored, obtained, tolerance) -> list[str]:
+    """One problem per stored field that is missing, extra, reshaped or not close to its recomputed value."""
     rtol, atol = tolerance["rtol"], tolerance["atol"]
     problems = []
-    for name in sorted(set(expected) | set(obtained)):
-        where = f"{case_id}: expected.{name}"
+    for name in sorted(set(stored) | set(obtained)):
+        where = f"field 'computed.{name}'"
         if name not in obtained:
-            problems.append(f"{where} is in the case but gradcheck no longer computes it (update the case)")
-        elif name not in expected:
-            problems.append(f"{where} is computed by gradcheck but missing from the case (update the case)")
-        elif expected[name].shape != obtained[name].shape:
-            problems.append(f"{where} has shape {expected[name].shape} but gradcheck computes shape "
-                            f"{obtained[name].shape}")
+            problems.append(f"{where} is stored but gradcheck no longer computes it (run `gradcheck golden update`)")
+        elif name not in stored:
+            problems.append(f"{where} is computed but not stored (run `gradcheck golden update`)")
+        elif stored[name].shape != obtained[name].shape:
+            problems.append(f"{where} has shape {stored[name].shape} but gradcheck computes {obtained[name].shape}")
         else:
-            problems += _close_problem(where, expected[name], obtained[name], rtol, atol)
+            bad = ~(np.abs(obtained[name] - stored[name]) <= atol + rtol * np.abs(stored[name]))
+            if bad.any():
+                listed = "; ".join(f"[{', '.join(map(str, ix))}] stored {float(stored[name][ix])!r} but gradcheck "
+                                   f"computes {float(obtained[name][ix])!r}" for ix in _where(bad))
+                problems.append(f"{where}: {int(bad.sum())} of {bad.size} entries differ (rtol {rtol:g}, atol {atol:g}): "
+                                f"{listed}")
     return problems
 
 
-def _close_problem(where, want, got, rtol, atol) -> list[str]:
-    """[] when |got - want| <= atol + rtol |want| everywhere (NaN never matches), else one problem naming entries."""
-    bad = ~(np.abs(got - want) <= atol + rtol * np.abs(want))
-    if not bad.any():
-        return []
-    entries = [f"[{', '.join(map(str, ix))}] expected {float(want[ix])!r} but gradcheck computes {float(got[ix])!r}"
-               for ix in (tuple(int(i) for i in j) for j in np.argwhere(bad)[:MAX_LISTED])]
-    more = f"; {int(bad.sum()) - MAX_LISTED} more" if bad.sum() > MAX_LISTED else ""
-    return [f"{where}: {int(bad.sum())} of {bad.size} entries differ (rtol {rtol:g}, atol {atol:g}): "
-            f"{'; '.join(entries)}{more}"]
+def _where(bad):
+    return [tuple(int(i) for i in ix) for ix in np.argwhere(bad)[:MAX_LISTED]]
 
 
-def printed_mismatches(printed, value) -> list[tuple]:
-    """Entries where `value` does not round to the printed string at its printed decimals:
-    [(index, printed, value)]; a value matches when |value - printed| <= 1/2 unit of the last printed digit."""
-    texts = np.array(printed, dtype=object).reshape(np.shape(value) if np.ndim(printed) == 0 else np.shape(printed))
-    out = []
-    for ix in np.ndindex(texts.shape):
-        text = texts[ix]
-        decimals = len(text.split(".")[1]) if "." in text else 0
-        half_unit = 0.5 * 10.0**-decimals
-        if not abs(float(value[ix]) - float(text)) <= half_unit * (1 + 1e-9):
-            out.append((ix, text, float(value[ix])))
-    return out
+def resolve(fields, text, context=None) -> np.ndarray:
+    """The value of a reference ("variant/name@k[i, j]") among the computed fields."""
+    ref = Ref.parse(text)
+    variant = ref.variant or context
+    value = fields[f"{variant}/{ref.name}" if variant else ref.name]
+    return value[ref.index] if ref.index is not None else value
 
 
-def check_stated(case, i, entry) -> list[str]:
-    """A printed value matches its field at its decimals unless an erratum covers it (then it must not match,
-    and the document's own computation `reproduced_by` must)."""
-    where = f"{case.id}: stated[{i}] ({entry['where']}) for field '{entry['field']}'"
-    value = case.field(entry["field"])
+def half_unit(text: str) -> float:
+    """Half a unit of the printed last digit: "0.689" -> 0.0005, "3.5e-05" -> 5e-07."""
+    m = _PRINTED.match(text)
+    decimals = len(m[3] or "") - int(m[4] or 0)
+    return 0.5 * 10.0**-decimals
+
+
+def allowed(text: str, value: float, rule: dict | None) -> float:
+    """How far `value` may be from the printed number under the entry's rule."""
+    tol = half_unit(text) * (1 + 1e-9)
+    kind = rule["kind"] if rule else None
+    if kind == "last-digit":
+        tol = 3 * half_unit(text) * (1 + 1e-9)  # the printed last digit may be one off
+    elif kind == "abs_tol":
+        tol = max(tol, float(rule["abs_tol"]))
+    elif kind == "float32":
+        tol += FLOAT32_REL * abs(value)
+    return tol
+
+
+def mismatches(printed, value, rule=None) -> list[tuple]:
+    """[(index, printed, value)] where `value` is not the printed number (under `rule`)."""
+    texts = np.array(printed, dtype=object)
+    value = np.asarray(value, dtype=np.float64)
+    if texts.shape != value.shape:
+        if texts.size == value.size == 1:
+            texts, value = texts.reshape(()), value.reshape(())
+        else:
+            return [((), f"strings of shape {texts.shape}", f"a field of shape {value.shape}")]
+    return [(ix, texts[ix], float(value[ix])) for ix in np.ndindex(texts.shape)
+            if not abs(float(value[ix]) - float(texts[ix])) <= allowed(texts[ix], float(value[ix]), rule)]
+
+
+def _listed(bad) -> str:
+    return "; ".join(f"[{', '.join(map(str, ix))}] printed {t} but computed {v if isinstance(v, str) else format(v, '.10g')}"
+                     for ix, t, v in bad[:MAX_LISTED]) + (f"; {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else "")
+
+
+def check_stated(case, fields, i, entry) -> list[str]:
+    """A printed value matches its field unless an erratum covers it; then the erratum's variant must match."""
+    where = f"field 'stated[{i}]' ({entry['where']}; {entry['field']})"
+    value = resolve(fields, entry["field"])
     if "shape" in entry:
-        want = tuple(case.batch_size if s == "N" else s for s in entry["shape"])
+        want = tuple(batch_size(case) if s == "N" else s for s in entry["shape"])
         return [] if value.shape == want else [f"{where}: printed shape {want} but the field has shape {value.shape}"]
-    bad = printed_mismatches(entry["printed"], value)
-    problems = []
-    if entry.get("erratum") is None and bad:
-        listed = "; ".join(f"[{', '.join(map(str, ix))}] printed {t} but computed {v:.10g}" for ix, t, v in bad)
-        problems.append(f"{where}: {len(bad)} printed value(s) disagree at their printed decimals: {listed}")
-    if entry.get("erratum") is not None and not bad:
-        problems.append(f"{where}: the printed values now match, so erratum '{entry['erratum']}' no longer "
-                        f"holds: fix the erratum or the computation")
-    if entry.get("reproduced_by"):
-        again = printed_mismatches(entry["printed"], case.field(entry["reproduced_by"]))
-        if again:
-            listed = "; ".join(f"[{', '.join(map(str, ix))}] printed {t} but computed {v:.10g}" for ix, t, v in again)
-            problems.append(f"{where}: the document's own computation '{entry['reproduced_by']}' does not "
-                            f"reproduce what it printed: {listed}")
+    bad = mismatches(entry["printed"], value, entry.get("rule"))
+    name = entry.get("erratum")
+    if name is None:
+        return [f"{where}: {len(bad)} printed value(s) disagree: {_listed(bad)}"] if bad else []
+    problems = [] if bad else [f"{where}: the printed values now match, so erratum '{name}' no longer holds"]
+    variant = _erratum(case, name).get("variant")
+    if variant is None:
+        return problems + [f"{where}: erratum '{name}' has no variant to reproduce the printed values"]
+    again = mismatches(entry["printed"], resolve(fields, entry["field"], variant), entry.get("rule"))
+    if again:
+        problems.append(f"{where}: erratum '{name}''s variant '{variant}' does not reproduce the printed values: "
+                        f"{_listed(again)}")
     return problems
 
 
-def check_claim(case, i, claim) -> list[str]:
-    """A relation the document asserts (left = right, or left = factor x right) holds, unless under an erratum."""
-    left, right = case.field(claim["left"]), case.field(claim["right"])
-    factor = claim.get("factor", 1.0) if claim["relation"] == "ratio" else 1.0
-    where = f"{case.id}: claims[{i}] ({claim['says']})"
-    tol = case.data["tolerance"]
-    holds = left.shape == right.shape and not _close_problem("", factor * right, left, 1e3 * tol["rtol"], 1e3 * tol["atol"])
-    if claim.get("erratum") is None and not holds:
-        return [f"{where}: '{claim['left']}' {left.ravel()[:4]} != {factor:g} x '{claim['right']}' {right.ravel()[:4]}"]
-    if claim.get("erratum") is not None and holds:
-        return [f"{where}: holds, so erratum '{claim['erratum']}' no longer applies"]
-    return []
+def batch_size(case) -> int:
+    loss = case.data["loss"]
+    target = case.inputs.get(loss.get("target"), np.zeros((1,)))
+    return int(target.shape[loss.get("batch_axis", 0)]) if target.ndim else 1
 
 
-def unused_errata(case) -> list[str]:
-    """Every erratum is tied to a stated value, a claim, or evidence fields; a dangling one is a problem."""
-    used = {e.get("erratum") for e in case.data["stated"] + case.data["claims"]}
-    return [f"{case.id}: errata[{i}] '{e['id']}' is referenced by no stated value or claim and has no evidence"
-            for i, e in enumerate(case.data["errata"]) if e["id"] not in used and not e.get("evidence")]
+def _erratum(case, name) -> dict:
+    return next(e for e in case.data.get("errata", []) if e["id"] == name)
+
+
+def claim_holds(fields, claim, context) -> bool:
+    left = resolve(fields, claim["left"], context)
+    right = claim["right"] if not isinstance(claim["right"], str) else resolve(fields, claim["right"], context)
+    right = np.asarray(right, dtype=np.float64)
+    if claim["relation"] == "le":
+        return bool(np.all(left <= right + claim.get("atol", 0.0)))
+    if claim["relation"] == "ratio":
+        right = claim.get("factor", 1.0) * right
+    rtol, atol = ((claim.get("rtol", 1e-6), claim.get("atol", 0.0)) if claim["relation"] == "close"
+                  else (CLAIM_RTOL, CLAIM_ATOL))
+    if left.shape != right.shape and right.ndim != 0:
+        return False
+    return bool(np.all(np.abs(left - right) <= atol + rtol * np.abs(right)))
+
+
+def check_claim(case, fields, i, claim) -> list[str]:
+    """A relation the source asserts holds, unless an erratum says the source is wrong (then it must fail)."""
+    where = f"field 'claims[{i}]' ({claim['says']})"
+    context = claim.get("in")
+    holds = claim_holds(fields, claim, context)
+    rel = f"{claim['left']} {claim['relation']} {claim['right']}" + (f" in variant '{context}'" if context else "")
+    name = claim.get("erratum")
+    if name is None:
+        return [] if holds else [f"{where}: {rel} does not hold: {_show(fields, claim, context)}"]
+    return [f"{where}: {rel} holds, so erratum '{name}' no longer applies"] if holds else []
+
+
+def _show(fields, claim, context) -> str:
+    left = resolve(fields, claim["left"], context)
+    right = claim["right"] if not isinstance(claim["right"], str) else resolve(fields, claim["right"], context)
+    return f"{np.ravel(left)[:4]} vs {np.ravel(right)[:4]}"
+
+
+def check_erratum(case, fields, i, erratum) -> list[str]:
+    """An erratum is used (by a stated value, a claim, `contradicts` or `evidence`), and a variant it names does
+    not reproduce the stated values it contradicts."""
+    where = f"field 'errata[{i}]' ({erratum['id']})"
+    data = case.data
+    used = any(e.get("erratum") == erratum["id"] for e in data["stated"] + data.get("claims", []))
+    if not used and not erratum.get("contradicts") and not erratum.get("evidence"):
+        return [f"{where}: explains nothing (no stated value or claim names it, no contradicts, no evidence)"]
+    problems = []
+    for k in erratum.get("contradicts", []):
+        entry = data["stated"][k]
+        if "printed" not in entry or entry.get("erratum"):
+            problems.append(f"{where}: contradicts stated[{k}], which must be a printed value without an erratum")
+        elif erratum.get("variant") and not mismatches(entry["printed"], resolve(fields, entry["field"], erratum["variant"])):
+            problems.append(f"{where}: variant '{erratum['variant']}' reproduces stated[{k}], so the printed formula "
+                            "is not contradicted by the printed numbers")
+    return problems

@@ -1,7 +1,9 @@
-"""Hand-written matrix backprop: activations, softmax, dense layers, losses and an MLP.
+"""Hand-written matrix backprop: activations, softmax, dense layers, losses and an MLP; and, in the course style
+`out, cache = X_forward(...)` / `grads = X_backward(dout, cache)`, conv2d, pooling, batch and layer norm,
+embedding, dropout, attention and recurrent cells.
 
-Forward functions are array-API generic (numpy, torch, jax); backward functions are numpy
-and are the code gradcheck checks. Shapes follow the seeds: see `layers` for conventions.
+Forward functions are array-API generic (numpy, torch, jax), so the oracles can differentiate them; backward
+functions are numpy and are the code gradcheck checks. Shapes: see each module's docstring.
 """
 
 from gradcheck.nets.activations import (
@@ -22,6 +24,10 @@ from gradcheck.nets.activations import (
     tanh,
     tanh_grad,
 )
+from gradcheck.nets.attention import AttentionCache, attention_backward, attention_forward
+from gradcheck.nets.conv import ConvCache, col2im, conv2d_backward, conv2d_forward, im2col, output_size, pad2d
+from gradcheck.nets.dropout import DropoutCache, dropout_backward, dropout_forward, dropout_mask
+from gradcheck.nets.embedding import EmbeddingCache, embedding_backward, embedding_forward
 from gradcheck.nets.layers import (
     add_ones_column,
     add_ones_row,
@@ -52,17 +58,54 @@ from gradcheck.nets.mlp import (
     loss,
     make_loss_and_grad,
 )
+from gradcheck.nets.normalization import (
+    NormCache,
+    batchnorm_backward,
+    batchnorm_forward,
+    layernorm_backward,
+    layernorm_forward,
+)
 from gradcheck.nets.optim import sgd_step
+from gradcheck.nets.pooling import PoolCache, avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward
+from gradcheck.nets.recurrent import (
+    LSTMStepCache,
+    RNNCache,
+    RNNStepCache,
+    lstm_step_backward,
+    lstm_step_forward,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
 from gradcheck.nets.spec import MLPSpec
 
 __all__ = [
+    "AttentionCache",
+    "ConvCache",
+    "DropoutCache",
     "ELEMENTWISE",
+    "EmbeddingCache",
+    "LSTMStepCache",
     "LossAndGrad",
     "MLPSpec",
+    "NormCache",
+    "PoolCache",
+    "RNNCache",
+    "RNNStepCache",
     "add_ones_column",
     "add_ones_row",
+    "attention_backward",
+    "attention_forward",
+    "avg_pool_backward",
+    "avg_pool_forward",
     "backward_trace",
+    "batchnorm_backward",
+    "batchnorm_forward",
     "check_params",
+    "col2im",
+    "conv2d_backward",
+    "conv2d_forward",
     "cross_entropy",
     "cross_entropy_grad",
     "dense_col",
@@ -73,17 +116,35 @@ __all__ = [
     "dense_row_ones",
     "dense_row_ones_vjp",
     "dense_row_vjp",
+    "dropout_backward",
+    "dropout_forward",
+    "dropout_mask",
+    "embedding_backward",
+    "embedding_forward",
     "forward_trace",
     "grad",
     "identity",
     "identity_grad",
+    "im2col",
     "init_params",
+    "layernorm_backward",
+    "layernorm_forward",
     "log_softmax",
     "logsumexp",
     "loss",
+    "lstm_step_backward",
+    "lstm_step_forward",
     "make_loss_and_grad",
+    "max_pool_backward",
+    "max_pool_forward",
+    "output_size",
+    "pad2d",
     "relu",
     "relu_grad",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
     "sgd_step",
     "sigmoid",
     "sigmoid_grad",

@@ -52,7 +52,8 @@ def cases(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["check", "--help"], ["plot", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["selftest", "--help"], ["check", "--help"],
+                                  ["plot", "--help"]])
 def test_help_on_every_command(argv, capsys):
     assert main(argv) == 0
     assert "exit status:" in capsys.readouterr().out
@@ -101,22 +102,25 @@ def test_target_overrides_and_single_args_are_read():
     assert (t.kind, t.fields["args"], t.overrides) == ("grad", (4,), {"rtol": 1e-3})
 
 
-def test_run_cases_and_a_short_sweep(capsys, tmp_path):
-    assert main(["run", "--sweep", "2", "--oracles", "fd", "--json", str(tmp_path / "run.json")]) == 0
+from gradcheck.golden import discover  # noqa: E402
+
+
+def test_selftest_cases_and_a_short_sweep(capsys, tmp_path):
+    assert main(["selftest", "--sweep", "2", "--oracles", "fd", "--json", str(tmp_path / "run.json")]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("gradcheck run: ") and "2 sweep checks (seed 0), oracles fd" in out
+    assert out.splitlines()[0].startswith("gradcheck selftest: ") and "2 sweep checks (seed 0), oracles fd" in out
     assert "sweep/00 column vector" in out and "all passed" in out
     report = json.loads((tmp_path / "run.json").read_text())
     kinds = [r["kind"] for r in report["results"]]
     assert kinds.count("sweep") == 2 and report["ok"] and report["exit_code"] == 0
-    assert kinds.count("case") == len(list((ROOT / "reference_cases").glob("*.json")))
+    assert kinds.count("case") == len(discover())
 
 
 def test_run_with_paths_runs_only_those_cases(capsys):
-    case = sorted((ROOT / "reference_cases").glob("*.json"))[0]
+    case = discover()[0]
     assert main(["run", str(case)]) == 0
     out = capsys.readouterr().out
-    assert "0 sweep checks" in out and "all passed: 1/1 (1 reference cases)" in out
+    assert "0 targets and 1 reference cases from command line" in out and "all passed: 1/1 (1 reference cases)" in out
 
 
 def test_run_bad_path_and_malformed_case_exit_2(capsys, tmp_path):
@@ -128,16 +132,16 @@ def test_run_bad_path_and_malformed_case_exit_2(capsys, tmp_path):
     assert "ERROR  broken" in capsys.readouterr().out
 
 
-def test_run_select_and_quiet(capsys):
-    assert main(["run", "--sweep", "3", "--oracles", "fd", "-k", "sweep/01", "-q"]) == 0
+def test_selftest_select_and_quiet(capsys):
+    assert main(["selftest", "--sweep", "3", "--oracles", "fd", "-k", "sweep/01", "-q"]) == 0
     out = capsys.readouterr().out
     assert "all passed: 1/1 (1 sweep checks)" in out and "sweep/01" not in out.split("\n", 2)[1]
 
 
 def test_progress_goes_to_stderr_only_when_asked(capsys):
-    main(["run", "--no-sweep", "-k", "seed00"])
+    main(["selftest", "--no-sweep", "-k", "cs231n"])
     assert capsys.readouterr().err == ""
-    main(["run", "--no-sweep", "-k", "seed00", "--progress"])
+    main(["selftest", "--no-sweep", "-k", "cs231n", "--progress"])
     assert "[  1/" in capsys.readouterr().err
 
 

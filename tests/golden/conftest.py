@@ -1,4 +1,4 @@
-"""Fixtures for the golden-case tests: the shipped cases, and a scratch copy to break."""
+"""Fixtures for the case-file tests: the shipped cases, found by discovery (no test names a case id)."""
 
 import json
 import shutil
@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-CASES = REPO / "reference_cases"
-SEED002 = CASES / "seed002_w1_update.json"
+from gradcheck.golden import SUFFIX, discover
 
 
 def pytest_configure(config):
@@ -17,28 +15,43 @@ def pytest_configure(config):
         config.pluginmanager.import_plugin("pytester")
 
 
-@pytest.fixture
-def case_copy(tmp_path):
-    """copy(name="seed002_w1_update") -> path of a copy in tmp_path/reference_cases, safe to edit."""
-    target = tmp_path / "reference_cases"
-    target.mkdir(exist_ok=True)
-
-    def copy(name="seed002_w1_update"):
-        return Path(shutil.copy(CASES / f"{name}.json", target / f"{name}.json"))
-
-    return copy
+SHIPPED = discover()
 
 
-@pytest.fixture
-def golden_project(pytester):
-    """A pytester project with a copy of every shipped case in reference_cases/."""
-    shutil.copytree(CASES, pytester.path / "reference_cases", ignore=shutil.ignore_patterns("*.obtained.json"))
-    return pytester
+def smallest_case() -> Path:
+    """The quickest shipped case to copy around (whichever it is)."""
+    return min(SHIPPED, key=lambda p: p.stat().st_size)
+
+
+def copy_as(source: Path, directory: Path, new_id: str) -> Path:
+    """A copy of `source` in `directory` under a new id (file name and id field)."""
+    data = json.loads(source.read_text(encoding="utf-8"))
+    data["id"] = new_id
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{new_id}{SUFFIX}"
+    from gradcheck.golden.store import dumps
+
+    target.write_text(dumps(data), encoding="utf-8")
+    return target
 
 
 def edit(path, change):
-    """Load the JSON at `path`, apply change(data) in place, write it back (plain json, not atomic)."""
+    """Load the JSON at `path`, apply change(data) in place, write it back (plain json)."""
     data = json.loads(Path(path).read_text())
     change(data)
     Path(path).write_text(json.dumps(data))
     return path
+
+
+@pytest.fixture
+def small_case(tmp_path):
+    """A copy of the smallest shipped case in tmp_path/reference_cases, under the id 'my-copy'."""
+    return copy_as(smallest_case(), tmp_path / "reference_cases", "my-copy")
+
+
+@pytest.fixture
+def shipped_copy(tmp_path):
+    """copy(i) -> a copy of the i-th shipped case in tmp_path, same id."""
+    def copy(i=0):
+        return Path(shutil.copy(SHIPPED[i], tmp_path / SHIPPED[i].name))
+    return copy

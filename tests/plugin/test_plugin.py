@@ -35,7 +35,7 @@ def _checks(pytester, name="r.json"):
 def test_downstream_example_passes_with_every_oracle(downstream):
     result = downstream.runpytest_inprocess("-p", "no:cacheprovider", "--gradcheck-report=r.json")
     result.assert_outcomes(passed=6)
-    result.stdout.fnmatch_lines(["*= gradcheck =*", "5 gradient checks in 5 tests: 4 passed, 1 failed",
+    result.stdout.fnmatch_lines(["*= gradcheck =*", "5 gradient checks in 5 tests: 4 passed, 1 failed; tests: 5 passed",
                                  "agreement with oracles: fd 4/5, torch 3/4, jax 3/4",
                                  "worst relative error: * in tests/test_tinynet.py::test_a_planted_bug_is_caught",
                                  "worst among passing checks: *", "report: r.json"])
@@ -51,7 +51,8 @@ def test_xdist_gives_the_same_verdicts_and_merges_the_report(downstream):
         result = downstream.runpytest_inprocess("-p", "no:cacheprovider", "--gradcheck-oracles=fd",
                                                 f"--gradcheck-report={mode}.json", *extra)
         result.assert_outcomes(passed=6)
-        result.stdout.fnmatch_lines(["5 gradient checks in 5 tests: 4 passed, 1 failed", "agreement with oracles: fd 4/5"])
+        result.stdout.fnmatch_lines(["5 gradient checks in 5 tests: 4 passed, 1 failed; tests: 5 passed",
+                                     "agreement with oracles: fd 4/5"])
         runs[mode] = [(c["test"], c["label"], c["ok"]) for c in _checks(downstream, f"{mode}.json")["checks"]]
     assert runs["serial"] == runs["xdist"]
     assert [ok for _, _, ok in runs["serial"]] == [False, True, True, True, True]  # the planted bug, then ok
@@ -71,7 +72,7 @@ def test_a_failing_check_shows_the_report_not_a_traceback(pytester, xdist):
         "  diagnosis: *0.5 x reference*",
         "reproduce: pytest test_bad.py::test_bad --gradcheck-seed=3",
         "*= gradcheck =*",
-        "2 gradient checks in 2 tests: 1 passed, 1 failed",
+        "2 gradient checks in 2 tests: 1 passed, 1 failed; tests: 1 passed, 1 failed",
         "agreement with oracles: fd 1/2",
         "worst relative error: 5.0e-01 (W vs fd) in test_bad.py::test_bad",
         "FAILED test_bad.py::test_bad - gradient mismatch in W: *",
@@ -126,7 +127,7 @@ def test_a_bad_marker_keyword_fails_the_test_by_name(pytester):
     result.stdout.fnmatch_lines([
         "*@pytest.mark.gradcheck on test_a_bad_marker_keyword_fails_the_test_by_name.py::test_typo: "
         "unknown keyword 'oracle'; expected one of ('oracles', 'rtol', 'atol', 'seed')",
-        "*test_negative: Expected a finite non-negative number but got rtol=-1",
+        "*test_negative: Expected a finite non-negative number but got rtol=-1 (type=int)",
     ])
     assert "During handling" not in result.stdout.str()
 
@@ -137,8 +138,8 @@ def test_the_marker_is_registered(pytester):
 
 
 @pytest.mark.parametrize("option, message", [
-    ("--gradcheck-oracles=fd,tensorflow", "*Expected oracles from ('fd', 'torch', 'jax')*--gradcheck-oracles='fd,tensorflow'"),
-    ("--gradcheck-seed=-2", "*Expected a non-negative integer but got --gradcheck-seed='-2'"),
+    ("--gradcheck-oracles=fd,tensorflow", "*Expected oracles from ('fd', 'torch', 'jax')*--gradcheck-oracles='fd,tensorflow' (type=str)*"),
+    ("--gradcheck-seed=-2", "*Expected a non-negative integer but got --gradcheck-seed='-2' (type=str)"),
 ])
 def test_bad_session_options_are_usage_errors(pytester, option, message):
     pytester.makepyfile("def test_a():\n    pass\n")

@@ -36,10 +36,14 @@ class FiniteDifferences:
     mode: str = "auto"  # "auto", "entries" or "probes"
 
     def __post_init__(self):
-        if self.mode not in ("auto", "entries", "probes"):
-            raise ValueError(f"Expected mode in ('auto', 'entries', 'probes') but got mode={self.mode!r}")
-        if self.probes_per_param < 1:
-            raise ValueError(f"Expected probes_per_param >= 1 but got probes_per_param={self.probes_per_param!r}")
+        from ...settings import bad, parse_choice, parse_int
+
+        if not isinstance(self.method, CentralRichardson):
+            raise bad("method", self.method, "a CentralRichardson(...)")
+        for name, minimum in (("max_entries", 0), ("max_entries_alone", 0), ("probes_per_param", 1),
+                              ("global_probes", 1), ("block_probes_up_to", 0), ("large", 0), ("bisect_budget", 0)):
+            parse_int(getattr(self, name), name, minimum)
+        parse_choice(self.mode, "mode", ("auto", "entries", "probes"))
 
     def choose_mode(self, n: int, alone: bool) -> str:
         if self.mode != "auto":
@@ -83,14 +87,14 @@ def measured_noise(problem: Problem) -> float:
 def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
     """d loss / d x_j for every entry j, each with an error estimate and one-sided slopes at kinks (with the
     loss's round-off measured first: 12 evaluations, cheap beside n x 6)."""
-    method = replace(method, noise_floor=measured_noise(problem))
+    noise = measured_noise(problem)
     grads = [np.empty(x.shape) for x in problem.leaves]
     errors = [np.empty(x.shape) for x in problem.leaves]
     sided = [np.full(x.shape + (2,), np.nan) for x in problem.leaves]
     gains = [np.zeros(x.shape) for x in problem.leaves]
     resolution = 0.0
     for b, j, xj, phi in problem.along_entries():
-        est = method.derivative(phi, scale=abs(xj), f0=problem.f0, eps=problem.eps)
+        est = method.derivative(phi, scale=abs(xj), f0=problem.f0, eps=problem.eps, noise_floor=noise)
         idx = np.unravel_index(j, grads[b].shape) if grads[b].ndim else ()
         grads[b][idx], errors[b][idx], gains[b][idx] = est.value, est.error, est.gain
         resolution = max(resolution, est.quantum)
@@ -104,7 +108,7 @@ def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
 
 def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
     """fd one entry at a time at the chosen entries {block: [index]} (the few where yours and AD disagree)."""
-    out = {}
+    out, noise = {}, measured_noise(problem)
     for b, indices in picks.items():
         found = []
         for index in indices:
@@ -112,7 +116,7 @@ def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, lis
             e[index] = 1.0
             direction = [e if c == b else None for c in range(len(problem.leaves))]
             est = method.derivative(problem.along(direction), scale=abs(float(problem.leaves[b][index])),
-                                    f0=problem.f0, eps=problem.eps)
+                                    f0=problem.f0, eps=problem.eps, noise_floor=noise)
             found.append(EntryFD(index, est.value, est.error, est.one_sided))
         out[b] = tuple(found)
     return out

@@ -1,0 +1,206 @@
+"""The one parser of a check's settings (oracles, seed, tolerances) for the API, the plugin, the CLI and the config.
+
+Every source says the same things the same way: oracles as "fd,torch" or a sequence of names, the seed as a
+non-negative integer, rtol/atol as finite non-negative numbers. A bad value is a GradcheckError that echoes
+`name=value` and the rule, whichever door it came in by (a keyword, a marker, an option, a config key).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from ._engine.oracles import ORACLE_NAMES
+from .errors import GradcheckError
+
+AUTO = ("", "auto")
+CONFIG_KEYS = ("targets", "cases", "oracles", "seed", "rtol", "atol")
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def bad(name: str, value, rule: str, hint: str = "") -> GradcheckError:
+    """The error for one bad argument: `Expected <rule> but got name=value (type=...)`, then a hint if any."""
+    return GradcheckError(f"Expected {rule} but got {name}={_shown(value)} (type={type(value).__name__})"
+                          + (f"; {hint}" if hint else ""))
+
+
+def parse_oracles(value, name: str = "oracles") -> tuple[str, ...] | None:
+    """'fd,torch' or ('fd', 'torch') -> ('fd', 'torch'); None, '' or 'auto' -> None (fd + installed frameworks)."""
+    rule, hint = f"oracles from {ORACLE_NAMES}", "write them as 'fd,torch' or a sequence of names"
+    if value is None or (isinstance(value, str) and value.strip() in AUTO):
+        return None
+    if isinstance(value, str):
+        names = [n.strip() for n in value.split(",")]
+    elif isinstance(value, (list, tuple)):
+        names = list(value)
+    else:
+        raise bad(name, value, rule, hint)
+    if not names or any(not isinstance(n, str) or n not in ORACLE_NAMES for n in names):
+        raise bad(name, value, rule, hint)
+    return tuple(dict.fromkeys(names))
+
+
+def parse_seed(value, name: str = "seed") -> int:
+    """A non-negative integer (an int, a numpy integer, or decimal digits from a command line or a file)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise bad(name, value, "a non-negative integer")
+    return int(value)
+
+
+def parse_tolerance(value, name: str) -> float | None:
+    """None (the dtype's default) or a finite non-negative number (a number, or its text from a command line)."""
+    if value is None:
+        return None
+    v = value
+    if isinstance(value, str):
+        try:
+            v = float(value)
+        except ValueError:
+            raise bad(name, value, "a non-negative number") from None
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise bad(name, value, "a non-negative number")
+    if not math.isfinite(v) or v < 0:
+        raise bad(name, value, "a finite non-negative number")
+    return float(v)
+
+
+def parse_int(value, name: str, minimum: int = 0, maximum: int | None = None) -> int:
+    """An integer in [minimum, maximum] (bool is not an integer here)."""
+    rule = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum \
+            or (maximum is not None and value > maximum):
+        raise bad(name, value, rule)
+    return int(value)
+
+
+def parse_flag(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise bad(name, value, "True or False")
+    return bool(value)
+
+
+def parse_choice(value, name: str, choices: tuple) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise bad(name, value, f"one of {choices}")
+    return value
+
+
+def parse_number(value, name: str, low: float = 0.0, high: float = math.inf, open_low: bool = False) -> float:
+    """A finite real number in [low, high] (or (low, high] with open_low)."""
+    left = "(" if open_low else "["
+    rule = f"a finite number in {left}{low:g}, {high:g}]"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+            or value > high or value < low or (open_low and value == low):
+        raise bad(name, value, rule)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings of a check; None means "the default" (auto oracles, dtype tolerances)."""
+
+    oracles: tuple[str, ...] | None = None
+    seed: int | None = None  # None: not given (0 unless another source gives one)
+    rtol: float | None = None
+    atol: float | None = None
+
+    @classmethod
+    def parse(cls, where: str = "", **values) -> "Settings":
+        """Settings from raw values; `where` prefixes the names in errors ("--gradcheck-", "[tool.gradcheck] ")."""
+        unknown = sorted(set(values) - {f.name for f in fields(cls)})
+        if unknown:
+            raise GradcheckError(f"Unknown setting {where}{unknown[0]}; expected one of oracles, seed, rtol, atol")
+        return cls(parse_oracles(values.get("oracles"), f"{where}oracles"),
+                   None if values.get("seed") is None else parse_seed(values["seed"], f"{where}seed"),
+                   parse_tolerance(values.get("rtol"), f"{where}rtol"),
+                   parse_tolerance(values.get("atol"), f"{where}atol"))
+
+    def over(self, base: "Settings") -> "Settings":
+        """These settings where given, `base` elsewhere."""
+        return Settings(self.oracles if self.oracles is not None else base.oracles,
+                        self.seed if self.seed is not None else base.seed,
+                        self.rtol if self.rtol is not None else base.rtol,
+                        self.atol if self.atol is not None else base.atol)
+
+    def keywords(self) -> dict:
+        """As keyword arguments of check_grad / check_vjp."""
+        return {"oracles": self.oracles, "seed": self.seed or 0, "rtol": self.rtol, "atol": self.atol}
+
+    def describe_oracles(self) -> str:
+        return ",".join(self.oracles) if self.oracles else "fd + installed frameworks"
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """`[tool.gradcheck]` of a project's pyproject.toml: what `gradcheck run` checks, and how."""
+
+    path: Path | None = None
+    targets: tuple[str, ...] = ()
+    cases: tuple[Path, ...] = ()
+    settings: Settings = field(default_factory=Settings)
+
+    @property
+    def empty(self) -> bool:
+        return not self.targets and not self.cases
+
+
+def _strings(table: dict, key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise bad(f"{where}{key}", value, "a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def read_config(path) -> ProjectConfig | None:
+    """Read `[tool.gradcheck]` from a pyproject.toml (None when the file has no such table)."""
+    path = Path(path)
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GradcheckError(f"Cannot read {path.name}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise GradcheckError(f"{path.name} is not valid TOML: {exc}") from None
+    table = data.get("tool", {}).get("gradcheck")
+    if table is None:
+        return None
+    where = "[tool.gradcheck] "
+    if not isinstance(table, dict):
+        raise bad("[tool.gradcheck]", table, "a table")
+    unknown = sorted(set(table) - set(CONFIG_KEYS))
+    if unknown:
+        raise GradcheckError(f"Unknown key {where}{unknown[0]} in {path.name}; expected one of {', '.join(CONFIG_KEYS)}")
+    table = {**table, "targets": _strings(table, "targets", where), "cases": _strings(table, "cases", where)}
+    for target in table["targets"]:
+        if target.count(":") != 1 or target.startswith(":") or target.endswith(":"):
+            raise bad(f"{where}targets", target, "MODULE:NAME (e.g. 'mypkg.gradients:cases')")
+    settings = Settings.parse(where, **{k: table[k] for k in ("oracles", "seed", "rtol", "atol") if k in table})
+    cases = tuple(path.parent / c for c in table["cases"])
+    return ProjectConfig(path, table["targets"], cases, settings)
+
+
+def find_config(start) -> ProjectConfig:
+    """`[tool.gradcheck]` of the nearest pyproject.toml, from `start` up (the project's root, as pytest finds
+    its rootdir); an empty config if that file has no such table or there is none. A parent project's table is
+    not inherited: its targets name modules relative to its own root."""
+    start = Path(start).resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return read_config(candidate) or ProjectConfig(candidate)
+    return ProjectConfig()

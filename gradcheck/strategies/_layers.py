@@ -1,0 +1,243 @@
+"""Hypothesis strategies for the layers beyond the MLP: window geometries, sequence lengths, ids, masks, inputs.
+
+Public through `gradcheck.strategies`; import them from there. Bounds are keyword-only `min_*`/`max_*` as in
+`hypothesis.extra.numpy`, validated when the strategy is built (a bad one raises `InvalidArgument` naming it).
+Shapes are small on purpose: a stride that skips the last rows, a padding that shifts the windows or a repeated
+id shows up at sizes 2 to 5, and small shapes keep the torch and jax oracles fast.
+Example:
+
+    @given(geo=conv_geometries(max_stride=2, max_pad=1), data=st.data())
+    def test_my_conv(geo, data):
+        x = data.draw(finite_arrays(geo.x_shape))
+        ...
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from gradcheck.strategies._validation import InvalidArgument, _bounds, _dtype, _int, _real, _shape
+
+__all__ = [
+    "ConvGeometry",
+    "PoolGeometry",
+    "attention_masks",
+    "conv_geometries",
+    "kernel_sizes",
+    "paddings",
+    "pool_geometries",
+    "separated_arrays",
+    "sequence_lengths",
+    "strides",
+    "token_ids",
+]
+
+
+class ConvGeometry(NamedTuple):
+    """One conv2d problem: x (N, C, H, W), w (F, C, KH, KW), b (F,), with stride and zero padding pad."""
+
+    batch: int
+    channels: int
+    filters: int
+    height: int
+    width: int
+    kernel: tuple  # (KH, KW)
+    stride: int
+    pad: int
+
+    @property
+    def x_shape(self) -> tuple:
+        return (self.batch, self.channels, self.height, self.width)
+
+    @property
+    def w_shape(self) -> tuple:
+        return (self.filters, self.channels) + tuple(self.kernel)
+
+    @property
+    def b_shape(self) -> tuple:
+        return (self.filters,)
+
+    @property
+    def out_shape(self) -> tuple:
+        """(N, F, H', W') with H' = (H + 2 pad - KH) // stride + 1."""
+        return (self.batch, self.filters) + _out(self.height, self.width, self.kernel, self.stride, self.pad)
+
+
+class PoolGeometry(NamedTuple):
+    """One pooling problem: x (N, C, H, W), a KH x KW window, stride and padding pad <= min(KH, KW) // 2."""
+
+    batch: int
+    channels: int
+    height: int
+    width: int
+    kernel: tuple  # (KH, KW)
+    stride: int
+    pad: int
+
+    @property
+    def x_shape(self) -> tuple:
+        return (self.batch, self.channels, self.height, self.width)
+
+    @property
+    def out_shape(self) -> tuple:
+        return (self.batch, self.channels) + _out(self.height, self.width, self.kernel, self.stride, self.pad)
+
+
+def _out(h, w, kernel, stride, pad):
+    return tuple((n + 2 * pad - k) // stride + 1 for n, k in zip((h, w), kernel))
+
+
+# --- sizes -------------------------------------------------------------------------------
+
+
+def kernel_sizes(*, min_size: int = 1, max_size: int = 3) -> st.SearchStrategy[int]:
+    """One side of a window, in [min_size, max_size] (defaults 1 and 3); shrinks towards min_size.
+
+    Example: kernel_sizes(min_size=2).example() -> 3
+    """
+    lo, hi = _bounds("min_size", min_size, "max_size", max_size, minimum=1)
+    return st.integers(lo, hi)
+
+
+def strides(*, min_stride: int = 1, max_stride: int = 2) -> st.SearchStrategy[int]:
+    """A window stride in [min_stride, max_stride] (defaults 1 and 2). Example: strides(max_stride=3)"""
+    lo, hi = _bounds("min_stride", min_stride, "max_stride", max_stride, minimum=1)
+    return st.integers(lo, hi)
+
+
+def paddings(*, min_pad: int = 0, max_pad: int = 1) -> st.SearchStrategy[int]:
+    """A padding in [min_pad, max_pad] (defaults 0 and 1), added on each side. Example: paddings(max_pad=2)"""
+    lo, hi = _bounds("min_pad", min_pad, "max_pad", max_pad)
+    return st.integers(lo, hi)
+
+
+def sequence_lengths(*, min_length: int = 1, max_length: int = 4) -> st.SearchStrategy[int]:
+    """A sequence length T in [min_length, max_length] (defaults 1 and 4; T = 1 is a single step).
+
+    Example: sequence_lengths(min_length=2).example() -> 3
+    """
+    lo, hi = _bounds("min_length", min_length, "max_length", max_length, minimum=1)
+    return st.integers(lo, hi)
+
+
+# --- window geometries -------------------------------------------------------------------
+
+
+def _window_bounds(min_kernel, max_kernel, max_stride, max_pad, max_size):
+    """Validated (kernel lo, hi), stride hi, pad hi, size hi; every kernel must fit an unpadded input."""
+    k_lo, k_hi = _bounds("min_kernel", min_kernel, "max_kernel", max_kernel, minimum=1)
+    s_hi, p_hi, size = _int("max_stride", max_stride, 1), _int("max_pad", max_pad), _int("max_size", max_size, 1)
+    if size < k_hi:
+        raise InvalidArgument(f"Expected max_size >= max_kernel (so every kernel fits) but got max_size={size}, "
+                              f"max_kernel={k_hi}")
+    return (k_lo, k_hi), s_hi, p_hi, size
+
+
+@st.composite
+def _window(draw, kernels, max_stride, max_pad, max_size, pool):
+    """kernel (KH, KW), stride, pad, H, W: pad <= min(KH, KW) // 2 for pooling; H + 2 pad >= KH."""
+    kernel = (draw(st.integers(*kernels)), draw(st.integers(*kernels)))
+    stride = draw(st.integers(1, max_stride))
+    pad = draw(st.integers(0, min(max_pad, min(kernel) // 2) if pool else max_pad))
+    h, w = (draw(st.integers(max(1, k - 2 * pad), max_size)) for k in kernel)
+    return kernel, stride, pad, h, w
+
+
+def conv_geometries(*, max_batch: int = 2, max_channels: int = 2, max_filters: int = 2, min_kernel: int = 1,
+                    max_kernel: int = 3, max_stride: int = 2, max_pad: int = 1,
+                    max_size: int = 5) -> st.SearchStrategy[ConvGeometry]:
+    """ConvGeometry: N, C, F in [1, max_batch / max_channels / max_filters] (defaults 2), KH and KW drawn apart
+    in [min_kernel, max_kernel] (defaults 1, 3), stride in [1, max_stride] (default 2), pad in [0, max_pad]
+    (default 1), H and W in [max(1, K - 2 pad), max_size] (default 5), so the last rows are sometimes skipped.
+
+    Example: conv_geometries(max_stride=1, max_pad=0) (a 'valid' convolution)
+    """
+    n, c, f = (_int(name, v, 1) for name, v in
+               (("max_batch", max_batch), ("max_channels", max_channels), ("max_filters", max_filters)))
+    window = _window(*_window_bounds(min_kernel, max_kernel, max_stride, max_pad, max_size), pool=False)
+    return st.builds(lambda n, c, f, win: ConvGeometry(n, c, f, win[3], win[4], win[0], win[1], win[2]),
+                     st.integers(1, n), st.integers(1, c), st.integers(1, f), window)
+
+
+def pool_geometries(*, max_batch: int = 2, max_channels: int = 2, min_kernel: int = 1, max_kernel: int = 3,
+                    max_stride: int = 3, max_pad: int = 1, max_size: int = 5) -> st.SearchStrategy[PoolGeometry]:
+    """PoolGeometry: N, C in [1, max_batch / max_channels] (defaults 2), KH and KW in [min_kernel, max_kernel]
+    (defaults 1, 3), stride in [1, max_stride] (default 3: overlapping, tiling and gapped windows), pad in
+    [0, min(max_pad, KH // 2, KW // 2)] (default max_pad 1; as torch, a window must hold an input), H and W in
+    [max(1, K - 2 pad), max_size] (default 5).
+
+    Example: pool_geometries(min_kernel=2, max_pad=1)
+    """
+    n, c = _int("max_batch", max_batch, 1), _int("max_channels", max_channels, 1)
+    window = _window(*_window_bounds(min_kernel, max_kernel, max_stride, max_pad, max_size), pool=True)
+    return st.builds(lambda n, c, win: PoolGeometry(n, c, win[3], win[4], win[0], win[1], win[2]),
+                     st.integers(1, n), st.integers(1, c), window)
+
+
+# --- ids, masks, inputs ------------------------------------------------------------------
+
+
+def token_ids(shape, *, vocab_size: int, repeat: bool = True) -> st.SearchStrategy[np.ndarray]:
+    """int64 ids of `shape` in [0, vocab_size); with repeat=True (default) and at least 2 ids, some id occurs
+    twice (one drawn position copies another), the case a scatter-by-assignment backward gets wrong.
+
+    Example: token_ids((2, 3), vocab_size=4)
+    """
+    shape, vocab = _shape(shape), _int("vocab_size", vocab_size, 1)
+    if not isinstance(repeat, bool):
+        raise InvalidArgument(f"Expected repeat to be a bool but got repeat={repeat!r}")
+    ids = hnp.arrays(np.int64, shape, elements=st.integers(0, vocab - 1))
+    size = int(np.prod(shape))
+    if not repeat or size < 2:
+        return ids
+    pairs = st.tuples(st.integers(0, size - 1), st.integers(0, size - 2))
+    return st.builds(_copy_id, ids, pairs)
+
+
+def _copy_id(ids, pair):
+    """ids with the entry at flat position j (skipping i) set to the entry at i."""
+    i, j = pair
+    j = j + (j >= i)
+    flat = ids.reshape(-1).copy()
+    flat[j] = flat[i]
+    return flat.reshape(ids.shape)
+
+
+def attention_masks(shape) -> st.SearchStrategy[np.ndarray]:
+    """Boolean masks of `shape` (..., Tq, Tk), True = may attend, with at least one True in every row
+    (a row of False would make the softmax 0/0). Example: attention_masks((3, 4))
+    """
+    shape = _shape(shape)
+    if len(shape) < 2 or 0 in shape:
+        raise InvalidArgument(f"Expected a shape (..., Tq, Tk) with no zero size but got shape={shape}")
+    rows = int(np.prod(shape[:-1]))
+    keep = hnp.arrays(np.int64, (rows,), elements=st.integers(0, shape[-1] - 1))
+    return st.builds(_with_a_key_per_row, hnp.arrays(np.bool_, shape), keep)
+
+
+def _with_a_key_per_row(mask, keep):
+    """mask with entry keep[r] of every row r set True."""
+    rows = mask.reshape(-1, mask.shape[-1]).copy()
+    rows[np.arange(len(rows)), keep] = True
+    return rows.reshape(mask.shape)
+
+
+def separated_arrays(shape, *, dtype="float64", spacing: float = 0.05) -> st.SearchStrategy[np.ndarray]:
+    """Arrays of `shape` whose entries are pairwise at least `spacing` apart (default 0.05), centred on 0.
+
+    No ties and no near-ties: where max pooling picks a winner, a rival within the finite-difference step would
+    make fd see the average of two slopes. Entries are a shuffled grid of step 2 spacing plus jitter in
+    [0, spacing), so their range grows with the size (100 entries span about 10). dtype "float64" or "float32".
+    Example: separated_arrays((1, 2, 4, 4), spacing=0.1)
+    """
+    shape, dtype = _shape(shape), _dtype(dtype)
+    spacing = _real("spacing", spacing, positive=True)
+    size = int(np.prod(shape))
+    jitter = hnp.arrays(np.float64, (size,), elements=st.floats(0.0, spacing, exclude_max=True))
+    order = st.permutations(range(size))
+    return st.builds(lambda o, j: ((np.asarray(o, dtype=np.float64) - (size - 1) / 2) * 2 * spacing + j)
+                     .reshape(shape).astype(dtype), order, jitter)

@@ -1,0 +1,127 @@
+"""cli/target: MODULE:NAME is imported and read as checks; what cannot be read is an error naming it."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from gradcheck import GradcheckError
+from gradcheck.cli.target import Target, _one_line, as_targets, import_module, resolve
+from gradcheck.settings import Settings
+
+W = np.array([1.0, -2.0])
+
+
+def loss(p):
+    return float(np.sum(p["w"] ** 2))
+
+
+def grad(p):
+    return {"w": 2 * p["w"]}
+
+
+GOOD = {"loss": loss, "grad": grad, "params": {"w": W}}
+
+
+def test_a_grad_case_with_overrides_and_a_name():
+    t, = as_targets(dict(GOOD, name="square", oracles="fd", seed=4), "cases")
+    assert (t.label, t.kind, sorted(t.fields), t.overrides) == ("square", "grad", ["grad", "loss", "params"],
+                                                                 {"oracles": "fd", "seed": 4})
+
+
+def test_an_object_with_vjp_attributes_is_a_vjp_case():
+    class Layer:
+        fn = staticmethod(lambda x: 2 * x)
+        vjp = staticmethod(lambda g, x: (2 * g,))
+        inputs = (np.ones(2),)
+
+    t, = as_targets(Layer, "Layer")
+    assert (t.label, t.kind, sorted(t.fields)) == ("Layer", "vjp", ["fn", "inputs", "vjp"])
+
+
+def test_lists_are_labelled_by_index_and_a_factory_is_called_once():
+    calls = []
+
+    def factory():
+        calls.append(1)
+        return [GOOD, dict(GOOD, name="named")]
+
+    assert [t.label for t in as_targets(factory, "make")] == ["make[0]", "named"]
+    assert calls == [1]
+
+
+def test_a_factory_returning_a_factory_is_refused():
+    with pytest.raises(GradcheckError, match=r"^Expected outer to be a dict or object with loss, grad, params.*"
+                                             r"; got function$"):
+        as_targets(lambda: (lambda: GOOD), "outer")
+
+
+def test_a_factory_that_raises_is_named():
+    def broken():
+        raise RuntimeError("no data")
+
+    with pytest.raises(GradcheckError) as e:
+        as_targets(broken, "broken")
+    assert str(e.value) == "broken() raised RuntimeError: no data"
+
+
+@pytest.mark.parametrize("obj", [3, [], {"loss": loss, "grad": grad}, "text"])
+def test_what_is_not_a_case_is_refused_naming_its_type(obj):
+    with pytest.raises(GradcheckError, match=rf"^Expected x to be .*; got {type(obj).__name__}$"):
+        as_targets(obj, "x")
+
+
+def test_run_gives_a_report_and_the_targets_settings_win():
+    t, = as_targets(dict(GOOD, seed=7), "case")
+    report = t.run(Settings(oracles=("fd",), seed=1))
+    assert report.ok and report.ran == ["fd"] and report.seed == 7
+
+
+def test_a_bad_override_is_named_with_the_target():
+    t = Target("case", "grad", dict(GOOD), {"rtol": -1.0})
+    with pytest.raises(GradcheckError, match=r"but got case\.rtol=-1\.0"):
+        t.run(Settings(oracles=("fd",)))
+
+
+@pytest.mark.parametrize("spec", ["mod", ":x", "mod:"])
+def test_resolve_needs_module_and_name(spec):
+    with pytest.raises(GradcheckError, match=r"^Expected MODULE:NAME \(e\.g\. "):
+        resolve(spec)
+
+
+def test_resolve_a_python_file_and_a_dotted_attribute(tmp_path):
+    path = tmp_path / "mirror_cases_a.py"
+    path.write_text("import numpy as np\nclass NS:\n    case = dict(loss=lambda p: float((p['w']**2).sum()), "
+                    "grad=lambda p: {'w': 2 * p['w']}, params={'w': np.ones(2)})\n")
+    try:
+        t, = resolve(f"{path}:NS.case")
+        assert (t.label, t.kind) == ("NS.case", "grad")
+        with pytest.raises(GradcheckError) as e:
+            resolve(f"{path}:NS.nothing")
+        assert str(e.value) == f"{str(path)!r} has no attribute 'NS.nothing'"
+    finally:
+        sys.modules.pop("mirror_cases_a", None)
+
+
+def test_a_missing_file_and_a_module_that_raises_on_import(tmp_path):
+    with pytest.raises(GradcheckError) as e:
+        import_module(str(tmp_path / "nope.py"))
+    assert str(e.value) == f"No such file: {str(tmp_path / 'nope.py')!r}"
+    bad = tmp_path / "mirror_cases_b.py"
+    bad.write_text("x = 1\nraise ValueError('bad   data')\n")
+    with pytest.raises(GradcheckError) as e:
+        import_module(str(bad))
+    assert str(e.value) == f"Cannot import {str(bad)!r}: ValueError: bad data (mirror_cases_b.py, line 2)"
+    assert "mirror_cases_b" not in sys.modules
+
+
+def test_a_missing_dotted_module():
+    with pytest.raises(GradcheckError, match=r"^Cannot import module 'no_such_module_xyz': No module named"):
+        import_module("no_such_module_xyz")
+
+
+def test_one_line_of_a_syntax_error_names_file_and_line():
+    try:
+        compile("def f(:\n", "cases.py", "exec")
+    except SyntaxError as exc:
+        assert _one_line(exc) == f"SyntaxError: {exc.msg} (cases.py, line 1)"

@@ -1,0 +1,116 @@
+"""`gradcheck golden update`: recomputes `computed` only, atomically, and says "N updated, M unchanged"."""
+
+import json
+import os
+
+import pytest
+
+from gradcheck.cli import main
+from gradcheck.golden import load, update, verify
+from gradcheck.golden.store import TEMP_SUFFIX
+
+from .conftest import copy_as, edit
+
+
+def _stale(path):
+    name = next(k for k, v in json.loads(path.read_text())["computed"].items() if v != 0)
+    edit(path, lambda d: d["computed"].update({name: 123.0}) if not isinstance(d["computed"][name], list)
+         else d["computed"].pop(name))
+    return name
+
+
+def test_update_rewrites_only_computed_and_reports_counts(small_case):
+    second = copy_as(small_case, small_case.parent, "already-current")
+    before = json.loads(small_case.read_text())
+    name = _stale(small_case)
+    summary = update([small_case.parent])
+    assert str(summary).splitlines()[-1] == "1 updated, 1 unchanged"
+    assert any(line.startswith(f"my-copy.gradcheck.json: computed.{name}: ") for line in summary.changes)
+    after = json.loads(small_case.read_text())
+    assert after["computed"] == before["computed"]
+    assert {k: v for k, v in after.items() if k not in ("computed", "generated_by")} == \
+        {k: v for k, v in before.items() if k not in ("computed", "generated_by")}
+    assert verify(load(small_case)).ok and verify(load(second)).ok
+    assert str(update([small_case.parent])).splitlines()[-1] == "0 updated, 2 unchanged"
+
+
+def test_update_never_fixes_a_printed_value(small_case):
+    data = json.loads(small_case.read_text())
+    i = next(i for i, s in enumerate(data["stated"]) if isinstance(s.get("printed"), str))
+    edit(small_case, lambda d: d["stated"][i].update(printed="999"))
+    update([small_case])
+    assert json.loads(small_case.read_text())["stated"][i]["printed"] == "999"
+    assert any(p.startswith(f"field 'stated[{i}]'") for p in verify(load(small_case)).problems)
+
+
+def test_broken_files_are_reported_and_the_others_updated(small_case):
+    broken = small_case.parent / "broken.gradcheck.json"
+    broken.write_text('{"gradcheck_case": 1, "id": "broken"')
+    _stale(small_case)
+    summary = update([small_case.parent])
+    assert summary.updated == [str(small_case)] and len(summary.broken) == 1
+    assert str(summary).splitlines()[-1] == "1 updated, 0 unchanged, 1 broken"
+    assert "cannot update" in str(summary) and "broken.gradcheck.json: is not valid JSON" in str(summary)
+
+
+def test_check_only_writes_nothing(small_case):
+    _stale(small_case)
+    text = small_case.read_text()
+    assert update([small_case], check_only=True).updated == [str(small_case)]
+    assert small_case.read_text() == text
+
+
+def test_an_interrupted_write_leaves_the_old_file_and_no_temp_file(small_case, monkeypatch):
+    _stale(small_case)
+    text = small_case.read_text()
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        update([small_case])
+    assert small_case.read_text() == text
+    assert list(small_case.parent.glob(f"*{TEMP_SUFFIX}")) == []
+
+
+def test_stale_temp_files_are_removed_by_the_next_update(small_case):
+    leftover = small_case.parent / f".{small_case.name}.x1y2{TEMP_SUFFIX}"
+    leftover.write_text("{partial")
+    update([small_case])
+    assert not leftover.exists()
+
+
+def test_cli_update_and_check(small_case, capsys):
+    _stale(small_case)
+    assert main(["golden", "update", "--check", str(small_case.parent)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "1 updated, 0 unchanged"
+    assert main(["golden", "update", str(small_case.parent)]) == 0
+    assert main(["golden", "update", "--check", str(small_case.parent)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "0 updated, 1 unchanged"
+    assert main(["golden", "run", str(small_case)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "1 passed, 0 failed"
+    (small_case.parent / "broken.gradcheck.json").write_bytes(b"\x00\x01")
+    assert main(["golden", "update", str(small_case.parent)]) == 2
+
+
+def test_pytest_update_option_rewrites_a_stale_case_and_passes(pytester, small_case):
+    target = pytester.path / "reference_cases"
+    target.mkdir()
+    copy = target / small_case.name
+    copy.write_text(small_case.read_text())
+    name = _stale(copy)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(failed=1)
+    result = pytester.runpytest("--gradcheck-update-golden", "-rP", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert f"my-copy.gradcheck.json: computed.{name}: " in result.stdout.str()
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_update_without_a_path_uses_reference_cases_and_never_the_installed_cases(tmp_path, capsys, monkeypatch, small_case):
+    monkeypatch.chdir(tmp_path / "reference_cases" / "..")
+    assert main(["golden", "update"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "0 updated, 1 unchanged"
+    monkeypatch.chdir(tmp_path / "reference_cases")
+    assert main(["golden", "update"]) == 2
+    assert "reference_cases: does not exist: name the case files or directories to update" in capsys.readouterr().err
