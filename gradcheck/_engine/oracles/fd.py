@@ -72,13 +72,12 @@ def measured_noise(problem: Problem) -> float:
     s(t) = phi(t) + phi(-t) - 2 phi(0) = J t + phi'' t^2 + O(t^4) + noise (J: a kink's jump). The combination
     s(t) - 6 s(t/2) + 8 s(t/4) cancels the t and t^2 terms and leaves up to ~30 noise (a quarter of it is taken,
     so a quantised loss is not under-read). Two directions, tiny steps
-    (2^-14 of the probe scale: the loss moves by many of its quanta while its t^4 term stays far below
-    eps |loss|): 12 loss evaluations."""
+    (2^-20 of the probe scale, so a kink beside the point rarely falls inside them): 12 loss evaluations."""
     shapes = [x.shape for x in problem.leaves]
     found = 0.0
     for k in (0x5EED, 0x5EEE):
         v = global_direction(problem.seed, k, shapes)
-        phi, t = problem.along(v), 2.0**-14 * problem.scale(v)
+        phi, t = problem.along(v), 2.0**-20 * problem.scale(v)
         s = [phi(t / m) + phi(-t / m) - 2 * problem.f0 for m in (1, 2, 4)]
         found = max(found, abs(s[0] - 6 * s[1] + 8 * s[2]) / 4)
     return found
