@@ -257,7 +257,7 @@ def verdict_line(report: Report) -> str:
             return f"check failed: {what} agrees with {_and(ran)}, but {blocking[0].name.replace('_', ' ')} (see health below)"
         skipped = [o.name for o in report.oracles if o.status != "ran"]
         tail = f"; {_and(skipped)} skipped" if skipped else ""
-        aside = list(dict.fromkeys(o for p in report.params for o in p.set_aside if o != "-"))
+        aside = list(dict.fromkeys(o for p in report.params for o in p.set_aside))
         if aside:
             ran = [o for o in ran if o not in aside] or ran
             tail += f"; {_and(aside)} set aside, see notes"
@@ -268,12 +268,12 @@ def verdict_line(report: Report) -> str:
     if not mism:
         return f"gradient mismatch in {names}: {bad[0].message}"
     trusted = list(dict.fromkeys(o for p in mism for o in p.trusted))
-    if any("-" in p.set_aside for p in mism):  # undecided: name only the oracles yours actually disagrees with
+    if any(p.oracles_disagree for p in mism):  # undecided: name only the oracles yours actually disagrees with
         trusted = [o for o in trusted if any(o in p.comparisons and not p.comparisons[o].ok for p in mism)] or trusted
-    aside = list(dict.fromkeys(o for p in mism for o in p.set_aside if o != "-"))
+    aside = list(dict.fromkeys(o for p in mism for o in p.set_aside))
     agree = ("they agree with each other" if len(trusted) > 1 else "the only oracle that ran") if not aside else \
         f"which agree with each other; {_and(aside)} set aside"
-    if any("-" in p.set_aside for p in mism):
+    if any(p.oracles_disagree for p in mism):
         agree = "and the oracles disagree with each other"
     return f"gradient mismatch in {names}: {what} disagrees with {_and(trusted)} ({agree})"
 

@@ -61,6 +61,7 @@ class ParamReport:
     notes: list[str] = field(default_factory=list)  # kinks accepted, Taylor test results, said in words
     bound: float | None = None  # detection bound: a single entry off by more than this would have failed
     taylor: object | None = field(default=None, repr=False)  # taylor.TaylorResult where the Taylor test ran
+    oracles_disagree: bool = False  # the oracles disagree with each other and none is clearly wrong
 
     @property
     def ok(self) -> bool:
@@ -102,6 +103,7 @@ class ParamReport:
             "worst_entries": self.rows(), "notes": list(self.notes),
             "detection_bound": self.bound if self.bound is None or np.isfinite(self.bound) else None,
             "taylor": self.taylor.to_dict() if self.taylor is not None else None,
+            "oracles_disagree": self.oracles_disagree,
         }
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import adapter
-from .calls import Record, changed, copy_arrays, numpy_seed
+from .writes import Record, changed, copy_arrays, numpy_seed
 from .diagnose import Operation
 from ..errors import GradcheckError
 from .gradients import Inputs, is_floating_array, match

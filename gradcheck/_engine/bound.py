@@ -14,11 +14,10 @@ import math
 import numpy as np
 
 
-def detection_bound(p, b: int | None = None) -> float:
+def detection_bound(comparisons: dict, trusted, taylor=None, set_aside=(), shape=()) -> float:
     """Smallest single-entry error the trusted oracles (or the Taylor test where it decided) would catch."""
-    found = [c.detail.get("bound", math.inf) for o, c in p.comparisons.items() if o in p.trusted]
-    taylor = getattr(p, "taylor", None)
+    found = [c.detail.get("bound", math.inf) for o, c in comparisons.items() if o in trusted]
     if taylor is not None and taylor.verdict == "consistent":
-        per_entry = taylor.bound * math.sqrt(int(np.prod(p.shape)) if len(p.shape) else 1)
-        found = [per_entry] if "fd" in p.set_aside else found + [per_entry]
+        per_entry = taylor.bound * math.sqrt(int(np.prod(shape)) if len(shape) else 1)
+        found = [per_entry] if "fd" in set_aside else found + [per_entry]
     return float(min(found, default=math.inf))

@@ -1,4 +1,7 @@
-"""Orchestration: run the user's loss and grad on copies, ask the oracles, compare, triangulate, report."""
+"""Orchestration: record the user's calls, set up the problem, ask the oracles, let the judge decide, report.
+
+Every rule that turns results into a verdict lives in judge.py; this module only runs the pipeline.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +9,23 @@ import time
 
 import numpy as np
 
-from . import oracles as oracle_registry
+from . import assemble
 from . import plan as oracle_plan
-from .bound import detection_bound
-from .compare import compare_entries, compare_probes, entries_agree, probe_fails, probes_agree
-from .diagnose import diagnose
-from ..render import verdict_line
-from ..errors import GradcheckError, GradientMismatch
-from .health import Call, determinism, for_oracles, kinks, mutation, observe, withhold_verdicts
-from .inputs import as_param_array, call_user, copy_tree, loss_value, require_callable
+from .calls import record_calls
+from .consult import fd_config, reexamine, runner
+from ..errors import GradientMismatch
+from .health import determinism, for_oracles, kinks, mutation, state
+from .inputs import as_param_array, require_callable
+from .evidence import Evidence, Judgement, TaylorRun
+from .judge import judge, to_reexamine
 from .oracles import OracleResult
-from .oracles.fd import FiniteDifferences
 from .probes import block_direction
 from .problem import Problem
-from ..report import ParamReport, Report
+from ..report import Report
 from ..settings import bad, parse_choice, parse_flag, parse_seed, parse_tolerance
 from .structure import match_structure
 from .taylor import along
-from .tolerance import resolve_tolerance, roundoff_floor
-from .tree import flatten, unflatten
-from .triangulate import triangulate
+from .tree import flatten
 
 
 def check_grad(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None,
@@ -48,60 +48,35 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     """The report of check_grad, never raising for a wrong gradient."""
     start = time.perf_counter()
     require_callable("loss", loss), require_callable("grad", grad)
-    plan, seed = oracle_plan.make_plan(oracles), _seed(seed)
+    plan, seed = oracle_plan.make_plan(oracles), parse_seed(seed)
     rtol, atol = parse_tolerance(rtol, "rtol"), parse_tolerance(atol, "atol")
     parse_choice(kind, "kind", ("grad", "vjp", "backward", "layer", "function"))
     if not isinstance(label, str) or not label:
         raise bad("label", label, "a non-empty string")
     names, raw, treedef = flatten(params, label)
     leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
-    fd = fd if fd is not None else FiniteDifferences()
-    if not isinstance(fd, FiniteDifferences):
-        raise GradcheckError(f"Expected fd=FiniteDifferences(...) but got fd={fd!r} (type={type(fd).__name__})")
+    fd = fd_config(fd)
     args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
-    run = _run_user(loss, grad, names, leaves, treedef, args)
-    health = run["health"]
-    structure = match_structure(names, leaves, run["grad"], label, args, treedef)
+    record = record_calls(loss, grad, treedef, leaves, args)
+    health = mutation(names, leaves, args, record.calls)
+    structure = match_structure(names, leaves, record.calls[0].grad, label, args, treedef)
+    record.drop_inputs()  # the input copies served the mutation check; the oracles need not hold them
     problem = Problem(for_oracles(loss, health), tuple(names), tuple(_read_only_float64(x) for x in leaves), treedef,
-                      run["args"], run["f64"], seed, run["eps"])
-    floor = roundoff_floor(problem.f0)
-    run_one = _runner(problem, fd, _fails_for(structure, rtol, atol, problem.f0), floor)
-    results, runs, params_out = oracle_plan.consult(plan, run_one, lambda res, again: _judge(
-        problem, match_structure(names, leaves, run["grad"], label, args, treedef) if again else structure,
-        res, rtol, atol))
+                      record.args, record.f64, seed, record.eps)
+    claims = assemble.claims(structure)
+
+    def decide(results: dict[str, OracleResult]) -> tuple[list, Judgement]:
+        picks = to_reexamine(claims, results, problem.f0, rtol, atol, record.grad64)
+        evidence = Evidence(claims, results, record.repeat, problem.f0, record.eps, rtol, atol,
+                            reexamine(problem, fd, picks), _taylor_runs(problem, claims, results), record.grad64 or {})
+        judgement = judge(evidence)
+        return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful), judgement
+
+    results, runs, (params_out, judgement) = oracle_plan.consult(plan, runner(problem, fd, claims, rtol, atol), decide)
     oracle_plan.explain_set_aside(params_out, results, problem.f0, problem.eps)
-    health = health + kinks(problem.names, results.get("fd"), params_out)
-    withhold_verdicts(params_out, health, run["calls"])
-    return _assemble(kind, params_out, runs, health, seed, start, run["seconds"], rtol, atol)
-
-
-def _seed(seed) -> int:
-    return parse_seed(seed)
-
-
-# Above this many entries grad is called once and only the loss twice: a second grad call would cost about
-# as much as the whole check (B2); randomness in the loss (dropout, sampling) is still caught.
-SECOND_GRAD_UP_TO = 100_000
-
-
-def _run_user(loss, grad, names, leaves, treedef, args) -> dict:
-    """Call loss and grad on copies (twice, for determinism); detect writes into params or args."""
-    t0 = time.perf_counter()
-    small = sum(x.size for x in leaves) <= SECOND_GRAD_UP_TO
-    calls = observe(loss, grad, treedef, leaves, args, times=2 if small else 1)  # fresh copies for every call
-    seconds = (time.perf_counter() - t0) / len(calls)
-    if not small:  # the loss again; the grad of the first call stands in for a second grad call
-        again = loss_value(call_user("loss", loss, unflatten(treedef, [x.copy() for x in leaves]), *copy_tree(args)))
-        calls.append(Call(again, calls[0].grad, calls[0].loss_inputs, calls[0].grad_inputs))
-    health = mutation(names, leaves, args, calls) + determinism(calls, names)
-    for c in calls:  # the input copies served the mutation check; dropped, so the oracles do not hold them
-        c.loss_inputs = c.grad_inputs = None
-    args64 = copy_tree(args)
-    raw = call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args)) \
-        if any(x.dtype != np.float64 for x in leaves) else None
-    f64 = calls[0].loss if raw is None else loss_value(raw)
-    return {"grad": calls[0].grad, "args": args64, "f64": f64, "health": health, "seconds": seconds, "calls": calls,
-            "eps": _precision(raw, leaves)}
+    health += state(record.repeat) + determinism(judgement.noise)
+    health += kinks(judgement.verdicts, results["fd"].probes if "fd" in results else ())
+    return assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)
 
 
 def _read_only_float64(x: np.ndarray) -> np.ndarray:
@@ -114,178 +89,16 @@ def _read_only_float64(x: np.ndarray) -> np.ndarray:
     return view
 
 
-def _precision(raw, leaves) -> float:
-    """Relative precision of the loss at float64 params: float64 eps unless it comes back in lower precision."""
-    dtype = getattr(raw, "dtype", None)
-    if raw is None or dtype is None or not np.issubdtype(np.dtype(dtype), np.floating):
-        return float(np.finfo(np.float64).eps)
-    return float(max(np.finfo(np.dtype(dtype)).eps, np.finfo(np.float64).eps))
-
-
-def _fails_for(structure, rtol, atol, f0=0.0):
-    """For FD alone: whether the hand-written gradient explains a probe (drives bisection), or None."""
-    if any(p.status != "ok" or p.yours is None for p in structure):
-        return None
-    yours = [np.asarray(p.yours, dtype=np.float64) for p in structure]
-    scale = max(float(np.nanmax(np.abs(y))) for y in yours)
-    tols = [resolve_tolerance(p.dtype, rtol, atol) for p in structure]
-    atols = [t.absolute_atol(scale, roundoff_floor(f0, _eps(p.dtype))) for t, p in zip(tols, structure)]
-    return lambda probe: probe_fails(probe, yours, tols[probe.blocks[0]], atols[probe.blocks[0]])
-
-
-def _eps(dtype) -> float:
-    """Machine epsilon of a gradient dtype (float64 for anything not floating)."""
-    try:
-        return float(np.finfo(np.dtype(dtype)).eps)
-    except (TypeError, ValueError):
-        return float(np.finfo(np.float64).eps)
-
-
-def _ad_fails(grads, floor=0.0):
-    """Beside AD: whether the AD gradient cannot explain an FD probe (then FD probes block by block)."""
-    tol = resolve_tolerance(np.float64)
-    atol = tol.absolute_atol(max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads), floor)
-    return lambda probe: probe_fails(probe, grads, tol, atol)
-
-
-def _runner(problem: Problem, fd, fails=None, floor: float = 0.0):
-    """run_one(name, results so far, fresh, sole) for the oracle plan; fd's probes are judged by the first AD
-    result."""
-
-    def run_one(name: str, results: dict[str, OracleResult], fresh: bool, sole: bool) -> OracleResult:
-        module = oracle_registry.oracle_module(name)
-        if name != "fd":
-            return module.run(problem, fresh=fresh, sole=sole)
-        judge = fails if not results else _ad_fails(next(iter(results.values())).grads, floor)
-        return module.run(problem, fd, alone=not results, fails=judge)
-
-    return run_one
-
-
-def _judge(problem, structure, results, rtol, atol) -> list[ParamReport]:
-    scale = _scale(results, structure)
-    ad = next((r.grads for o, r in results.items() if o != "fd"), None)
-    others = ad if ad is not None else [p.yours if p.status == "ok" else None for p in structure]
-    out = []
-    for b, p in enumerate(structure):
-        if p.status == "ok":
-            _judge_param(p, b, problem, results, resolve_tolerance(p.dtype, rtol, atol), scale, others)
-        out.append(p)
-    return out
-
-
-def _scale(results, structure) -> float:
-    """Largest |reference gradient entry|: the unit of the default (relative) atol."""
-    refs = [g for r in results.values() if r.grads is not None for g in r.grads]
-    if not refs:
-        refs = [p.yours for p in structure if p.yours is not None and p.status == "ok"]
-    return max((_absmax(g) for g in refs if g.size), default=0.0)
-
-
-def _absmax(g) -> float:
-    """max |g| ignoring NaN (nanmax of |g|), in two passes without a temporary."""
-    g = np.asarray(g)
-    return max(float(np.fmax.reduce(g, axis=None)), -float(np.fmin.reduce(g, axis=None)))
-
-
-def _judge_param(p: ParamReport, b: int, problem, results, tol, scale, others) -> None:
-    atol_abs = tol.absolute_atol(scale, roundoff_floor(problem.f0, _eps(p.dtype)))
-    p.refs = {o: r.grads[b] for o, r in results.items() if r.grads is not None}
+def _taylor_runs(problem: Problem, claims, results: dict[str, OracleResult]) -> dict[int, TaylorRun]:
+    """The step-free Taylor test of each claimed block where fd alone judges it and round-off limits fd."""
     fd = results.get("fd")
-    if fd is not None and fd.errors is not None:
-        p.fd_error = fd.errors[b]
-    kinks = fd.one_sided[b] if fd is not None and fd.one_sided is not None else None
-    p.comparisons = {o: _compare(o, p.yours, b, r, tol, atol_abs, kinks, others) for o, r in results.items()}
-    names = list(results)
-    agree = _agreement(results, b, scale, kinks, roundoff_floor(problem.f0))
-    rough = fd is not None and _fd_rough(fd, b)
-    trust = triangulate(names, agree, rough)
-    p.trusted, p.set_aside = trust.trusted, dict(trust.set_aside)
-    good = all(p.comparisons[o].ok for o in trust.trusted)
-    if fd is not None and set(p.trusted) == {"fd"} and _noisy(problem, fd, b):
-        good = _taylor(p, b, problem, good)
-    p.status = "ok" if good else "mismatch"
-    if not good:
-        found = diagnose(p, problem.args)
-        p.diagnosis, p.diagnosis_kind = found.words, found.kind
-    if trust.undecided:
-        p.set_aside = {"-": "the oracles disagree with each other and none is clearly wrong: "
-                            "check the loss for non-differentiable points or randomness"}
-    at_kinks = max((c.kinks for o, c in p.comparisons.items() if o in p.trusted), default=0)
-    if at_kinks:
-        p.notes.append(f"{at_kinks} entries sit on a kink (fd's left and right slopes differ); yours lies between "
-                       f"them there, a valid subgradient, so they count as right whatever AD chose")
-    p.bound = detection_bound(p, b)
-
-
-def _noisy(problem, fd: OracleResult, b: int) -> bool:
-    """FD's error is dominated by round-off of a low-precision or noisy loss on block b."""
-    if problem.eps > 1e-10:
-        return True
-    return any(pr.kind == "noisy" for pr in fd.probes if b in pr.blocks)
-
-
-def _taylor(p: ParamReport, b: int, problem, fd_ok: bool) -> bool:
-    """Let the step-free Taylor test decide where FD is too imprecise; returns the block's verdict."""
-    direction = block_direction(problem.seed, b, 0, [x.shape for x in problem.leaves])
-    grads = [p.yours if i == b else None for i in range(len(problem.leaves))]
-    p.taylor = along(problem, direction, grads)
-    words = p.taylor.sentence()
-    if p.taylor.verdict == "undecided":
-        p.notes.append(f"fd is limited by round-off here; {words}; the fd comparison stands")
-        return fd_ok
-    if p.taylor.verdict == "consistent" and not fd_ok:
-        p.set_aside["fd"] = ("fd's differences are dominated by round-off (the loss is computed in low precision "
-                             "or is noisy); the step-free Taylor test decides instead")
-    p.notes.append(f"fd is limited by round-off here; {words}")
-    return p.taylor.verdict == "consistent"
-
-
-def _agreement(results: dict[str, OracleResult], b: int, scale: float, kinks=None,
-               floor: float = 0.0) -> dict[frozenset, bool]:
-    """Whether each pair of oracles agrees on block b, at the float64 tolerance (kinks: any subgradient)."""
-    tol = resolve_tolerance(np.float64)
-    atol = tol.absolute_atol(scale, floor)
-    agree = {}
-    names = list(results)
-    for i, a in enumerate(names):
-        for c in names[i + 1:]:
-            ad, ref = (a, c) if c == "fd" else (c, a) if a == "fd" else (a, c)
-            agree[frozenset((a, c))] = _agrees(results[ad].grads[b], b, results[ref], tol, atol, kinks,
-                                               results[ad].grads)
-    return agree
-
-
-def _agrees(grad, b, result: OracleResult, tol, atol_abs, kinks, others) -> bool:
-    """_compare(...).ok, computed without the statistics a report needs."""
-    if result.mode == "probes":
-        return probes_agree(grad, b, result.probes, tol, atol_abs, others)
-    err = result.errors[b] if result.errors is not None else None
-    return entries_agree(grad, result.grads[b], tol, atol_abs, err, kinks)
-
-
-def _compare(oracle, yours, b, result: OracleResult, tol, atol_abs, kinks=None, others=None):
-    if result.mode == "probes":
-        return compare_probes(oracle, yours, b, result.probes, tol, atol_abs, others)
-    err = result.errors[b] if result.errors is not None else None
-    return compare_entries(oracle, yours, result.grads[b], tol, atol_abs, err, kinks)
-
-
-def _fd_rough(fd: OracleResult, b: int) -> bool:
-    if fd.one_sided is not None:
-        return bool(np.any(~np.isnan(fd.one_sided[b])))
-    return any(not p.smooth for p in fd.probes if b in p.blocks)
-
-
-def _assemble(kind, params, runs, health, seed, start, user_seconds, rtol, atol) -> Report:
-    ok = all(p.ok for p in params) and not any(h.fails for h in health) and any(r.status == "ran" for r in runs)
-    tolerances = {}
-    for p in params:
-        t = resolve_tolerance(p.dtype, rtol, atol) if p.dtype in ("float16", "float32", "float64") else None
-        if t is not None:
-            tolerances[p.dtype] = {"rtol": t.rtol, "atol": t.atol, "atol_relative_to_max_reference": t.atol_is_relative}
-    report = Report(ok, kind, "", params, runs, health, seed, tolerances,
-                    {"total_s": time.perf_counter() - start, "user_grad_s": user_seconds})
-    report.verdict = verdict_line(report)
-    report.reproduce = f"check_{kind}(..., seed={seed})"
-    return report
+    if fd is None or len(results) > 1:
+        return {}
+    shapes = [x.shape for x in problem.leaves]
+    out = {}
+    for c in claims:
+        if problem.eps > 1e-10 or any(pr.kind == "noisy" for pr in fd.probes if c.block in pr.blocks):
+            direction = block_direction(problem.seed, c.block, 0, shapes)
+            grads = [c.yours if i == c.block else None for i in range(len(shapes))]
+            out[c.block] = TaylorRun(along(problem, direction, grads), direction[c.block])
+    return out

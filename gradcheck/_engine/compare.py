@@ -45,6 +45,12 @@ class Comparison:
         }
 
 
+def absmax(g) -> float:
+    """max |g| ignoring NaN (nanmax of |g|), in two passes without a temporary."""
+    g = np.asarray(g)
+    return max(float(np.fmax.reduce(g, axis=None)), -float(np.fmin.reduce(g, axis=None)))
+
+
 def relative(diff: np.ndarray, ref: np.ndarray, atol: float) -> np.ndarray:
     """|diff| / (|ref| + atol): finite even where the reference is zero."""
     return np.abs(diff) / (np.abs(ref) + max(atol, TINY))
@@ -66,18 +72,39 @@ def compare_entries(reference: str, yours: np.ndarray, ref: np.ndarray, tol: Tol
     bad = bad.reshape(ref.shape)
     kinks = 0
     if one_sided is not None and not np.all(np.isnan(one_sided[..., 0])):
-        at_kink = ~np.isnan(one_sided[..., 0])
-        lo = np.where(at_kink, np.minimum(one_sided[..., 0], one_sided[..., 1]), np.inf)
-        hi = np.where(at_kink, np.maximum(one_sided[..., 0], one_sided[..., 1]), -np.inf)
-        slack = atol + tol.rtol * np.where(at_kink, np.maximum(np.abs(lo), np.abs(hi)), 0.0)
-        inside = at_kink & (yours >= lo - slack) & (yours <= hi + slack)
+        at_kink, inside = interval_check(yours, one_sided, err, tol, atol)
         kinks = int(np.count_nonzero(inside))
-        bad &= ~inside
+        bad = np.where(at_kink, ~inside, bad)  # at a kink the interval decides, in both directions
+        if kinks:
+            top = {**top, **dict(zip(("abs", "rel", "at"), largest_outside(yours, ref, inside, atol)))}
     worst = np.unravel_index(top["at"], ref.shape) if top["at"] is not None else None
     n_bad = int(np.count_nonzero(bad))
     return Comparison(reference, "entries", n_bad == 0, int(ref.size), n_bad, top["abs"], top["rel"],
                       tuple(int(i) for i in worst) if worst is not None else None, bad, kinks,
                       detail={"bound": top["bound"]})
+
+
+def largest_outside(yours, ref, excused, atol) -> tuple[float, float, int]:
+    """(max |d|, max relative |d|, its flat index) over the entries not excused (accepted at a kink, where a
+    midpoint or an AD framework's choice is no reference)."""
+    d = np.where(excused, 0.0, np.abs(np.asarray(yours, dtype=np.float64) - ref))
+    rel = d / (np.abs(ref) + max(atol, TINY))
+    j = int(np.argmax(rel)) if rel.size else 0
+    return float(d.max(initial=0.0)), float(rel.reshape(-1)[j]) if rel.size else 0.0, j
+
+
+def interval_check(yours: np.ndarray, one_sided: np.ndarray, err: np.ndarray | None, tol: Tolerance,
+                   atol: float) -> tuple[np.ndarray, np.ndarray]:
+    """(at a kink, inside its interval): yours within [min, max] of the one-sided slopes, widened only by
+    atol + rtol max(|left|, |right|) + k_fd times the slopes' own error (not by their spread)."""
+    yours = np.asarray(yours, dtype=np.float64)
+    at_kink = ~np.isnan(one_sided[..., 0])
+    left, right = np.where(at_kink, one_sided[..., 0], 0.0), np.where(at_kink, one_sided[..., 1], 0.0)
+    lo, hi = np.minimum(left, right), np.maximum(left, right)
+    slack = atol + tol.rtol * np.maximum(np.abs(lo), np.abs(hi))
+    if err is not None:
+        slack = slack + tol.k_fd * np.where(at_kink, err, 0.0)
+    return at_kink, at_kink & (yours >= lo - slack) & (yours <= hi + slack)
 
 
 def entries_agree(yours: np.ndarray, ref: np.ndarray, tol: Tolerance, atol: float, err: np.ndarray | None = None,

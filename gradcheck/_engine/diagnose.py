@@ -23,7 +23,7 @@ from .tree import flatten
 #: Every Diagnosis.kind, for programs that branch on it (structure.py adds missing/extra/shape/nonfinite).
 KINDS = ("zeros", "transposed", "scaled", "collapsed_rows", "collapsed_columns", "partial", "row_scaled",
          "column_scaled", "missing_mask", "surrogate", "clipped", "routed", "missing_term", "approximation",
-         "unstructured", "unlocalised", "nondeterministic",
+         "unstructured", "unlocalised", "nondeterministic", "stateful",
          "missing", "extra", "shape", "nonfinite")
 
 # relative closeness for "yours = pattern(reference)", by the dtype of the hand-written gradient

@@ -148,7 +148,7 @@ def _noting(why: dict, who: str, run):
 def _explain_disagreement(report: Report, backend) -> None:
     """Where fd and the autograd of the forward's body disagree, say what commonly causes it."""
     for p in report.params:
-        if "-" in p.set_aside and backend.name in p.trusted and "fd" in p.trusted:
+        if p.oracles_disagree and backend.name in p.trusted and "fd" in p.trusted:
             ok = [o for o in ("fd", backend.name) if p.comparisons[o].ok]
             agrees = f"yours agrees with {ok[0]} only; " if len(ok) == 1 else ""
             p.notes.append(f"{agrees}{backend.name}'s autograd of {backend.body_label} is differentiated step by "

@@ -1,44 +1,21 @@
-"""Health checks on the user's functions and the point: writes into inputs, different answers for the
-same input, kinks inside the finite-difference stencil. Each is a named HealthCheck, said in words.
+"""Health checks on the user's functions and the point, each a named HealthCheck said in words: writes into
+inputs, state kept between calls, different answers for the same input (in proportion to round-off, as the
+judge decided), kinks at the point.
 
-The user's loss and grad always run on copies (`observe`), so the caller's arrays are never written to,
-and a write is attributed to the function that made it by comparing its copies afterwards.
+The user's loss and grad always run on copies (calls.py), so the caller's arrays are never written to, and a
+write is attributed to the function that made it by comparing its copies afterwards.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
-from .inputs import call_user, changed_arrays, copy_tree, grad_value, loss_value, same_array
-from ..report import HealthCheck, ParamReport
-from .tree import flatten, unflatten
+from .calls import Call, Repeat
+from .evidence import Noise, Verdict
+from .inputs import changed_arrays, copy_tree, same_array
+from ..report import HealthCheck
 
 MAX_LISTED = 4  # entries named per parameter in a health message
-
-
-@dataclass
-class Call:
-    """One call of loss and of grad, each on its own copies of params and args (kept to spot writes)."""
-
-    loss: float
-    grad: Any
-    loss_inputs: tuple[list, tuple]
-    grad_inputs: tuple[list, tuple]
-
-
-def observe(loss, grad, treedef, leaves, args, times: int = 2) -> list[Call]:
-    """Call loss and grad `times` times, every call on fresh copies of params and args."""
-    calls = []
-    for _ in range(times):
-        lp, la = [x.copy() for x in leaves], copy_tree(args)
-        f = loss_value(call_user("loss", loss, unflatten(treedef, lp), *la))
-        gp, ga = [x.copy() for x in leaves], copy_tree(args)
-        g = grad_value(call_user("grad", grad, unflatten(treedef, gp), *ga))
-        calls.append(Call(f, g, (lp, la), (gp, ga)))
-    return calls
 
 
 def mutation(names, leaves, args, calls: list[Call]) -> list[HealthCheck]:
@@ -70,102 +47,69 @@ def for_oracles(loss, health: list[HealthCheck]):
     return loss_on_copies
 
 
-def determinism(calls: list[Call], names=()) -> list[HealthCheck]:
-    """Report loss or grad giving different results on two calls at the same point."""
-    c1, c2 = calls[0], calls[1]
+def state(repeat: Repeat) -> list[HealthCheck]:
+    """Gradient leaves that carried state from one call to the next (judged on the first call's copy)."""
+    if not repeat.stateful:
+        return []
+    where = "; ".join(f"{n}: {how}" for n, how in repeat.stateful.items())
+    return [HealthCheck(
+        "stateful",
+        f"grad keeps state between calls ({where}): a later call changed an array an earlier call had returned "
+        f"(a gradient buffer "
+        f"accumulated with += and never zeroed); gradcheck judged a copy of the first call's result; zero the "
+        f"buffer at the start of backward or return a new array (g = ... rather than buffer += ...)", fails=True)]
+
+
+def determinism(noise: tuple[Noise, ...]) -> list[HealthCheck]:
+    """Report loss or grad giving different results on two calls at the same point, in proportion."""
     found = []
-    if c1.loss != c2.loss:
-        found.append(HealthCheck(
-            "nondeterministic",
-            f"loss returned {c1.loss!r} then {c2.loss!r} for the same params (|d| = {abs(c1.loss - c2.loss):.1e}): "
-            f"fix the random seed or remove randomness (dropout, sampling) before checking; no gradient verdict "
-            f"is possible", fails=True))
-    spread = grad_spread(c1.grad, c2.grad)
-    if spread:
-        where = ", ".join(f"{n} by up to {d:.1e}" if np.isfinite(d) else f"{n} in structure" for n, d in spread.items())
-        found.append(HealthCheck(
-            "nondeterministic",
-            f"grad returned different values for the same params on two calls ({where}): fix the random seed "
-            f"or remove randomness (dropout, sampling) before checking; no gradient verdict is possible",
-            fails=True))
+    loss = [n for n in noise if n.what == "loss"]
+    grads = [n for n in noise if n.what != "loss"]
+    for n in loss:
+        found.append(_noise_check(f"loss returned values {n.difference:.1e} apart for the same params", [n]))
+    if grads:
+        where = ", ".join(f"{n.what} by up to {n.difference:.1e}" if np.isfinite(n.difference)
+                          else f"{n.what} in structure" for n in grads)
+        found.append(_noise_check(f"grad returned different values for the same params on two calls ({where})",
+                                  grads))
     return found
 
 
-def grad_spread(a, b) -> dict[str, float]:
-    """{name: max |a - b|} for gradient leaves that differ between two calls (inf: shape or keys differ)."""
-    try:
-        na, la, _ = flatten(a)
-        nb, lb, _ = flatten(b)
-    except Exception:
-        return {"grad": float("inf")}
-    out = {n: float("inf") for n in set(na) ^ set(nb)}
-    right = dict(zip(nb, lb))
-    for n, x in zip(na, la):
-        if n not in right:
-            continue
-        try:
-            if x is right[n]:  # the same object (large checks call grad once): nothing to compare
-                continue
-            ax, ay = np.asarray(x), np.asarray(right[n])
-            if ax.shape != ay.shape:
-                out[n] = float("inf")
-            elif not same_array(ax, ay):
-                d = np.abs(ax.astype(np.float64) - ay.astype(np.float64))
-                out[n] = float(np.nanmax(d)) if np.any(np.isfinite(d)) else float("inf")
-        except Exception:
-            if x is not right[n]:
-                out[n] = float("inf")
-    return out
+def _noise_check(what: str, noise: list[Noise]) -> HealthCheck:
+    held = [n for n in noise if n.withholds]
+    if not held:
+        level = min(n.level for n in noise)
+        return HealthCheck("nondeterministic", f"{what}: at the round-off level (below {level:.1e}, 256 eps of its "
+                                               f"magnitude, as a sum taken in another order gives), so the verdict "
+                                               f"is given", fails=False)
+    worst = max(held, key=lambda n: n.times)
+    size = f"{worst.times:.2g} times the round-off level" if np.isfinite(worst.times) else "not comparable"
+    return HealthCheck("nondeterministic", f"{what}: {size}: fix the random seed or remove randomness (dropout, "
+                                           f"sampling) before checking; no gradient verdict is possible", fails=True)
 
 
-def withhold_verdicts(params: list[ParamReport], health: list[HealthCheck], calls: list[Call]) -> None:
-    """With a nondeterministic loss or grad, judged parameters become "nondeterministic", not mismatches."""
-    if not any(h.name == "nondeterministic" for h in health):
-        return
-    loss_random = calls[0].loss != calls[1].loss
-    spread = grad_spread(calls[0].grad, calls[1].grad)
-    for p in params:
-        if p.status not in ("ok", "mismatch") or not (loss_random or p.name in spread):
-            continue
-        why = f"grad differs by up to {spread[p.name]:.1e} between two calls" if p.name in spread \
-            else "the loss differs between two calls"
-        p.status, p.diagnosis_kind, p.diagnosis = "nondeterministic", "nondeterministic", None
-        p.message = f"not judged: {why} at the same params (see health below)"
-
-
-def kinks(names, fd_result, params: list[ParamReport]) -> list[HealthCheck]:
-    """One "kink" entry per parameter where the FD stencil crossed a non-differentiable point."""
-    if fd_result is None:
-        return []
-    found = []
-    by_name = {p.name: p for p in params}
-    if fd_result.one_sided is not None:
-        for b, name in enumerate(names):
-            sided = fd_result.one_sided[b]
-            at = np.argwhere(~np.isnan(sided[..., 0]))
-            if len(at):
-                found.append(_kink_entry(name, at, sided, by_name.get(name)))
-    for pr in fd_result.probes:
+def kinks(verdicts: tuple[Verdict, ...], probes=()) -> list[HealthCheck]:
+    """One "kink" entry per parameter with entries at a kink, naming them and which subgradient yours is."""
+    found = [_kink_entry(v) for v in verdicts if v.kinks]
+    for pr in probes:
         if pr.kind == "kink" and pr.param is not None:
             found.append(HealthCheck(
                 "kink", f"{pr.param}: fd probe {pr.index} crossed a point where the loss is not differentiable "
-                        f"(a ReLU at 0, abs or max inside the stencil); its directional derivative is one-sided"))
+                        f"(a ReLU at 0, abs or max); its directional derivative is one-sided"))
     return found
 
 
-def _kink_entry(name, at, sided, p: ParamReport | None) -> HealthCheck:
-    idx = [tuple(int(i) for i in row) for row in at]
-    listed = ", ".join(_index(i) for i in idx[:MAX_LISTED]) + (f" and {len(idx) - MAX_LISTED} more" if len(idx) > MAX_LISTED else "")
-    tail = ""
-    if p is not None and p.yours is not None and np.shape(p.yours) == sided.shape[:-1]:
-        y = np.asarray(p.yours, dtype=np.float64)
-        inside = [i for i in idx if min(sided[i]) - 1e-6 * max(1.0, abs(y[i])) <= y[i] <= max(sided[i]) + 1e-6 * max(1.0, abs(y[i]))]
-        tail = (f"; yours lies between the left and right slopes at {len(inside)} of {len(idx)} "
-                f"(a valid subgradient there)")
+def _kink_entry(v: Verdict) -> HealthCheck:
+    idx = [k.index for k in v.kinks]
+    more = f" and {len(idx) - MAX_LISTED} more" if len(idx) > MAX_LISTED else ""
+    listed = ", ".join(_index(i) for i in idx[:MAX_LISTED]) + more
+    inside = [k for k in v.kinks if k.inside]
+    words = list(dict.fromkeys(k.position() for k in v.kinks))
     return HealthCheck(
-        "kink", f"{name} at {listed}: the loss is not differentiable there (a ReLU at 0, abs or max inside the "
-                f"finite-difference stencil), so fd saw different left and right slopes: a kink, not a wrong "
-                f"gradient{tail}")
+        "kink", f"{v.name} at {listed}: the loss is not differentiable there (a ReLU at 0, abs or max), so fd saw "
+                f"different left and right slopes at several steps: a kink, not a wrong gradient; yours lies between "
+                f"the left and right slopes at {len(inside)} of {len(idx)} (a valid subgradient there); yours is "
+                f"{'; '.join(words)}")
 
 
 def _index(i) -> str:

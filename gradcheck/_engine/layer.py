@@ -15,7 +15,7 @@ import numpy as np
 
 from . import adapter
 from .backward import SEED_STREAM
-from .calls import Record, changed, numpy_seed
+from .writes import Record, changed, numpy_seed
 from .diagnose import Operation
 from ..errors import GradcheckError
 from .gradients import Inputs, as_gradient, match

@@ -65,21 +65,21 @@ def make_plan(oracles) -> Plan:
     return Plan("fd" in names, tuple(o for o in AD_ORACLES if o in names), None, True)
 
 
-def consult(plan: Plan, run_one: Runner, judge: Callable) -> tuple[dict, list[OracleRun], list[ParamReport]]:
-    """Run the plan's rounds: (results, runs, judged params). `judge(results, again)` judges results
-    (`again`: on fresh parameter reports, as the first judgement filled its own)."""
+def consult(plan: Plan, run_one: Runner, decide: Callable) -> tuple[dict, list[OracleRun], tuple]:
+    """Run the plan's rounds: (results, runs, decision). `decide(results)` returns (params, anything else) for
+    the results so far; the params say whether the check is settled or leans on a cached result."""
     done = first_round(plan, run_one)
-    params = judge(done.ordered()[0], False)
-    if not settled(params) and done.pending:
+    decision = decide(done.ordered()[0])
+    if not settled(decision[0]) and done.pending:
         second_round(plan, done, run_one)
-        params = judge(done.ordered()[0], True)
+        decision = decide(done.ordered()[0])
     cached = [n for n, r in done.results.items() if r.cached]
-    if cached and leans_on(params, cached):
+    if cached and leans_on(decision[0], cached):
         refresh(plan, done, run_one, cached)
-        params = judge(done.ordered()[0], True)
+        decision = decide(done.ordered()[0])
     not_consulted(done)
     results, runs = done.ordered()
-    return results, runs, params
+    return results, runs, decision
 
 
 def first_round(plan: Plan, run_one: Runner) -> Consulted:
@@ -111,7 +111,7 @@ def leans_on(params: list[ParamReport], names: list[str]) -> bool:
     """Whether a verdict leans on the results of `names` (served from a cache): one of them set aside, the
     oracles undecided, or a failure that fewer than two other oracles support."""
     for p in params:
-        if "-" in p.set_aside or any(n in p.set_aside for n in names):
+        if p.oracles_disagree or any(n in p.set_aside for n in names):
             return True
         if p.status == "mismatch" and len([o for o in p.trusted if o not in names]) < 2:
             return True

@@ -2,8 +2,10 @@
 
 Along a direction v, r(h) = |f(x + h v) - f(x) - h <g, v>| = h^2 |v^T H v| / 2 + O(h^3) for the true g, but
 |h <e, v>| + O(h^2) for g = true + e. The slope of log r against log h over the smallest steps whose remainder
-stands above round-off is the order: ~2 right, ~1 wrong. No step has to be chosen well, so it decides where
-finite-difference error estimates are too large (float32 losses, noisy losses).
+stands above round-off is the order: ~2 right, ~1 wrong. The order comes with an uncertainty: half the spread
+of the local orders log2(r(h) / r(h/2)) over those steps (a remainder still bending towards its asymptote, as
+at large steps on a float32 loss, is not read as order 1) plus what round-off can move them. No step has to
+be chosen well, so it can decide what finite-difference error estimates leave open (float32 or noisy losses).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class TaylorResult:
     remainder: list[float] = field(default_factory=list)
     floor: float = 0.0  # remainders below this are round-off
     used: int = 0  # how many of the smallest steps entered the fit
+    uncertainty: float | None = None  # of the order (None when no order was fitted)
+    slope_error: float = 0.0  # r(h) / h at the smallest step used: the slope error |<e, v>| an order 1 implies
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -33,9 +37,10 @@ class TaylorResult:
     def sentence(self) -> str:
         if self.order is None:
             return f"Taylor test: remainder at round-off level at every step (floor {self.floor:.1e}): {self.verdict}"
-        return (f"Taylor test: remainder order {self.order:.2f} over h in [{self.h[-self.used] if self.used else 0:.1e}, "
-                f"{self.h[0]:.1e}] ({'~2: ' if self.verdict == 'consistent' else '~1: ' if self.verdict == 'wrong' else ''}"
-                f"{self.verdict})")
+        kept = [h for h, r in zip(self.h, self.remainder) if r > self.floor][-self.used:]
+        near = "~2: " if self.verdict == "consistent" else "~1: " if self.verdict == "wrong" else ""
+        return (f"Taylor test: remainder order {self.order:.2f} +- {self.uncertainty or 0.0:.2f} over h in "
+                f"[{kept[-1]:.1e}, {kept[0]:.1e}] ({near}{self.verdict})")
 
 
 def steps(first: float, count: int) -> list[float]:
@@ -53,21 +58,33 @@ def remainders(phi, f0: float, slope: float, hs: list[float]) -> tuple[list[floa
     return rs, fmax
 
 
-def fit_order(hs: list[float], rs: list[float], floor: float, tail: int = 4) -> tuple[float | None, int]:
-    """Least-squares slope of log r on log h over the `tail` smallest steps with r above the floor."""
+def fit_order(hs: list[float], rs: list[float], floor: float, tail: int = 4,
+              noise: float = 0.0) -> tuple[float | None, int, float | None]:
+    """(least-squares slope of log r on log h over the `tail` smallest steps with r above the floor, the number
+    of steps used, its uncertainty): half the spread of the local orders plus what `noise` in each phi value
+    can move them (a relative change 2 noise / r in r moves a local order by up to 4 noise / (r ln 2))."""
     keep = [(h, r) for h, r in zip(hs, rs) if r > floor]
     if len(keep) < 3:
-        return None, len(keep)
+        return None, len(keep), None
     pts = keep[-tail:]
     x = np.log([h for h, _ in pts])
     y = np.log([r for _, r in pts])
-    return float(np.polyfit(x, y, 1)[0]), len(pts)
+    local = np.diff(y) / np.diff(x)
+    spread = float(local.max() - local.min()) / 2
+    jitter = max(4 * noise / (r * np.log(2)) for _, r in pts)
+    return float(np.polyfit(x, y, 1)[0]), len(pts), spread + jitter
 
 
-def judge(order: float | None) -> str:
+def judge(order: float | None, uncertainty: float | None = 0.0) -> str:
+    """~2 consistent, ~1 wrong, only when the uncertainty keeps the order on its side of 1.5; else undecided."""
     if order is None:
         return "consistent"
-    return "consistent" if order >= 1.7 else "wrong" if order <= 1.3 else "undecided"
+    u = uncertainty or 0.0
+    if order >= 1.7 and order - 2 * u >= 1.3:
+        return "consistent"
+    if order <= 1.3 and order + 2 * u <= 1.5:
+        return "wrong"
+    return "undecided"
 
 
 def taylor_test(phi, f0: float, slope: float, scale: float, *, eps: float = EPS64, first: float = 2.0**-3,
@@ -76,12 +93,12 @@ def taylor_test(phi, f0: float, slope: float, scale: float, *, eps: float = EPS6
     hs = steps(first * scale, count)
     rs, fmax = remainders(phi, f0, slope, hs)
     floor = 64 * eps * max(fmax, np.finfo(np.float64).tiny)
-    order, used = fit_order(hs, rs, floor)
+    order, used, uncertainty = fit_order(hs, rs, floor, noise=eps * fmax)
     keep = [(h, r) for h, r in zip(hs, rs) if r > floor]
     h_min, r_min = keep[-1] if keep else (hs[0], floor)
     # a slope error d adds d h to r: it dominates (order -> 1) on the smallest steps once d h_min > r(h_min)
     bound = 2 * r_min / h_min
-    return TaylorResult(order, judge(order), bound, hs, rs, floor, used)
+    return TaylorResult(order, judge(order, uncertainty), bound, hs, rs, floor, used, uncertainty, r_min / h_min)
 
 
 def along(problem, direction: list, grads: list, *, eps: float | None = None, **kw) -> TaylorResult:

@@ -45,6 +45,14 @@ def roundoff_floor(loss_value: float, eps: float = float(np.finfo(np.float64).ep
     return 16.0 * eps * abs(loss_value)
 
 
+def machine_eps(dtype) -> float:
+    """Machine epsilon of a gradient dtype (float64 for anything not floating)."""
+    try:
+        return float(np.finfo(np.dtype(dtype)).eps)
+    except (TypeError, ValueError):
+        return float(np.finfo(np.float64).eps)
+
+
 # dtype of the hand-written gradient -> (rtol, atol relative to max |reference|).
 # float64: the hand-written and AD results differ only by round-off; float32 code accumulates ~1e-7
 # relative error per operation, so a correct float32 backward lands within ~1e-4 of the float64 truth.

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 
 from . import adapter
 from .backward import fresh, read_inputs
-from .calls import Record
+from .writes import Record
 from .diagnose import Operation
 from ..errors import GradcheckError
 from .gradients import Inputs, match

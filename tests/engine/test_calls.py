@@ -1,25 +1,49 @@
-"""calls.py: the record of writes (inputs fail, dout and outputs warn), numpy's generator reseeded per call."""
+"""The record of the user's calls: copies taken at once, state between calls named, round-off measured."""
+
+from __future__ import annotations
 
 import numpy as np
 
-from gradcheck._engine.calls import Record, numpy_seed
+from gradcheck._engine.calls import record_calls
+from gradcheck._engine.tree import flatten
 
 
-def test_record_says_each_write_once_with_its_severity():
-    record = Record()
-    record.wrote("forward", ["x"]), record.wrote("forward", ["x"])
-    record.dout, record.outputs = True, ["output"]
-    found = [(h.name, h.fails) for h in record.health()]
-    assert found == [("mutated_input", True), ("mutated_dout", False), ("mutated_output", False)]
-    assert record.health()[0].message.startswith("forward wrote into its inputs (x)")
+def record(grad, loss=lambda p: float(np.sum(p["w"] ** 2)), w=(1.0, 2.0), dtype=np.float64):
+    names, leaves, treedef = flatten({"w": np.array(w, dtype=dtype)})
+    return record_calls(loss, grad, treedef, leaves, ())
 
 
-def test_numpy_seed_gives_the_same_draws_and_restores_the_generator():
-    np.random.seed(7)
-    before = np.random.get_state()[1].copy()
-    with numpy_seed(11):
-        first = np.random.rand(3)
-    with numpy_seed(11):
-        second = np.random.rand(3)
-    assert np.array_equal(first, second) and np.array_equal(np.random.get_state()[1], before)
+def test_results_are_copied_at_once_and_a_plus_equals_buffer_is_state():
+    buffer = np.zeros(2)
 
+    def grad(p):
+        buffer[...] += 2 * p["w"]
+        return {"w": buffer}
+
+    r = record(grad)
+    assert r.calls[0].grad["w"].tolist() == [2.0, 4.0]  # the first call's values, not the buffer's final ones
+    assert r.repeat.stateful == {"w": "the same array, changed by the second call"}
+
+
+def test_a_constant_array_returned_twice_is_no_state():
+    g = np.array([2.0, 4.0])
+    assert record(lambda p: {"w": g}).repeat.stateful == {}
+
+
+def test_a_result_changed_after_it_was_returned_is_state():
+    kept = []
+
+    def grad(p):
+        if kept:
+            kept[0] *= 3
+        kept.append(2 * p["w"])
+        return {"w": kept[-1]}
+
+    assert record(grad).repeat.stateful == {"w": "changed after it was returned"}
+
+
+def test_lower_precision_params_record_the_grad_at_float64():
+    r = record(lambda p: {"w": (2 * p["w"]).astype(p["w"].dtype)}, w=(0.1, 0.2), dtype=np.float32)
+    assert r.grad64 is not None and r.grad64["w"].dtype == np.float64
+    assert np.allclose(r.grad64["w"], [0.2, 0.4], rtol=1e-6)
+    assert record(lambda p: {"w": 2 * p["w"]}).grad64 is None

@@ -36,12 +36,30 @@ def test_polynomials_up_to_degree_five_are_differentiated_to_round_off(coeffs, x
     assert abs(est.value - p.deriv()(x)) <= 1e-8 * max(1.0, float(np.abs(coeffs).sum()) * 32)
 
 
-@pytest.mark.parametrize("offset", [0.0, 1e-3, -2e-3])
-def test_a_kink_in_the_stencil_is_not_called_smooth(offset):
-    est = CentralRichardson().derivative(lambda t: max(0.0, t + offset), f0=max(0.0, offset))
-    assert not est.smooth
+def test_a_kink_at_the_point_is_not_called_smooth():
+    est = CentralRichardson().derivative(lambda t: max(0.0, t), f0=0.0)
+    assert not est.smooth and est.kind == "kink"
     lo, hi = est.one_sided
-    assert lo <= 0.5 <= hi or abs(offset) > 0
+    assert lo <= 0.5 <= hi and abs(lo) <= est.error and abs(hi - 1) <= est.error
+
+
+@pytest.mark.parametrize("offset", [1e-3, -2e-3])
+def test_a_kink_near_the_point_is_left_behind_as_the_stencil_shrinks(offset):
+    """The point is differentiable (slope 1 or 0): smaller steps give that slope, not an interval around it."""
+    est = CentralRichardson().derivative(lambda t: max(0.0, t + offset), f0=max(0.0, offset))
+    assert est.kind == "smooth" and est.one_sided is None
+    assert abs(est.value - (1.0 if offset > 0 else 0.0)) <= est.error <= 1e-9
+
+
+@given(a=st.floats(-3, 3), c=st.floats(0.1, 8), w=st.floats(0, 16))
+@example(a=0.67, c=8.0, w=8.0)  # central-difference terms nearly cancel at the first steps: smooth all the same
+def test_a_smooth_function_is_never_called_a_kink(a, c, w):
+    est = CentralRichardson().derivative(lambda t: math.tanh(a + c * t), scale=w, f0=math.tanh(a))
+    assert est.kind != "kink" and est.one_sided is None
+    true = c * (1 - math.tanh(a) ** 2)
+    assert abs(est.value - true) <= 4 * est.error  # k_fd = 4 errors, as the verdict allows
+    if (a, c, w) == (0.67, 8.0, 8.0):
+        assert est.error <= 1e-5 * abs(true)  # a 6% error there was once accepted as "between the slopes"
 
 
 def test_method_is_a_value_with_a_readable_repr():

@@ -90,10 +90,11 @@ def test_a_numpy_only_loss_is_checked_by_fd_with_both_frameworks_named():
     assert set(reasons) == {"torch", "jax"} and all("not needed" not in r for r in reasons.values())
 
 
-def _param(status, trusted, set_aside=None):
+def _param(status, trusted, set_aside=None, disagree=False):
     from gradcheck.report import ParamReport
 
-    return ParamReport("W", (2, 3), "float64", status, trusted=trusted, set_aside=set_aside or {})
+    return ParamReport("W", (2, 3), "float64", status, trusted=trusted, set_aside=set_aside or {},
+                       oracles_disagree=disagree)
 
 
 @pytest.mark.parametrize("params, leans", [
@@ -102,7 +103,7 @@ def _param(status, trusted, set_aside=None):
     ([_param("mismatch", ("fd", "jax"))], True),  # only one fresh oracle supports the failure
     ([_param("mismatch", ("jax",))], True),
     ([_param("ok", ("fd", "torch"), {"jax": "disagrees"})], True),  # the cached result is set aside
-    ([_param("ok", ("fd", "torch", "jax"), {"-": "undecided"})], True),
+    ([_param("ok", ("fd", "torch", "jax"), disagree=True)], True),  # undecided: the oracles disagree
 ])
 def test_a_verdict_leaning_on_a_cached_result_is_retraced(params, leans):
     from gradcheck._engine.plan import leans_on

@@ -44,6 +44,16 @@ class Probe:
                 "kind": self.kind, "blocks": list(self.blocks), "span": list(self.span) if self.span else None}
 
 
+@dataclass(frozen=True)
+class EntryFD:
+    """fd's per-entry look at one chosen entry: value, error, and the one-sided slopes where it found a kink."""
+
+    index: tuple
+    value: float
+    error: float
+    one_sided: tuple[float, float] | None = None
+
+
 @dataclass
 class OracleResult:
     """What an oracle produced: full gradients (AD, FD per entry) and/or directional probes (FD)."""

@@ -1,0 +1,61 @@
+"""The report, built once from values: the structural findings, the judge's verdicts, the diagnosis of each
+mismatch, the health checks, the oracle runs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from .diagnose import Diagnosis, diagnose
+from ..render import verdict_line
+from .evidence import Claim, Status, Verdict
+from ..report import HealthCheck, OracleRun, ParamReport, Report
+from .tolerance import resolve_tolerance
+
+
+def claims(structure: list[ParamReport]) -> tuple[Claim, ...]:
+    """The parameters whose gradient matched in structure: what the judge judges."""
+    return tuple(Claim(b, p.name, p.dtype, np.asarray(p.yours, dtype=np.float64))
+                 for b, p in enumerate(structure) if p.status == "ok")
+
+
+def params(structure: list[ParamReport], verdicts: tuple[Verdict, ...], args, stateful: dict) -> list[ParamReport]:
+    """One ParamReport per parameter: structural findings as they are, judged ones from their verdict."""
+    by_name = {v.name: v for v in verdicts}
+    return [p if p.name not in by_name else _judged(p, by_name[p.name], args, stateful) for p in structure]
+
+
+def _judged(p: ParamReport, v: Verdict, args, stateful: dict) -> ParamReport:
+    out = ParamReport(p.name, p.shape, p.dtype, v.status.value, v.comparisons, v.trusted, v.set_aside,
+                      message=v.message, yours=p.yours, refs=v.refs, fd_error=v.fd_error, notes=list(v.notes),
+                      bound=v.bound, taylor=v.taylor, oracles_disagree=v.oracles_disagree)
+    if v.status == Status.NONDETERMINISTIC:
+        return replace(out, diagnosis_kind="nondeterministic")
+    if v.status != Status.MISMATCH:
+        return out
+    found = _state_diagnosis(p.name, stateful[p.name]) if p.name in stateful else diagnose(out, args)
+    return replace(out, diagnosis=found.words, diagnosis_kind=found.kind)
+
+
+def _state_diagnosis(name: str, how: str) -> Diagnosis:
+    return Diagnosis("stateful", f"grad returned {how} for {name} on two calls: state kept between calls (a "
+                                 f"buffer accumulated with +=) makes even the first result depend on earlier calls; "
+                                 f"zero the buffer at the start of backward, or return a new array")
+
+
+def report(kind, params_out: list[ParamReport], runs: list[OracleRun], health: list[HealthCheck], seed: int,
+           start: float, user_seconds: float, rtol, atol) -> Report:
+    """The Report with its verdict line, tolerances and timings."""
+    ok = all(p.ok for p in params_out) and not any(h.fails for h in health) and any(r.status == "ran" for r in runs)
+    tolerances = {}
+    for p in params_out:
+        t = resolve_tolerance(p.dtype, rtol, atol) if p.dtype in ("float16", "float32", "float64") else None
+        if t is not None:
+            tolerances[p.dtype] = {"rtol": t.rtol, "atol": t.atol, "atol_relative_to_max_reference": t.atol_is_relative}
+    out = Report(ok, kind, "", params_out, runs, health, seed, tolerances,
+                 {"total_s": time.perf_counter() - start, "user_grad_s": user_seconds})
+    out.verdict = verdict_line(out)
+    out.reproduce = f"check_{kind}(..., seed={seed})"
+    return out

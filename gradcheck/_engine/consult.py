@@ -1,0 +1,63 @@
+"""Run one oracle: each with what it needs (finite differences' probes get feedback: bisection against yours
+when alone, block probes against the first AD gradient beside it), and fd's second look at the few entries the
+judge asks about. Which oracles run, and when, is the plan's (plan.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import oracles as oracle_registry
+from ..errors import GradcheckError
+from .compare import absmax, probe_fails
+from .oracles import OracleResult
+from .oracles.fd import FiniteDifferences, at_entries
+from .problem import Problem
+from .tolerance import machine_eps, resolve_tolerance, roundoff_floor
+
+
+def fd_config(fd) -> FiniteDifferences:
+    fd = fd if fd is not None else FiniteDifferences()
+    if not isinstance(fd, FiniteDifferences):
+        raise GradcheckError(f"Expected fd=FiniteDifferences(...) but got fd={fd!r} (type={type(fd).__name__})")
+    return fd
+
+
+def runner(problem: Problem, fd: FiniteDifferences, claims, rtol=None, atol=None):
+    """run_one(name, results so far, fresh, sole) for the oracle plan (plan.py): AD oracles as they are; fd
+    with the feedback its probes need (bisection against yours alone, block probes against the first AD)."""
+
+    def run_one(name: str, results: dict[str, OracleResult], fresh: bool, sole: bool) -> OracleResult:
+        module = oracle_registry.oracle_module(name)
+        if name != "fd":
+            return module.run(problem, fresh=fresh, sole=sole)
+        fails = _fails_for(problem, claims, rtol, atol) if not results else \
+            _ad_fails(next(iter(results.values())).grads, roundoff_floor(problem.f0))
+        return module.run(problem, fd, alone=not results, fails=fails)
+
+    return run_one
+
+
+def reexamine(problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
+    """fd per entry at the entries the judge picked (rule 3 in judge.py)."""
+    if not picks:
+        return {}
+    return at_entries(problem, fd.method, picks)
+
+
+def _fails_for(problem: Problem, claims, rtol, atol):
+    """For FD alone: whether the hand-written gradient explains a probe (drives bisection), or None."""
+    if len(claims) != len(problem.leaves):
+        return None
+    f0 = problem.f0
+    yours = [c.yours for c in claims]
+    scale = max(absmax(y) for y in yours)
+    tols = [resolve_tolerance(c.dtype, rtol, atol) for c in claims]
+    atols = [t.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype))) for t, c in zip(tols, claims)]
+    return lambda probe: probe_fails(probe, yours, tols[probe.blocks[0]], atols[probe.blocks[0]])
+
+
+def _ad_fails(grads, floor=0.0):
+    """Beside AD: whether the AD gradient cannot explain an FD probe (then FD probes block by block)."""
+    tol = resolve_tolerance(np.float64)
+    atol = tol.absolute_atol(max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads), floor)
+    return lambda probe: probe_fails(probe, grads, tol, atol)

@@ -1,0 +1,329 @@
+"""The judge: every rule that turns oracle results into a verdict, as one pure function of plain data.
+
+`judge(Evidence) -> Judgement` (the values are in evidence.py): the record of the user's calls, the oracles'
+results (with fd's re-examination of chosen entries and the Taylor test where it ran) and the tolerances in;
+a Verdict per parameter out.
+The rules, in the order they apply:
+
+1. Tolerance: entry i passes when |yours_i - ref_i| <= atol + rtol |ref_i| + k_fd err_i (err_i: fd's own error
+   estimate, 0 for AD); atol is relative to the largest reference entry and never below round-off
+   (tolerance.py). A smooth entry's allowance is never widened: err_i is the error of a converged estimate.
+   Lower-precision code also gets OWN_ROUNDOFF times its own measured round-off: |yours_i - y64_i|, y64 your
+   grad run on float64 params (the same code, so a logic error is in both and is not excused).
+2. Trust: oracles are compared with each other; one that disagrees with two that agree is set aside
+   (triangulate.py). When no majority exists the oracles disagree and the verdict says so.
+3. Kinks: an entry is a kink only on fd's evidence (finite_diff.py: one-sided slopes differing by more than
+   their errors at several steps, a gap smooth curvature cannot explain). There yours passes when it lies in
+   the interval of the one-sided slopes (widened only by their error) and fails otherwise, whatever an AD
+   framework chose: AD disagreeing with fd at a kink is no evidence against you. Entries where yours disagrees
+   with AD are few, so fd re-examines exactly those, one-sidedly, when it ran by probes (`to_reexamine`).
+4. Taylor: the step-free Taylor test decides only entries fd leaves open (ones that pass only thanks to fd's
+   own error); a fd failure beyond its error stands; a fitted order near 1 that fd contradicts is inconclusive.
+5. Nondeterminism: differences between two calls at the round-off level (ROUNDOFF_ULPS eps of the magnitude,
+   eps of its dtype) are a note and the verdict is given; larger ones withhold it. A leaf that carried state
+   between calls is judged on the first call's copy (the health check says what to fix).
+6. Detection bound: the smallest single-entry error the trusted oracles would have caught (bound.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bound import detection_bound
+from .compare import Comparison, absmax, largest_outside, compare_entries, compare_probes, entries_agree, interval_check, probes_agree
+from .evidence import Claim, Evidence, Judgement, KinkEntry, Noise, Status, TaylorRun, Verdict
+from .oracles import EntryFD, OracleResult
+from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
+from .triangulate import triangulate
+
+OWN_ROUNDOFF = 2.0  # allowance per unit of your code's own round-off (float32 against its float64 run)
+ROUNDOFF_ULPS = 256  # two calls differing by up to this many eps of the magnitude differ by round-off only
+REEXAMINE_UP_TO = 64  # entries per parameter fd re-examines where yours and AD disagree
+
+
+def judge(ev: Evidence) -> Judgement:
+    """Verdicts for every claimed parameter, from the evidence alone."""
+    noise = nondeterminism(ev)
+    scale = reference_scale(ev)
+    ad = next((r.grads for o, r in ev.results.items() if o != "fd"), None)
+    others = ad if ad is not None else _claimed(ev)
+    verdicts = []
+    for claim in ev.claims:
+        v = _judge_block(claim, ev, scale, others)
+        held = [n for n in noise if n.withholds and n.what in ("loss", claim.name)]
+        if held and claim.name not in ev.repeat.stateful:
+            v = _withheld(v, held[0])
+        verdicts.append(v)
+    return Judgement(tuple(verdicts), noise)
+
+
+def nondeterminism(ev: Evidence) -> tuple[Noise, ...]:
+    """Rule 5: each difference between the two calls with its round-off level."""
+    f1, f2 = ev.repeat.losses
+    found = []
+    if f1 != f2:  # a float32 loss of float32 params resolves only float32 eps
+        eps = max([ev.loss_eps] + [machine_eps(c.dtype) for c in ev.claims])
+        found.append(Noise("loss", abs(f1 - f2), ROUNDOFF_ULPS * eps * max(abs(f1), abs(f2))))
+    dtypes = {c.name: c.dtype for c in ev.claims}
+    for name, d in ev.repeat.spread.items():
+        if name in ev.repeat.stateful:
+            continue
+        eps = machine_eps(dtypes.get(name, "float64"))
+        level = ROUNDOFF_ULPS * eps * ev.repeat.magnitude.get(name, 0.0) + roundoff_floor(ev.f0, eps)
+        found.append(Noise(name, d, level))
+    return tuple(found)
+
+
+def _withheld(v: Verdict, n: Noise) -> Verdict:
+    why = "the loss differs between two calls" if n.what == "loss" else \
+        f"grad differs by up to {n.difference:.1e} between two calls"
+    return Verdict(v.name, Status.NONDETERMINISTIC, v.comparisons, v.trusted, v.set_aside, v.oracles_disagree,
+                   v.kinks, v.notes, v.bound, v.refs, v.fd_error, v.taylor,
+                   f"not judged: {why} at the same params (see health below)")
+
+
+def reference_scale(ev: Evidence) -> float:
+    """Largest |reference gradient entry|: the unit of the default (relative) atol; yours where every
+    reference is exactly zero (so a loss of exactly 0 still has a sensible unit)."""
+    refs = [g for r in ev.results.values() if r.grads is not None for g in r.grads]
+    scale = max((absmax(g) for g in refs if g.size), default=0.0)
+    if scale == 0.0:
+        scale = max((absmax(c.yours) for c in ev.claims), default=0.0)
+    return scale
+
+
+def _claimed(ev: Evidence) -> list:
+    out = [None] * (max((c.block for c in ev.claims), default=-1) + 1)
+    for c in ev.claims:
+        out[c.block] = c.yours
+    n = max((len(r.probes[0].direction) for r in ev.results.values() if r.probes), default=len(out))
+    return out + [None] * (n - len(out))
+
+
+def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
+    b, results = claim.block, ev.results
+    tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
+    atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
+    sided, sided_err = kink_evidence(ev, b, claim.yours.shape)
+    own = _own(ev.own_roundoff, claim, tol)
+    comparisons = {o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own)
+                   for o, r in results.items()}
+    agree = _agreement(results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
+    fd = results.get("fd")
+    trust = triangulate(list(results), agree, fd is not None and _fd_rough(fd, b, sided))
+    good = all(comparisons[o].ok for o in trust.trusted)
+    notes, taylor = [], ev.taylor.get(b)
+    if taylor is not None and fd is not None and set(trust.trusted) == {"fd"}:
+        good, words = taylor_rule(claim, fd, b, comparisons["fd"], tol, atol, taylor)
+        notes.append(words)
+    kinks = _kink_entries(claim.yours, sided, sided_err, tol, atol)
+    inside = [k for k in kinks if k.inside]
+    if inside:
+        notes.append(f"{len(inside)} entr{'y sits' if len(inside) == 1 else 'ies sit'} on a kink (fd's left and "
+                     f"right slopes differ); yours is {_positions(inside)} there, a valid subgradient, so "
+                     f"{'it counts' if len(inside) == 1 else 'they count'} as right whatever AD chose")
+    notes += _ad_overruled(comparisons, ev.reexamined.get(b, ()))
+    if trust.undecided:
+        notes.append("the oracles disagree with each other and none is clearly wrong: check the loss for "
+                     "non-differentiable points or randomness")
+    status = Status.OK if good else Status.MISMATCH
+    refs = {o: r.grads[b] for o, r in results.items() if r.grads is not None}
+    fd_error = fd.errors[b] if fd is not None and fd.errors is not None else None
+    bound = detection_bound(comparisons, trust.trusted, taylor.result if taylor else None, trust.set_aside,
+                            claim.yours.shape)
+    return Verdict(claim.name, status, comparisons, trust.trusted, dict(trust.set_aside), trust.undecided,
+                   tuple(kinks), tuple(notes), bound, refs, fd_error, taylor.result if taylor else None)
+
+
+def kink_evidence(ev: Evidence, b: int, shape) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(one-sided slopes (..., 2), NaN where no kink; their errors) for block b from fd's entries or its
+    re-examination of chosen entries, or (None, None) when fd saw no kink there."""
+    fd = ev.results.get("fd")
+    sided, err = None, None
+    if fd is not None and fd.one_sided is not None:
+        sided, err = fd.one_sided[b], fd.errors[b]
+    again = [e for e in ev.reexamined.get(b, ()) if e.one_sided is not None]
+    if again:
+        sided = np.full(tuple(shape) + (2,), np.nan) if sided is None else sided.copy()
+        err = np.zeros(tuple(shape)) if err is None else err.copy()
+        for e in again:
+            sided[e.index], err[e.index] = e.one_sided, e.error
+    if sided is None or np.all(np.isnan(sided[..., 0])):
+        return None, None
+    return sided, err
+
+
+@dataclass(frozen=True)
+class Own:
+    """Rule 1 for lower-precision code: the allowance for its own round-off, in units of the fd error term
+    (k_fd err), and your code's result at float64 params."""
+
+    allowance: np.ndarray
+    y64: np.ndarray
+
+
+def _own(own_roundoff: dict, claim: Claim, tol: Tolerance) -> Own | None:
+    y64 = own_roundoff.get(claim.name)
+    if y64 is None or np.shape(y64) != claim.yours.shape:
+        return None
+    return Own(OWN_ROUNDOFF * np.abs(claim.yours - y64) / tol.k_fd, y64)
+
+
+def _compare(oracle, yours, b, result: OracleResult, tol, atol, sided, sided_err, others, again,
+             own=None) -> Comparison:
+    if result.mode == "probes":  # lower precision: probes see your code run at float64 (its logic, not its round-off)
+        mine = yours if own is None else own.y64
+        if sided is not None and others is not None and others[b] is not None and others[b] is not yours:
+            at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
+            mine = np.where(at_kink & inside, others[b], mine)  # a subgradient choice fd certified per entry
+        return compare_probes(oracle, mine, b, result.probes, tol, atol, others)
+    if oracle == "fd":
+        err = result.errors[b] if own is None else result.errors[b] + own.allowance
+        return compare_entries(oracle, yours, result.grads[b], tol, atol, err, sided)
+    c = compare_entries(oracle, yours, result.grads[b], tol, atol, None if own is None else own.allowance)
+    return _ad_at_kinks(c, yours, result.grads[b], sided, sided_err, tol, atol, again)
+
+
+def _ad_at_kinks(c: Comparison, yours, ref, sided, sided_err, tol, atol, again) -> Comparison:
+    """Rule 3 for an AD oracle: at fd's kinks the interval decides; where fd re-examined an entry, found it
+    smooth and agreeing with yours, AD's disagreement there is not held against you."""
+    if c.bad_mask is None or (sided is None and not again):
+        return c
+    bad, kinks, excused = c.bad_mask.copy(), 0, np.zeros(c.bad_mask.shape, bool)
+    if sided is not None:
+        at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
+        bad = np.where(at_kink, ~inside, bad)
+        kinks, excused = int(np.count_nonzero(inside)), inside
+    for e in again:
+        if e.one_sided is None and _fd_agrees(float(np.asarray(yours)[e.index]), e, tol, atol):
+            bad[e.index], excused[e.index] = False, True
+    n_bad = int(np.count_nonzero(bad))
+    if not excused.any():
+        return Comparison(c.reference, c.mode, n_bad == 0, c.n_total, n_bad, c.max_abs, c.max_rel, c.worst_index,
+                          bad, kinks, c.detail)
+    top_abs, top_rel, at = largest_outside(yours, ref, excused, atol)
+    return Comparison(c.reference, c.mode, n_bad == 0, c.n_total, n_bad, top_abs, top_rel,
+                      tuple(int(i) for i in np.unravel_index(at, bad.shape)), bad, kinks, c.detail)
+
+
+def _fd_agrees(value: float, e: EntryFD, tol: Tolerance, atol: float) -> bool:
+    return abs(value - e.value) <= atol + tol.rtol * abs(e.value) + tol.k_fd * e.error
+
+
+def _ad_overruled(comparisons, again) -> list[str]:
+    smooth = [e for e in again if e.one_sided is None]
+    if not smooth:
+        return []
+    where = ", ".join(str(e.index) for e in smooth[:4]) + (" ..." if len(smooth) > 4 else "")
+    return [f"fd re-examined {len(smooth)} entr{'y' if len(smooth) == 1 else 'ies'} where yours and AD differ "
+            f"({where}), one entry at a time"]
+
+
+def to_reexamine(claims, results: dict[str, OracleResult], f0: float, rtol=None, atol=None, own_roundoff=None,
+                 cap: int = REEXAMINE_UP_TO) -> dict[int, list[tuple]]:
+    """Rule 3's cheap step: where fd ran by probes beside AD, the few entries where yours and an AD oracle
+    disagree, per block (none when more than `cap`: a broad disagreement is not a kink)."""
+    fd = results.get("fd")
+    ad = [r for o, r in results.items() if o != "fd" and r.grads is not None]
+    if fd is None or fd.mode != "probes" or not ad:
+        return {}
+    scale = max((absmax(g) for r in ad for g in r.grads if g.size), default=0.0)
+    out = {}
+    for c in claims:
+        tol = resolve_tolerance(c.dtype, rtol, atol)
+        a = tol.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype)))
+        bad, own = np.zeros(c.yours.shape, bool), _own(own_roundoff or {}, c, tol)
+        for r in ad:
+            allowance = None if own is None else own.allowance
+            bad |= compare_entries("", c.yours, r.grads[c.block], tol, a, allowance).bad_mask
+        idx = np.argwhere(bad)
+        if 0 < len(idx) <= cap:
+            out[c.block] = [tuple(int(i) for i in row) for row in idx]
+    return out
+
+
+def taylor_rule(claim: Claim, fd: OracleResult, b: int, c: Comparison, tol: Tolerance, atol: float,
+                run: TaylorRun) -> tuple[bool, str]:
+    """Rule 4: (verdict, note). fd's decided entries stand; the Taylor test decides only what fd leaves open."""
+    t = run.result
+    words = t.sentence()
+    if not c.ok:
+        return False, f"fd decides (entries wrong beyond fd's own error); {words}"
+    if not _fd_leaves_open(claim, fd, b, c, tol, atol):
+        return True, f"fd decides every entry within its error; {words}"
+    if t.verdict == "consistent":
+        return True, f"fd is limited by round-off here; {words}"
+    if t.verdict == "wrong" and not _fd_contradicts(claim, fd, b, tol, atol, run):
+        return False, f"fd is limited by round-off here; {words}"
+    why = "fd's entries contradict it" if t.verdict == "wrong" else "not decisive"
+    return True, f"fd is limited by round-off here; {words}: inconclusive ({why}), the fd comparison stands"
+
+
+def _fd_leaves_open(claim, fd: OracleResult, b, c: Comparison, tol, atol) -> bool:
+    """True when some entry (or probe) passes fd only thanks to fd's own error estimate."""
+    if c.mode == "probes":
+        return any(abs(r["yours"] - r["fd"]) + 2 * tol.k_fd * r["fd_error"] > r["bound"]
+                   for r in c.detail.get("probes", []))
+    ref, err = fd.grads[b], fd.errors[b]
+    d = np.abs(claim.yours - ref)
+    return bool(np.any(d + tol.k_fd * err > atol + tol.rtol * np.abs(ref)))
+
+
+def _fd_contradicts(claim, fd: OracleResult, b, tol, atol, run: TaylorRun) -> bool:
+    """The Taylor test's slope error along v is more than twice what fd's entries allow along v."""
+    if fd.mode != "entries":
+        return False
+    v = run.direction
+    ref, err = fd.grads[b], fd.errors[b]
+    allowed = abs(float(np.sum(v * (claim.yours - ref)))) + float(np.sum(np.abs(v) * (
+        tol.k_fd * err + atol + tol.rtol * np.abs(ref))))
+    return run.result.slope_error > 2 * allowed
+
+
+def _kink_entries(yours, sided, err, tol, atol) -> list[KinkEntry]:
+    if sided is None:
+        return []
+    at_kink, inside = interval_check(yours, sided, err, tol, atol)
+    y = np.asarray(yours, dtype=np.float64)
+    return [KinkEntry(tuple(int(i) for i in idx), float(sided[tuple(idx)][0]), float(sided[tuple(idx)][1]),
+                      float(y[tuple(idx)]), bool(inside[tuple(idx)])) for idx in np.argwhere(at_kink)]
+
+
+def _positions(kinks: list[KinkEntry]) -> str:
+    words = list(dict.fromkeys(k.position() for k in kinks))
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _agreement(results: dict[str, OracleResult], b: int, scale: float, sided, sided_err,
+               floor: float = 0.0) -> dict[frozenset, bool]:
+    """Whether each pair of oracles agrees on block b at the float64 tolerance; at fd's kinks any value in
+    the interval agrees with fd, and AD oracles are not compared with each other there."""
+    tol = resolve_tolerance(np.float64)
+    atol = tol.absolute_atol(scale, floor)
+    names, agree = list(results), {}
+    for i, a in enumerate(names):
+        for c in names[i + 1:]:
+            ad, ref = (a, c) if c == "fd" else (c, a) if a == "fd" else (a, c)
+            agree[frozenset((a, c))] = _agrees(results[ad].grads[b], b, results[ref], tol, atol, sided, sided_err,
+                                               results[ad].grads)
+    return agree
+
+
+def _agrees(grad, b, result: OracleResult, tol, atol, sided, sided_err, others) -> bool:
+    if result.mode == "probes":
+        return probes_agree(grad, b, result.probes, tol, atol, others)
+    if result.name == "fd":
+        return entries_agree(grad, result.grads[b], tol, atol, result.errors[b], sided)
+    if sided is None:
+        return entries_agree(grad, result.grads[b], tol, atol)
+    bad = compare_entries("", grad, result.grads[b], tol, atol).bad_mask & np.isnan(sided[..., 0])
+    return not bad.any()
+
+
+def _fd_rough(fd: OracleResult, b: int, sided) -> bool:
+    """fd saw a kink or noise on block b (then fd, not AD, is the likelier odd one out)."""
+    if sided is not None:
+        return True
+    return any(not p.smooth for p in fd.probes if b in p.blocks)

@@ -1,0 +1,96 @@
+"""The judge as a pure function: plain results in, verdicts out (no loss is ever called here)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradcheck._engine.calls import Repeat
+from gradcheck._engine.evidence import Claim, Evidence, Status, TaylorRun
+from gradcheck._engine.judge import judge, to_reexamine
+from gradcheck._engine.oracles import EntryFD, OracleResult
+from gradcheck._engine.taylor import TaylorResult
+
+SAME = Repeat((1.0, 1.0), {}, {"w": 1.0}, {})
+
+
+def fd_entries(values, errors=1e-10, sided=None):
+    g = np.asarray(values, dtype=np.float64)
+    s = np.full(g.shape + (2,), np.nan) if sided is None else np.asarray(sided, dtype=np.float64)
+    return OracleResult("fd", "entries", grads=[g], errors=[np.full(g.shape, errors)], one_sided=[s])
+
+
+def ad(name, values):
+    return OracleResult(name, "entries", grads=[np.asarray(values, dtype=np.float64)])
+
+
+def verdict(yours, results, repeat=SAME, **kw):
+    claim = Claim(0, "w", "float64", np.asarray(yours, dtype=np.float64))
+    return judge(Evidence((claim,), results, repeat, 1.0, **kw))
+
+
+def test_agreeing_gradient_is_ok_and_a_wrong_entry_is_a_mismatch():
+    assert verdict([1.0, 2.0], {"fd": fd_entries([1.0, 2.0])}).verdicts[0].status == Status.OK
+    v = verdict([1.0, 2.1], {"fd": fd_entries([1.0, 2.0])}).verdicts[0]
+    assert v.status == Status.MISMATCH and v.comparisons["fd"].bad_mask.tolist() == [False, True]
+
+
+KINK = [[np.nan, np.nan], [0.0, 1.0]]  # entry 1: left slope 0, right slope 1
+
+
+def test_at_a_kink_the_interval_decides_whatever_ad_chose():
+    for mine in (0.0, 0.4, 1.0):
+        v = verdict([2.0, mine], {"fd": fd_entries([2.0, 0.5], sided=KINK), "torch": ad("torch", [2.0, 0.0]),
+                                  "jax": ad("jax", [2.0, 0.0])}).verdicts[0]
+        assert v.status == Status.OK, mine
+        assert [k.index for k in v.kinks] == [(1,)]
+    v = verdict([2.0, 3.0], {"fd": fd_entries([2.0, 0.5], sided=KINK), "torch": ad("torch", [2.0, 0.0])}).verdicts[0]
+    assert v.status == Status.MISMATCH and "outside" in v.kinks[0].position()
+
+
+def test_positions_name_the_subgradient():
+    v = verdict([2.0, 1.0], {"fd": fd_entries([2.0, 0.5], sided=KINK)}).verdicts[0]
+    assert v.kinks[0].position() == "the right slope" and "right slope" in v.notes[0]
+
+
+def test_fd_reexamination_of_a_kink_excuses_ad_only_there():
+    probes = OracleResult("fd", "probes", probes=[])
+    results = {"fd": probes, "torch": ad("torch", [2.0, 0.0, 5.0])}
+    claim = Claim(0, "w", "float64", np.array([2.0, 1.0, 6.0]))
+    assert to_reexamine((claim,), results, 1.0) == {0: [(1,), (2,)]}
+    again = {0: (EntryFD((1,), 0.5, 1e-9, (0.0, 1.0)), EntryFD((2,), 5.0, 1e-9, None))}
+    v = judge(Evidence((claim,), results, SAME, 1.0, reexamined=again)).verdicts[0]
+    assert v.status == Status.MISMATCH  # entry 2 is smooth and fd agrees with torch: a real error
+    assert v.comparisons["torch"].bad_mask.tolist() == [False, False, True]
+
+
+def test_round_off_differences_are_noted_and_larger_ones_withhold():
+    small = Repeat((1.0, 1.0), {"w": 1e-16}, {"w": 2.0}, {})
+    j = verdict([1.0, 2.0], {"fd": fd_entries([1.0, 2.0])}, small)
+    assert j.verdicts[0].status == Status.OK and not j.noise[0].withholds
+    large = Repeat((1.0, 1.0), {"w": 1e-9}, {"w": 2.0}, {})
+    j = verdict([1.0, 2.0], {"fd": fd_entries([1.0, 2.0])}, large)
+    assert j.verdicts[0].status == Status.NONDETERMINISTIC and j.noise[0].withholds and j.noise[0].times > 1e3
+
+
+def test_state_kept_between_calls_is_judged_on_the_first_call_not_withheld():
+    stateful = Repeat((1.0, 1.0), {"w": 2.0}, {"w": 2.0}, {"w": "the same array, changed by the second call"})
+    j = verdict([1.0, 2.0], {"fd": fd_entries([1.0, 2.0])}, stateful)
+    assert j.verdicts[0].status == Status.OK and j.noise == ()
+
+
+def taylor(verdict_, order, slope_error):
+    return TaylorResult(order, verdict_, 1e-3, [1.0, 0.5, 0.25], [1.0, 0.5, 0.25], 0.0, 3, 0.05, slope_error)
+
+
+def test_taylor_decides_only_what_fd_leaves_open():
+    v = np.array([0.6, 0.8])
+    loose = {"fd": fd_entries([1.0, 2.0], errors=1e-2)}  # fd's error is what lets yours pass
+    wrong = {0: TaylorRun(taylor("wrong", 1.0, 1e-3), v)}
+    assert verdict([1.0, 2.0], loose, taylor=wrong).verdicts[0].status == Status.MISMATCH
+    contradicted = {0: TaylorRun(taylor("wrong", 1.0, 10.0), v)}  # a slope error fd's entries rule out
+    out = verdict([1.0, 2.0], loose, taylor=contradicted).verdicts[0]
+    assert out.status == Status.OK and "inconclusive" in out.notes[0]
+    tight = {"fd": fd_entries([1.0, 2.0], errors=1e-12)}  # fd decides every entry
+    assert verdict([1.0, 2.0], tight, taylor=wrong).verdicts[0].status == Status.OK
+    consistent = {0: TaylorRun(taylor("consistent", 2.0, 0.0), v)}
+    assert verdict([1.0, 2.5], tight, taylor=consistent).verdicts[0].status == Status.MISMATCH
