@@ -44,7 +44,7 @@ def cube_function():
 
 backward_case = {"name": "relu", "forward": relu_forward, "backward": relu_backward, "inputs": (X,),
                  "names": ("x",)}
-layers = [{"name": "scale", "layer": Scale(), "X": X}, {"name": "scale x2", "layer": Scale(2.0), "X": X}]
+layers = [{"name": "scale", "layer": Scale(), "X": X}, {"name": "scale x3", "layer": Scale(3.0), "X": X}]
 
 
 def function_case():

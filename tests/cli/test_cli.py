@@ -197,6 +197,6 @@ def test_check_runs_backward_and_layer_targets_from_a_file(tmp_path, capsys):
         assert "relu: gradient check passed: hand-written backward agrees with fd" in capsys.readouterr().out
         assert main(["check", f"{path}:layers", "--oracles", "fd"]) == 1
         out = capsys.readouterr().out
-        assert "scale x2: gradient mismatch in w" in out and "1 FAILED: 1/2 (2 checks)" in out
+        assert "scale x3: gradient mismatch in w" in out and "1 FAILED: 1/2 (2 checks)" in out
     finally:
         sys.modules.pop("entry_cases_cli", None)

@@ -148,7 +148,7 @@ def test_a_course_style_backward_case_is_read_with_its_options(entry_cases):
 
 def test_layer_cases_name_the_wrong_parameter(entry_cases):
     good, bad = resolve(f"{entry_cases}:layers")
-    assert (good.kind, good.label, bad.label) == ("layer", "scale", "scale x2")
+    assert (good.kind, good.label, bad.label) == ("layer", "scale", "scale x3")
     assert good.run(Settings.parse(oracles="fd")).ok
     report = bad.run(Settings.parse(oracles="fd"))
     assert [(p.name, p.ok) for p in report.params] == [("X", True), ("w", False)]
