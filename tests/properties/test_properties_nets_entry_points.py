@@ -206,3 +206,67 @@ def test_check_function_on_a_torch_function_calling_a_nets_backward(shape, data,
                             oracles=ORACLES)
     all_oracles_agree(report)
     assert [p.name for p in report.params] == ["x", "gamma", "beta"]
+
+
+# ---- the same calls catch a planted bug and name the input or parameter it is in ------------------------------
+
+def planted(backward, index: int, factor: float):
+    """backward with its gradient number `index` multiplied by `factor` (the signature kept)."""
+
+    def wrong(*args):
+        grads = list(backward(*args))
+        grads[index] = factor * grads[index]
+        return tuple(grads)
+
+    return wrong
+
+
+def nonzero(*shapes):
+    rng = np.random.default_rng(7)
+    return tuple(rng.uniform(0.5, 1.5, size=s) * rng.choice((-1.0, 1.0), size=s) for s in shapes)
+
+
+def failing(report):
+    return [(p.name, p.diagnosis_kind) for p in report.params if not p.ok]
+
+
+def test_check_backward_names_a_planted_bug_in_the_lstm_cells_dWh():
+    def lstm_backward_bad_dWh(dh, dc, cache):
+        return planted(lstm_step_backward, 4, 2.0)(dh, dc, cache)
+
+    inputs = nonzero((2, 3), (2, 2), (2, 2), (3, 8), (2, 8), (8,))
+    report = check_backward(lstm_step_forward, lstm_backward_bad_dWh, inputs, dout=nonzero((2, 2), (2, 2)),
+                            oracles="fd,torch", raise_on_failure=False)
+    assert failing(report) == [("Wh", "scaled")]
+
+
+def test_check_vjp_names_a_planted_sign_error_in_a_dict_output_cells_bias():
+    inputs = nonzero((2, 3), (2, 2), (2, 2), (3, 8), (2, 8), (8,))
+    dh, dc = nonzero((2, 2), (2, 2))
+    report = check_vjp(lstm_dict, planted(lstm_dict_vjp, 5, -1.0), inputs, cotangent={"h": dh, "c": dc},
+                       names=("x", "h", "c", "U", "V", "bias"), oracles="fd,torch", raise_on_failure=False)
+    assert failing(report) == [("bias", "scaled")]
+
+
+def test_check_layer_names_a_planted_bug_in_a_layer_objects_parameter():
+    class HalfBiasConv(Conv2D):
+        def backward(self, dY):
+            dX = super().backward(dY)
+            self.gradients["b"] = self.gradients["b"] / 2
+            return dX
+
+    X, w, b = nonzero((2, 1, 4, 4), (2, 1, 2, 3), (2,))
+    assert failing(check_layer(HalfBiasConv(w, b), X, raise_on_failure=False)) == [("b", "scaled")]
+
+
+def test_check_function_names_a_planted_bug_in_a_torch_functions_dgamma():
+    F = layer_norm_function()
+
+    class WrongGamma(F):
+        @staticmethod
+        def backward(ctx, g):
+            dx, dgamma, dbeta = F.backward(ctx, g)
+            return dx, 2 * dgamma, dbeta
+
+    report = check_function(WrongGamma, nonzero((3, 2), (2,), (2,)), oracles="fd,torch", raise_on_failure=False)
+    assert failing(report) == [("gamma", "scaled")]
