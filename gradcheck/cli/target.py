@@ -69,15 +69,17 @@ class Target:
         if self.kind != "vjp":
             raise GradcheckError(f"{self.label}: figures are drawn for gradient and VJP cases; a {self.kind} case "
                                  "has its full report without them")
-        from .._engine.vjp import _as_loss_and_grad, _cotangent, _input_names
+        from .._engine.backward import fresh, read_inputs
+        from .._engine.calls import Record
+        from .._engine.outputs import make_cotangent
+        from .._engine.vjp import _as_loss_and_grad
 
-        inputs = tuple(f["inputs"])
-        names = _input_names(f["fn"], len(inputs))
+        ins = read_inputs(f["fn"], f["inputs"], f.get("names"), who="fn")
         checked = {p.name for p in report.params}
-        diff = [i for i, n in enumerate(names) if n in checked]
-        loss, _ = _as_loss_and_grad(f["fn"], f["vjp"], inputs, diff)
-        cot = _cotangent(f["fn"], inputs, f.get("cotangent"), report.seed)
-        return loss, {names[i]: inputs[i] for i in diff}, (cot,)
+        diff = [n for n in ins.names if n in checked]
+        loss, _ = _as_loss_and_grad(f["fn"], f["vjp"], ins, diff, Record())
+        cot = make_cotangent(f["fn"](*fresh(ins.values)), f.get("cotangent"), report.seed, "fn")
+        return loss, {n: ins.values[ins.names.index(n)] for n in diff}, (cot,)
 
 
 def _entry_point(kind: str):

@@ -167,3 +167,17 @@ def test_a_layer_case_has_no_figures():
     t, = as_targets({"layer": object(), "X": W}, "layer_case")
     with pytest.raises(GradcheckError, match="layer_case: figures are drawn for gradient and VJP cases"):
         t.as_loss(None)
+
+
+def test_a_vjp_case_as_a_loss_for_figures_is_the_pairing_with_the_reports_cotangent():
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    t, = as_targets({"fn": lambda x, w: x * w, "vjp": lambda g, x, w: (g * w, 2 * g * x), "inputs": (x, w),
+                     "names": ("a", "b")}, "vjp_case")
+    report = t.run(Settings.parse(oracles="fd", seed=3))
+    assert [(p.name, p.ok) for p in report.params] == [("a", True), ("b", False)]
+    loss, params, (cot,) = t.as_loss(report)
+    assert sorted(params) == ["a", "b"] and cot.shape == (3,)
+    assert np.isclose(loss(params, cot), np.sum(x * w * cot))
+    from gradcheck._engine.outputs import COTANGENT_STREAM
+
+    assert np.array_equal(cot, np.random.default_rng([3, COTANGENT_STREAM]).standard_normal(3))  # the check's own
