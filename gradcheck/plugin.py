@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 from . import __version__
+from ._engine.backward import check_backward as _check_backward
 from ._engine.check import grad_report
+from ._engine.function import check_function as _check_function
+from ._engine.layer import check_layer as _check_layer
 from ._engine.oracles import ORACLE_NAMES
 from ._engine.vjp import check_vjp as _check_vjp
 from .errors import GradcheckError, GradientMismatch
@@ -25,6 +28,13 @@ from .settings import Settings
 MARKER_KEYWORDS = ("oracles", "rtol", "atol", "seed")
 FIXTURE_KEYWORDS = (*MARKER_KEYWORDS, "fd")
 RECORD_KEY = "gradcheck"
+# The keywords each entry point takes beside the settings, passed through to it unchanged.
+ENTRY_KEYWORDS = {
+    "check_vjp": ("cotangent", "names"),
+    "check_backward": ("dout", "outputs", "names"),
+    "check_layer": ("params", "grads", "input_name", "forward", "backward", "dY"),
+    "check_function": ("reference", "cotangent", "names", "float64"),
+}
 
 
 def session_settings(config) -> Settings:
@@ -62,7 +72,8 @@ def marker_settings(item) -> Settings:
 
 
 class GradcheckFixture:
-    """What the `gradcheck` fixture returns: check_grad / check_vjp with the session and marker settings.
+    """What the `gradcheck` fixture returns: check_grad, check_vjp, check_backward, check_layer and check_function
+    with the session and marker settings.
 
     Precedence: keywords of the call, then the test's marker, then --gradcheck-* options (or ini keys).
     The fixture shadows the package inside a test, so it also hands out the package's public names:
@@ -85,19 +96,37 @@ class GradcheckFixture:
         if name in gradcheck.__all__:
             return getattr(gradcheck, name)
         raise AttributeError(f"the gradcheck fixture has no attribute {name!r} (it offers check_grad, check_vjp, "
-                             f"grad_report and the package's public names: {', '.join(gradcheck.__all__)})")
+                             f"check_backward, check_layer, check_function, grad_report and the package's public "
+                             f"names: {', '.join(gradcheck.__all__)})")
 
     def check_grad(self, loss, grad, params, *, args=(), label=None, **overrides):
         """gradcheck.check_grad with this test's settings; raises GradientMismatch when the check fails."""
         __tracebackhide__ = True
         return self._finish(self.grad_report(loss, grad, params, args=args, label=label, **overrides))
 
-    def check_vjp(self, fn, vjp, inputs, *, cotangent=None, label=None, **overrides):
+    def check_vjp(self, fn, vjp, inputs, *, label=None, **options):
         """gradcheck.check_vjp with this test's settings; raises GradientMismatch when the check fails."""
         __tracebackhide__ = True
-        kw = self._options(overrides)
-        report = _check_vjp(fn, vjp, inputs, cotangent=cotangent, raise_on_failure=False, **kw)
-        return self._finish(self._record(report, label or getattr(fn, "__name__", "vjp"), kw["seed"]))
+        return self._entry(_check_vjp, (fn, vjp, inputs), options, label or _name(fn, "vjp"))
+
+    def check_backward(self, forward, backward, inputs, *, label=None, **options):
+        """gradcheck.check_backward (course style: `out, cache = forward(*inputs)`, `backward(dout, cache)`) with
+        this test's settings; raises GradientMismatch when the check fails."""
+        __tracebackhide__ = True
+        named = backward if backward is not None else forward
+        return self._entry(_check_backward, (forward, backward, inputs), options, label or _name(named, "backward"))
+
+    def check_layer(self, layer, X, *, label=None, **options):
+        """gradcheck.check_layer (a layer object with forward/backward) with this test's settings; raises
+        GradientMismatch when the check fails."""
+        __tracebackhide__ = True
+        return self._entry(_check_layer, (layer, X), options, label or type(layer).__name__)
+
+    def check_function(self, F, inputs, *, label=None, **options):
+        """gradcheck.check_function (a torch.autograd.Function or jax.custom_vjp) with this test's settings;
+        raises GradientMismatch when the check fails."""
+        __tracebackhide__ = True
+        return self._entry(_check_function, (F, inputs), options, label or _name(F, "function"))
 
     def grad_report(self, loss, grad, params, *, args=(), label=None, **overrides):
         """Like check_grad but never raises for a wrong gradient (the check is still recorded)."""
@@ -106,11 +135,20 @@ class GradcheckFixture:
         report = grad_report(loss, grad, params, args=args, **kw)
         return self._record(report, label or getattr(grad, "__name__", "grad"), kw["seed"])
 
-    def _options(self, overrides) -> dict:
+    def _entry(self, check, args: tuple, options: dict, label: str):
+        """Run one entry point with this test's settings (the call's own keywords first), record, raise on failure."""
+        __tracebackhide__ = True
+        own = ENTRY_KEYWORDS[check.__name__]
+        passed = {k: options.pop(k) for k in own if k in options}
+        kw = self._options(options, method=check.__name__, extra=own)
+        report = check(*args, **passed, raise_on_failure=False, **kw)
+        return self._finish(self._record(report, label, kw["seed"]))
+
+    def _options(self, overrides, method: str = "check_grad", extra: tuple = ("args",)) -> dict:
         unknown = sorted(set(overrides) - set(FIXTURE_KEYWORDS))
         if unknown:
-            raise GradcheckError(f"gradcheck fixture: unknown keyword {unknown[0]!r}; expected oracles, rtol, atol, "
-                                 "seed, fd, args, label")
+            expected = ", ".join((*FIXTURE_KEYWORDS, *extra, "label"))
+            raise GradcheckError(f"gradcheck fixture {method}: unknown keyword {unknown[0]!r}; expected {expected}")
         given = Settings.parse(**{k: v for k, v in overrides.items() if k != "fd"})
         kw = given.over(self._settings).keywords()
         if "fd" in overrides:
@@ -128,6 +166,10 @@ class GradcheckFixture:
         if not report.ok:
             raise GradientMismatch(report)
         return report
+
+
+def _name(fn, default: str) -> str:
+    return getattr(fn, "__name__", None) or default
 
 
 def record(report, nodeid: str, label: str) -> dict:

@@ -2,8 +2,11 @@
 
 Accepted objects (a dict or any object with these attributes):
   - a gradient case: `loss`, `grad`, `params`, optional `args` (a tuple; a single value is wrapped);
-  - a VJP case: `fn`, `vjp`, `inputs`, optional `cotangent`;
-  - either may also carry `oracles`, `rtol`, `atol`, `seed` and a `name`;
+  - a VJP case: `fn`, `vjp`, `inputs`, optional `cotangent`, `names`;
+  - a course-style backward: `forward`, `backward`, `inputs`, optional `dout`, `outputs`, `names`;
+  - a layer object: `layer`, `X`, optional `params`, `grads`, `input_name`, `dY`;
+  - a custom autograd function: `F`, `inputs`, optional `reference`, `cotangent`, `names`, `float64`;
+  - any of them may also carry `oracles`, `rtol`, `atol`, `seed` and a `name`;
   - a list or tuple of cases;
   - a function taking no arguments that returns any of the above.
 MODULE is a dotted module name (importable from the current directory) or a path to a .py file.
@@ -22,9 +25,19 @@ from ..errors import GradcheckError
 from ..settings import Settings
 
 GRAD_FIELDS, VJP_FIELDS = ("loss", "grad", "params"), ("fn", "vjp", "inputs")
+BACKWARD_FIELDS, LAYER_FIELDS, FUNCTION_FIELDS = ("forward", "backward", "inputs"), ("layer", "X"), ("F", "inputs")
+# kind: (required fields, optional fields), tried in this order.
+KINDS = {
+    "grad": (GRAD_FIELDS, ("args",)),
+    "vjp": (VJP_FIELDS, ("cotangent", "names")),
+    "backward": (BACKWARD_FIELDS, ("dout", "outputs", "names")),
+    "layer": (LAYER_FIELDS, ("params", "grads", "input_name", "dY")),
+    "function": (FUNCTION_FIELDS, ("reference", "cotangent", "names", "float64")),
+}
 OVERRIDES = ("oracles", "rtol", "atol", "seed")
-SHAPES = ("a dict or object with loss, grad, params (optional args), or with fn, vjp, inputs (optional "
-          "cotangent); a list of those; or a function of no arguments returning one")
+SHAPES = ("a dict or object with loss, grad, params (optional args); with fn, vjp, inputs (optional cotangent); "
+          "with forward, backward, inputs (a course-style backward); with layer, X (a layer object); or with F, "
+          "inputs (a custom autograd function); a list of those; or a function of no arguments returning one")
 
 
 @dataclass
@@ -32,20 +45,20 @@ class Target:
     """One check named on the command line: what to call and with which settings."""
 
     label: str
-    kind: str  # "grad" or "vjp"
+    kind: str  # a key of KINDS
     fields: dict
     overrides: dict = field(default_factory=dict)
 
     def run(self, settings: Settings | None = None):
         """The check's Report (never raises for a mismatch); the target's own settings win over the CLI's."""
         from .._engine.check import grad_report
-        from .._engine.vjp import check_vjp
 
         kw = Settings.parse(f"{self.label}.", **self.overrides).over(settings or Settings()).keywords()
-        f = self.fields
+        f = dict(self.fields)
         if self.kind == "grad":
-            return grad_report(f["loss"], f["grad"], f["params"], args=f.get("args", ()), **kw)
-        return check_vjp(f["fn"], f["vjp"], f["inputs"], cotangent=f.get("cotangent"), raise_on_failure=False, **kw)
+            return grad_report(f.pop("loss"), f.pop("grad"), f.pop("params"), **f, **kw)
+        required = [f.pop(k) for k in KINDS[self.kind][0]]
+        return _entry_point(self.kind)(*required, **f, raise_on_failure=False, **kw)
 
     def as_loss(self, report) -> tuple:
         """(loss, params, args) of the check as a scalar loss, for figures; a VJP case is <fn(inputs), cotangent>
@@ -53,15 +66,29 @@ class Target:
         f = self.fields
         if self.kind == "grad":
             return f["loss"], f["params"], f.get("args", ())
-        from .._engine.vjp import _as_loss_and_grad, _cotangent, _input_names
+        if self.kind != "vjp":
+            raise GradcheckError(f"{self.label}: figures are drawn for gradient and VJP cases; a {self.kind} case "
+                                 "has its full report without them")
+        from .._engine.backward import fresh, read_inputs
+        from .._engine.calls import Record
+        from .._engine.outputs import make_cotangent
+        from .._engine.vjp import _as_loss_and_grad
 
-        inputs = tuple(f["inputs"])
-        names = _input_names(f["fn"], len(inputs))
+        ins = read_inputs(f["fn"], f["inputs"], f.get("names"), who="fn")
         checked = {p.name for p in report.params}
-        diff = [i for i, n in enumerate(names) if n in checked]
-        loss, _ = _as_loss_and_grad(f["fn"], f["vjp"], inputs, diff)
-        cot = _cotangent(f["fn"], inputs, f.get("cotangent"), report.seed)
-        return loss, {names[i]: inputs[i] for i in diff}, (cot,)
+        diff = [n for n in ins.names if n in checked]
+        loss, _ = _as_loss_and_grad(f["fn"], f["vjp"], ins, diff, Record())
+        cot = make_cotangent(f["fn"](*fresh(ins.values)), f.get("cotangent"), report.seed, "fn")
+        return loss, {n: ins.values[ins.names.index(n)] for n in diff}, (cot,)
+
+
+def _entry_point(kind: str):
+    from .._engine.backward import check_backward
+    from .._engine.function import check_function
+    from .._engine.layer import check_layer
+    from .._engine.vjp import check_vjp
+
+    return {"vjp": check_vjp, "backward": check_backward, "layer": check_layer, "function": check_function}[kind]
 
 
 def resolve(spec: str) -> list[Target]:
@@ -129,7 +156,7 @@ def _has(obj, keys) -> bool:
 
 def as_targets(obj, label: str, called: bool = False) -> list[Target]:
     """Read obj as checks (see the module docstring for the accepted shapes)."""
-    for kind, keys, extra in (("grad", GRAD_FIELDS, ("args",)), ("vjp", VJP_FIELDS, ("cotangent",))):
+    for kind, (keys, extra) in KINDS.items():
         if _has(obj, keys):
             fields = {k: _get(obj, k) for k in keys + extra if _get(obj, k) is not None}
             if "args" in fields and not isinstance(fields["args"], (tuple, list)):

@@ -187,3 +187,16 @@ def test_python_dash_m_and_exit_status_through_a_subprocess(cases):
     bad = subprocess.run([sys.executable, "-m", "gradcheck", "check", "usercases:planted", "--oracles", "fd"],
                          capture_output=True, text=True, cwd=cases)
     assert (ok.returncode, bad.returncode) == (0, 1), ok.stderr + bad.stderr
+
+
+def test_check_runs_backward_and_layer_targets_from_a_file(tmp_path, capsys):
+    (tmp_path / "entry_cases_cli.py").write_text((Path(__file__).parent / "entry_cases.py").read_text())
+    path = str(tmp_path / "entry_cases_cli.py")
+    try:
+        assert main(["check", f"{path}:backward_case", "--oracles", "fd"]) == 0
+        assert "relu: gradient check passed: hand-written backward agrees with fd" in capsys.readouterr().out
+        assert main(["check", f"{path}:layers", "--oracles", "fd"]) == 1
+        out = capsys.readouterr().out
+        assert "scale x3: gradient mismatch in w" in out and "1 FAILED: 1/2 (2 checks)" in out
+    finally:
+        sys.modules.pop("entry_cases_cli", None)

@@ -141,3 +141,17 @@ def test_run_from_a_subdirectory_imports_targets_from_the_project_root(tmp_path,
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])
     assert main(["run"]) == 0
     assert "ok     dense" in capsys.readouterr().out
+
+
+def test_run_checks_backward_and_layer_targets_named_in_the_config(tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+
+    module = (Path(__file__).parent / "entry_cases.py").read_text()
+    _project(tmp_path, monkeypatch, 'targets = ["mypkg.gradients:backward_case", "mypkg.gradients:layers"]\n'
+             'oracles = "fd"\n', module)
+    assert main(["run", "--json", "out.json"]) == 1
+    out = capsys.readouterr().out
+    assert "ok     relu" in out and "ok     scale " in out and "FAIL   scale x3" in out
+    assert "1 FAILED: 2/3 (3 checks)" in out
+    results = json.loads((tmp_path / "out.json").read_text())["results"]
+    assert [r["ok"] for r in results] == [True, True, False]

@@ -1,6 +1,7 @@
 """cli/target: MODULE:NAME is imported and read as checks; what cannot be read is an error naming it."""
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,3 +126,58 @@ def test_one_line_of_a_syntax_error_names_file_and_line():
         compile("def f(:\n", "cases.py", "exec")
     except SyntaxError as exc:
         assert _one_line(exc) == f"SyntaxError: {exc.msg} (cases.py, line 1)"
+
+
+ENTRY_CASES = (Path(__file__).parent / "entry_cases.py").read_text()
+
+
+@pytest.fixture
+def entry_cases(tmp_path):
+    path = tmp_path / "entry_cases.py"
+    path.write_text(ENTRY_CASES)
+    yield str(path)
+    sys.modules.pop("entry_cases", None)
+
+
+def test_a_course_style_backward_case_is_read_with_its_options(entry_cases):
+    t, = resolve(f"{entry_cases}:backward_case")
+    assert (t.label, t.kind, sorted(t.fields)) == ("relu", "backward", ["backward", "forward", "inputs", "names"])
+    report = t.run(Settings.parse(oracles="fd"))
+    assert report.ok and [p.name for p in report.params] == ["x"]
+
+
+def test_layer_cases_name_the_wrong_parameter(entry_cases):
+    good, bad = resolve(f"{entry_cases}:layers")
+    assert (good.kind, good.label, bad.label) == ("layer", "scale", "scale x3")
+    assert good.run(Settings.parse(oracles="fd")).ok
+    report = bad.run(Settings.parse(oracles="fd"))
+    assert [(p.name, p.ok) for p in report.params] == [("X", True), ("w", False)]
+    assert report.params[1].diagnosis_kind == "scaled"
+
+
+def test_a_function_case_from_a_factory_keeps_its_own_oracles(entry_cases):
+    pytest.importorskip("torch")
+    t, = resolve(f"{entry_cases}:function_case")
+    assert (t.kind, sorted(t.fields), t.overrides) == ("function", ["F", "inputs"], {"oracles": "fd,torch"})
+    report = t.run(Settings.parse(oracles="fd"))
+    assert report.ok and sorted(o.name for o in report.oracles if o.status == "ran") == ["fd", "torch"]
+
+
+def test_a_layer_case_has_no_figures():
+    t, = as_targets({"layer": object(), "X": W}, "layer_case")
+    with pytest.raises(GradcheckError, match="layer_case: figures are drawn for gradient and VJP cases"):
+        t.as_loss(None)
+
+
+def test_a_vjp_case_as_a_loss_for_figures_is_the_pairing_with_the_reports_cotangent():
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    t, = as_targets({"fn": lambda x, w: x * w, "vjp": lambda g, x, w: (g * w, 2 * g * x), "inputs": (x, w),
+                     "names": ("a", "b")}, "vjp_case")
+    report = t.run(Settings.parse(oracles="fd", seed=3))
+    assert [(p.name, p.ok) for p in report.params] == [("a", True), ("b", False)]
+    loss, params, (cot,) = t.as_loss(report)
+    assert sorted(params) == ["a", "b"] and cot.shape == (3,)
+    assert np.isclose(loss(params, cot), np.sum(x * w * cot))
+    from gradcheck._engine.outputs import COTANGENT_STREAM
+
+    assert np.array_equal(cot, np.random.default_rng([3, COTANGENT_STREAM]).standard_normal(3))  # the check's own
