@@ -70,7 +70,7 @@ class Target:
             raise GradcheckError(f"{self.label}: figures are drawn for gradient and VJP cases; a {self.kind} case "
                                  "has its full report without them")
         from .._engine.backward import fresh, read_inputs
-        from .._engine.calls import Record
+        from .._engine.writes import Record
         from .._engine.outputs import make_cotangent
         from .._engine.vjp import _as_loss_and_grad
 
