@@ -20,7 +20,7 @@ from .soundness_cases import Score, kink_count, plant_entry, plant_whole, right_
 
 pytest.importorskip("torch")
 
-ORACLES = {"fd alone": ("fd",), "with torch": ("fd", "torch")}
+ORACLES = {"fd alone": ("fd",), "with torch": ("fd", "torch"), "default plan": None}  # None: jax on demand
 
 
 def run_planted(seed: int, oracles, checks: int, largest: int) -> Score:
