@@ -15,13 +15,25 @@ import pytest
 
 # option dest -> (ini key, ini type, default, help); the command line wins over the ini file.
 OPTIONS = {
-    "gradcheck_oracles": ("--gradcheck-oracles", "string", "",
-                          "oracles for the gradcheck fixture, comma-separated from fd,torch,jax, or all "
-                          "(default: fd and one framework, the other consulted on any disagreement)"),
-    "gradcheck_seed": ("--gradcheck-seed", "string", "0",
-                       "seed of the finite-difference probes and random cotangents (default: 0)"),
-    "gradcheck_report": ("--gradcheck-report", "string", "",
-                         "write a JSON report of every gradient check in the run to PATH (default: none)"),
+    "gradcheck_oracles": (
+        "--gradcheck-oracles",
+        "string",
+        "",
+        "oracles for the gradcheck fixture, comma-separated from fd,torch,jax, or all "
+        "(default: fd and one framework, the other consulted on any disagreement)",
+    ),
+    "gradcheck_seed": (
+        "--gradcheck-seed",
+        "string",
+        "0",
+        "seed of the finite-difference probes and random cotangents (default: 0)",
+    ),
+    "gradcheck_report": (
+        "--gradcheck-report",
+        "string",
+        "",
+        "write a JSON report of every gradient check in the run to PATH (default: none)",
+    ),
 }
 UPDATE_HELP = "rewrite the computed (expected) values of golden cases instead of failing (default: off)"
 RECORD_KEY = "gradcheck"
@@ -33,8 +45,9 @@ def pytest_addoption(parser):
     for dest, (flag, kind, default, text) in OPTIONS.items():
         group.addoption(flag, dest=dest, default=None, metavar="PATH" if "report" in dest else "VALUE", help=text)
         parser.addini(dest, help=text, type=kind, default=default)
-    group.addoption("--gradcheck-update-golden", dest="gradcheck_update_golden", action="store_true",
-                    default=None, help=UPDATE_HELP)
+    group.addoption(
+        "--gradcheck-update-golden", dest="gradcheck_update_golden", action="store_true", default=None, help=UPDATE_HELP
+    )
     parser.addini("gradcheck_update_golden", help=UPDATE_HELP, type="bool", default=False)
 
 

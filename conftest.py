@@ -11,6 +11,12 @@ import os
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("quick", max_examples=20, deadline=None)
-settings.register_profile("ci", max_examples=60, deadline=None, print_blob=True, derandomize=True,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=None,
+    print_blob=True,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))

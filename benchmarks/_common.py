@@ -36,8 +36,14 @@ def grad(p, x, y):
     d3 = p["W3"] @ a2 + p["b3"] - y  # dL/dz3
     d2 = (p["W3"].T @ d3) * (1 - a2 * a2)  # dL/dz2 = W3^T d3 * tanh'
     d1 = (p["W2"].T @ d2) * (1 - a1 * a1)  # dL/dz1
-    return {"W1": d1 @ x.T, "b1": d1.sum(1, keepdims=True), "W2": d2 @ a1.T, "b2": d2.sum(1, keepdims=True),
-            "W3": d3 @ a2.T, "b3": d3.sum(1, keepdims=True)}
+    return {
+        "W1": d1 @ x.T,
+        "b1": d1.sum(1, keepdims=True),
+        "W2": d2 @ a1.T,
+        "b2": d2.sum(1, keepdims=True),
+        "W3": d3 @ a2.T,
+        "b3": d3.sum(1, keepdims=True),
+    }
 
 
 def n_params(p) -> int:
@@ -58,8 +64,13 @@ def best_of(fn, repeat: int = 5) -> float:
 def machine() -> str:
     import numpy
 
-    parts = [platform.platform(), platform.processor() or platform.machine(), f"{os.cpu_count()} cores",
-             f"python {platform.python_version()}", f"numpy {numpy.__version__}"]
+    parts = [
+        platform.platform(),
+        platform.processor() or platform.machine(),
+        f"{os.cpu_count()} cores",
+        f"python {platform.python_version()}",
+        f"numpy {numpy.__version__}",
+    ]
     for mod in ("torch", "jax"):
         try:
             parts.append(f"{mod} {__import__(mod).__version__}")

@@ -70,8 +70,17 @@ def main(side: str, n: int) -> None:
     for shape in shapes(n):
         check(side, shape)
     end = time.perf_counter()
-    print(json.dumps({"side": side, "per_check_s": (end - warm) / n, "first_check_s": warm - T0,
-                      "import_s": imported - T0, "n": n}))
+    print(
+        json.dumps(
+            {
+                "side": side,
+                "per_check_s": (end - warm) / n,
+                "first_check_s": warm - T0,
+                "import_s": imported - T0,
+                "n": n,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -6,10 +6,9 @@ import sys
 import time
 
 import numpy as np
+from _common import SIZES, grad, loss, mlp, n_params
 
 import gradcheck as gc
-
-from _common import SIZES, grad, loss, mlp, n_params
 
 LIMIT_S = 300.0
 SUBSET = 400  # entries of W2 timed in slow mode when extrapolating
@@ -20,6 +19,7 @@ def planted(index):
         g = grad(p, x, y)
         g["W2"][index] *= 1 + 1e-3
         return g
+
     return bad
 
 
@@ -101,17 +101,22 @@ def jax_check(p, x, y) -> float:
 
 
 def main(sizes=SIZES):
-    print("| params | gradcheck, localised (s) | torch slow, localised (s) | speed-up | torch fast_mode (s) | jax check_grads (s) |")
+    print(
+        "| params | gradcheck, localised (s) | torch slow, localised (s) | speed-up "
+        "| torch fast_mode (s) | jax check_grads (s) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
-    for label, h in sizes.items():
+    for h in sizes.values():
         p, x, y = mlp(h)
         index = (h // 2, h // 3)
         ours(p, x, y, index)  # warm-up
         t_ours = min(ours(p, x, y, index) for _ in range(2))
         t_slow, extrapolated = torch_slow(p, x, y, index)
         note = " (extrapolated)" if extrapolated else ""  # W2 timed, scaled by n / |W2|
-        print(f"| {n_params(p):,} | {t_ours:.3f} | {t_slow:.1f}{note} | {t_slow / t_ours:,.0f}x | "
-              f"{torch_fast(p, x, y, index):.3f} | {jax_check(p, x, y):.3f} |")
+        print(
+            f"| {n_params(p):,} | {t_ours:.3f} | {t_slow:.1f}{note} | {t_slow / t_ours:,.0f}x | "
+            f"{torch_fast(p, x, y, index):.3f} | {jax_check(p, x, y):.3f} |"
+        )
         sys.stdout.flush()
 
 

@@ -10,13 +10,12 @@ import sys
 import time
 
 import numpy as np
+from _common import SIZES, best_of, grad, loss, mlp, n_params
 
 import gradcheck as gc
 from gradcheck._engine.oracles import jax as jax_oracle
 from gradcheck._engine.problem import Problem
 from gradcheck._engine.tree import flatten
-
-from _common import SIZES, best_of, grad, loss, mlp, n_params
 
 TARGET = 10.0
 
@@ -51,22 +50,26 @@ def guard_time(p, x, y) -> float:
 
 
 def main(sizes=SIZES):
-    print("| params | hand grad (ms) | default check (ms) | ratio | target | all three oracles (ms) | ratio "
-          "| jax staleness guard, jax alone (ms) | first check at these shapes, all three (ms) |")
+    print(
+        "| params | hand grad (ms) | default check (ms) | ratio | target | all three oracles (ms) | ratio "
+        "| jax staleness guard, jax alone (ms) | first check at these shapes, all three (ms) |"
+    )
     print("|---:|---:|---:|---:|---|---:|---:|---:|---:|")
     check_time(*mlp(2), oracles="all", repeat=1)  # imports and one-time framework set-up, outside every number
-    for label, h in sizes.items():
+    for h in sizes.values():
         p, x, y = mlp(h)
         first = check_time(p, x, y, oracles="all", repeat=1)  # jax compiles its grad for these shapes here
-        tg = best_of(lambda: grad(p, x, y), 5)
+        tg = best_of(lambda p=p, x=x, y=y: grad(p, x, y), 5)
         td = check_time(p, x, y)
         ta = check_time(p, x, y, oracles="all")
         r = gc.check_grad(loss, grad, p, args=(x, y))
         assert r.ok and r.ran == ["fd", "torch"]
         assert gc.check_grad(loss, grad, p, args=(x, y), oracles="all").ran == ["fd", "torch", "jax"]
         tguard = guard_time(p, x, y)
-        print(f"| {n_params(p):,} | {tg * 1e3:.2f} | {td * 1e3:.1f} | {td / tg:.1f}x | <= {TARGET:.0f}x at 1e6 "
-              f"| {ta * 1e3:.1f} | {ta / tg:.1f}x | {tguard * 1e3:.2f} | {first * 1e3:.0f} |")
+        print(
+            f"| {n_params(p):,} | {tg * 1e3:.2f} | {td * 1e3:.1f} | {td / tg:.1f}x | <= {TARGET:.0f}x at 1e6 "
+            f"| {ta * 1e3:.1f} | {ta / tg:.1f}x | {tguard * 1e3:.2f} | {first * 1e3:.0f} |"
+        )
         sys.stdout.flush()
 
 

@@ -43,13 +43,19 @@ def main():
     dt, cpu = time.perf_counter() - t, time.process_time() - cpu
     n = seen["examples"]
     draw = draw_only_seconds()  # the same examples drawn without checking: Hypothesis's own share
-    print("| examples | distinct shapes | third oracle consulted | seconds | examples/s | per CPU second | target "
-          "| drawing (ms/example) | the check (ms/example) |")
+    print(
+        "| examples | distinct shapes | third oracle consulted | seconds | examples/s | per CPU second | target "
+        "| drawing (ms/example) | the check (ms/example) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---|---:|---:|")
-    print(f"| {n} | {len(seen['shapes'])} | {seen['third']} | {dt:.2f} | {n / dt:.0f} | {n / cpu:.0f} | >= 100/s "
-          f"| {draw / n * 1e3:.1f} | {(dt - draw) / n * 1e3:.1f} |")
-    print(f"\n(examples/s is wall time on a shared machine; per CPU second counts this process's CPU time, "
-          f"single-threaded, so it does not move with the load. Load average {os.getloadavg()[0]:.1f}.)")
+    print(
+        f"| {n} | {len(seen['shapes'])} | {seen['third']} | {dt:.2f} | {n / dt:.0f} | {n / cpu:.0f} | >= 100/s "
+        f"| {draw / n * 1e3:.1f} | {(dt - draw) / n * 1e3:.1f} |"
+    )
+    print(
+        f"\n(examples/s is wall time on a shared machine; per CPU second counts this process's CPU time, "
+        f"single-threaded, so it does not move with the load. Load average {os.getloadavg()[0]:.1f}.)"
+    )
 
 
 def draw_only_seconds() -> float:

@@ -12,8 +12,11 @@ RUNS = 9
 
 def once(folder, extra) -> float:
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra, folder],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra, folder],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - t
 
 

@@ -29,6 +29,7 @@ def planted(index):
         g = grad(p, A, B)
         g["W"][index] *= 1 + REL
         return g
+
     return bad
 
 
@@ -83,8 +84,12 @@ def main():
     A, B, W = (rng.normal(size=(100, 100)) for _ in range(3))
     g = grad({"W": W}, A, B)["W"]
     typical = np.argwhere(np.abs(g) > 0.2 * np.sqrt(np.mean(g * g)))  # entries not near zero
-    hits = {"gradcheck default (fd + torch; jax on any disagreement)": 0, "gradcheck, fd alone (numpy-only loss)": 0,
-            "torch.autograd.gradcheck fast_mode": 0, "jax.test_util.check_grads (rev)": 0}
+    hits = {
+        "gradcheck default (fd + torch; jax on any disagreement)": 0,
+        "gradcheck, fd alone (numpy-only loss)": 0,
+        "torch.autograd.gradcheck fast_mode": 0,
+        "jax.test_util.check_grads (rev)": 0,
+    }
     located = 0
     for k in range(TRIALS):
         index = tuple(typical[rng.integers(len(typical))])
@@ -98,7 +103,9 @@ def main():
     print(f"| checker ({TRIALS} planted errors, one entry x (1 + {REL:g}), 10,000 entries) | detected | localised |")
     print("|---|---:|---|")
     for name, h in hits.items():
-        loc = "yes (per entry)" if "default" in name else f"{located}/{TRIALS} by bisection" if "alone" in name else "no"
+        loc = (
+            "yes (per entry)" if "default" in name else f"{located}/{TRIALS} by bisection" if "alone" in name else "no"
+        )
         print(f"| {name} | {h}/{TRIALS} | {loc} |")
 
 

@@ -61,15 +61,21 @@ def main():
         out = subprocess.run([sys.executable, __file__, oracles], capture_output=True, text=True, check=True)
         runs[oracles] = json.loads(out.stdout.strip().splitlines()[-1])
     own = runs.pop("own")["extra_mb"]
-    print("| oracles | ran | entries | parameter (MB) | peak beyond the user's arrays (MB) | copies "
-          "| copies beyond your own loss + grad's peak | target |")
+    print(
+        "| oracles | ran | entries | parameter (MB) | peak beyond the user's arrays (MB) | copies "
+        "| copies beyond your own loss + grad's peak | target |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---|")
     for oracles, r in runs.items():
         size = r["param_mb"]
-        print(f"| {oracles} | {', '.join(r['ran'])} | {N:,} | {size:.0f} | {r['extra_mb']:.0f} "
-              f"| {r['extra_mb'] / size:.1f} | {(r['extra_mb'] - own) / size:.1f} | <= {TARGET:.0f} copies |")
-    print(f"\nPeer: the user's own loss and grad, called once each on the same arrays, peak at {own:.0f} MB "
-          f"({own / size:.1f} copies) beyond them: their temporaries are part of every check's peak too.")
+        print(
+            f"| {oracles} | {', '.join(r['ran'])} | {N:,} | {size:.0f} | {r['extra_mb']:.0f} "
+            f"| {r['extra_mb'] / size:.1f} | {(r['extra_mb'] - own) / size:.1f} | <= {TARGET:.0f} copies |"
+        )
+    print(
+        f"\nPeer: the user's own loss and grad, called once each on the same arrays, peak at {own:.0f} MB "
+        f"({own / size:.1f} copies) beyond them: their temporaries are part of every check's peak too."
+    )
 
 
 if __name__ == "__main__":

@@ -5,12 +5,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = ("Targets (issues 7 and 15): S1 <= 1x torch.autograd.gradcheck's slow mode per check over distinct "
-           "small shapes; S1' (all three oracles, warm caches) <= 2x; cold start <= 2.5 s; B1 >= 100x faster than "
-           "torch's slow mode at 1e4 parameters; B2/S2 <= 10x one hand-written gradient at 1e6; B3 >= 100 "
-           "examples/s; B4 <= 50 ms; B5 median relative error <= 1e-10 with no more evaluations than "
-           "numdifftools; memory <= 4 copies of a 1e7-entry parameter. How a check spends its time: "
-           "[docs/performance.md](docs/performance.md).")
+TARGETS = (
+    "Targets (issues 7 and 15): S1 <= 1x torch.autograd.gradcheck's slow mode per check over distinct "
+    "small shapes; S1' (all three oracles, warm caches) <= 2x; cold start <= 2.5 s; B1 >= 100x faster than "
+    "torch's slow mode at 1e4 parameters; B2/S2 <= 10x one hand-written gradient at 1e6; B3 >= 100 "
+    "examples/s; B4 <= 50 ms; B5 median relative error <= 1e-10 with no more evaluations than "
+    "numdifftools; memory <= 4 copies of a 1e7-entry parameter. How a check spends its time: "
+    "[docs/performance.md](docs/performance.md)."
+)
 
 
 def section(results: str) -> str:
@@ -24,7 +26,7 @@ def section(results: str) -> str:
 
 def splice(readme: str, body: str) -> str:
     start = readme.index("## Performance\n\n") + len("## Performance\n\n")
-    return readme[:start] + body + readme[readme.index("## Development"):]
+    return readme[:start] + body + readme[readme.index("## Development") :]
 
 
 def main() -> int:

@@ -41,16 +41,24 @@ def main():
             runs["warm cache"].append(side("all", cache))
     peer = best(runs["torch"], "per_check_s")
     ours = best(runs["default"], "per_check_s")
-    print(f"| {CHECKS} checks, distinct shapes (ms/check) | torch.autograd.gradcheck slow mode | gradcheck default "
-          f"| ratio | target |")
+    print(
+        f"| {CHECKS} checks, distinct shapes (ms/check) | torch.autograd.gradcheck slow mode | gradcheck default "
+        f"| ratio | target |"
+    )
     print("|---|---:|---:|---:|---|")
-    print(f"| S1: fresh process, both warmed by one unrelated check | {peer * 1e3:.1f} | {ours * 1e3:.1f} "
-          f"| {ours / peer:.2f}x | <= {S1_TARGET:.0f}x |")
+    print(
+        f"| S1: fresh process, both warmed by one unrelated check | {peer * 1e3:.1f} | {ours * 1e3:.1f} "
+        f"| {ours / peer:.2f}x | <= {S1_TARGET:.0f}x |"
+    )
     cold, warm = best(runs["cold cache"], "per_check_s"), best(runs["warm cache"], "per_check_s")
-    print(f"| S1': all three oracles, first run (JAX cache cold) | {peer * 1e3:.1f} | {cold * 1e3:.1f} "
-          f"| {cold / peer:.2f}x | - |")
-    print(f"| S1': all three oracles, rerun (JAX cache warm) | {peer * 1e3:.1f} | {warm * 1e3:.1f} "
-          f"| {warm / peer:.2f}x | <= {S1P_TARGET:.0f}x |")
+    print(
+        f"| S1': all three oracles, first run (JAX cache cold) | {peer * 1e3:.1f} | {cold * 1e3:.1f} "
+        f"| {cold / peer:.2f}x | - |"
+    )
+    print(
+        f"| S1': all three oracles, rerun (JAX cache warm) | {peer * 1e3:.1f} | {warm * 1e3:.1f} "
+        f"| {warm / peer:.2f}x | <= {S1P_TARGET:.0f}x |"
+    )
     print()
     print("| cold start: import + first check (s) | torch.autograd.gradcheck | gradcheck default | ratio | target |")
     print("|---|---:|---:|---:|---|")

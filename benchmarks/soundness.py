@@ -23,8 +23,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "robustness"))
 
-import gradcheck as gc  # noqa: E402
 from soundness_cases import Score, kink_count, plant_entry, plant_whole, right_cases, sized_case  # noqa: E402
+
+import gradcheck as gc  # noqa: E402
 
 
 def planted(checks: int, seed: int) -> tuple[Score, Score, float]:
@@ -38,10 +39,15 @@ def planted(checks: int, seed: int) -> tuple[Score, Score, float]:
         case = sized_case(rng, int(rng.integers(50, 2001)))
         rel = float(rng.uniform(0.01, 0.2)) * (1 if rng.random() < 0.5 else -1)
         plant = (plant_whole if k % 5 == 4 else plant_entry)(case, rng, rel)
-        bad.add_planted(gc.grad_report(case.net.loss, plant.grad, case.params, args=case.args, oracles=oracles),
-                        plant, f"{case.about} oracles={oracles}")
-        good.add_right(gc.grad_report(case.net.loss, case.net.grad, case.params, args=case.args, oracles=oracles),
-                       f"{case.about} oracles={oracles}")
+        bad.add_planted(
+            gc.grad_report(case.net.loss, plant.grad, case.params, args=case.args, oracles=oracles),
+            plant,
+            f"{case.about} oracles={oracles}",
+        )
+        good.add_right(
+            gc.grad_report(case.net.loss, case.net.grad, case.params, args=case.args, oracles=oracles),
+            f"{case.about} oracles={oracles}",
+        )
         if (k + 1) % 100 == 0:
             print(f"  planted {k + 1}/{checks} ({time.perf_counter() - t0:.0f} s)", flush=True)
     return bad, good, time.perf_counter() - t0
@@ -53,8 +59,9 @@ def hypothesis_run(examples: int, ad_every: int) -> tuple[Score, float]:
 
     score, t0, count = Score(), time.perf_counter(), [0]
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     @given(case=right_cases())
     def run(case):
         count[0] += 1

@@ -7,15 +7,15 @@ strategies; imports Hypothesis), `gradcheck.golden` (textbook reference cases).
 
 from ._engine.backward import check_backward
 from ._engine.check import check_grad, grad_report
-from .errors import GradcheckError, GradientMismatch, OracleUnavailable
 from ._engine.finite_diff import CentralRichardson
 from ._engine.function import check_function
 from ._engine.layer import check_layer
 from ._engine.oracles.fd import FiniteDifferences
-from .report import HealthCheck, OracleRun, ParamReport, Report
 from ._engine.taylor import taylor_data
 from ._engine.tolerance import DEFAULT_TOLERANCES, Tolerance
 from ._engine.vjp import check_vjp
+from .errors import GradcheckError, GradientMismatch, OracleUnavailable
+from .report import HealthCheck, OracleRun, ParamReport, Report
 
 __version__ = "0.1.0"
 

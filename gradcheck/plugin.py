@@ -39,8 +39,9 @@ ENTRY_KEYWORDS = {
 
 def session_settings(config) -> Settings:
     """--gradcheck-oracles / --gradcheck-seed (or their ini keys), parsed by gradcheck.settings."""
-    return Settings.parse("--gradcheck-", oracles=config.option.gradcheck_oracles,
-                          seed=config.option.gradcheck_seed or None)
+    return Settings.parse(
+        "--gradcheck-", oracles=config.option.gradcheck_oracles, seed=config.option.gradcheck_seed or None
+    )
 
 
 def validate_session_options(config) -> None:
@@ -95,9 +96,11 @@ class GradcheckFixture:
 
         if name in gradcheck.__all__:
             return getattr(gradcheck, name)
-        raise AttributeError(f"the gradcheck fixture has no attribute {name!r} (it offers check_grad, check_vjp, "
-                             f"check_backward, check_layer, check_function, grad_report and the package's public "
-                             f"names: {', '.join(gradcheck.__all__)})")
+        raise AttributeError(
+            f"the gradcheck fixture has no attribute {name!r} (it offers check_grad, check_vjp, "
+            f"check_backward, check_layer, check_function, grad_report and the package's public "
+            f"names: {', '.join(gradcheck.__all__)})"
+        )
 
     def check_grad(self, loss, grad, params, *, args=(), label=None, **overrides):
         """gradcheck.check_grad with this test's settings; raises GradientMismatch when the check fails."""
@@ -158,7 +161,9 @@ class GradcheckFixture:
     def _record(self, report, label: str, seed: int):
         report.reproduce = f"pytest {self._item.nodeid} --gradcheck-seed={seed}"
         self.reports.append(report)
-        self._item.user_properties.append((RECORD_KEY, json.dumps(record(report, self._item.nodeid, label), default=str)))
+        self._item.user_properties.append(
+            (RECORD_KEY, json.dumps(record(report, self._item.nodeid, label), default=str))
+        )
         return report
 
     def _finish(self, report):
@@ -184,10 +189,18 @@ def record(report, nodeid: str, label: str) -> dict:
     for o in report.oracles:
         if o.status == "ran" and o.name not in agree:
             agree[o.name] = report.ok
-    return {"test": nodeid, "label": label, "ok": report.ok, "verdict": report.verdict,
-            "agree": agree, "skipped": {o.name: o.reason for o in report.oracles if o.status != "ran"},
-            "worst_rel": worst[0] if math.isfinite(worst[0]) else None, "worst_param": worst[1],
-            "worst_oracle": worst[2], "report": report.to_dict()}
+    return {
+        "test": nodeid,
+        "label": label,
+        "ok": report.ok,
+        "verdict": report.verdict,
+        "agree": agree,
+        "skipped": {o.name: o.reason for o in report.oracles if o.status != "ran"},
+        "worst_rel": worst[0] if math.isfinite(worst[0]) else None,
+        "worst_param": worst[1],
+        "worst_oracle": worst[2],
+        "report": report.to_dict(),
+    }
 
 
 def junit_line(value: str) -> str:
@@ -214,10 +227,18 @@ def summarize(checks: list[dict]) -> dict:
     worst = max(scored, key=lambda c: math.inf if c["worst_rel"] is None else c["worst_rel"], default=None)
     passing = [c for c in scored if c["ok"]]
     worst_ok = max(passing, key=lambda c: c["worst_rel"] or 0.0, default=None)
-    return {"checks": len(checks), "passed": sum(c["ok"] for c in checks),
-            "tests": len(tests), "tests_failed": sum(tests.values()),
-            "agreement": {n: {"ran": v[0], "agreed": v[1]} for n, v in sorted(oracles.items(), key=lambda kv: order.get(kv[0], 9))},
-            "worst": _where(worst), "worst_passing": _where(worst_ok), "checks_detail": checks}
+    return {
+        "checks": len(checks),
+        "passed": sum(c["ok"] for c in checks),
+        "tests": len(tests),
+        "tests_failed": sum(tests.values()),
+        "agreement": {
+            n: {"ran": v[0], "agreed": v[1]} for n, v in sorted(oracles.items(), key=lambda kv: order.get(kv[0], 9))
+        },
+        "worst": _where(worst),
+        "worst_passing": _where(worst_ok),
+        "checks_detail": checks,
+    }
 
 
 def _where(c) -> dict | None:
@@ -237,9 +258,13 @@ def write_json_report(path, records: list[dict], config) -> None:
     """Every check in the run (all xdist workers merged), sorted by test id, with the totals."""
     s = summarize(records)
     checks = sorted(s.pop("checks_detail"), key=lambda c: c["test"])
-    out = {"gradcheck_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-           "settings": {"oracles": config.option.gradcheck_oracles or "auto",
-                        "seed": config.option.gradcheck_seed}, "summary": s, "checks": checks}
+    out = {
+        "gradcheck_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "settings": {"oracles": config.option.gradcheck_oracles or "auto", "seed": config.option.gradcheck_seed},
+        "summary": s,
+        "checks": checks,
+    }
     write_json(Path(config.invocation_params.dir, path), out)
 
 

@@ -49,8 +49,12 @@ def _table(p: ParamReport) -> list[str]:
     cols = ["yours", *p.refs.keys()]
     lines = ["    " + f"{'index':>10}" + "".join(f"{c:>14}" for c in cols) + f"{'difference':>13}"]
     for r in rows:
-        lines.append("    " + f"{_index(r['index']):>10}" + "".join(f"{_val(r[c]):>14}" for c in cols)
-                     + f"{_num(r['difference']):>13}")
+        lines.append(
+            "    "
+            + f"{_index(r['index']):>10}"
+            + "".join(f"{_val(r[c]):>14}" for c in cols)
+            + f"{_num(r['difference']):>13}"
+        )
     shown = len(rows)
     bad = max((c.n_bad for c in p.comparisons.values() if c.mode == "entries"), default=0)
     if bad > shown:
@@ -65,15 +69,22 @@ def _probe_lines(p: ParamReport) -> list[str]:
     located = c.detail.get("located", [])
     if located:
         least = "" if c.detail.get("located_all", True) else "at least "
-        lines = [f"    located by bisection of fd probes: {least}{len(located)} wrong entr{'y' if len(located) == 1 else 'ies'}",
-                 f"    {'index':>10}{'yours':>14}{'fd':>14}{'fd error':>11}{'difference':>13}"]
+        lines = [
+            f"    located by bisection of fd probes: {least}{len(located)} "
+            f"wrong entr{'y' if len(located) == 1 else 'ies'}",
+            f"    {'index':>10}{'yours':>14}{'fd':>14}{'fd error':>11}{'difference':>13}",
+        ]
         for r in located[:8]:
-            lines.append(f"    {_index(r['index']):>10}{_val(r['yours']):>14}{_val(r['fd']):>14}{r['fd_error']:>11.1e}"
-                         f"{_num(r['yours'] - r['fd']):>13}")
+            lines.append(
+                f"    {_index(r['index']):>10}{_val(r['yours']):>14}{_val(r['fd']):>14}{r['fd_error']:>11.1e}"
+                f"{_num(r['yours'] - r['fd']):>13}"
+            )
         return lines
     lines = [f"    {'probe':>6}{'<yours, v>':>16}{'fd d/dt':>16}{'fd error':>11}{'allowed':>11}"]
     for r in [r for r in c.detail.get("probes", []) if not r.get("ok", True)][:4] or c.detail.get("probes", [])[:4]:
-        lines.append(f"    {r['probe']:>6}{_val(r['yours']):>16}{_val(r['fd']):>16}{r['fd_error']:>11.1e}{r['bound']:>11.1e}")
+        lines.append(
+            f"    {r['probe']:>6}{_val(r['yours']):>16}{_val(r['fd']):>16}{r['fd_error']:>11.1e}{r['bound']:>11.1e}"
+        )
     return lines
 
 
@@ -107,8 +118,9 @@ def bound_line(report: Report) -> str | None:
         return None
     parts = [f"{p.bound:.1e} in {p.name}" for p in judged[:6]] + (["..."] if len(judged) > 6 else [])
     scope = "the passing parameters: " if len(judged) < len(report.params) else ""
-    return (f"detection bound: {scope}no entry is off by more than {', '.join(parts)} "
-            f"(single entries; seed {report.seed})")
+    return (
+        f"detection bound: {scope}no entry is off by more than {', '.join(parts)} (single entries; seed {report.seed})"
+    )
 
 
 def format_oracles(report: Report) -> list[str]:
@@ -151,6 +163,7 @@ format_report = text
 
 # ---- Markdown and HTML (notebooks) ----------------------------------------------------------------------
 
+
 def _status_word(p: ParamReport) -> str:
     return "ok" if p.ok else p.status
 
@@ -159,8 +172,9 @@ def _summary_rows(report: Report) -> list[list[str]]:
     """One row per parameter: name, shape, dtype, status, worst relative error per oracle, diagnosis."""
     rows = []
     for p in sorted(report.params, key=lambda p: p.ok):
-        rel = ", ".join(f"{o} {c.max_rel:.1e}" + ("" if o in p.trusted else " (set aside)")
-                        for o, c in p.comparisons.items())
+        rel = ", ".join(
+            f"{o} {c.max_rel:.1e}" + ("" if o in p.trusted else " (set aside)") for o, c in p.comparisons.items()
+        )
         wrong = _param_header(p).split(f"{p.dtype}  ", 1)[-1] if not p.ok else "ok"
         rows.append([p.name, str(tuple(p.shape)), p.dtype, wrong, rel or "-"])
     return rows
@@ -172,12 +186,14 @@ SUMMARY_COLUMNS = ["parameter", "shape", "dtype", "status", "worst relative erro
 def _entry_rows(p: ParamReport) -> tuple[list[str], list[tuple[bool, list[str]]]]:
     rows = p.rows()
     cols = ["index", "yours", *p.refs.keys(), "difference"]
-    return cols, [(r["wrong"], [_index(r["index"]), *(_val(r[c]) for c in cols[1:-1]), _num(r["difference"])])
-                  for r in rows]
+    return cols, [
+        (r["wrong"], [_index(r["index"]), *(_val(r[c]) for c in cols[1:-1]), _num(r["difference"])]) for r in rows
+    ]
 
 
 def markdown(report: Report) -> str:
     """The report as Markdown: verdict, a parameter table, each failing parameter's entries (wrong ones marked)."""
+
     def table(cols, rows):
         esc = [[c.replace("|", "\\|") for c in row] for row in rows]
         return ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols), *("| " + " | ".join(r) + " |" for r in esc)]
@@ -187,21 +203,27 @@ def markdown(report: Report) -> str:
     for p in report.failing:
         cols, rows = _entry_rows(p)
         if rows:
-            lines += ["", f"**{p.name}**: worst entries (✗ = rejected by a trusted oracle)", "",
-                      *table(["", *cols], [["✗" if wrong else "", *r] for wrong, r in rows])]
+            lines += [
+                "",
+                f"**{p.name}**: worst entries (✗ = rejected by a trusted oracle)",
+                "",
+                *table(["", *cols], [["✗" if wrong else "", *r] for wrong, r in rows]),
+            ]
         lines += ["", f"- diagnosis: {p.diagnosis}"] if p.diagnosis else []
         lines += [f"- note: {n}" for n in [*p.notes, *p.set_aside.values()]]
     notes = [f"- note ({p.name}): {n}" for p in report.params if p.ok for n in [*p.notes, *p.set_aside.values()]]
     return "\n".join(lines + ([""] + notes if notes else []) + ["", *(f"- {line.strip()}" for line in footer(report))])
 
 
-STYLE = ("<style>.gradcheck-report table{border-collapse:collapse;margin:4px 0 8px}"
-         ".gradcheck-report td,.gradcheck-report th{border:1px solid #ccc;padding:2px 8px;text-align:right;"
-         "font-family:monospace;white-space:nowrap}.gradcheck-report th{text-align:left}"
-         ".gradcheck-report td.name,.gradcheck-report td.text{text-align:left}"
-         ".gradcheck-report tr.wrong td{background:#fde2e2;font-weight:bold}"
-         ".gradcheck-report .verdict-ok{color:#18794e}.gradcheck-report .verdict-fail{color:#c0262d}"
-         ".gradcheck-report ul{margin:2px 0;padding-left:20px}</style>")
+STYLE = (
+    "<style>.gradcheck-report table{border-collapse:collapse;margin:4px 0 8px}"
+    ".gradcheck-report td,.gradcheck-report th{border:1px solid #ccc;padding:2px 8px;text-align:right;"
+    "font-family:monospace;white-space:nowrap}.gradcheck-report th{text-align:left}"
+    ".gradcheck-report td.name,.gradcheck-report td.text{text-align:left}"
+    ".gradcheck-report tr.wrong td{background:#fde2e2;font-weight:bold}"
+    ".gradcheck-report .verdict-ok{color:#18794e}.gradcheck-report .verdict-fail{color:#c0262d}"
+    ".gradcheck-report ul{margin:2px 0;padding-left:20px}</style>"
+)
 
 
 def _cells(values, tag="td", classes=()) -> str:
@@ -213,10 +235,13 @@ def html(report: Report) -> str:
     """The report as an HTML fragment (Jupyter's `_repr_html_`): every string escaped, wrong entries marked."""
     esc = _html.escape
     verdict_class = "verdict-ok" if report.ok else "verdict-fail"
-    out = [STYLE, '<div class="gradcheck-report">',
-           f'<p class="{verdict_class}"><strong>{"&#10004;" if report.ok else "&#10008;"} {esc(report.verdict)}'
-           "</strong></p>",
-           "<table><thead><tr>" + _cells(SUMMARY_COLUMNS, "th") + "</tr></thead><tbody>"]
+    out = [
+        STYLE,
+        '<div class="gradcheck-report">',
+        f'<p class="{verdict_class}"><strong>{"&#10004;" if report.ok else "&#10008;"} {esc(report.verdict)}'
+        "</strong></p>",
+        "<table><thead><tr>" + _cells(SUMMARY_COLUMNS, "th") + "</tr></thead><tbody>",
+    ]
     for row in _summary_rows(report):
         out.append("<tr>" + _cells(row, classes=["name", "", "", "text", "text"]) + "</tr>")
     out.append("</tbody></table>")
@@ -227,8 +252,9 @@ def html(report: Report) -> str:
             out.append("<table><thead><tr>" + _cells(cols, "th") + "</tr></thead><tbody>")
             out += [f'<tr class="{"wrong" if wrong else "right"}">' + _cells(r) + "</tr>" for wrong, r in rows]
             out.append("</tbody></table>")
-        items = ([f"diagnosis: {p.diagnosis}"] if p.diagnosis else []) + \
-            [f"note: {n}" for n in [*p.notes, *p.set_aside.values()]]
+        items = ([f"diagnosis: {p.diagnosis}"] if p.diagnosis else []) + [
+            f"note: {n}" for n in [*p.notes, *p.set_aside.values()]
+        ]
         out.append("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>" if items else "")
     notes = [f"note ({p.name}): {n}" for p in report.params if p.ok for n in [*p.notes, *p.set_aside.values()]]
     out.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in [*notes, *footer(report)]) + "</ul></div>")
@@ -242,8 +268,12 @@ def _and(names) -> str:
 
 def verdict_line(report: Report) -> str:
     """The first line: passed or not, against whom, and whether the oracles agreed among themselves."""
-    what = {"vjp": "hand-written vjp", "backward": "hand-written backward", "layer": "hand-written backward",
-            "function": "hand-written backward"}.get(report.kind, "hand-written grad")
+    what = {
+        "vjp": "hand-written vjp",
+        "backward": "hand-written backward",
+        "layer": "hand-written backward",
+        "function": "hand-written backward",
+    }.get(report.kind, "hand-written grad")
     ran = report.ran
     blocking = [h for h in report.health if h.fails]
     if not ran:
@@ -254,15 +284,18 @@ def verdict_line(report: Report) -> str:
     n_entries = sum(int(np.prod(p.shape)) for p in report.params if p.status != "extra")
     if not bad:
         if blocking:
-            return f"check failed: {what} agrees with {_and(ran)}, but {blocking[0].name.replace('_', ' ')} (see health below)"
+            problem = blocking[0].name.replace("_", " ")
+            return f"check failed: {what} agrees with {_and(ran)}, but {problem} (see health below)"
         skipped = [o.name for o in report.oracles if o.status != "ran"]
         tail = f"; {_and(skipped)} skipped" if skipped else ""
         aside = list(dict.fromkeys(o for p in report.params for o in p.set_aside))
         if aside:
             ran = [o for o in ran if o not in aside] or ran
             tail += f"; {_and(aside)} set aside, see notes"
-        return (f"gradient check passed: {what} agrees with {_and(ran)} "
-                f"({len(report.params)} parameters, {n_entries} entries, seed {report.seed}{tail})")
+        return (
+            f"gradient check passed: {what} agrees with {_and(ran)} "
+            f"({len(report.params)} parameters, {n_entries} entries, seed {report.seed}{tail})"
+        )
     names = _and([p.name for p in bad])
     mism = [p for p in bad if p.status == "mismatch"]
     if not mism:
@@ -271,14 +304,18 @@ def verdict_line(report: Report) -> str:
     if any(p.oracles_disagree for p in mism):  # undecided: name only the oracles yours actually disagrees with
         trusted = [o for o in trusted if any(o in p.comparisons and not p.comparisons[o].ok for p in mism)] or trusted
     aside = list(dict.fromkeys(o for p in mism for o in p.set_aside))
-    agree = ("they agree with each other" if len(trusted) > 1 else "the only oracle that ran") if not aside else \
-        f"which agree with each other; {_and(aside)} set aside"
+    agree = (
+        ("they agree with each other" if len(trusted) > 1 else "the only oracle that ran")
+        if not aside
+        else f"which agree with each other; {_and(aside)} set aside"
+    )
     if any(p.oracles_disagree for p in mism):
         agree = "and the oracles disagree with each other"
     return f"gradient mismatch in {names}: {what} disagrees with {_and(trusted)} ({agree})"
 
 
 # ---- a command's table of checks (gradcheck run / selftest / check) -------------------------------------
+
 
 def _row_oracles(o) -> str:
     if o.report is None:
@@ -317,13 +354,21 @@ def run_failures(outcomes: list) -> list[str]:
 def run_totals(outcomes: list, seconds: float) -> str:
     n_ok = sum(o.ok for o in outcomes)
     kinds = {k: sum(o.kind == k for o in outcomes) for k in ("case", "sweep", "check")}
-    parts = [f"{n} {name}" for n, name in ((kinds["case"], "reference cases"), (kinds["sweep"], "sweep checks"),
-                                           (kinds["check"], "checks")) if n]
+    parts = [
+        f"{n} {name}"
+        for n, name in (
+            (kinds["case"], "reference cases"),
+            (kinds["sweep"], "sweep checks"),
+            (kinds["check"], "checks"),
+        )
+        if n
+    ]
     verdict = "all passed" if n_ok == len(outcomes) else f"{len(outcomes) - n_ok} FAILED"
     return f"{verdict}: {n_ok}/{len(outcomes)} ({', '.join(parts) or 'nothing ran'}) in {seconds:.1f}s"
 
 
 # ---- the pytest plugin's terminal summary --------------------------------------------------------------
+
 
 def _n(k: int, word: str) -> str:
     return f"{k} {word}" + ("" if k == 1 else "s")
@@ -340,9 +385,12 @@ def plugin_summary(s: dict, report_path=None) -> list[str]:
     """
     failed = s["checks"] - s["passed"]
     tests_ok = s["tests"] - s["tests_failed"]
-    lines = [f"{_n(s['checks'], 'gradient check')} in {_n(s['tests'], 'test')}: {s['passed']} passed"
-             + (f", {failed} failed" if failed else "")
-             + f"; tests: {tests_ok} passed" + (f", {s['tests_failed']} failed" if s["tests_failed"] else "")]
+    lines = [
+        f"{_n(s['checks'], 'gradient check')} in {_n(s['tests'], 'test')}: {s['passed']} passed"
+        + (f", {failed} failed" if failed else "")
+        + f"; tests: {tests_ok} passed"
+        + (f", {s['tests_failed']} failed" if s["tests_failed"] else "")
+    ]
     agreement = ", ".join(f"{n} {v['agreed']}/{v['ran']}" for n, v in s["agreement"].items())
     lines.append(f"agreement with oracles: {agreement or 'no oracle ran'}")
     w, wp = s["worst"], s["worst_passing"]

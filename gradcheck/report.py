@@ -88,19 +88,31 @@ class ParamReport:
         out = []
         for j in order:
             idx = np.unravel_index(int(j), diff.shape) if diff.ndim else ()
-            out.append({"index": [int(i) for i in idx], "yours": float(self.yours[idx]),
-                        **{o: float(r[idx]) for o, r in self.refs.items()}, "difference": float(diff[idx]),
-                        "wrong": bool(bad.reshape(-1)[j])})
+            out.append(
+                {
+                    "index": [int(i) for i in idx],
+                    "yours": float(self.yours[idx]),
+                    **{o: float(r[idx]) for o, r in self.refs.items()},
+                    "difference": float(diff[idx]),
+                    "wrong": bool(bad.reshape(-1)[j]),
+                }
+            )
         return out
 
     def to_dict(self) -> dict:
         return {
-            "name": self.name, "shape": list(self.shape), "dtype": self.dtype, "status": self.status,
-            "message": self.message, "diagnosis": self.diagnosis,
-            "diagnosis_kind": self.diagnosis_kind, "trusted": list(self.trusted),
+            "name": self.name,
+            "shape": list(self.shape),
+            "dtype": self.dtype,
+            "status": self.status,
+            "message": self.message,
+            "diagnosis": self.diagnosis,
+            "diagnosis_kind": self.diagnosis_kind,
+            "trusted": list(self.trusted),
             "set_aside": dict(self.set_aside),
             "comparisons": {k: c.to_dict() for k, c in self.comparisons.items()},
-            "worst_entries": self.rows(), "notes": list(self.notes),
+            "worst_entries": self.rows(),
+            "notes": list(self.notes),
             "detection_bound": self.bound if self.bound is None or np.isfinite(self.bound) else None,
             "taylor": self.taylor.to_dict() if self.taylor is not None else None,
             "oracles_disagree": self.oracles_disagree,
@@ -143,11 +155,16 @@ class Report:
 
     def to_dict(self) -> dict:
         return {
-            "ok": self.ok, "kind": self.kind, "verdict": self.verdict, "seed": self.seed,
+            "ok": self.ok,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "seed": self.seed,
             "params": [p.to_dict() for p in self.params],
             "oracles": [o.to_dict() for o in self.oracles],
             "health": [h.to_dict() for h in self.health],
-            "tolerances": self.tolerances, "timings": self.timings, "reproduce": self.reproduce,
+            "tolerances": self.tolerances,
+            "timings": self.timings,
+            "reproduce": self.reproduce,
         }
 
     def __str__(self) -> str:

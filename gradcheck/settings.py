@@ -29,8 +29,9 @@ def _shown(value) -> str:
 
 def bad(name: str, value, rule: str, hint: str = "") -> GradcheckError:
     """The error for one bad argument: `Expected <rule> but got name=value (type=...)`, then a hint if any."""
-    return GradcheckError(f"Expected {rule} but got {name}={_shown(value)} (type={type(value).__name__})"
-                          + (f"; {hint}" if hint else ""))
+    return GradcheckError(
+        f"Expected {rule} but got {name}={_shown(value)} (type={type(value).__name__})" + (f"; {hint}" if hint else "")
+    )
 
 
 def parse_oracles(value, name: str = "oracles") -> tuple[str, ...] | str | None:
@@ -81,8 +82,12 @@ def parse_tolerance(value, name: str) -> float | None:
 def parse_int(value, name: str, minimum: int = 0, maximum: int | None = None) -> int:
     """An integer in [minimum, maximum] (bool is not an integer here)."""
     rule = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum \
-            or (maximum is not None and value > maximum):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
         raise bad(name, value, rule)
     return int(value)
 
@@ -103,8 +108,14 @@ def parse_number(value, name: str, low: float = 0.0, high: float = math.inf, ope
     """A finite real number in [low, high] (or (low, high] with open_low)."""
     left = "(" if open_low else "["
     rule = f"a finite number in {left}{low:g}, {high:g}]"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-            or value > high or value < low or (open_low and value == low):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or value > high
+        or value < low
+        or (open_low and value == low)
+    ):
         raise bad(name, value, rule)
     return float(value)
 
@@ -119,22 +130,26 @@ class Settings:
     atol: float | None = None
 
     @classmethod
-    def parse(cls, where: str = "", **values) -> "Settings":
+    def parse(cls, where: str = "", **values) -> Settings:
         """Settings from raw values; `where` prefixes the names in errors ("--gradcheck-", "[tool.gradcheck] ")."""
         unknown = sorted(set(values) - {f.name for f in fields(cls)})
         if unknown:
             raise GradcheckError(f"Unknown setting {where}{unknown[0]}; expected one of oracles, seed, rtol, atol")
-        return cls(parse_oracles(values.get("oracles"), f"{where}oracles"),
-                   None if values.get("seed") is None else parse_seed(values["seed"], f"{where}seed"),
-                   parse_tolerance(values.get("rtol"), f"{where}rtol"),
-                   parse_tolerance(values.get("atol"), f"{where}atol"))
+        return cls(
+            parse_oracles(values.get("oracles"), f"{where}oracles"),
+            None if values.get("seed") is None else parse_seed(values["seed"], f"{where}seed"),
+            parse_tolerance(values.get("rtol"), f"{where}rtol"),
+            parse_tolerance(values.get("atol"), f"{where}atol"),
+        )
 
-    def over(self, base: "Settings") -> "Settings":
+    def over(self, base: Settings) -> Settings:
         """These settings where given, `base` elsewhere."""
-        return Settings(self.oracles if self.oracles is not None else base.oracles,
-                        self.seed if self.seed is not None else base.seed,
-                        self.rtol if self.rtol is not None else base.rtol,
-                        self.atol if self.atol is not None else base.atol)
+        return Settings(
+            self.oracles if self.oracles is not None else base.oracles,
+            self.seed if self.seed is not None else base.seed,
+            self.rtol if self.rtol is not None else base.rtol,
+            self.atol if self.atol is not None else base.atol,
+        )
 
     def keywords(self) -> dict:
         """As keyword arguments of check_grad / check_vjp."""
@@ -188,7 +203,9 @@ def read_config(path) -> ProjectConfig | None:
         raise bad("[tool.gradcheck]", table, "a table")
     unknown = sorted(set(table) - set(CONFIG_KEYS))
     if unknown:
-        raise GradcheckError(f"Unknown key {where}{unknown[0]} in {path.name}; expected one of {', '.join(CONFIG_KEYS)}")
+        raise GradcheckError(
+            f"Unknown key {where}{unknown[0]} in {path.name}; expected one of {', '.join(CONFIG_KEYS)}"
+        )
     table = {**table, "targets": _strings(table, "targets", where), "cases": _strings(table, "cases", where)}
     for target in table["targets"]:
         if target.count(":") != 1 or target.startswith(":") or target.endswith(":"):

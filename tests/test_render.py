@@ -107,8 +107,9 @@ def test_the_bound_line_never_names_a_failing_parameter(failing):
     assert line.startswith("detection bound: the passing parameters: no entry is off by more than ")
     assert " in b " in line and "W1" not in line
     assert failing.param("W1").bound is not None  # the engine computed one; the writer leaves it out
-    everything_wrong = gc.check_grad(lambda q: np.sum(q["a"] ** 2), lambda q: {"a": q["a"]}, {"a": np.ones(3)},
-                                     oracles="fd", raise_on_failure=False)
+    everything_wrong = gc.check_grad(
+        lambda q: np.sum(q["a"] ** 2), lambda q: {"a": q["a"]}, {"a": np.ones(3)}, oracles="fd", raise_on_failure=False
+    )
     assert render.bound_line(everything_wrong) is None
     assert "detection bound" not in str(everything_wrong)
 
@@ -119,8 +120,9 @@ def test_html_shows_health_checks():
         p["a"] += 1.0  # writes into its input
         return {"a": g}
 
-    r = gc.check_grad(lambda p: float(np.sum(p["a"] ** 2)), grad_writes, {"a": np.ones(3)}, oracles="fd",
-                      raise_on_failure=False)
+    r = gc.check_grad(
+        lambda p: float(np.sum(p["a"] ** 2)), grad_writes, {"a": np.ones(3)}, oracles="fd", raise_on_failure=False
+    )
     text = " ".join(parse(r._repr_html_()).text)
     assert "health: mutated_input: grad wrote into its inputs (a)" in text
     assert "- health: mutated_input: grad wrote into its inputs (a)" in r._repr_markdown_()

@@ -11,8 +11,18 @@ from gradcheck.report import HealthCheck, OracleRun, ParamReport, Report, write_
 
 def _comparison(reference, bad_mask, ok=None):
     n_bad = int(bad_mask.sum())
-    return Comparison(reference, "entries", n_bad == 0 if ok is None else ok, bad_mask.size, n_bad, 0.5, 0.25,
-                      worst_index=(0, 1), bad_mask=bad_mask, detail={"atol": 1e-9})
+    return Comparison(
+        reference,
+        "entries",
+        n_bad == 0 if ok is None else ok,
+        bad_mask.size,
+        n_bad,
+        0.5,
+        0.25,
+        worst_index=(0, 1),
+        bad_mask=bad_mask,
+        detail={"atol": 1e-9},
+    )
 
 
 def _param():
@@ -20,19 +30,39 @@ def _param():
     ref = np.array([[1.0, 2.0], [3.0, 4.0]])
     fd_bad = np.array([[False, True], [False, False]])
     torch_bad = np.array([[False, False], [True, False]])  # an untrusted oracle: its rejections do not count
-    return ParamReport("W1", (2, 2), "float64", "mismatch",
-                       comparisons={"fd": _comparison("fd", fd_bad), "torch": _comparison("torch", torch_bad)},
-                       trusted=("fd",), set_aside={"torch": "it disagrees with fd"}, diagnosis="scaled",
-                       diagnosis_kind="scaled", yours=yours, refs={"fd": ref}, notes=["a note"], bound=np.inf)
+    return ParamReport(
+        "W1",
+        (2, 2),
+        "float64",
+        "mismatch",
+        comparisons={"fd": _comparison("fd", fd_bad), "torch": _comparison("torch", torch_bad)},
+        trusted=("fd",),
+        set_aside={"torch": "it disagrees with fd"},
+        diagnosis="scaled",
+        diagnosis_kind="scaled",
+        yours=yours,
+        refs={"fd": ref},
+        notes=["a note"],
+        bound=np.inf,
+    )
 
 
 def _report():
     ok = ParamReport("b", (2,), "float64", "ok", yours=np.zeros(2))
-    return Report(False, "grad", "FAIL", [_param(), ok],
-                  [OracleRun("fd", "ran", mode="entries", method="central", seconds=0.1, evaluations=8),
-                   OracleRun("jax", "skipped", reason="not installed")],
-                  health=[HealthCheck("kink", "a ReLU input is near 0")], seed=3,
-                  tolerances={"rtol": 1e-6}, reproduce="pytest -k t")
+    return Report(
+        False,
+        "grad",
+        "FAIL",
+        [_param(), ok],
+        [
+            OracleRun("fd", "ran", mode="entries", method="central", seconds=0.1, evaluations=8),
+            OracleRun("jax", "skipped", reason="not installed"),
+        ],
+        health=[HealthCheck("kink", "a ReLU input is near 0")],
+        seed=3,
+        tolerances={"rtol": 1e-6},
+        reproduce="pytest -k t",
+    )
 
 
 def test_wrong_entries_are_those_a_trusted_oracle_rejected():
@@ -68,8 +98,15 @@ def test_to_dict_is_plain_json_and_round_trips():
     assert w["comparisons"]["fd"]["worst_index"] == [0, 1] and w["comparisons"]["fd"]["atol"] == 1e-9
     assert w["detection_bound"] is None  # an infinite bound is written as null, not as Infinity
     assert w["worst_entries"][0]["wrong"] is True and w["taylor"] is None
-    assert d["oracles"][1] == {"name": "jax", "status": "skipped", "reason": "not installed", "mode": "",
-                               "method": "", "seconds": 0.0, "evaluations": 0}
+    assert d["oracles"][1] == {
+        "name": "jax",
+        "status": "skipped",
+        "reason": "not installed",
+        "mode": "",
+        "method": "",
+        "seconds": 0.0,
+        "evaluations": 0,
+    }
     assert d["health"] == [{"name": "kink", "message": "a ReLU input is near 0", "fails": False}]
 
 

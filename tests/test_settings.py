@@ -4,13 +4,30 @@ import numpy as np
 import pytest
 
 from gradcheck import GradcheckError
-from gradcheck.settings import ProjectConfig, Settings, find_config, parse_oracles, parse_seed, parse_tolerance, read_config
+from gradcheck.settings import (
+    ProjectConfig,
+    Settings,
+    find_config,
+    parse_oracles,
+    parse_seed,
+    parse_tolerance,
+    read_config,
+)
 
 
-@pytest.mark.parametrize("value, expected", [
-    (None, None), ("", None), ("auto", None), ("fd", ("fd",)), ("fd,torch", ("fd", "torch")),
-    (" fd , jax ", ("fd", "jax")), (["torch", "fd"], ("torch", "fd")), (("fd", "fd"), ("fd",)),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, None),
+        ("", None),
+        ("auto", None),
+        ("fd", ("fd",)),
+        ("fd,torch", ("fd", "torch")),
+        (" fd , jax ", ("fd", "jax")),
+        (["torch", "fd"], ("torch", "fd")),
+        (("fd", "fd"), ("fd",)),
+    ],
+)
 def test_oracles_as_text_or_a_sequence(value, expected):
     assert parse_oracles(value) == expected
 
@@ -19,8 +36,10 @@ def test_oracles_as_text_or_a_sequence(value, expected):
 def test_bad_oracles_name_themselves_and_the_rule(value):
     with pytest.raises(GradcheckError) as e:
         parse_oracles(value, "--oracles")
-    assert str(e.value).startswith(f"Expected oracles from ('fd', 'torch', 'jax') but got --oracles={value!r} "
-                                   f"(type={type(value).__name__}); write them as 'fd,torch' or a sequence of names")
+    assert str(e.value).startswith(
+        f"Expected oracles from ('fd', 'torch', 'jax') but got --oracles={value!r} "
+        f"(type={type(value).__name__}); write them as 'fd,torch' or a sequence of names"
+    )
 
 
 @pytest.mark.parametrize("value, expected", [(0, 0), (7, 7), (np.int64(3), 3), ("12", 12), (" 4 ", 4)])
@@ -34,14 +53,24 @@ def test_bad_seed(value):
         parse_seed(value)
 
 
-@pytest.mark.parametrize("value, expected", [(None, None), (0, 0.0), (1e-6, 1e-6), ("1e-3", 1e-3), (np.float32(0.5), 0.5)])
+@pytest.mark.parametrize(
+    "value, expected", [(None, None), (0, 0.0), (1e-6, 1e-6), ("1e-3", 1e-3), (np.float32(0.5), 0.5)]
+)
 def test_tolerance(value, expected):
     assert parse_tolerance(value, "rtol") == expected
 
 
-@pytest.mark.parametrize("value, rule", [(-1, "a finite non-negative number"), (float("nan"), "a finite"),
-                                         (float("inf"), "a finite"), ("tight", "a non-negative number"),
-                                         (True, "a non-negative number"), ([1e-3], "a non-negative number")])
+@pytest.mark.parametrize(
+    "value, rule",
+    [
+        (-1, "a finite non-negative number"),
+        (float("nan"), "a finite"),
+        (float("inf"), "a finite"),
+        ("tight", "a non-negative number"),
+        (True, "a non-negative number"),
+        ([1e-3], "a non-negative number"),
+    ],
+)
 def test_bad_tolerance(value, rule):
     with pytest.raises(GradcheckError, match=rf"Expected {rule}.* but got atol="):
         parse_tolerance(value, "atol")
@@ -95,14 +124,20 @@ def test_the_nearest_pyproject_is_the_project_root_and_a_parent_table_is_not_inh
     assert find_config(sub).empty and find_config(sub).path == sub / "pyproject.toml"
 
 
-@pytest.mark.parametrize("body, message", [
-    ("targets = 'a:b'\nseed = -1", "Expected a non-negative integer but got [tool.gradcheck] seed=-1"),
-    ("targets = ['nocolon']", "Expected MODULE:NAME (e.g. 'mypkg.gradients:cases') but got [tool.gradcheck] targets='nocolon'"),
-    ("targets = [1]", "Expected a list of non-empty strings but got [tool.gradcheck] targets=[1]"),
-    ("oracles = 'fd,tf'", "but got [tool.gradcheck] oracles='fd,tf'"),
-    ("target = ['a:b']", "Unknown key [tool.gradcheck] target in pyproject.toml"),
-    ("rtol = 'x'", "Expected a non-negative number but got [tool.gradcheck] rtol='x'"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("targets = 'a:b'\nseed = -1", "Expected a non-negative integer but got [tool.gradcheck] seed=-1"),
+        (
+            "targets = ['nocolon']",
+            "Expected MODULE:NAME (e.g. 'mypkg.gradients:cases') but got [tool.gradcheck] targets='nocolon'",
+        ),
+        ("targets = [1]", "Expected a list of non-empty strings but got [tool.gradcheck] targets=[1]"),
+        ("oracles = 'fd,tf'", "but got [tool.gradcheck] oracles='fd,tf'"),
+        ("target = ['a:b']", "Unknown key [tool.gradcheck] target in pyproject.toml"),
+        ("rtol = 'x'", "Expected a non-negative number but got [tool.gradcheck] rtol='x'"),
+    ],
+)
 def test_bad_config_names_the_key(tmp_path, body, message):
     (tmp_path / "pyproject.toml").write_text(f"[tool.gradcheck]\n{body}\n")
     with pytest.raises(GradcheckError) as e:

@@ -12,8 +12,12 @@ from array_api_compat import array_namespace
 def init(d, h, k, seed=0):
     """Small random parameters {"W1", "b1", "W2", "b2"}."""
     rng = np.random.default_rng(seed)
-    return {"W1": rng.normal(0, 0.5, (d, h)), "b1": rng.normal(0, 0.1, h),
-            "W2": rng.normal(0, 0.5, (h, k)), "b2": rng.normal(0, 0.1, k)}
+    return {
+        "W1": rng.normal(0, 0.5, (d, h)),
+        "b1": rng.normal(0, 0.1, h),
+        "W2": rng.normal(0, 0.5, (h, k)),
+        "b2": rng.normal(0, 0.1, k),
+    }
 
 
 def forward(params, X):
@@ -67,5 +71,7 @@ def gradcheck_cases():
     rng = np.random.default_rng(3)
     X, Y = rng.standard_normal((6, 3)), np.eye(4)[rng.integers(0, 4, size=6)]
     Xd, W, b = rng.standard_normal((5, 3)), rng.standard_normal((3, 2)), rng.standard_normal(2)
-    return [{"name": "tinynet", "loss": loss, "grad": grad, "params": init(3, 5, 4), "args": (X, Y)},
-            {"name": "dense", "fn": dense, "vjp": dense_vjp, "inputs": (Xd, W, b)}]
+    return [
+        {"name": "tinynet", "loss": loss, "grad": grad, "params": init(3, 5, 4), "args": (X, Y)},
+        {"name": "dense", "fn": dense, "vjp": dense_vjp, "inputs": (Xd, W, b)},
+    ]

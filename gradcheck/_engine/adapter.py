@@ -6,11 +6,11 @@ from __future__ import annotations
 import inspect
 import re
 
-from .check import grad_report
-from .diagnose import Operation, diagnose
 from ..errors import GradientMismatch
 from ..render import verdict_line
 from ..report import HealthCheck, Report
+from .check import grad_report
+from .diagnose import Operation, diagnose
 
 
 def parse_options(oracles, seed, rtol, atol, fd, raise_on_failure) -> None:
@@ -35,8 +35,11 @@ def require_callable_or_none(name: str, fn) -> None:
 def signature_names(fn, n: int, skip: int = 0) -> list[str] | None:
     """Names of fn's first n positional parameters after `skip` (ctx, self), or None when they cannot be read."""
     try:
-        params = [p for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][skip:]
+        params = [
+            p
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ][skip:]
     except (TypeError, ValueError):
         return None
     names = [p.name for p in params[:n]]
@@ -50,8 +53,10 @@ def input_names(fn, n: int, given=None, skip: int = 0, who: str = "names") -> li
 
         names = list(given) if isinstance(given, (list, tuple)) else None
         if names is None or len(names) != n or len(set(names)) != n or not all(isinstance(x, str) and x for x in names):
-            raise GradcheckError(f"Expected {who} to be {n} distinct non-empty strings (one per input) but got "
-                                 f"{who}={given!r} (type={type(given).__name__})")
+            raise GradcheckError(
+                f"Expected {who} to be {n} distinct non-empty strings (one per input) but got "
+                f"{who}={given!r} (type={type(given).__name__})"
+            )
         return names
     return signature_names(fn, n, skip) or [f"inputs[{i}]" for i in range(n)]
 
@@ -67,8 +72,18 @@ def positional_arity(fn) -> int | None:
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in params)
 
 
-def run(loss, grad, params, *, args, kind: str, options: dict, health=lambda: [], op: Operation | None = None,
-        raise_on_failure: bool = True) -> Report:
+def run(
+    loss,
+    grad,
+    params,
+    *,
+    args,
+    kind: str,
+    options: dict,
+    health=lambda: [],
+    op: Operation | None = None,
+    raise_on_failure: bool = True,
+) -> Report:
     """grad_report on the adapted loss and grad, then the adapter's health checks and advice; raises
     GradientMismatch when the check fails and `raise_on_failure` is true."""
     __tracebackhide__ = True

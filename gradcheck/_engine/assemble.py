@@ -8,17 +8,20 @@ from dataclasses import replace
 
 import numpy as np
 
-from .diagnose import Diagnosis, diagnose
 from ..render import verdict_line
-from .evidence import Claim, Status, Verdict
 from ..report import HealthCheck, OracleRun, ParamReport, Report
+from .diagnose import Diagnosis, diagnose
+from .evidence import Claim, Status, Verdict
 from .tolerance import resolve_tolerance
 
 
 def claims(structure: list[ParamReport]) -> tuple[Claim, ...]:
     """The parameters whose gradient matched in structure: what the judge judges."""
-    return tuple(Claim(b, p.name, p.dtype, np.asarray(p.yours, dtype=np.float64))
-                 for b, p in enumerate(structure) if p.status == "ok")
+    return tuple(
+        Claim(b, p.name, p.dtype, np.asarray(p.yours, dtype=np.float64))
+        for b, p in enumerate(structure)
+        if p.status == "ok"
+    )
 
 
 def params(structure: list[ParamReport], verdicts: tuple[Verdict, ...], args, stateful: dict) -> list[ParamReport]:
@@ -28,9 +31,23 @@ def params(structure: list[ParamReport], verdicts: tuple[Verdict, ...], args, st
 
 
 def _judged(p: ParamReport, v: Verdict, args, stateful: dict) -> ParamReport:
-    out = ParamReport(p.name, p.shape, p.dtype, v.status.value, v.comparisons, v.trusted, v.set_aside,
-                      message=v.message, yours=p.yours, refs=v.refs, fd_error=v.fd_error, notes=list(v.notes),
-                      bound=v.bound, taylor=v.taylor, oracles_disagree=v.oracles_disagree)
+    out = ParamReport(
+        p.name,
+        p.shape,
+        p.dtype,
+        v.status.value,
+        v.comparisons,
+        v.trusted,
+        v.set_aside,
+        message=v.message,
+        yours=p.yours,
+        refs=v.refs,
+        fd_error=v.fd_error,
+        notes=list(v.notes),
+        bound=v.bound,
+        taylor=v.taylor,
+        oracles_disagree=v.oracles_disagree,
+    )
     if v.status == Status.NONDETERMINISTIC:
         return replace(out, diagnosis_kind="nondeterministic")
     if v.status != Status.MISMATCH:
@@ -40,13 +57,25 @@ def _judged(p: ParamReport, v: Verdict, args, stateful: dict) -> ParamReport:
 
 
 def _state_diagnosis(name: str, how: str) -> Diagnosis:
-    return Diagnosis("stateful", f"grad returned {how} for {name} on two calls: state kept between calls (a "
-                                 f"buffer accumulated with +=) makes even the first result depend on earlier calls; "
-                                 f"zero the buffer at the start of backward, or return a new array")
+    return Diagnosis(
+        "stateful",
+        f"grad returned {how} for {name} on two calls: state kept between calls (a "
+        f"buffer accumulated with +=) makes even the first result depend on earlier calls; "
+        f"zero the buffer at the start of backward, or return a new array",
+    )
 
 
-def report(kind, params_out: list[ParamReport], runs: list[OracleRun], health: list[HealthCheck], seed: int,
-           start: float, user_seconds: float, rtol, atol) -> Report:
+def report(
+    kind,
+    params_out: list[ParamReport],
+    runs: list[OracleRun],
+    health: list[HealthCheck],
+    seed: int,
+    start: float,
+    user_seconds: float,
+    rtol,
+    atol,
+) -> Report:
     """The Report with its verdict line, tolerances and timings."""
     ok = all(p.ok for p in params_out) and not any(h.fails for h in health) and any(r.status == "ran" for r in runs)
     tolerances = {}
@@ -54,8 +83,17 @@ def report(kind, params_out: list[ParamReport], runs: list[OracleRun], health: l
         t = resolve_tolerance(p.dtype, rtol, atol) if p.dtype in ("float16", "float32", "float64") else None
         if t is not None:
             tolerances[p.dtype] = {"rtol": t.rtol, "atol": t.atol, "atol_relative_to_max_reference": t.atol_is_relative}
-    out = Report(ok, kind, "", params_out, runs, health, seed, tolerances,
-                 {"total_s": time.perf_counter() - start, "user_grad_s": user_seconds})
+    out = Report(
+        ok,
+        kind,
+        "",
+        params_out,
+        runs,
+        health,
+        seed,
+        tolerances,
+        {"total_s": time.perf_counter() - start, "user_grad_s": user_seconds},
+    )
     out.verdict = verdict_line(out)
     out.reproduce = f"check_{kind}(..., seed={seed})"
     return out

@@ -14,22 +14,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import adapter
-from .writes import Record, changed, copy_arrays, numpy_seed
-from .diagnose import Operation
 from ..errors import GradcheckError
+from ..report import HealthCheck, Report
+from ..settings import parse_int
+from . import adapter
+from .diagnose import Operation
 from .gradients import Inputs, is_floating_array, match
 from .inputs import call_user, changed_arrays, copy_tree, require_callable
 from .outputs import make_cotangent, pairing
-from ..report import HealthCheck, Report
-from ..settings import parse_int
 from .tree import flatten
+from .writes import Record, changed, copy_arrays, numpy_seed
 
 SEED_STREAM = 0x1A7  # numpy's global seed for the user's calls, derived from the check's seed
 
 
-def check_backward(forward, backward, inputs, *, dout=None, outputs=None, names=None, oracles=None, rtol=None,
-                   atol=None, seed=0, fd=None, raise_on_failure=True) -> Report:
+def check_backward(
+    forward,
+    backward,
+    inputs,
+    *,
+    dout=None,
+    outputs=None,
+    names=None,
+    oracles=None,
+    rtol=None,
+    atol=None,
+    seed=0,
+    fd=None,
+    raise_on_failure=True,
+) -> Report:
     """Check `backward(dout, cache)` (one gradient per input) against `out, cache = forward(*inputs)`.
 
     Several outputs: `h, c, cache = forward(...)` with `backward(dh, dc, cache)`; integer inputs get no gradient;
@@ -48,24 +61,43 @@ def check_backward(forward, backward, inputs, *, dout=None, outputs=None, names=
     record = Record()
     if backward is None:
         loss, grad, params, left = _loss_mode(forward, ins, record)
-        return adapter.run(loss, grad, params, args=(), kind="backward", options=options, op=op,
-                           health=lambda: record.health("forward") + not_checked(left, "forward"),
-                           raise_on_failure=raise_on_failure)
+        return adapter.run(
+            loss,
+            grad,
+            params,
+            args=(),
+            kind="backward",
+            options=options,
+            op=op,
+            health=lambda: record.health("forward") + not_checked(left, "forward"),
+            raise_on_failure=raise_on_failure,
+        )
     result = call_user("forward", forward, *fresh(ins.values))
     layout = Layout.read(result, backward, ins.n, outputs)
     out, cache = layout.split(result)
     cot = make_cotangent(out, dout, seed, "forward", "dout")
-    found, left = match(call_user("backward", backward, *layout.arguments(copy_tree(cot), cache, ins.values)),
-                        ins, "backward")
+    found, left = match(
+        call_user("backward", backward, *layout.arguments(copy_tree(cot), cache, ins.values)), ins, "backward"
+    )
     if not found:
-        raise GradcheckError(f"backward returned no gradient for any floating-point array input (inputs: "
-                             f"{', '.join(ins.names)}; numbers and integer arrays are not differentiated): "
-                             f"nothing to check")
+        raise GradcheckError(
+            f"backward returned no gradient for any floating-point array input (inputs: "
+            f"{', '.join(ins.names)}; numbers and integer arrays are not differentiated): "
+            f"nothing to check"
+        )
     loss, grad = _adapt(forward, backward, ins, list(found), layout, record)
     params = {n: ins.values[ins.names.index(n)] for n in ins.names if n in found}
-    return adapter.run(loss, grad, params, args=(cot,), kind="backward", options=options, op=op,
-                       health=lambda: record.health() + not_checked(left, "backward"),
-                       raise_on_failure=raise_on_failure)
+    return adapter.run(
+        loss,
+        grad,
+        params,
+        args=(cot,),
+        kind="backward",
+        options=options,
+        op=op,
+        health=lambda: record.health() + not_checked(left, "backward"),
+        raise_on_failure=raise_on_failure,
+    )
 
 
 def seeded(fn, seed: int):
@@ -86,8 +118,10 @@ def seeded(fn, seed: int):
 def read_inputs(fn, inputs, names=None, skip: int = 0, who: str = "forward") -> Inputs:
     """The inputs as a tuple (named from fn's signature or `names`); floating arrays can be differentiated."""
     if not isinstance(inputs, (list, tuple)) or not inputs:
-        raise GradcheckError(f"Expected inputs to be a non-empty tuple (the arguments of {who}) but got "
-                             f"inputs={inputs!r:.80} (type={type(inputs).__name__})")
+        raise GradcheckError(
+            f"Expected inputs to be a non-empty tuple (the arguments of {who}) but got "
+            f"inputs={inputs!r:.80} (type={type(inputs).__name__})"
+        )
     values = tuple(inputs)
     names = adapter.input_names(fn, len(values), names, skip)
     return Inputs(tuple(names), values, tuple(is_floating_array(v) for v in values))
@@ -104,9 +138,14 @@ def not_checked(left, who: str) -> list[HealthCheck]:
     if not left:
         return []
     many = len(left) > 1
-    return [HealthCheck("not_checked", f"{who} returned no gradient for {', '.join(left)} (floating "
-                                       f"input{'s' if many else ''}), so {'they are' if many else 'it is'} "
-                                       f"not checked; return None for an input on purpose to silence this")]
+    return [
+        HealthCheck(
+            "not_checked",
+            f"{who} returned no gradient for {', '.join(left)} (floating "
+            f"input{'s' if many else ''}), so {'they are' if many else 'it is'} "
+            f"not checked; return None for an input on purpose to silence this",
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -119,15 +158,17 @@ class Layout:
     inputs_after: bool = False  # no cache: backward(dout, *inputs)
 
     @classmethod
-    def read(cls, result, backward, n_inputs: int, outputs: int | None) -> "Layout":
+    def read(cls, result, backward, n_inputs: int, outputs: int | None) -> Layout:
         arity = adapter.positional_arity(backward)
         if outputs is not None:
             return cls._given(result, arity, outputs)
         if not isinstance(result, tuple):
             if arity in (None, 1) or arity == 1 + n_inputs:
                 return cls(None, False, inputs_after=arity == 1 + n_inputs and arity != 1)
-            raise GradcheckError(f"forward returned one array (no cache), so backward is called as backward(dout) "
-                                 f"or backward(dout, *inputs), but it takes {arity} arguments")
+            raise GradcheckError(
+                f"forward returned one array (no cache), so backward is called as backward(dout) "
+                f"or backward(dout, *inputs), but it takes {arity} arguments"
+            )
         n = len(result)
         if arity is None or arity == n:
             return cls(n - 1, True)
@@ -135,16 +176,20 @@ class Layout:
             return cls(n - 1, True, packed=True)
         if arity == 1:
             return cls(None, False)
-        raise GradcheckError(f"forward returned a tuple of {n} and backward takes {arity} arguments: expected "
-                             f"backward(dout, cache) for (out, cache), backward(dh, dc, cache) for (h, c, cache); "
-                             f"pass outputs=k when forward's first k results are its outputs")
+        raise GradcheckError(
+            f"forward returned a tuple of {n} and backward takes {arity} arguments: expected "
+            f"backward(dout, cache) for (out, cache), backward(dh, dc, cache) for (h, c, cache); "
+            f"pass outputs=k when forward's first k results are its outputs"
+        )
 
     @classmethod
-    def _given(cls, result, arity, outputs) -> "Layout":
+    def _given(cls, result, arity, outputs) -> Layout:
         n = len(result) if isinstance(result, tuple) else 1
         if isinstance(outputs, bool) or not isinstance(outputs, int) or not 1 <= outputs <= n or n > outputs + 1:
-            raise GradcheckError(f"Expected outputs to be {n - 1} or {n} (forward returned {n} results: outputs, "
-                                 f"then the cache) but got outputs={outputs!r}")
+            raise GradcheckError(
+                f"Expected outputs to be {n - 1} or {n} (forward returned {n} results: outputs, "
+                f"then the cache) but got outputs={outputs!r}"
+            )
         if not isinstance(result, tuple):
             return cls(None, False)
         cache = n == outputs + 1
@@ -154,7 +199,7 @@ class Layout:
         """(output tree, cache)."""
         if self.outputs is None:
             return result, None
-        outs = result[:self.outputs]
+        outs = result[: self.outputs]
         return (outs[0] if self.outputs == 1 else tuple(outs)), (result[self.outputs] if self.cache else None)
 
     def arguments(self, dout, cache, inputs) -> list:
@@ -211,13 +256,17 @@ def _loss_mode(forward, ins: Inputs, record: Record):
     """A forward returning (loss, gradients): loss(p) is its first result, grad(p) the rest."""
     first = call_user("forward", forward, *fresh(ins.values))
     if not isinstance(first, tuple) or len(first) < 2:
-        raise GradcheckError(f"Expected forward to return (loss, dx) when backward is None but it returned "
-                             f"{type(first).__name__}; pass backward for a forward returning (out, cache)")
+        raise GradcheckError(
+            f"Expected forward to return (loss, dx) when backward is None but it returned "
+            f"{type(first).__name__}; pass backward for a forward returning (out, cache)"
+        )
     found, left = match(_grads_of(first), ins, "forward")
     if not found:
-        raise GradcheckError(f"forward returned no gradient for any floating-point array input (inputs: "
-                             f"{', '.join(ins.names)}; numbers and integer arrays are not differentiated): "
-                             f"nothing to check")
+        raise GradcheckError(
+            f"forward returned no gradient for any floating-point array input (inputs: "
+            f"{', '.join(ins.names)}; numbers and integer arrays are not differentiated): "
+            f"nothing to check"
+        )
     diff = [n for n in ins.names if n in found]
     where = [ins.names.index(n) for n in diff]
 

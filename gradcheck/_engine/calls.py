@@ -73,8 +73,11 @@ def record_calls(loss, grad, treedef, leaves, args) -> Record:
         again = loss_value(call_user("loss", loss, unflatten(treedef, [x.copy() for x in leaves]), *copy_tree(args)))
         calls.append(Call(again, calls[0].grad, calls[0].loss_inputs, calls[0].grad_inputs))
     repeat = compare_calls(calls, raw, twice)
-    f64_raw = call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args)) \
-        if any(x.dtype != np.float64 for x in leaves) else None
+    f64_raw = (
+        call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args))
+        if any(x.dtype != np.float64 for x in leaves)
+        else None
+    )
     f64 = calls[0].loss if f64_raw is None else loss_value(f64_raw)
     grad64 = _grad_at_float64(grad, treedef, leaves, args) if f64_raw is not None else None
     return Record(calls, repeat, f64, _precision(f64_raw), seconds, copy_tree(args), grad64)

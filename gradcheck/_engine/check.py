@@ -9,27 +9,28 @@ import time
 
 import numpy as np
 
+from ..errors import GradientMismatch
+from ..report import Report
+from ..settings import bad, parse_choice, parse_flag, parse_seed, parse_tolerance
 from . import assemble
 from . import plan as oracle_plan
 from .calls import record_calls
 from .consult import fd_config, reexamine, runner
-from ..errors import GradientMismatch
+from .evidence import Evidence, Judgement, TaylorRun
 from .health import determinism, for_oracles, kinks, mutation, state
 from .inputs import as_param_array, require_callable
-from .evidence import Evidence, Judgement, TaylorRun
 from .judge import judge, to_reexamine
 from .oracles import OracleResult
 from .probes import block_direction
 from .problem import Problem
-from ..report import Report
-from ..settings import bad, parse_choice, parse_flag, parse_seed, parse_tolerance
 from .structure import match_structure
 from .taylor import along
 from .tree import flatten
 
 
-def check_grad(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None,
-               raise_on_failure=True) -> Report:
+def check_grad(
+    loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None, raise_on_failure=True
+) -> Report:
     """Check a hand-written gradient `grad(params, *args)` of the scalar `loss(params, *args)`.
 
     Returns a Report; raises GradientMismatch (an AssertionError carrying the report) when the check fails
@@ -43,8 +44,9 @@ def check_grad(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=Non
     return report
 
 
-def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None,
-                kind="grad", label="params") -> Report:
+def grad_report(
+    loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None, kind="grad", label="params"
+) -> Report:
     """The report of check_grad, never raising for a wrong gradient."""
     start = time.perf_counter()
     require_callable("loss", loss), require_callable("grad", grad)
@@ -61,14 +63,32 @@ def grad_report(loss, grad, params, *, args=(), oracles=None, rtol=None, atol=No
     health = mutation(names, leaves, args, record.calls)
     structure = match_structure(names, leaves, record.calls[0].grad, label, args, treedef)
     record.drop_inputs()  # the input copies served the mutation check; the oracles need not hold them
-    problem = Problem(for_oracles(loss, health), tuple(names), tuple(_read_only_float64(x) for x in leaves), treedef,
-                      record.args, record.f64, seed, record.eps)
+    problem = Problem(
+        for_oracles(loss, health),
+        tuple(names),
+        tuple(_read_only_float64(x) for x in leaves),
+        treedef,
+        record.args,
+        record.f64,
+        seed,
+        record.eps,
+    )
     claims = assemble.claims(structure)
 
     def decide(results: dict[str, OracleResult]) -> tuple[list, Judgement]:
         picks = to_reexamine(claims, results, problem.f0, rtol, atol, record.grad64)
-        evidence = Evidence(claims, results, record.repeat, problem.f0, record.eps, rtol, atol,
-                            reexamine(problem, fd, picks), _taylor_runs(problem, claims, results), record.grad64 or {})
+        evidence = Evidence(
+            claims,
+            results,
+            record.repeat,
+            problem.f0,
+            record.eps,
+            rtol,
+            atol,
+            reexamine(problem, fd, picks),
+            _taylor_runs(problem, claims, results),
+            record.grad64 or {},
+        )
         judgement = judge(evidence)
         return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful), judgement
 

@@ -38,10 +38,16 @@ class Comparison:
 
     def to_dict(self) -> dict:
         return {
-            "reference": self.reference, "mode": self.mode, "ok": self.ok, "n_total": self.n_total,
-            "n_bad": self.n_bad, "max_abs": self.max_abs, "max_rel": self.max_rel,
+            "reference": self.reference,
+            "mode": self.mode,
+            "ok": self.ok,
+            "n_total": self.n_total,
+            "n_bad": self.n_bad,
+            "max_abs": self.max_abs,
+            "max_rel": self.max_rel,
             "worst_index": list(self.worst_index) if self.worst_index is not None else None,
-            "kinks": self.kinks, **self.detail,
+            "kinks": self.kinks,
+            **self.detail,
         }
 
 
@@ -59,8 +65,15 @@ def relative(diff: np.ndarray, ref: np.ndarray, atol: float) -> np.ndarray:
 CHUNK = 1 << 15  # entries per pass: temporaries stay in cache, so a 1e6-entry comparison reads each array once
 
 
-def compare_entries(reference: str, yours: np.ndarray, ref: np.ndarray, tol: Tolerance, atol: float,
-                    err: np.ndarray | None = None, one_sided: np.ndarray | None = None) -> Comparison:
+def compare_entries(
+    reference: str,
+    yours: np.ndarray,
+    ref: np.ndarray,
+    tol: Tolerance,
+    atol: float,
+    err: np.ndarray | None = None,
+    one_sided: np.ndarray | None = None,
+) -> Comparison:
     """Entry-wise comparison; an FD entry at a kink passes when yours lies between its one-sided slopes."""
     yours = np.asarray(yours, dtype=np.float64)
     y, r = yours.reshape(-1), np.asarray(ref).reshape(-1)
@@ -79,9 +92,19 @@ def compare_entries(reference: str, yours: np.ndarray, ref: np.ndarray, tol: Tol
             top = {**top, **dict(zip(("abs", "rel", "at"), largest_outside(yours, ref, inside, atol)))}
     worst = np.unravel_index(top["at"], ref.shape) if top["at"] is not None else None
     n_bad = int(np.count_nonzero(bad))
-    return Comparison(reference, "entries", n_bad == 0, int(ref.size), n_bad, top["abs"], top["rel"],
-                      tuple(int(i) for i in worst) if worst is not None else None, bad, kinks,
-                      detail={"bound": top["bound"]})
+    return Comparison(
+        reference,
+        "entries",
+        n_bad == 0,
+        int(ref.size),
+        n_bad,
+        top["abs"],
+        top["rel"],
+        tuple(int(i) for i in worst) if worst is not None else None,
+        bad,
+        kinks,
+        detail={"bound": top["bound"]},
+    )
 
 
 def largest_outside(yours, ref, excused, atol) -> tuple[float, float, int]:
@@ -93,8 +116,9 @@ def largest_outside(yours, ref, excused, atol) -> tuple[float, float, int]:
     return float(d.max(initial=0.0)), float(rel.reshape(-1)[j]) if rel.size else 0.0, j
 
 
-def interval_check(yours: np.ndarray, one_sided: np.ndarray, err: np.ndarray | None, tol: Tolerance,
-                   atol: float) -> tuple[np.ndarray, np.ndarray]:
+def interval_check(
+    yours: np.ndarray, one_sided: np.ndarray, err: np.ndarray | None, tol: Tolerance, atol: float
+) -> tuple[np.ndarray, np.ndarray]:
     """(at a kink, inside its interval): yours within [min, max] of the one-sided slopes, widened only by
     atol + rtol max(|left|, |right|) + k_fd times the slopes' own error (not by their spread)."""
     yours = np.asarray(yours, dtype=np.float64)
@@ -107,8 +131,14 @@ def interval_check(yours: np.ndarray, one_sided: np.ndarray, err: np.ndarray | N
     return at_kink, at_kink & (yours >= lo - slack) & (yours <= hi + slack)
 
 
-def entries_agree(yours: np.ndarray, ref: np.ndarray, tol: Tolerance, atol: float, err: np.ndarray | None = None,
-                  one_sided: np.ndarray | None = None) -> bool:
+def entries_agree(
+    yours: np.ndarray,
+    ref: np.ndarray,
+    tol: Tolerance,
+    atol: float,
+    err: np.ndarray | None = None,
+    one_sided: np.ndarray | None = None,
+) -> bool:
     """compare_entries(...).ok without the statistics (oracle against oracle needs only yes or no)."""
     if one_sided is not None and not np.all(np.isnan(one_sided[..., 0])):
         return compare_entries("", yours, ref, tol, atol, err, one_sided).ok
@@ -206,7 +236,7 @@ def _dot_and_norm(g: np.ndarray, v: np.ndarray) -> tuple[float, float]:
     """(sum g v, sum (g v)^2), a chunk at a time so the product stays in cache."""
     dot = norm2 = 0.0
     for lo in range(0, g.size, CHUNK):
-        gv = g[lo:lo + CHUNK] * v[lo:lo + CHUNK]
+        gv = g[lo : lo + CHUNK] * v[lo : lo + CHUNK]
         dot, norm2 = dot + float(gv.sum()), norm2 + float(np.dot(gv, gv))
     return dot, norm2
 
@@ -230,13 +260,18 @@ def _resolved(p, b: int, covering: list) -> bool:
     for q in covering:
         if set(q.blocks) < set(p.blocks):
             return True
-        if q.blocks == p.blocks and q.span is not None and (p.span is None or q.span[1] - q.span[0] < p.span[1] - p.span[0]):
+        if (
+            q.blocks == p.blocks
+            and q.span is not None
+            and (p.span is None or q.span[1] - q.span[0] < p.span[1] - p.span[0])
+        ):
             return True
     return False
 
 
-def compare_probes(reference: str, yours: np.ndarray, block: int, probes: list, tol: Tolerance,
-                   atol: float, others: list | None = None) -> Comparison:
+def compare_probes(
+    reference: str, yours: np.ndarray, block: int, probes: list, tol: Tolerance, atol: float, others: list | None = None
+) -> Comparison:
     """Compare FD directional derivatives with <g, v>, g = yours on this block and `others` elsewhere."""
     grads, covering = _covering(yours, block, probes, others)
     worst_abs = worst_rel = 0.0
@@ -250,17 +285,41 @@ def compare_probes(reference: str, yours: np.ndarray, block: int, probes: list, 
         kinks += bool(kink and not gap <= bound)
         worst_abs = max(worst_abs, gap)
         worst_rel = max(worst_rel, gap / (abs(p.value) + atol + TINY))
-        rows.append({"probe": p.index, "blocks": len(p.blocks), "span": p.span, "yours": dot, "fd": p.value,
-                     "fd_error": p.error, "bound": bound, "ok": not bad})
+        rows.append(
+            {
+                "probe": p.index,
+                "blocks": len(p.blocks),
+                "span": p.span,
+                "yours": dot,
+                "fd": p.value,
+                "fd_error": p.error,
+                "bound": bound,
+                "ok": not bad,
+            }
+        )
         if p.span is None:  # a single entry off by d moves <g, v> by d |v_i|: caught once d |v_i| > bound + err
             bounds.append((bound + p.error) / _largest(p, block))
         if bad and is_leaf(p):
             idx, value, err = entry_value(p)
             located.append({"index": list(idx), "yours": float(grads[block][idx]), "fd": value, "fd_error": err})
     worst = tuple(located[0]["index"]) if located else None
-    return Comparison(reference, "probes", n_bad == 0, len(rows), n_bad, worst_abs, worst_rel, worst, kinks=kinks,
-                      detail={"probes": rows, "located": located, "bound": min(bounds, default=float("inf")),
-                              "located_all": not located or _bisected(covering, grads, tol, atol)})
+    return Comparison(
+        reference,
+        "probes",
+        n_bad == 0,
+        len(rows),
+        n_bad,
+        worst_abs,
+        worst_rel,
+        worst,
+        kinks=kinks,
+        detail={
+            "probes": rows,
+            "located": located,
+            "bound": min(bounds, default=float("inf")),
+            "located_all": not located or _bisected(covering, grads, tol, atol),
+        },
+    )
 
 
 def _bisected(covering: list, grads: list, tol: Tolerance, atol: float) -> bool:
@@ -268,8 +327,12 @@ def _bisected(covering: list, grads: list, tol: Tolerance, atol: float) -> bool:
     its budget); the tree is the probes sharing the located entries' probe index."""
     leaves = {p.index for p in covering if is_leaf(p)}
     for p in covering:
-        if p.index in leaves and not is_leaf(p) and probe_fails(p, grads, tol, atol) \
-                and not any(_inside(q, p) for q in covering):
+        if (
+            p.index in leaves
+            and not is_leaf(p)
+            and probe_fails(p, grads, tol, atol)
+            and not any(_inside(q, p) for q in covering)
+        ):
             return False
     return True
 
@@ -293,8 +356,9 @@ def _covering(yours, block: int, probes: list, others: list | None) -> tuple[lis
     return grads, [p for p in probes if block in p.blocks and all(grads[c] is not None for c in p.blocks)]
 
 
-def probes_agree(yours: np.ndarray, block: int, probes: list, tol: Tolerance, atol: float,
-                 others: list | None = None) -> bool:
+def probes_agree(
+    yours: np.ndarray, block: int, probes: list, tol: Tolerance, atol: float, others: list | None = None
+) -> bool:
     """compare_probes(...).ok without the rows (oracle against oracle needs only yes or no)."""
     grads, covering = _covering(yours, block, probes, others)
     for p in covering:

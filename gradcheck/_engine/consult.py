@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import oracles as oracle_registry
 from ..errors import GradcheckError
+from . import oracles as oracle_registry
 from .compare import absmax, probe_fails
 from .oracles import OracleResult
 from .oracles.fd import FiniteDifferences, at_entries
@@ -30,8 +30,11 @@ def runner(problem: Problem, fd: FiniteDifferences, claims, rtol=None, atol=None
         module = oracle_registry.oracle_module(name)
         if name != "fd":
             return module.run(problem, fresh=fresh, sole=sole)
-        fails = _fails_for(problem, claims, rtol, atol) if not results else \
-            _ad_fails(next(iter(results.values())).grads, roundoff_floor(problem.f0))
+        fails = (
+            _fails_for(problem, claims, rtol, atol)
+            if not results
+            else _ad_fails(next(iter(results.values())).grads, roundoff_floor(problem.f0))
+        )
         return module.run(problem, fd, alone=not results, fails=fails)
 
     return run_one

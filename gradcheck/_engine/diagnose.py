@@ -16,15 +16,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import layer_diagnosis as layer
 from ..report import ParamReport
+from . import layer_diagnosis as layer
 from .tree import flatten
 
 #: Every Diagnosis.kind, for programs that branch on it (structure.py adds missing/extra/shape/nonfinite).
-KINDS = ("zeros", "transposed", "scaled", "collapsed_rows", "collapsed_columns", "partial", "row_scaled",
-         "column_scaled", "missing_mask", "surrogate", "clipped", "routed", "missing_term", "approximation",
-         "unstructured", "unlocalised", "nondeterministic", "stateful",
-         "missing", "extra", "shape", "nonfinite")
+KINDS = (
+    "zeros",
+    "transposed",
+    "scaled",
+    "collapsed_rows",
+    "collapsed_columns",
+    "partial",
+    "row_scaled",
+    "column_scaled",
+    "missing_mask",
+    "surrogate",
+    "clipped",
+    "routed",
+    "missing_term",
+    "approximation",
+    "unstructured",
+    "unlocalised",
+    "nondeterministic",
+    "stateful",
+    "missing",
+    "extra",
+    "shape",
+    "nonfinite",
+)
 
 # relative closeness for "yours = pattern(reference)", by the dtype of the hand-written gradient
 _PATTERN_RTOL = {"float64": 1e-6, "float32": 1e-3, "float16": 3e-2}
@@ -111,24 +131,34 @@ def scale_words(c: float, batch: BatchSize | None = None, rtol: float = 1e-6) ->
     sign = "sign flipped and " if c < 0 else ""
     m = abs(c)
     if _near(m, 1.0, rtol):
-        return ("sign flipped (yours = -1 x reference): look for (y - y_hat) where (y_hat - y) belongs, "
-                "or a step that ascends instead of descends")
+        return (
+            "sign flipped (yours = -1 x reference): look for (y - y_hat) where (y_hat - y) belongs, "
+            "or a step that ascends instead of descends"
+        )
     is_batch = batch is not None and batch.n == 2
     if _near(m, 2.0, rtol) and not is_batch:
-        return (f"yours = {c:g} x reference ({sign}scale 2): the loss has a 1/2 that the gradient lacks; "
-                "d/dy_hat of 1/2 (y_hat - y)^2 is (y_hat - y), not 2 (y_hat - y)")
+        return (
+            f"yours = {c:g} x reference ({sign}scale 2): the loss has a 1/2 that the gradient lacks; "
+            "d/dy_hat of 1/2 (y_hat - y)^2 is (y_hat - y), not 2 (y_hat - y)"
+        )
     if _near(m, 0.5, rtol) and not is_batch:
-        return (f"yours = {c:g} x reference ({sign}scale 1/2): look for the factor 2 from d/dy_hat of "
-                "(y_hat - y)^2 when the loss has no 1/2")
+        return (
+            f"yours = {c:g} x reference ({sign}scale 1/2): look for the factor 2 from d/dy_hat of "
+            "(y_hat - y)^2 when the loss has no 1/2"
+        )
     k = round(m)
     if k >= 2 and _near(m, k, rtol):
-        return (f"yours = {c:g} x reference ({sign}scale {k}): a batch mean was differentiated as a sum, "
-                f"missing the 1/N with {_n_words(k, batch)}; divide by N{_batch_source(k, batch)}")
+        return (
+            f"yours = {c:g} x reference ({sign}scale {k}): a batch mean was differentiated as a sum, "
+            f"missing the 1/N with {_n_words(k, batch)}; divide by N{_batch_source(k, batch)}"
+        )
     k = round(1 / m) if m > 0 else 0
     if k >= 2 and _near(1 / m, k, rtol):
-        return (f"yours = {'-' if c < 0 else ''}1/{k} x reference ({sign}scale 1/{k}): a 1/N with "
-                f"{_n_words(k, batch)} was applied to a loss that sums over the batch, or applied twice; "
-                f"remove one division by N{_batch_source(k, batch)}")
+        return (
+            f"yours = {'-' if c < 0 else ''}1/{k} x reference ({sign}scale 1/{k}): a 1/N with "
+            f"{_n_words(k, batch)} was applied to a loss that sums over the batch, or applied twice; "
+            f"remove one division by N{_batch_source(k, batch)}"
+        )
     small = f" (relative error {abs(m - 1):.1e}: a rounded or approximated constant)" if abs(m - 1) < 0.05 else ""
     return f"yours = {c:.6g} x reference: every entry is off by the same constant factor {c:.6g}{small}"
 
@@ -142,13 +172,28 @@ def diagnose(p: ParamReport, args=(), op: Operation = MLP) -> Diagnosis:
         if located:
             return located
     if ref is None or p.yours is None:
-        return Diagnosis("unlocalised", "no per-entry reference ran (fd probes only): run with torch or jax "
-                                        "installed, or a smaller problem, to localise")
+        return Diagnosis(
+            "unlocalised",
+            "no per-entry reference ran (fd probes only): run with torch or jax "
+            "installed, or a smaller problem, to localise",
+        )
     y = np.asarray(p.yours, dtype=np.float64)
     rtol = _PATTERN_RTOL.get(p.dtype, 1e-3)
     batch = batch_size(args)
-    for test in (_zeros, _surrogate, _transposed, _scaled, _collapsed, _missing_mask, _clipped, _routed, _partial,
-                 _line_scaled, _missing_term, _approximation):
+    for test in (
+        _zeros,
+        _surrogate,
+        _transposed,
+        _scaled,
+        _collapsed,
+        _missing_mask,
+        _clipped,
+        _routed,
+        _partial,
+        _line_scaled,
+        _missing_term,
+        _approximation,
+    ):
         found = test(y, ref, p, rtol, batch, op)
         if found:
             return found
@@ -164,12 +209,18 @@ def _located(p: ParamReport) -> Diagnosis | None:
     where = ", ".join(str(tuple(r["index"])) for r in located[:4])
     n = len(located)
     if not c.detail.get("located_all", True):
-        return Diagnosis("partial", f"at least {n} entries wrong: bisection of fd probes stopped at its budget after "
-                                    f"locating {n} (at {where}{', ...' if n > 4 else ''}) and more are wrong; run "
-                                    f"with torch or jax installed to see every entry, and look at the code that "
-                                    f"computes {p.name}")
-    return Diagnosis("partial", f"{n} wrong entr{'y' if n == 1 else 'ies'} located by bisection of fd probes, at "
-                                f"{where}; look at the code that computes {p.name} there")
+        return Diagnosis(
+            "partial",
+            f"at least {n} entries wrong: bisection of fd probes stopped at its budget after "
+            f"locating {n} (at {where}{', ...' if n > 4 else ''}) and more are wrong; run "
+            f"with torch or jax installed to see every entry, and look at the code that "
+            f"computes {p.name}",
+        )
+    return Diagnosis(
+        "partial",
+        f"{n} wrong entr{'y' if n == 1 else 'ies'} located by bisection of fd probes, at "
+        f"{where}; look at the code that computes {p.name} there",
+    )
 
 
 def reference(p: ParamReport) -> np.ndarray | None:
@@ -194,8 +245,9 @@ def _layer(test):
     return step
 
 
-_surrogate, _missing_mask, _clipped, _routed = (_layer(t) for t in (layer.surrogate, layer.missing_mask,
-                                                                   layer.clipped, layer.routed))
+_surrogate, _missing_mask, _clipped, _routed = (
+    _layer(t) for t in (layer.surrogate, layer.missing_mask, layer.clipped, layer.routed)
+)
 
 
 def _missing_term(y, ref, p, rtol, batch, op=MLP):
@@ -210,9 +262,12 @@ def _approximation(y, ref, p, rtol, batch, op=MLP):
 
 def _zeros(y, ref, p, rtol, batch, op=MLP):
     if not np.any(y) and np.any(ref):
-        return Diagnosis("zeros", f"all entries of yours are zero while the reference's are not: the gradient "
-                                  f"never reaches {p.name} (a missing backward step, or a gradient buffer "
-                                  f"that was never filled)")
+        return Diagnosis(
+            "zeros",
+            f"all entries of yours are zero while the reference's are not: the gradient "
+            f"never reaches {p.name} (a missing backward step, or a gradient buffer "
+            f"that was never filled)",
+        )
     return None
 
 
@@ -225,8 +280,10 @@ def _transposed(y, ref, p, rtol, batch, op=MLP):
     fix = "for z = W a, dW = delta a^T; for Z = X W, dW = X^T dZ"
     if _near(c, 1.0, rtol):
         return Diagnosis("transposed", f"{p.name} is transposed (yours = reference^T): {fix}")
-    return Diagnosis("transposed", f"{p.name} is transposed and scaled (yours = {c:.6g} x reference^T): {fix}; "
-                                   f"then {scale_words(c, batch, rtol)}")
+    return Diagnosis(
+        "transposed",
+        f"{p.name} is transposed and scaled (yours = {c:.6g} x reference^T): {fix}; then {scale_words(c, batch, rtol)}",
+    )
 
 
 def _scaled(y, ref, p, rtol, batch, op=MLP):
@@ -234,9 +291,12 @@ def _scaled(y, ref, p, rtol, batch, op=MLP):
     if c is None or _near(c, 1.0, rtol * 1e-3) or c == 0:
         return None
     if c < 0 and not op.mlp:
-        return Diagnosis("scaled", f"yours = {c:.6g} x reference (the sign is flipped): a gradient reversal layer "
-                                   f"returns -lambda x the derivative on purpose, and that is not the derivative of "
-                                   f"the forward, so it fails here; otherwise look for a sign error in the backward")
+        return Diagnosis(
+            "scaled",
+            f"yours = {c:.6g} x reference (the sign is flipped): a gradient reversal layer "
+            f"returns -lambda x the derivative on purpose, and that is not the derivative of "
+            f"the forward, so it fails here; otherwise look for a sign error in the backward",
+        )
     return Diagnosis("scaled", scale_words(c, batch, rtol))
 
 
@@ -252,17 +312,23 @@ def _collapsed(y, ref, p, rtol, batch, op=MLP):
             evidence = f" (each {what} of yours is the sum of the reference's {what}s)"
         elif _close(first, ref.mean(axis=axis, keepdims=True), rtol):
             evidence = f" (each {what} of yours is the mean of the reference's {what}s)"
-        return Diagnosis(f"collapsed_{what}s",
-                         f"identical {what}s: every {what} of yours is the same while the reference's differ"
-                         f"{evidence}: " + (_COLLAPSED_MLP if op.mlp else _COLLAPSED_LAYER))
+        return Diagnosis(
+            f"collapsed_{what}s",
+            f"identical {what}s: every {what} of yours is the same while the reference's differ"
+            f"{evidence}: " + (_COLLAPSED_MLP if op.mlp else _COLLAPSED_LAYER),
+        )
     return None
 
 
-_COLLAPSED_MLP = ("an inner product (a scalar) was used where an elementwise (Hadamard) product belongs, so a "
-                  "per-unit factor such as W_i sigma'(z_i) or delta_i was collapsed to one number; multiply "
-                  "elementwise, then take the outer product")
-_COLLAPSED_LAYER = ("a sum or mean over that axis was taken too early, or a per-entry factor was broadcast from "
-                    "one value; keep the per-entry factor and reduce only where the forward broadcast")
+_COLLAPSED_MLP = (
+    "an inner product (a scalar) was used where an elementwise (Hadamard) product belongs, so a "
+    "per-unit factor such as W_i sigma'(z_i) or delta_i was collapsed to one number; multiply "
+    "elementwise, then take the outer product"
+)
+_COLLAPSED_LAYER = (
+    "a sum or mean over that axis was taken too early, or a per-entry factor was broadcast from "
+    "one value; keep the per-entry factor and reduce only where the forward broadcast"
+)
 
 
 def bad_mask(p: ParamReport, y: np.ndarray, ref: np.ndarray, rtol: float) -> np.ndarray:
@@ -281,18 +347,26 @@ def _partial(y, ref, p, rtol, batch, op=MLP):
         rows, cols = bad.any(axis=1), bad.any(axis=0)
         if rows.sum() < bad.shape[0] and (cols.all() or (rows.sum() <= cols.sum() and n_bad > 3)):
             where = np.flatnonzero(rows)
-            return Diagnosis("partial", f"only row(s) {_span(where)} of {bad.shape[0]} wrong{_bias_hint(where, 'row')}"
-                                        f"; the other rows agree{_region(y, ref, rows[:, None] & np.ones_like(bad), rtol)}")
+            return Diagnosis(
+                "partial",
+                f"only row(s) {_span(where)} of {bad.shape[0]} wrong{_bias_hint(where, 'row')}"
+                f"; the other rows agree{_region(y, ref, rows[:, None] & np.ones_like(bad), rtol)}",
+            )
         if cols.sum() < bad.shape[1] and (rows.all() or n_bad > 3):
             where = np.flatnonzero(cols)
-            return Diagnosis("partial", f"only column(s) {_span(where)} of {bad.shape[1]} wrong"
-                                        f"{_bias_hint(where, 'column')}; the other columns agree"
-                                        f"{_region(y, ref, cols[None, :] & np.ones_like(bad), rtol)}")
+            return Diagnosis(
+                "partial",
+                f"only column(s) {_span(where)} of {bad.shape[1]} wrong"
+                f"{_bias_hint(where, 'column')}; the other columns agree"
+                f"{_region(y, ref, cols[None, :] & np.ones_like(bad), rtol)}",
+            )
     if n_bad <= max(3, bad.size // 10):
         ix = np.argwhere(bad)[:6]
         where = ", ".join(str(tuple(int(i) for i in row)) for row in ix) + (", ..." if n_bad > 6 else "")
-        return Diagnosis("partial", f"only {n_bad} of {bad.size} entries wrong, at {where}; the rest agree"
-                                    f"{_region(y, ref, bad, rtol)}")
+        return Diagnosis(
+            "partial",
+            f"only {n_bad} of {bad.size} entries wrong, at {where}; the rest agree{_region(y, ref, bad, rtol)}",
+        )
     return None
 
 
@@ -308,8 +382,10 @@ def _region(y, ref, mask, rtol) -> str:
     """Evidence about the wrong region: zero there, or a constant factor there."""
     yr, rr = y[mask], ref[mask]
     if not np.any(yr):
-        return (" (yours is zero there: that part of the gradient is never computed, or a cross term such as "
-                "the softmax Jacobian's off-diagonal -s_i s_j was dropped)")
+        return (
+            " (yours is zero there: that part of the gradient is never computed, or a cross term such as "
+            "the softmax Jacobian's off-diagonal -s_i s_j was dropped)"
+        )
     c = scale_factor(yr, rr, rtol)
     if c is not None:
         return f" (there yours = {c:.6g} x reference)"
@@ -326,33 +402,56 @@ def _line_scaled(y, ref, p, rtol, batch, op=MLP):
         if any(c is None for c in cs) or np.ptp(cs) <= rtol * max(map(abs, cs)):
             continue
         if not op.mlp:
-            return Diagnosis(f"{what}_scaled",
-                             f"each {what} of yours is the reference's {what} times its own factor (factors "
-                             f"{min(cs):.3g} to {max(cs):.3g}): one factor per {what} is wrong; look for a per-{what} "
-                             f"quantity (a statistic, a scale, a normaliser) taken at the wrong place")
-        unit = ("in z = W x the rows of W belong to output units (look at delta_i and the activation "
+            return Diagnosis(
+                f"{what}_scaled",
+                f"each {what} of yours is the reference's {what} times its own factor (factors "
+                f"{min(cs):.3g} to {max(cs):.3g}): one factor per {what} is wrong; look for a per-{what} "
+                f"quantity (a statistic, a scale, a normaliser) taken at the wrong place",
+            )
+        unit = (
+            (
+                "in z = W x the rows of W belong to output units (look at delta_i and the activation "
                 "derivative sigma'(z_i) it uses); in Z = X W they belong to inputs (look at which activations "
-                "enter dW = X^T dZ)") if what == "row" else \
-               ("in z = W x the columns of W belong to inputs (look at which layer's activations enter "
-                "dW = delta a^T); in Z = X W they belong to output units (look at delta_j and sigma'(z_j))")
-        return Diagnosis(f"{what}_scaled",
-                         f"each {what} of yours is the reference's {what} times its own factor (factors "
-                         f"{min(cs):.3g} to {max(cs):.3g}): one factor per {what} is wrong; {unit}")
+                "enter dW = X^T dZ)"
+            )
+            if what == "row"
+            else (
+                "in z = W x the columns of W belong to inputs (look at which layer's activations enter "
+                "dW = delta a^T); in Z = X W they belong to output units (look at delta_j and sigma'(z_j))"
+            )
+        )
+        return Diagnosis(
+            f"{what}_scaled",
+            f"each {what} of yours is the reference's {what} times its own factor (factors "
+            f"{min(cs):.3g} to {max(cs):.3g}): one factor per {what} is wrong; {unit}",
+        )
     return None
 
 
 def _unstructured(y, ref, p, rtol, op=MLP) -> Diagnosis:
     bad = bad_mask(p, y, ref, rtol)
-    corr = float(np.corrcoef(y.ravel(), ref.ravel())[0, 1]) if y.size > 1 and np.std(y) > 0 and np.std(ref) > 0 \
+    corr = (
+        float(np.corrcoef(y.ravel(), ref.ravel())[0, 1])
+        if y.size > 1 and np.std(y) > 0 and np.std(ref) > 0
         else float("nan")
-    advice = ("look for an activation derivative taken at the wrong point (sigma'(a) for sigma'(z)), a missing "
-              "one, W where W^T belongs, or the wrong layer's activations in an outer product") if op.mlp else \
-        (f"look for a derivative taken at the wrong point (at the output instead of the input), a missing chain-rule "
-         f"factor, or a cached value from the wrong step{' in ' + op.name if op.name else ''}")
-    return Diagnosis("unstructured",
-                     f"no simple pattern ({int(bad.sum())} of {bad.size} entries wrong; not zero, a transpose, a "
-                     f"constant factor, collapsed or rescaled rows/columns, or a few rows/columns; correlation "
-                     f"with the reference {corr:.2f}): {advice}")
+    )
+    advice = (
+        (
+            "look for an activation derivative taken at the wrong point (sigma'(a) for sigma'(z)), a missing "
+            "one, W where W^T belongs, or the wrong layer's activations in an outer product"
+        )
+        if op.mlp
+        else (
+            f"look for a derivative taken at the wrong point (at the output instead of the input), a missing "
+            f"chain-rule factor, or a cached value from the wrong step{' in ' + op.name if op.name else ''}"
+        )
+    )
+    return Diagnosis(
+        "unstructured",
+        f"no simple pattern ({int(bad.sum())} of {bad.size} entries wrong; not zero, a transpose, a "
+        f"constant factor, collapsed or rescaled rows/columns, or a few rows/columns; correlation "
+        f"with the reference {corr:.2f}): {advice}",
+    )
 
 
 def _span(ix) -> str:

@@ -8,10 +8,10 @@ error estimate that the verdict uses.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 
 import numpy as np
 
@@ -104,8 +104,14 @@ class CentralRichardson:
         h = self.rel_step * max(1.0, float(scale))
         return 2.0 ** round(math.log2(h))
 
-    def derivative(self, phi: Callable[[float], float], scale: float = 1.0, f0: float | None = None,
-                   eps: float = EPS, noise_floor: float = 0.0) -> FDEstimate:
+    def derivative(
+        self,
+        phi: Callable[[float], float],
+        scale: float = 1.0,
+        f0: float | None = None,
+        eps: float = EPS,
+        noise_floor: float = 0.0,
+    ) -> FDEstimate:
         """phi'(0) by extrapolated central differences, with truncation + round-off error estimate.
 
         Where the differences do not converge like a smooth function's, the steps are halved further (at most
@@ -128,20 +134,29 @@ class CentralRichardson:
         if kink is not None:
             return replace(kink, evaluations=evals, step=h, quantum=q)
         for k in range(1, EXTRA_LEVELS + 1):
-            window = self._window(levels[k:k + self.levels], eps, noise_floor)
-            moving = any(lv.fp != lv.f0 or lv.fm != lv.f0 for lv in levels[k:k + self.levels])
+            window = self._window(levels[k : k + self.levels], eps, noise_floor)
+            moving = any(lv.fp != lv.f0 or lv.fm != lv.f0 for lv in levels[k : k + self.levels])
             if window.smooth and (moving or q == 0):  # steps that all rounded away say nothing
                 return replace(window, evaluations=evals, quantum=q)
         # no kink on evidence and no window converging as a smooth function's: round-off (a loss computed by
         # cancellation, or quantised), a near-inflection the bands do not admit, or a kink beside the point.
         # The estimate is the window that agrees best with the next one; their difference is its error.
-        windows = [self._window(levels[k:k + self.levels], eps, noise_floor) for k in range(EXTRA_LEVELS + 1)]
-        best = min(range(EXTRA_LEVELS), key=lambda k: abs(windows[k + 1].value - windows[k].value)
-                   + windows[k + 1].gain * noise)
+        windows = [self._window(levels[k : k + self.levels], eps, noise_floor) for k in range(EXTRA_LEVELS + 1)]
+        best = min(
+            range(EXTRA_LEVELS),
+            key=lambda k: abs(windows[k + 1].value - windows[k].value) + windows[k + 1].gain * noise,
+        )
         w = windows[best + 1]
         error = abs(w.value - windows[best].value) + w.gain * noise
-        return replace(w, kind=Stencil.NOISY, smooth=False, evaluations=evals, quantum=q,
-                       error=max(error, w.gain * q), one_sided=None)
+        return replace(
+            w,
+            kind=Stencil.NOISY,
+            smooth=False,
+            evaluations=evals,
+            quantum=q,
+            error=max(error, w.gain * q),
+            one_sided=None,
+        )
 
     def _window(self, levels: list[Level], eps: float, noise_floor: float = 0.0) -> FDEstimate:
         """Richardson over consecutive levels; smooth when differences and bends shrink as a smooth phi's do."""
@@ -153,8 +168,12 @@ class CentralRichardson:
         noise = max(_noise(levels, eps), noise_floor)
         h_min = levels[-1].h
         roundoff = sum(abs(c) * noise / lv.h for lv, c in zip(levels, coeffs))
-        smooth = shrinks_like(diffs, noise / h_min, 4.0) and shrinks_like(bends, 4 * noise / h_min, 2.0, fastest=16.0) \
-            and _sides_converge(levels, noise) and _no_jump(levels, noise)
+        smooth = (
+            shrinks_like(diffs, noise / h_min, 4.0)
+            and shrinks_like(bends, 4 * noise / h_min, 2.0, fastest=16.0)
+            and _sides_converge(levels, noise)
+            and _no_jump(levels, noise)
+        )
         kind = Stencil.SMOOTH
         if not smooth:  # the extrapolation's own correction means nothing here: use the raw spread
             truncation = max(truncation, max(diffs) - min(diffs), max(map(abs, bends), default=0.0))
@@ -221,8 +240,11 @@ def _sides(levels: list[Level], noise: float) -> list[tuple[float, float, float]
     out, prev = [], None
     for a, b in zip(levels, levels[1:]):
         left, right = 2 * b.left - a.left, 2 * b.right - a.right
-        change = max(abs(left - prev[0]), abs(right - prev[1])) if prev else max(abs(b.left - a.left),
-                                                                                 abs(b.right - a.right))
+        change = (
+            max(abs(left - prev[0]), abs(right - prev[1]))
+            if prev
+            else max(abs(b.left - a.left), abs(b.right - a.right))
+        )
         out.append((left, right, change + 6 * noise / b.h))
         prev = (left, right)
     return out
@@ -244,9 +266,10 @@ def _kink(levels: list[Level], noise: float) -> FDEstimate | None:
 def _steady(seq: list[tuple[float, float]]) -> bool:
     """RUN consecutive values, each beyond 8 times its round-off, of one sign and within 4/3 of each other."""
     for k in range(len(seq) - RUN + 1):
-        run = seq[k:k + RUN]
-        if all(abs(v) > 8 * e for v, e in run) and \
-                all(a * b > 0 and 0.75 <= a / b <= 4 / 3 for (a, _), (b, _) in zip(run, run[1:])):
+        run = seq[k : k + RUN]
+        if all(abs(v) > 8 * e for v, e in run) and all(
+            a * b > 0 and 0.75 <= a / b <= 4 / 3 for (a, _), (b, _) in zip(run, run[1:])
+        ):
             return True
     return False
 
@@ -315,7 +338,7 @@ def richardson(diffs: list[float]) -> tuple[float, float, list[float]]:
     return value, correction, list(_weights(n))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _weights(n: int) -> tuple[float, ...]:
     """The extrapolated value's weights on the n raw differences (the same tableau, run on unit vectors)."""
     wtable = [[np.eye(n)[k] for k in range(n)]]

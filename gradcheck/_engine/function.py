@@ -12,18 +12,31 @@ import sys
 
 import numpy as np
 
+from ..errors import GradcheckError
+from ..report import Report
+from ..settings import parse_flag
 from . import adapter
 from .backward import not_checked
 from .diagnose import Operation
-from ..errors import GradcheckError
 from .gradients import Inputs, match
 from .outputs import make_cotangent
-from ..report import Report
-from ..settings import parse_flag
 
 
-def check_function(F, inputs, *, reference=None, cotangent=None, names=None, float64=True, oracles=None,
-                   rtol=None, atol=None, seed=0, fd=None, raise_on_failure=True) -> Report:
+def check_function(
+    F,
+    inputs,
+    *,
+    reference=None,
+    cotangent=None,
+    names=None,
+    float64=True,
+    oracles=None,
+    rtol=None,
+    atol=None,
+    seed=0,
+    fd=None,
+    raise_on_failure=True,
+) -> Report:
     """Check F's hand-written backward (a torch.autograd.Function subclass or a jax.custom_vjp function).
 
     inputs: F's positional arguments (arrays or tensors; floating ones are differentiated, others pass
@@ -38,8 +51,11 @@ def check_function(F, inputs, *, reference=None, cotangent=None, names=None, flo
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise GradcheckError(f"Expected inputs to be a non-empty tuple (F's arguments) but got inputs={inputs!r:.80}")
     values = tuple(backend.to_numpy(v) for v in inputs)
-    ins = Inputs(tuple(adapter.input_names(backend.forward_fn, len(values), names, backend.skip)), values,
-                 tuple(isinstance(v, np.ndarray) and v.dtype.kind == "f" for v in values))
+    ins = Inputs(
+        tuple(adapter.input_names(backend.forward_fn, len(values), names, backend.skip)),
+        values,
+        tuple(isinstance(v, np.ndarray) and v.dtype.kind == "f" for v in values),
+    )
     outs = backend.forward(list(values))
     floating = [i for i, o in enumerate(outs) if o.dtype.kind == "f"]
     if not floating:
@@ -49,15 +65,30 @@ def check_function(F, inputs, *, reference=None, cotangent=None, names=None, flo
     cots = _full_cotangents(outs, floating, cot)
     found, left = match(backend.yours(list(values), cots), ins, backend.backward_label)
     if not found:
-        raise GradcheckError(f"{backend.backward_label} returned no gradient for any floating input "
-                             f"({', '.join(ins.names)}): nothing to check")
+        raise GradcheckError(
+            f"{backend.backward_label} returned no gradient for any floating input "
+            f"({', '.join(ins.names)}): nothing to check"
+        )
     why: dict[str, str] = {}
     loss, grad = _adapt(backend, reference, ins, [n for n in ins.names if n in found], floating, why)
     params = {n: ins.values[ins.names.index(n)] for n in ins.names if n in found}
-    report = adapter.run(loss, grad, params, args=(cot,), kind="function",
-                         options=dict(oracles="all" if oracles is None and reference is not None else oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
-                         op=Operation(getattr(F, "__name__", None) or backend.label, mlp=False),
-                         health=lambda: not_checked(left, backend.backward_label), raise_on_failure=False)
+    report = adapter.run(
+        loss,
+        grad,
+        params,
+        args=(cot,),
+        kind="function",
+        options=dict(
+            oracles="all" if oracles is None and reference is not None else oracles,
+            rtol=rtol,
+            atol=atol,
+            seed=seed,
+            fd=fd,
+        ),
+        op=Operation(getattr(F, "__name__", None) or backend.label, mlp=False),
+        health=lambda: not_checked(left, backend.backward_label),
+        raise_on_failure=False,
+    )
     _explain_skips(report, backend, reference, why)
     _explain_disagreement(report, backend)
     if raise_on_failure and not report.ok:
@@ -81,9 +112,11 @@ def _backend(F, float64: bool):
         from .function_jax import JaxFunction
 
         return JaxFunction(F, float64)
-    raise GradcheckError(f"Expected F to be a torch.autograd.Function subclass or a jax.custom_vjp function but "
-                         f"got F={F!r:.80} (type={type(F).__name__}); for a plain backward use check_vjp or "
-                         f"check_backward")
+    raise GradcheckError(
+        f"Expected F to be a torch.autograd.Function subclass or a jax.custom_vjp function but "
+        f"got F={F!r:.80} (type={type(F).__name__}); for a plain backward use check_vjp or "
+        f"check_backward"
+    )
 
 
 def _full_cotangents(outs, floating, cot) -> list:
@@ -151,10 +184,12 @@ def _explain_disagreement(report: Report, backend) -> None:
         if p.oracles_disagree and backend.name in p.trusted and "fd" in p.trusted:
             ok = [o for o in ("fd", backend.name) if p.comparisons[o].ok]
             agrees = f"yours agrees with {ok[0]} only; " if len(ok) == 1 else ""
-            p.notes.append(f"{agrees}{backend.name}'s autograd of {backend.body_label} is differentiated step by "
-                           f"step: a body that iterates (bisection, Newton) or thresholds gives the derivative of "
-                           f"its steps, not of the function they converge to; pass reference= for a third oracle, "
-                           f"or oracles=('fd',) when the body cannot be differentiated as written")
+            p.notes.append(
+                f"{agrees}{backend.name}'s autograd of {backend.body_label} is differentiated step by "
+                f"step: a body that iterates (bisection, Newton) or thresholds gives the derivative of "
+                f"its steps, not of the function they converge to; pass reference= for a third oracle, "
+                f"or oracles=('fd',) when the body cannot be differentiated as written"
+            )
 
 
 def _explain_skips(report: Report, backend, reference, why: dict) -> None:
@@ -163,10 +198,14 @@ def _explain_skips(report: Report, backend, reference, why: dict) -> None:
         if run.status != "skipped" or run.name == "fd":
             continue
         if run.name == backend.name and backend.name in why:
-            run.reason = (f"{backend.body_label} under {backend.name}'s autograd raised {why[backend.name]} "
-                          f"(a body outside autograd: numpy, .detach(), in-place or integer ops)")
+            run.reason = (
+                f"{backend.body_label} under {backend.name}'s autograd raised {why[backend.name]} "
+                f"(a body outside autograd: numpy, .detach(), in-place or integer ops)"
+            )
         elif run.name != backend.name and reference is None:
-            run.reason = (f"no reference forward given (pass reference=f, the forward written against the array "
-                          f"API, to add {run.name} as an oracle)")
+            run.reason = (
+                f"no reference forward given (pass reference=f, the forward written against the array "
+                f"API, to add {run.name} as an oracle)"
+            )
         elif run.name != backend.name and "reference" in why:
             run.reason = f"the reference forward raised {why['reference']} on {run.name} arrays"

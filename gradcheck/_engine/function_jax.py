@@ -70,12 +70,17 @@ class JaxFunction:
             grads = _as_list(self.F.bwd(*[arrays[i] for i in self.nondiff], res, cot))
             slots = [i for i in range(len(vals)) if i not in self.nondiff]
             if len(grads) != len(slots):
-                raise GradcheckError(f"{self.backward_label} returned {len(grads)} gradients for {len(slots)} "
-                                     f"differentiable arguments: jax requires one per argument")
+                raise GradcheckError(
+                    f"{self.backward_label} returned {len(grads)} gradients for {len(slots)} "
+                    f"differentiable arguments: jax requires one per argument"
+                )
             full = [None] * len(vals)
             for i, g in zip(slots, grads):
-                full[i] = None if g is None or getattr(g, "dtype", None) == self.jax.dtypes.float0 \
+                full[i] = (
+                    None
+                    if g is None or getattr(g, "dtype", None) == self.jax.dtypes.float0
                     else np.asarray(g, dtype=np.float64 if self.float64 else None)
+                )
             return full
 
 

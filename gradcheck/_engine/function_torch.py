@@ -76,15 +76,16 @@ class TorchFunction:
 
     def body(self, vals, diff_names) -> list:
         """F.forward's body on the given tensors under autograd (a stand-in ctx), never F.apply."""
-        tensors = [v if isinstance(v, self.torch.Tensor) and v.requires_grad else t
-                   for v, t in zip(vals, self._tensors([_np(v) for v in vals]))]
+        tensors = [
+            v if isinstance(v, self.torch.Tensor) and v.requires_grad else t
+            for v, t in zip(vals, self._tensors([_np(v) for v in vals]))
+        ]
         needs = [isinstance(t, self.torch.Tensor) and t.requires_grad for t in tensors]
         with self.torch.enable_grad():
             outs = _as_list(self.F.forward(*tensors) if self.new_style else self.F.forward(StandInCtx(needs), *tensors))
         outs = [o for o in outs if isinstance(o, self.torch.Tensor)]
         if any(needs) and not any(o.requires_grad for o in outs if o.is_floating_point()):
-            raise RuntimeError("its output does not depend on the inputs through autograd (the body leaves "
-                               "the graph)")
+            raise RuntimeError("its output does not depend on the inputs through autograd (the body leaves the graph)")
         return outs
 
     def check_graph(self, total, leaves) -> None:
@@ -108,8 +109,10 @@ class TorchFunction:
         while len(grads) > len(vals) and grads[-1] is None:
             grads.pop()
         if len(grads) != len(vals):
-            raise GradcheckError(f"{self.backward_label} returned {len(grads)} gradients for {len(vals)} inputs: "
-                                 f"torch requires one per forward input (None for a non-tensor one)")
+            raise GradcheckError(
+                f"{self.backward_label} returned {len(grads)} gradients for {len(vals)} inputs: "
+                f"torch requires one per forward input (None for a non-tensor one)"
+            )
         return [self._reduced(g, t) for g, t in zip(grads, tensors)]
 
     def _reduced(self, g, t):

@@ -65,12 +65,14 @@ def match(returned, inputs: Inputs, who: str) -> tuple[dict, list[str]]:
         grads.pop()  # trailing Nones (torch's style for non-tensor arguments)
     floats = [i for i, f in enumerate(inputs.floating) if f]
     if len(grads) > inputs.n:
-        raise GradcheckError(f"Expected {who} to return at most {inputs.n} gradients (one per input: "
-                             f"{', '.join(inputs.names)}) but it returned {len(grads)}")
+        raise GradcheckError(
+            f"Expected {who} to return at most {inputs.n} gradients (one per input: "
+            f"{', '.join(inputs.names)}) but it returned {len(grads)}"
+        )
     if len(grads) == inputs.n:
         slots = list(range(inputs.n))
     elif len(grads) <= len(floats):
-        slots = floats[:len(grads)]  # integer inputs (indices, labels) have no gradient to return
+        slots = floats[: len(grads)]  # integer inputs (indices, labels) have no gradient to return
     else:
         slots = list(range(len(grads)))
     found = {inputs.names[i]: as_gradient(g) for i, g in zip(slots, grads) if inputs.floating[i] and g is not None}
@@ -90,8 +92,10 @@ def _by_name(returned: dict, inputs: Inputs, who: str) -> tuple[dict, list[str]]
                 break
     unknown = [k for k in returned if k not in known]
     if unknown:
-        raise GradcheckError(f"{who} returned gradients for {', '.join(map(repr, unknown))}, which match no input "
-                             f"(inputs: {', '.join(inputs.names)}; keys may be a name or d + name)")
+        raise GradcheckError(
+            f"{who} returned gradients for {', '.join(map(repr, unknown))}, which match no input "
+            f"(inputs: {', '.join(inputs.names)}; keys may be a name or d + name)"
+        )
     return found, [n for n in inputs.floating_names() if n not in found and not _named(returned, n)]
 
 

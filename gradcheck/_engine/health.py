@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..report import HealthCheck
 from .calls import Call, Repeat
 from .evidence import Noise, Verdict
 from .inputs import changed_arrays, copy_tree, same_array
-from ..report import HealthCheck
 
 MAX_LISTED = 4  # entries named per parameter in a health message
 
@@ -26,12 +26,15 @@ def mutation(names, leaves, args, calls: list[Call]) -> list[HealthCheck]:
         hit = [n for n, x, y in zip(names, leaves, p_copy) if not same_array(x, y)]
         hit += changed_arrays(tuple(args), tuple(a_copy))
         if hit:
-            found.append(HealthCheck(
-                "mutated_input",
-                f"{what} wrote into its inputs ({', '.join(hit)}): gradcheck ran it on copies, so your arrays "
-                f"are unchanged, but an in-place update of an input corrupts training and any later call; "
-                f"copy before modifying (x = x.copy(), or x = x + ... instead of x += ...)",
-                fails=True))
+            found.append(
+                HealthCheck(
+                    "mutated_input",
+                    f"{what} wrote into its inputs ({', '.join(hit)}): gradcheck ran it on copies, so your arrays "
+                    f"are unchanged, but an in-place update of an input corrupts training and any later call; "
+                    f"copy before modifying (x = x.copy(), or x = x + ... instead of x += ...)",
+                    fails=True,
+                )
+            )
     return found
 
 
@@ -52,12 +55,16 @@ def state(repeat: Repeat) -> list[HealthCheck]:
     if not repeat.stateful:
         return []
     where = "; ".join(f"{n}: {how}" for n, how in repeat.stateful.items())
-    return [HealthCheck(
-        "stateful",
-        f"grad keeps state between calls ({where}): a later call changed an array an earlier call had returned "
-        f"(a gradient buffer "
-        f"accumulated with += and never zeroed); gradcheck judged a copy of the first call's result; zero the "
-        f"buffer at the start of backward or return a new array (g = ... rather than buffer += ...)", fails=True)]
+    return [
+        HealthCheck(
+            "stateful",
+            f"grad keeps state between calls ({where}): a later call changed an array an earlier call had returned "
+            f"(a gradient buffer "
+            f"accumulated with += and never zeroed); gradcheck judged a copy of the first call's result; zero the "
+            f"buffer at the start of backward or return a new array (g = ... rather than buffer += ...)",
+            fails=True,
+        )
+    ]
 
 
 def determinism(noise: tuple[Noise, ...]) -> list[HealthCheck]:
@@ -68,10 +75,11 @@ def determinism(noise: tuple[Noise, ...]) -> list[HealthCheck]:
     for n in loss:
         found.append(_noise_check(f"loss returned values {n.difference:.1e} apart for the same params", [n]))
     if grads:
-        where = ", ".join(f"{n.what} by up to {n.difference:.1e}" if np.isfinite(n.difference)
-                          else f"{n.what} in structure" for n in grads)
-        found.append(_noise_check(f"grad returned different values for the same params on two calls ({where})",
-                                  grads))
+        where = ", ".join(
+            f"{n.what} by up to {n.difference:.1e}" if np.isfinite(n.difference) else f"{n.what} in structure"
+            for n in grads
+        )
+        found.append(_noise_check(f"grad returned different values for the same params on two calls ({where})", grads))
     return found
 
 
@@ -79,13 +87,21 @@ def _noise_check(what: str, noise: list[Noise]) -> HealthCheck:
     held = [n for n in noise if n.withholds]
     if not held:
         level = min(n.level for n in noise)
-        return HealthCheck("nondeterministic", f"{what}: at the round-off level (below {level:.1e}, 256 eps of its "
-                                               f"magnitude, as a sum taken in another order gives), so the verdict "
-                                               f"is given", fails=False)
+        return HealthCheck(
+            "nondeterministic",
+            f"{what}: at the round-off level (below {level:.1e}, 256 eps of its "
+            f"magnitude, as a sum taken in another order gives), so the verdict "
+            f"is given",
+            fails=False,
+        )
     worst = max(held, key=lambda n: n.times)
     size = f"{worst.times:.2g} times the round-off level" if np.isfinite(worst.times) else "not comparable"
-    return HealthCheck("nondeterministic", f"{what}: {size}: fix the random seed or remove randomness (dropout, "
-                                           f"sampling) before checking; no gradient verdict is possible", fails=True)
+    return HealthCheck(
+        "nondeterministic",
+        f"{what}: {size}: fix the random seed or remove randomness (dropout, "
+        f"sampling) before checking; no gradient verdict is possible",
+        fails=True,
+    )
 
 
 def kinks(verdicts: tuple[Verdict, ...], probes=()) -> list[HealthCheck]:
@@ -93,9 +109,13 @@ def kinks(verdicts: tuple[Verdict, ...], probes=()) -> list[HealthCheck]:
     found = [_kink_entry(v) for v in verdicts if v.kinks]
     for pr in probes:
         if pr.kind == "kink" and pr.param is not None:
-            found.append(HealthCheck(
-                "kink", f"{pr.param}: fd probe {pr.index} crossed a point where the loss is not differentiable "
-                        f"(a ReLU at 0, abs or max); its directional derivative is one-sided"))
+            found.append(
+                HealthCheck(
+                    "kink",
+                    f"{pr.param}: fd probe {pr.index} crossed a point where the loss is not differentiable "
+                    f"(a ReLU at 0, abs or max); its directional derivative is one-sided",
+                )
+            )
     return found
 
 
@@ -106,10 +126,12 @@ def _kink_entry(v: Verdict) -> HealthCheck:
     inside = [k for k in v.kinks if k.inside]
     words = list(dict.fromkeys(k.position() for k in v.kinks))
     return HealthCheck(
-        "kink", f"{v.name} at {listed}: the loss is not differentiable there (a ReLU at 0, abs or max), so fd saw "
-                f"different left and right slopes at several steps: a kink, not a wrong gradient; yours lies between "
-                f"the left and right slopes at {len(inside)} of {len(idx)} (a valid subgradient there); yours is "
-                f"{'; '.join(words)}")
+        "kink",
+        f"{v.name} at {listed}: the loss is not differentiable there (a ReLU at 0, abs or max), so fd saw "
+        f"different left and right slopes at several steps: a kink, not a wrong gradient; yours lies between "
+        f"the left and right slopes at {len(inside)} of {len(idx)} (a valid subgradient there); yours is "
+        f"{'; '.join(words)}",
+    )
 
 
 def _index(i) -> str:

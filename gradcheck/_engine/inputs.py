@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -30,15 +31,19 @@ def as_param_array(name: str, value, label: str = "params") -> np.ndarray:
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise GradcheckError(f"{where} is complex ({arr.dtype}); gradcheck checks real gradients only")
     if not np.issubdtype(arr.dtype, np.floating):
-        raise GradcheckError(f"{where} has dtype {arr.dtype}; gradients need floating-point parameters "
-                             f"(pass {name}.astype(float) or leave integers in args)")
+        raise GradcheckError(
+            f"{where} has dtype {arr.dtype}; gradients need floating-point parameters "
+            f"(pass {name}.astype(float) or leave integers in args)"
+        )
     if arr.size == 0:
         raise GradcheckError(f"{where} is empty (shape {arr.shape}); there is no gradient to check")
     bad = None if all_finite(arr) else ~np.isfinite(arr)
     if bad is not None and bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise GradcheckError(f"{where} has {int(bad.sum())} non-finite entries (first at {first}: {arr[first]}); "
-                             f"gradients are checked at finite points only")
+        raise GradcheckError(
+            f"{where} has {int(bad.sum())} non-finite entries (first at {first}: {arr[first]}); "
+            f"gradients are checked at finite points only"
+        )
     return arr
 
 
@@ -69,8 +74,11 @@ def changed_arrays(before, after, prefix: str = "args") -> list[str]:
     """Names of arrays in `after` that differ from `before` (NaN equal to NaN)."""
     names, old, _ = flatten(before, prefix)
     new = dict(zip(*flatten(after, prefix)[:2]))
-    return [n for n, b in zip(names, old) if isinstance(b, np.ndarray)
-            and not (isinstance(new.get(n), np.ndarray) and same_array(b, new[n]))]
+    return [
+        n
+        for n, b in zip(names, old)
+        if isinstance(b, np.ndarray) and not (isinstance(new.get(n), np.ndarray) and same_array(b, new[n]))
+    ]
 
 
 def call_user(what: str, fn: Callable, *call_args) -> Any:
@@ -91,10 +99,14 @@ def loss_value(value, what: str = "loss") -> float:
     except Exception as exc:
         raise GradcheckError(f"{what} returned {type(value).__name__}, which is not a number: {exc}") from exc
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise GradcheckError(f"Expected {what} to return a real scalar but it returned {type(value).__name__} {value!r:.80}")
+        raise GradcheckError(
+            f"Expected {what} to return a real scalar but it returned {type(value).__name__} {value!r:.80}"
+        )
     if arr.size != 1:
-        raise GradcheckError(f"Expected {what} to return a scalar but it returned an array of shape {arr.shape} "
-                             f"(sum or average it to a scalar, e.g. np.sum(...) or np.mean(...))")
+        raise GradcheckError(
+            f"Expected {what} to return a scalar but it returned an array of shape {arr.shape} "
+            f"(sum or average it to a scalar, e.g. np.sum(...) or np.mean(...))"
+        )
     if np.iscomplexobj(arr):
         raise GradcheckError(f"{what} returned a complex value {arr.reshape(())}; a loss must be real")
     v = float(arr.reshape(()))
@@ -114,15 +126,24 @@ def grad_value(value, what: str = "grad"):
     """
     import collections.abc as abc
 
-    if isinstance(value, (str, bytes)) or (isinstance(value, abc.Iterator) and not hasattr(value, "shape")) \
-            or isinstance(value, (abc.Set, abc.Generator)):
-        raise GradcheckError(f"Expected {what} to return {GRAD_SHAPES} but it returned "
-                             f"{value!r:.60} (type={type(value).__name__})")
+    if (
+        isinstance(value, (str, bytes))
+        or (isinstance(value, abc.Iterator) and not hasattr(value, "shape"))
+        or isinstance(value, (abc.Set, abc.Generator))
+    ):
+        raise GradcheckError(
+            f"Expected {what} to return {GRAD_SHAPES} but it returned {value!r:.60} (type={type(value).__name__})"
+        )
     names, leaves, _ = flatten(value, what)
-    attached = [n for n, x in zip(names, leaves) if getattr(x, "requires_grad", False)
-                and type(x).__module__.split(".")[0] == "torch"]
+    attached = [
+        n
+        for n, x in zip(names, leaves)
+        if getattr(x, "requires_grad", False) and type(x).__module__.split(".")[0] == "torch"
+    ]
     if attached:
-        raise GradcheckError(f"{what} returned torch tensors that still require grad ({', '.join(attached[:4])}): "
-                             f"return them detached, e.g. g.detach().numpy() (or compute them under "
-                             f"torch.no_grad())")
+        raise GradcheckError(
+            f"{what} returned torch tensors that still require grad ({', '.join(attached[:4])}): "
+            f"return them detached, e.g. g.detach().numpy() (or compute them under "
+            f"torch.no_grad())"
+        )
     return value

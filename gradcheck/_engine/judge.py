@@ -32,7 +32,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bound import detection_bound
-from .compare import Comparison, absmax, largest_outside, compare_entries, compare_probes, entries_agree, interval_check, probes_agree
+from .compare import (
+    Comparison,
+    absmax,
+    compare_entries,
+    compare_probes,
+    entries_agree,
+    interval_check,
+    largest_outside,
+    probes_agree,
+)
 from .evidence import Claim, Evidence, Judgement, KinkEntry, Noise, Status, TaylorRun, Verdict
 from .oracles import EntryFD, OracleResult
 from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
@@ -77,11 +86,26 @@ def nondeterminism(ev: Evidence) -> tuple[Noise, ...]:
 
 
 def _withheld(v: Verdict, n: Noise) -> Verdict:
-    why = "the loss differs between two calls" if n.what == "loss" else \
-        f"grad differs by up to {n.difference:.1e} between two calls"
-    return Verdict(v.name, Status.NONDETERMINISTIC, v.comparisons, v.trusted, v.set_aside, v.oracles_disagree,
-                   v.kinks, v.notes, v.bound, v.refs, v.fd_error, v.taylor,
-                   f"not judged: {why} at the same params (see health below)")
+    why = (
+        "the loss differs between two calls"
+        if n.what == "loss"
+        else f"grad differs by up to {n.difference:.1e} between two calls"
+    )
+    return Verdict(
+        v.name,
+        Status.NONDETERMINISTIC,
+        v.comparisons,
+        v.trusted,
+        v.set_aside,
+        v.oracles_disagree,
+        v.kinks,
+        v.notes,
+        v.bound,
+        v.refs,
+        v.fd_error,
+        v.taylor,
+        f"not judged: {why} at the same params (see health below)",
+    )
 
 
 def reference_scale(ev: Evidence) -> float:
@@ -108,8 +132,10 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
     sided, sided_err = kink_evidence(ev, b, claim.yours.shape)
     own = _own(ev.own_roundoff, claim, tol)
-    comparisons = {o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own)
-                   for o, r in results.items()}
+    comparisons = {
+        o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own)
+        for o, r in results.items()
+    }
     agree = _agreement(results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
     fd = results.get("fd")
     trust = triangulate(list(results), agree, fd is not None and _fd_rough(fd, b, sided))
@@ -121,20 +147,37 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     kinks = _kink_entries(claim.yours, sided, sided_err, tol, atol)
     inside = [k for k in kinks if k.inside]
     if inside:
-        notes.append(f"{len(inside)} entr{'y sits' if len(inside) == 1 else 'ies sit'} on a kink (fd's left and "
-                     f"right slopes differ); yours is {_positions(inside)} there, a valid subgradient, so "
-                     f"{'it counts' if len(inside) == 1 else 'they count'} as right whatever AD chose")
+        notes.append(
+            f"{len(inside)} entr{'y sits' if len(inside) == 1 else 'ies sit'} on a kink (fd's left and "
+            f"right slopes differ); yours is {_positions(inside)} there, a valid subgradient, so "
+            f"{'it counts' if len(inside) == 1 else 'they count'} as right whatever AD chose"
+        )
     notes += _ad_overruled(comparisons, ev.reexamined.get(b, ()))
     if trust.undecided:
-        notes.append("the oracles disagree with each other and none is clearly wrong: check the loss for "
-                     "non-differentiable points or randomness")
+        notes.append(
+            "the oracles disagree with each other and none is clearly wrong: check the loss for "
+            "non-differentiable points or randomness"
+        )
     status = Status.OK if good else Status.MISMATCH
     refs = {o: r.grads[b] for o, r in results.items() if r.grads is not None}
     fd_error = fd.errors[b] if fd is not None and fd.errors is not None else None
-    bound = detection_bound(comparisons, trust.trusted, taylor.result if taylor else None, trust.set_aside,
-                            claim.yours.shape)
-    return Verdict(claim.name, status, comparisons, trust.trusted, dict(trust.set_aside), trust.undecided,
-                   tuple(kinks), tuple(notes), bound, refs, fd_error, taylor.result if taylor else None)
+    bound = detection_bound(
+        comparisons, trust.trusted, taylor.result if taylor else None, trust.set_aside, claim.yours.shape
+    )
+    return Verdict(
+        claim.name,
+        status,
+        comparisons,
+        trust.trusted,
+        dict(trust.set_aside),
+        trust.undecided,
+        tuple(kinks),
+        tuple(notes),
+        bound,
+        refs,
+        fd_error,
+        taylor.result if taylor else None,
+    )
 
 
 def kink_evidence(ev: Evidence, b: int, shape) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -171,8 +214,9 @@ def _own(own_roundoff: dict, claim: Claim, tol: Tolerance) -> Own | None:
     return Own(OWN_ROUNDOFF * np.abs(claim.yours - y64) / tol.k_fd, y64)
 
 
-def _compare(oracle, yours, b, result: OracleResult, tol, atol, sided, sided_err, others, again,
-             own=None) -> Comparison:
+def _compare(
+    oracle, yours, b, result: OracleResult, tol, atol, sided, sided_err, others, again, own=None
+) -> Comparison:
     if result.mode == "probes":  # lower precision: probes see your code run at float64 (its logic, not its round-off)
         mine = yours if own is None else own.y64
         if sided is not None and others is not None and others[b] is not None and others[b] is not yours:
@@ -201,11 +245,23 @@ def _ad_at_kinks(c: Comparison, yours, ref, sided, sided_err, tol, atol, again) 
             bad[e.index], excused[e.index] = False, True
     n_bad = int(np.count_nonzero(bad))
     if not excused.any():
-        return Comparison(c.reference, c.mode, n_bad == 0, c.n_total, n_bad, c.max_abs, c.max_rel, c.worst_index,
-                          bad, kinks, c.detail)
+        return Comparison(
+            c.reference, c.mode, n_bad == 0, c.n_total, n_bad, c.max_abs, c.max_rel, c.worst_index, bad, kinks, c.detail
+        )
     top_abs, top_rel, at = largest_outside(yours, ref, excused, atol)
-    return Comparison(c.reference, c.mode, n_bad == 0, c.n_total, n_bad, top_abs, top_rel,
-                      tuple(int(i) for i in np.unravel_index(at, bad.shape)), bad, kinks, c.detail)
+    return Comparison(
+        c.reference,
+        c.mode,
+        n_bad == 0,
+        c.n_total,
+        n_bad,
+        top_abs,
+        top_rel,
+        tuple(int(i) for i in np.unravel_index(at, bad.shape)),
+        bad,
+        kinks,
+        c.detail,
+    )
 
 
 def _fd_agrees(value: float, e: EntryFD, tol: Tolerance, atol: float) -> bool:
@@ -217,12 +273,21 @@ def _ad_overruled(comparisons, again) -> list[str]:
     if not smooth:
         return []
     where = ", ".join(str(e.index) for e in smooth[:4]) + (" ..." if len(smooth) > 4 else "")
-    return [f"fd re-examined {len(smooth)} entr{'y' if len(smooth) == 1 else 'ies'} where yours and AD differ "
-            f"({where}), one entry at a time"]
+    return [
+        f"fd re-examined {len(smooth)} entr{'y' if len(smooth) == 1 else 'ies'} where yours and AD differ "
+        f"({where}), one entry at a time"
+    ]
 
 
-def to_reexamine(claims, results: dict[str, OracleResult], f0: float, rtol=None, atol=None, own_roundoff=None,
-                 cap: int = REEXAMINE_UP_TO) -> dict[int, list[tuple]]:
+def to_reexamine(
+    claims,
+    results: dict[str, OracleResult],
+    f0: float,
+    rtol=None,
+    atol=None,
+    own_roundoff=None,
+    cap: int = REEXAMINE_UP_TO,
+) -> dict[int, list[tuple]]:
     """Rule 3's cheap step: where fd ran by probes beside AD, the few entries where yours and an AD oracle
     disagree, per block (none when more than `cap`: a broad disagreement is not a kink)."""
     fd = results.get("fd")
@@ -244,8 +309,9 @@ def to_reexamine(claims, results: dict[str, OracleResult], f0: float, rtol=None,
     return out
 
 
-def taylor_rule(claim: Claim, fd: OracleResult, b: int, c: Comparison, tol: Tolerance, atol: float,
-                run: TaylorRun) -> tuple[bool, str]:
+def taylor_rule(
+    claim: Claim, fd: OracleResult, b: int, c: Comparison, tol: Tolerance, atol: float, run: TaylorRun
+) -> tuple[bool, str]:
     """Rule 4: (verdict, note). fd's decided entries stand; the Taylor test decides only what fd leaves open."""
     t = run.result
     words = t.sentence()
@@ -264,8 +330,9 @@ def taylor_rule(claim: Claim, fd: OracleResult, b: int, c: Comparison, tol: Tole
 def _fd_leaves_open(claim, fd: OracleResult, b, c: Comparison, tol, atol) -> bool:
     """True when some entry (or probe) passes fd only thanks to fd's own error estimate."""
     if c.mode == "probes":
-        return any(abs(r["yours"] - r["fd"]) + 2 * tol.k_fd * r["fd_error"] > r["bound"]
-                   for r in c.detail.get("probes", []))
+        return any(
+            abs(r["yours"] - r["fd"]) + 2 * tol.k_fd * r["fd_error"] > r["bound"] for r in c.detail.get("probes", [])
+        )
     ref, err = fd.grads[b], fd.errors[b]
     d = np.abs(claim.yours - ref)
     return bool(np.any(d + tol.k_fd * err > atol + tol.rtol * np.abs(ref)))
@@ -277,8 +344,9 @@ def _fd_contradicts(claim, fd: OracleResult, b, tol, atol, run: TaylorRun) -> bo
         return False
     v = run.direction
     ref, err = fd.grads[b], fd.errors[b]
-    allowed = abs(float(np.sum(v * (claim.yours - ref)))) + float(np.sum(np.abs(v) * (
-        tol.k_fd * err + atol + tol.rtol * np.abs(ref))))
+    allowed = abs(float(np.sum(v * (claim.yours - ref)))) + float(
+        np.sum(np.abs(v) * (tol.k_fd * err + atol + tol.rtol * np.abs(ref)))
+    )
     return run.result.slope_error > 2 * allowed
 
 
@@ -287,8 +355,16 @@ def _kink_entries(yours, sided, err, tol, atol) -> list[KinkEntry]:
         return []
     at_kink, inside = interval_check(yours, sided, err, tol, atol)
     y = np.asarray(yours, dtype=np.float64)
-    return [KinkEntry(tuple(int(i) for i in idx), float(sided[tuple(idx)][0]), float(sided[tuple(idx)][1]),
-                      float(y[tuple(idx)]), bool(inside[tuple(idx)])) for idx in np.argwhere(at_kink)]
+    return [
+        KinkEntry(
+            tuple(int(i) for i in idx),
+            float(sided[tuple(idx)][0]),
+            float(sided[tuple(idx)][1]),
+            float(y[tuple(idx)]),
+            bool(inside[tuple(idx)]),
+        )
+        for idx in np.argwhere(at_kink)
+    ]
 
 
 def _positions(kinks: list[KinkEntry]) -> str:
@@ -296,18 +372,20 @@ def _positions(kinks: list[KinkEntry]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _agreement(results: dict[str, OracleResult], b: int, scale: float, sided, sided_err,
-               floor: float = 0.0) -> dict[frozenset, bool]:
+def _agreement(
+    results: dict[str, OracleResult], b: int, scale: float, sided, sided_err, floor: float = 0.0
+) -> dict[frozenset, bool]:
     """Whether each pair of oracles agrees on block b at the float64 tolerance; at fd's kinks any value in
     the interval agrees with fd, and AD oracles are not compared with each other there."""
     tol = resolve_tolerance(np.float64)
     atol = tol.absolute_atol(scale, floor)
     names, agree = list(results), {}
     for i, a in enumerate(names):
-        for c in names[i + 1:]:
+        for c in names[i + 1 :]:
             ad, ref = (a, c) if c == "fd" else (c, a) if a == "fd" else (a, c)
-            agree[frozenset((a, c))] = _agrees(results[ad].grads[b], b, results[ref], tol, atol, sided, sided_err,
-                                               results[ad].grads)
+            agree[frozenset((a, c))] = _agrees(
+                results[ad].grads[b], b, results[ref], tol, atol, sided, sided_err, results[ad].grads
+            )
     return agree
 
 

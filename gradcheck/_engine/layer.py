@@ -13,17 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import GradcheckError
+from ..report import HealthCheck, Report
+from ..settings import bad
 from . import adapter
 from .backward import SEED_STREAM
-from .writes import Record, changed, numpy_seed
 from .diagnose import Operation
-from ..errors import GradcheckError
 from .gradients import Inputs, as_gradient, match
 from .inputs import call_user, changed_arrays, copy_tree
 from .outputs import make_cotangent, pairing
-from ..report import HealthCheck, Report
-from ..settings import bad
-
+from .writes import Record, changed, numpy_seed
 
 
 def attr(obj, path: str, default=None):
@@ -49,25 +48,29 @@ class Access:
     grads: str | tuple[str, ...]  # likewise for their gradients (aligned with params when a tuple)
 
     @classmethod
-    def read(cls, layer, params, grads) -> "Access":
+    def read(cls, layer, params, grads) -> Access:
         if not isinstance(params, (str, tuple, list)) or not all(isinstance(n, str) and n for n in params):
             raise bad("params", params, "params to be the name of a dict attribute or a tuple of attribute names")
-        if grads is not None and (not isinstance(grads, (str, tuple, list))
-                                  or not all(isinstance(n, str) and n for n in grads)):
+        if grads is not None and (
+            not isinstance(grads, (str, tuple, list)) or not all(isinstance(n, str) and n for n in grads)
+        ):
             raise bad("grads", grads, "grads to be the name of a dict attribute or a tuple of attribute names")
         if isinstance(params, str):
             store = attr(layer, params, None)
             if not isinstance(store, dict):
-                raise GradcheckError(f"Expected layer.{params} to be a dict of parameter arrays but got "
-                                     f"{type(store).__name__} (pass params=('W', 'b') for attribute-held "
-                                     f"parameters, or params='name' of the dict; got params={params!r})")
+                raise GradcheckError(
+                    f"Expected layer.{params} to be a dict of parameter arrays but got "
+                    f"{type(store).__name__} (pass params=('W', 'b') for attribute-held "
+                    f"parameters, or params='name' of the dict; got params={params!r})"
+                )
             return cls(params, "gradients" if grads is None else grads)
         names = tuple(params)
         if grads is None:
             grads = tuple(_grad_name(n) for n in names)
         elif not isinstance(grads, str) and len(tuple(grads)) != len(names):
-            raise GradcheckError(f"Expected grads to name one attribute per parameter ({len(names)}) but got "
-                                 f"grads={grads!r}")
+            raise GradcheckError(
+                f"Expected grads to name one attribute per parameter ({len(names)}) but got grads={grads!r}"
+            )
         return cls(names, grads if isinstance(grads, str) else tuple(grads))
 
     def names(self, layer) -> list[str]:
@@ -77,8 +80,9 @@ class Access:
             return [k for k, v in store.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
         for n in self.params:
             if not isinstance(attr(layer, n, None), np.ndarray):
-                raise GradcheckError(f"Expected layer.{n} to be a parameter array but got "
-                                     f"{type(attr(layer, n, None)).__name__}")
+                raise GradcheckError(
+                    f"Expected layer.{n} to be a parameter array but got {type(attr(layer, n, None)).__name__}"
+                )
         return list(self.params)
 
     def get(self, layer, name):
@@ -94,8 +98,10 @@ class Access:
         if isinstance(self.grads, str):
             store = attr(layer, self.grads, None)
             if not isinstance(store, dict):
-                raise GradcheckError(f"Expected layer.{self.grads} to be a dict of gradients after backward but "
-                                     f"got {type(store).__name__} (pass grads=... to say where they are)")
+                raise GradcheckError(
+                    f"Expected layer.{self.grads} to be a dict of gradients after backward but "
+                    f"got {type(store).__name__} (pass grads=... to say where they are)"
+                )
             value = store.get(name, store.get(f"d{name}"))
         else:
             value = attr(layer, self.grads[list(self.params).index(name)], None)
@@ -125,9 +131,23 @@ class Access:
         return attr(layer, self.grads[list(self.params).index(name)], None)
 
 
-def check_layer(layer, X, *, params="parameters", grads=None, input_name=None, forward="forward",
-                backward="backward", dY=None, oracles=None, rtol=None, atol=None, seed=0, fd=None,
-                raise_on_failure=True) -> Report:
+def check_layer(
+    layer,
+    X,
+    *,
+    params="parameters",
+    grads=None,
+    input_name=None,
+    forward="forward",
+    backward="backward",
+    dY=None,
+    oracles=None,
+    rtol=None,
+    atol=None,
+    seed=0,
+    fd=None,
+    raise_on_failure=True,
+) -> Report:
     """Check a layer object's backward: dX from `layer.backward(dY)` and each parameter's gradient read from the
     layer after it, against `Y = layer.forward(X)`; every call on a deep copy of the layer.
 
@@ -143,30 +163,43 @@ def check_layer(layer, X, *, params="parameters", grads=None, input_name=None, f
         if not isinstance(name, str) or not name or (name != what and not callable(getattr(layer, name, None))):
             raise bad(what, name, f"{what} to name a method of the layer ({type(layer).__name__})")
     if not callable(getattr(layer, forward, None)) or not callable(getattr(layer, backward, None)):
-        raise bad("layer", layer, f"layer to be an object with methods {forward}() and {backward}() "
-                                  f"(pass forward=/backward= for other names)")
+        raise bad(
+            "layer",
+            layer,
+            f"layer to be an object with methods {forward}() and {backward}() "
+            f"(pass forward=/backward= for other names)",
+        )
     if input_name is not None and not isinstance(input_name, (str, tuple, list)) or input_name == "":
         raise bad("input_name", input_name, "input_name to be a non-empty string (or one per input)")
     ins = _inputs(getattr(layer, forward), X, input_name)
     access = Access.read(layer, params, grads)
     names = access.names(layer)
     if set(names) & set(ins.names):
-        raise GradcheckError(f"input_name={input_name or ins.names!r} is also a parameter of the layer; pass "
-                             f"another input_name")
+        raise GradcheckError(
+            f"input_name={input_name or ins.names!r} is also a parameter of the layer; pass another input_name"
+        )
     record, rng_seed = Record(), int(np.random.default_rng([seed, SEED_STREAM]).integers(2**31))
     calls = _Calls(layer, access, names, ins, forward, backward, rng_seed, record)
     start = {**dict(zip(ins.names, ins.values)), **{n: access.get(layer, n) for n in names}}
     cot = make_cotangent(calls.forward(start)[1], dY, seed, f"layer.{forward}", "dY")
     buffers = access.buffers(calls.forward_backward(start, cot)[0], names)
     calls.names = [n for n in names if n not in buffers]
-    p0 = {**{n: v for n, v, f in zip(ins.names, ins.values, ins.floating) if f},
-          **{n: np.array(access.get(layer, n), copy=True) for n in calls.names}}
+    p0 = {
+        **{n: v for n, v, f in zip(ins.names, ins.values, ins.floating) if f},
+        **{n: np.array(access.get(layer, n), copy=True) for n in calls.names},
+    }
     op = Operation(type(layer).__name__, mlp=False)
-    return adapter.run(calls.loss, calls.grad, p0, args=(cot,), kind="layer",
-                       options=dict(oracles=("fd",) if oracles is None else oracles, rtol=rtol, atol=atol,
-                                    seed=seed, fd=fd), op=op,
-                       health=lambda: record.health(f"layer.{backward}", "dY") + _buffers_note(buffers, access),
-                       raise_on_failure=raise_on_failure)
+    return adapter.run(
+        calls.loss,
+        calls.grad,
+        p0,
+        args=(cot,),
+        kind="layer",
+        options=dict(oracles=("fd",) if oracles is None else oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
+        op=op,
+        health=lambda: record.health(f"layer.{backward}", "dY") + _buffers_note(buffers, access),
+        raise_on_failure=raise_on_failure,
+    )
 
 
 def _inputs(method, X, input_name) -> Inputs:
@@ -176,8 +209,10 @@ def _inputs(method, X, input_name) -> Inputs:
     for i, v in enumerate(values):
         if not isinstance(v, np.ndarray) or v.dtype.kind not in "fiub":
             where = f"X[{i}]" if many else "X"
-            raise GradcheckError(f"Expected {where} to be a numeric numpy array (an input of layer.forward) but got "
-                                 f"X={X!r:.60} (type={type(X).__name__})")
+            raise GradcheckError(
+                f"Expected {where} to be a numeric numpy array (an input of layer.forward) but got "
+                f"X={X!r:.60} (type={type(X).__name__})"
+            )
     if not many:
         names = [input_name or "X"]
     else:
@@ -191,9 +226,14 @@ def _inputs(method, X, input_name) -> Inputs:
 def _buffers_note(buffers, access: Access) -> list[HealthCheck]:
     if not buffers:
         return []
-    return [HealthCheck("not_checked", f"layer.{access.params} has {', '.join(buffers)} but layer.{access.grads} has "
-                                       f"no entry for {'them' if len(buffers) > 1 else 'it'} after backward: taken "
-                                       f"as buffers (running statistics), not parameters, and not checked")]
+    return [
+        HealthCheck(
+            "not_checked",
+            f"layer.{access.params} has {', '.join(buffers)} but layer.{access.grads} has "
+            f"no entry for {'them' if len(buffers) > 1 else 'it'} after backward: taken "
+            f"as buffers (running statistics), not parameters, and not checked",
+        )
+    ]
 
 
 @dataclass

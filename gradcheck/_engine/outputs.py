@@ -18,10 +18,16 @@ def output_leaves(out, who: str) -> tuple[list[str], list, object]:
     for n, x in zip(names, leaves):
         dtype = getattr(x, "dtype", None)
         kind = np.dtype(dtype).kind if isinstance(dtype, np.dtype) else None
-        if x is None or isinstance(x, (str, bytes, bool)) or (kind is not None and kind != "f") \
-                or (kind is None and not isinstance(x, (float, int)) and not hasattr(x, "shape")):
-            raise GradcheckError(f"Expected {who} to return floating arrays but its {n} is {_what(x)}; "
-                                 f"only floating outputs have a cotangent")
+        if (
+            x is None
+            or isinstance(x, (str, bytes, bool))
+            or (kind is not None and kind != "f")
+            or (kind is None and not isinstance(x, (float, int)) and not hasattr(x, "shape"))
+        ):
+            raise GradcheckError(
+                f"Expected {who} to return floating arrays but its {n} is {_what(x)}; "
+                f"only floating outputs have a cotangent"
+            )
     return names, leaves, treedef
 
 
@@ -42,20 +48,25 @@ def make_cotangent(out, given, seed: int, who: str, label: str = "cotangent"):
     except Exception as exc:  # pragma: no cover - flatten accepts any object
         raise GradcheckError(f"{label} cannot be read: {exc}") from exc
     if len(g_leaves) != len(leaves) or (g_def.kind != treedef.kind and len(leaves) > 1):
-        raise GradcheckError(f"Expected {label} with one array per output of {who} ({len(leaves)}: "
-                             f"{', '.join(names)}) but got {len(g_leaves)}")
+        raise GradcheckError(
+            f"Expected {label} with one array per output of {who} ({len(leaves)}: "
+            f"{', '.join(names)}) but got {len(g_leaves)}"
+        )
     cot = []
     for n, x, g in zip(names, leaves, g_leaves):
         try:
             arr = np.asarray(g, dtype=np.float64)
         except (TypeError, ValueError):
-            raise GradcheckError(f"Expected {label} to hold floating arrays shaped like {who}'s outputs but got "
-                                 f"{label}={given!r:.60} (type={type(given).__name__})") from None
+            raise GradcheckError(
+                f"Expected {label} to hold floating arrays shaped like {who}'s outputs but got "
+                f"{label}={given!r:.60} (type={type(given).__name__})"
+            ) from None
         if arr.shape != np.shape(x):
             where = label if len(leaves) == 1 else f"{label} for {n}"
             shape = f"{label}.shape" if len(leaves) == 1 else "its shape"
-            raise GradcheckError(f"Expected {where} of shape {np.shape(x)} ({who}'s output) but got "
-                                 f"{shape}={arr.shape}")
+            raise GradcheckError(
+                f"Expected {where} of shape {np.shape(x)} ({who}'s output) but got {shape}={arr.shape}"
+            )
         cot.append(arr)
     return unflatten(treedef, cot)
 

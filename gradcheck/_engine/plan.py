@@ -14,14 +14,15 @@ oracles support the failure); a cached result that agrees with fresh ones change
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from . import oracles as registry
 from ..errors import OracleUnavailable
-from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult, same_value
 from ..report import OracleRun, ParamReport
 from ..settings import ALL_ORACLES, parse_oracles
+from . import oracles as registry
+from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult, same_value
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -130,9 +131,14 @@ def not_consulted(done: Consulted) -> None:
     ran = [n for n in ORACLE_NAMES if n in done.results]
     for name in done.pending:
         why = registry.missing(name)
-        reason = why if why is not None else (
-            f"not needed: {' and '.join(ran)} agree with each other and with your gradient "
-            f"(any disagreement consults it; oracles='all' always runs it)")
+        reason = (
+            why
+            if why is not None
+            else (
+                f"not needed: {' and '.join(ran)} agree with each other and with your gradient "
+                f"(any disagreement consults it; oracles='all' always runs it)"
+            )
+        )
         done.runs[name] = OracleRun(name, "skipped", reason=reason)
     done.pending = []
 
@@ -151,8 +157,9 @@ def _consult(plan: Plan, done: Consulted, name: str, run_one: Runner, fresh: boo
         done.runs[name] = OracleRun(name, "skipped", reason=why)
         return
     done.results[name] = result
-    done.runs[name] = OracleRun(name, "ran", mode=result.mode, method=result.method, seconds=result.seconds,
-                                evaluations=result.evaluations)
+    done.runs[name] = OracleRun(
+        name, "ran", mode=result.mode, method=result.method, seconds=result.seconds, evaluations=result.evaluations
+    )
 
 
 def explain_set_aside(params: list[ParamReport], results: dict[str, OracleResult], f0: float, eps: float) -> None:
@@ -163,7 +170,9 @@ def explain_set_aside(params: list[ParamReport], results: dict[str, OracleResult
             value = results[name].value if name in results else None
             if value is None or same_value(value, f0, eps):
                 continue
-            p.set_aside[name] = (f"{name} disagrees with the others, and the loss gives {value:.10g} on {name} arrays "
-                                 f"against {f0:.10g} on yours: it computes a different function there (a branch on "
-                                 f"the array type, a library call that differs between frameworks, or data read "
-                                 f"differently)")
+            p.set_aside[name] = (
+                f"{name} disagrees with the others, and the loss gives {value:.10g} on {name} arrays "
+                f"against {f0:.10g} on yours: it computes a different function there (a branch on "
+                f"the array type, a library call that differs between frameworks, or data read "
+                f"differently)"
+            )

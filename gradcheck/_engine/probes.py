@@ -11,8 +11,8 @@ When a probe fails and no AD oracle can give entries, its support is halved unti
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 
@@ -73,17 +73,29 @@ def block_direction(seed: int, block: int, index: int, shapes) -> list[np.ndarra
     return [v if b == block else None for b in range(len(shapes))]
 
 
-def measure(problem, method: CentralRichardson, direction, *, name=None, index=0, scale=None,
-            span=None, eps=None) -> Probe:
+def measure(
+    problem, method: CentralRichardson, direction, *, name=None, index=0, scale=None, span=None, eps=None
+) -> Probe:
     """The FD directional derivative of the loss along `direction` (None blocks untouched)."""
     covered = [b for b, v in enumerate(direction) if v is not None]
     if scale is None:
         scale = problem.scale(direction)
     est = method.derivative(problem.along(direction), scale=scale, f0=problem.f0, eps=eps or problem.eps)
     label = name if name is not None else ("*" if len(covered) > 1 else problem.names[covered[0]])
-    return Probe(label, index, est.value, est.error, est.smooth, list(direction), kind=est.kind,
-                 one_sided=est.one_sided, blocks=tuple(covered), span=span, scale=scale,
-                 evaluations=est.evaluations)
+    return Probe(
+        label,
+        index,
+        est.value,
+        est.error,
+        est.smooth,
+        list(direction),
+        kind=est.kind,
+        one_sided=est.one_sided,
+        blocks=tuple(covered),
+        span=span,
+        scale=scale,
+        evaluations=est.evaluations,
+    )
 
 
 def split(probe: Probe) -> list[tuple[list, tuple]]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ class Problem:
     eps: float = EPS64  # machine epsilon of the user's gradient dtype: the round-off level FD works against
 
     @classmethod
-    def at(cls, loss: Callable, params, args=(), *, seed: int = 0, eps: float = EPS64) -> "Problem":
+    def at(cls, loss: Callable, params, args=(), *, seed: int = 0, eps: float = EPS64) -> Problem:
         """The problem at `params` as given (float64 copies of the leaves), f0 evaluated once."""
         from .inputs import as_param_array
 
@@ -54,6 +55,7 @@ class Problem:
 
         The one definition of the loss along a direction: probes, the Taylor test and the figures all use it.
         """
+
         def phi(t: float) -> float:
             return self.evaluate([x if v is None else _shifted(x, v, t) for x, v in zip(self.leaves, direction)])
 
@@ -68,6 +70,7 @@ class Problem:
         for b, x in enumerate(self.leaves):
             flat = work[b].reshape(-1)
             for j, xj in enumerate(x.reshape(-1).tolist()):
+
                 def phi(t, flat=flat, j=j, xj=xj):
                     flat[j] = xj + t
                     return self.evaluate(work)

@@ -10,9 +10,9 @@ import difflib
 
 import numpy as np
 
+from ..report import ParamReport
 from .diagnose import BatchSize, batch_size
 from .inputs import all_finite
-from ..report import ParamReport
 from .tree import flatten
 
 
@@ -33,9 +33,17 @@ def match_structure(names, leaves, grad_tree, label: str = "params", args=(), tr
         elif p.status == "missing" and p.diagnosis is None:
             p.diagnosis = _missing_fix(p.name, extra, g_names, label)
     for n in extra:
-        out.append(ParamReport(n, tuple(np.shape(given[n])), "-", "extra", diagnosis_kind="extra",
-                               message=f"grad returned {n!r}, which is not in {label}{container}",
-                               diagnosis=_extra_fix(n, missing, names, label)))
+        out.append(
+            ParamReport(
+                n,
+                tuple(np.shape(given[n])),
+                "-",
+                "extra",
+                diagnosis_kind="extra",
+                message=f"grad returned {n!r}, which is not in {label}{container}",
+                diagnosis=_extra_fix(n, missing, names, label),
+            )
+        )
     return out
 
 
@@ -79,37 +87,64 @@ def _match_one(name, x, g, batch) -> ParamReport:
     shape = tuple(x.shape)
 
     def report(status, dtype, message, diagnosis=None, yours=None):
-        return ParamReport(name, shape, dtype, status, message=message, diagnosis=diagnosis,
-                           diagnosis_kind=status if status != "ok" else None, yours=yours)
+        return ParamReport(
+            name,
+            shape,
+            dtype,
+            status,
+            message=message,
+            diagnosis=diagnosis,
+            diagnosis_kind=status if status != "ok" else None,
+            yours=yours,
+        )
 
     if g is _MISSING:
         return report("missing", "-", "grad returned no entry for it")
     if g is None:
-        return report("missing", "-", "grad returned None for it",
-                      "return an array of zeros if the loss does not depend on it")
+        return report(
+            "missing", "-", "grad returned None for it", "return an array of zeros if the loss does not depend on it"
+        )
     try:
         arr = np.asarray(g)
     except Exception as exc:
-        return report("missing", "-", f"grad returned {type(g).__name__}, not an array: {exc}",
-                      "return a numpy array (call .detach().numpy() on a tensor)")
+        return report(
+            "missing",
+            "-",
+            f"grad returned {type(g).__name__}, not an array: {exc}",
+            "return a numpy array (call .detach().numpy() on a tensor)",
+        )
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-        return report("missing", str(arr.dtype), f"grad returned {type(g).__name__} of dtype {arr.dtype}, not numbers",
-                      "return a floating-point numpy array of the parameter's shape")
+        return report(
+            "missing",
+            str(arr.dtype),
+            f"grad returned {type(g).__name__} of dtype {arr.dtype}, not numbers",
+            "return a floating-point numpy array of the parameter's shape",
+        )
     dtype = arr.dtype.name if np.issubdtype(arr.dtype, np.floating) else "float64"
     if arr.shape != shape:
-        return report("shape", dtype, f"grad has shape {arr.shape}, params has {shape}",
-                      shape_hint(arr, shape, batch), yours=arr)
+        return report(
+            "shape", dtype, f"grad has shape {arr.shape}, params has {shape}", shape_hint(arr, shape, batch), yours=arr
+        )
     if np.iscomplexobj(arr):
-        return report("nonfinite", dtype, "grad is complex; a real gradient was expected",
-                      "take the real part only if the imaginary part is zero; a real loss has a real gradient",
-                      yours=arr)
+        return report(
+            "nonfinite",
+            dtype,
+            "grad is complex; a real gradient was expected",
+            "take the real part only if the imaginary part is zero; a real loss has a real gradient",
+            yours=arr,
+        )
     bad = None if all_finite(arr) else ~np.isfinite(arr)
     if bad is not None and bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0]) if arr.ndim else ()
         kinds = " and ".join(k for k, m in (("NaN", np.isnan(arr)), ("Inf", np.isinf(arr))) if m.any())
-        return report("nonfinite", dtype, f"{int(bad.sum())} of {arr.size} entries are {kinds} (first at {first})",
-                      "look for log(0), 0/0 or an overflowing exp in the backward pass (use the stable "
-                      "forms: log-sum-exp, sigmoid via tanh, softmax minus its max)", yours=arr)
+        return report(
+            "nonfinite",
+            dtype,
+            f"{int(bad.sum())} of {arr.size} entries are {kinds} (first at {first})",
+            "look for log(0), 0/0 or an overflowing exp in the backward pass (use the stable "
+            "forms: log-sum-exp, sigmoid via tanh, softmax minus its max)",
+            yours=arr,
+        )
     return ParamReport(name, shape, dtype, "ok", yours=arr.astype(np.float64) if arr.dtype != np.float64 else arr)
 
 
@@ -121,25 +156,36 @@ def shape_hint(arr: np.ndarray, shape: tuple, batch: BatchSize | None = None) ->
     """The likely fix for a gradient of the wrong shape."""
     shape, got = tuple(shape), tuple(arr.shape)
     if 0 in got and 0 not in shape and len(got) == len(shape):
-        return ("it has an empty axis: a slice such as dx[:, :, pad:-pad] with pad = 0 selects nothing; crop the "
-                "padded gradient with dx[:, :, pad:pad + H] instead")
+        return (
+            "it has an empty axis: a slice such as dx[:, :, pad:-pad] with pad = 0 selects nothing; crop the "
+            "padded gradient with dx[:, :, pad:pad + H] instead"
+        )
     if arr.size == int(np.prod(shape)) and sum(d > 1 for d in got) <= 1 and sum(d > 1 for d in shape) <= 1:
-        return (f"same {arr.size} entries in another layout: reshape to {shape} ((n,) against (n, 1) is the usual "
-                f"cause; keepdims=True on the sum keeps (n, 1))")
+        return (
+            f"same {arr.size} entries in another layout: reshape to {shape} ((n,) against (n, 1) is the usual "
+            f"cause; keepdims=True on the sum keeps (n, 1))"
+        )
     if len(got) == len(shape) == 2 and got == shape[::-1]:
         return "it is the transpose of the expected shape: for z = W a, dW = delta a^T; for Z = X W, dW = X^T dZ"
     if len(got) == len(shape) + 1 and got[1:] == shape:
-        return (f"it has an extra leading axis of {got[0]}{_n(got[0], batch)}: sum over axis 0 "
-                f"(not summed over the batch)")
+        return (
+            f"it has an extra leading axis of {got[0]}{_n(got[0], batch)}: sum over axis 0 (not summed over the batch)"
+        )
     if len(got) == len(shape) + 1 and got[:-1] == shape:
-        return (f"it has an extra last axis of {got[-1]}{_n(got[-1], batch)}: sum over the last axis "
-                f"(not summed over the batch)")
+        return (
+            f"it has an extra last axis of {got[-1]}{_n(got[-1], batch)}: sum over the last axis "
+            f"(not summed over the batch)"
+        )
     if len(got) == len(shape) == 2 and got[1] == shape[1] and shape[0] == 1 and got[0] > 1:
-        return (f"it has {got[0]} rows where one is expected{_n(got[0], batch)}: sum over the batch rows "
-                f"(axis=0, keepdims=True)")
+        return (
+            f"it has {got[0]} rows where one is expected{_n(got[0], batch)}: sum over the batch rows "
+            f"(axis=0, keepdims=True)"
+        )
     if len(got) == len(shape) == 2 and got[0] == shape[0] and shape[1] == 1 and got[1] > 1:
-        return (f"it has {got[1]} columns where one is expected{_n(got[1], batch)}: sum over the batch columns "
-                f"(axis=1, keepdims=True; not summed over the batch)")
+        return (
+            f"it has {got[1]} columns where one is expected{_n(got[1], batch)}: sum over the batch columns "
+            f"(axis=1, keepdims=True; not summed over the batch)"
+        )
     if arr.size == int(np.prod(shape)):
         return f"same number of entries: reshape to {shape}, after checking the axes are in the right order"
     return "the shapes are unrelated: check which layer's delta and activations were multiplied"

@@ -37,10 +37,12 @@ class TaylorResult:
     def sentence(self) -> str:
         if self.order is None:
             return f"Taylor test: remainder at round-off level at every step (floor {self.floor:.1e}): {self.verdict}"
-        kept = [h for h, r in zip(self.h, self.remainder) if r > self.floor][-self.used:]
+        kept = [h for h, r in zip(self.h, self.remainder) if r > self.floor][-self.used :]
         near = "~2: " if self.verdict == "consistent" else "~1: " if self.verdict == "wrong" else ""
-        return (f"Taylor test: remainder order {self.order:.2f} +- {self.uncertainty or 0.0:.2f} over h in "
-                f"[{kept[-1]:.1e}, {kept[0]:.1e}] ({near}{self.verdict})")
+        return (
+            f"Taylor test: remainder order {self.order:.2f} +- {self.uncertainty or 0.0:.2f} over h in "
+            f"[{kept[-1]:.1e}, {kept[0]:.1e}] ({near}{self.verdict})"
+        )
 
 
 def steps(first: float, count: int) -> list[float]:
@@ -58,8 +60,9 @@ def remainders(phi, f0: float, slope: float, hs: list[float]) -> tuple[list[floa
     return rs, fmax
 
 
-def fit_order(hs: list[float], rs: list[float], floor: float, tail: int = 4,
-              noise: float = 0.0) -> tuple[float | None, int, float | None]:
+def fit_order(
+    hs: list[float], rs: list[float], floor: float, tail: int = 4, noise: float = 0.0
+) -> tuple[float | None, int, float | None]:
     """(least-squares slope of log r on log h over the `tail` smallest steps with r above the floor, the number
     of steps used, its uncertainty): half the spread of the local orders plus what `noise` in each phi value
     can move them (a relative change 2 noise / r in r moves a local order by up to 4 noise / (r ln 2))."""
@@ -87,8 +90,9 @@ def judge(order: float | None, uncertainty: float | None = 0.0) -> str:
     return "undecided"
 
 
-def taylor_test(phi, f0: float, slope: float, scale: float, *, eps: float = EPS64, first: float = 2.0**-3,
-                count: int = 12) -> TaylorResult:
+def taylor_test(
+    phi, f0: float, slope: float, scale: float, *, eps: float = EPS64, first: float = 2.0**-3, count: int = 12
+) -> TaylorResult:
     """The Taylor test of `slope` as phi'(0); steps start at first * scale and halve `count` - 1 times."""
     hs = steps(first * scale, count)
     rs, fmax = remainders(phi, f0, slope, hs)
@@ -103,8 +107,14 @@ def taylor_test(phi, f0: float, slope: float, scale: float, *, eps: float = EPS6
 
 def along(problem, direction: list, grads: list, *, eps: float | None = None, **kw) -> TaylorResult:
     """The Taylor test of the gradient `grads` (per block, None where direction is None) along `direction`."""
-    return taylor_test(problem.along(direction), problem.f0, directional(grads, direction), problem.scale(direction),
-                       eps=eps or problem.eps, **kw)
+    return taylor_test(
+        problem.along(direction),
+        problem.f0,
+        directional(grads, direction),
+        problem.scale(direction),
+        eps=eps or problem.eps,
+        **kw,
+    )
 
 
 def directional(grads: list, direction: list) -> float:
@@ -134,6 +144,14 @@ def taylor_data(loss, grad, params, args=(), *, seed: int = 0, count: int = 16, 
     res = along(problem, v, graw, first=first, count=count)
     phi, slope = problem.along(v), directional(graw, v)
     fd_err = [abs((phi(h) - phi(-h)) / (2 * h) - slope) for h in res.h]
-    return {"h": res.h, "remainder": res.remainder, "fd_error": fd_err, "order": res.order,
-            "verdict": res.verdict, "floor": res.floor, "slope": slope, "seed": seed,
-            "scale": problem.scale(v)}
+    return {
+        "h": res.h,
+        "remainder": res.remainder,
+        "fd_error": fd_err,
+        "order": res.order,
+        "verdict": res.verdict,
+        "floor": res.floor,
+        "slope": slope,
+        "seed": seed,
+        "scale": problem.scale(v),
+    }

@@ -12,7 +12,6 @@ from functools import lru_cache
 import numpy as np
 
 
-
 @dataclass(frozen=True)
 class Tolerance:
     """Entry i passes when |yours_i - ref_i| <= atol + rtol * |ref_i| + k_fd * fd_error_i."""

@@ -1,8 +1,9 @@
 """Nested params as named leaves, so reports say `W1[2, 0]`, not "input 0"; rebuilt with the user's own types.
 
 Containers: dict and any Mapping (OrderedDict, defaultdict, ...), list, tuple, NamedTuple and dataclass
-instances, nested in any way (a dataclass's fields of text, flags, None or functions are kept, not leaves). A NamedTuple or a dataclass is rebuilt as its own class, so `params.W` works in
-the user's loss and grad, and the names read like attribute access (`W`, `layers[0].b`).
+instances, nested in any way (a dataclass's fields of text, flags, None or functions are kept, not leaves).
+A NamedTuple or a dataclass is rebuilt as its own class, so `params.W` works in the user's loss and grad, and
+the names read like attribute access (`W`, `layers[0].b`).
 Hand-written rather than optree: optree sorts dict keys (reports would reorder the user's parameters) and
 treats an unregistered dataclass as a leaf, and this walk is small.
 """
@@ -29,7 +30,9 @@ class TreeDef:
     keys: tuple = ()
     children: tuple = ()
     cls: type | None = None  # the container's class where it is not a plain dict, list or tuple
-    aux: Any = field(default=None, repr=False, compare=False)  # a defaultdict's default_factory; a dataclass instance (for its fields that are not leaves)
+    aux: Any = field(
+        default=None, repr=False, compare=False
+    )  # a defaultdict's default_factory; a dataclass instance (for its fields that are not leaves)
 
     @cached_property
     def flat(self) -> bool:
@@ -46,7 +49,8 @@ class TreeDef:
             return "array"
         name = getattr(self.cls, "__name__", self.kind)
         return {"namedtuple": f"NamedTuple {name}", "dataclass": f"dataclass {name}", "mapping": name}.get(
-            self.kind, self.kind)
+            self.kind, self.kind
+        )
 
 
 def node_kind(tree) -> str:

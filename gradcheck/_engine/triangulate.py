@@ -48,8 +48,13 @@ def _agreeing_groups(ran, agree) -> list[tuple[str, ...]]:
 def _why(odd: str, others: tuple[str, ...], fd_rough: bool) -> str:
     names = " and ".join(others)
     if odd == "fd":
-        cause = ("the function has a kink or noise inside the stencil" if fd_rough
-                 else "its step is too large or too small for this function")
+        cause = (
+            "the function has a kink or noise inside the stencil"
+            if fd_rough
+            else "its step is too large or too small for this function"
+        )
         return f"fd disagrees with {names}, which agree with each other: {cause}"
-    return (f"{odd} disagrees with {names}, which agree with each other: {odd} may differentiate a "
-            f"non-differentiable op its own way, or the loss behaves differently on {odd} arrays")
+    return (
+        f"{odd} disagrees with {names}, which agree with each other: {odd} may differentiate a "
+        f"non-differentiable op its own way, or the loss behaves differently on {odd} arrays"
+    )

@@ -9,18 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from ..errors import GradcheckError
 from . import adapter
 from .backward import fresh, read_inputs
-from .writes import Record
 from .diagnose import Operation
-from ..errors import GradcheckError
 from .gradients import Inputs, match
 from .inputs import call_user, changed_arrays, copy_tree, require_callable
 from .outputs import make_cotangent, pairing
+from .writes import Record
 
 
-def check_vjp(fn, vjp, inputs, *, cotangent=None, names=None, oracles=None, rtol=None, atol=None, seed=0, fd=None,
-              raise_on_failure=True):
+def check_vjp(
+    fn,
+    vjp,
+    inputs,
+    *,
+    cotangent=None,
+    names=None,
+    oracles=None,
+    rtol=None,
+    atol=None,
+    seed=0,
+    fd=None,
+    raise_on_failure=True,
+):
     """Check `vjp(cotangent, *inputs)` (one gradient per input, None if not differentiated) against fn.
 
     fn may return a tuple or dict of arrays, with a cotangent of the same structure; `names` names the inputs
@@ -33,24 +45,34 @@ def check_vjp(fn, vjp, inputs, *, cotangent=None, names=None, oracles=None, rtol
     cot = make_cotangent(call_user("fn", fn, *fresh(ins.values)), cotangent, seed, "fn")
     first = call_user("vjp", vjp, copy_tree(cot), *fresh(ins.values))
     if isinstance(first, (Mapping, str, bytes, Iterator)) or (ins.n > 1 and not isinstance(first, (list, tuple))):
-        raise GradcheckError(f"Expected vjp to return a tuple of {ins.n} gradients (one per input, None for "
-                             f"an input not differentiated) but it returned {first!r:.60} (type={type(first).__name__})")
+        raise GradcheckError(
+            f"Expected vjp to return a tuple of {ins.n} gradients (one per input, None for "
+            f"an input not differentiated) but it returned {first!r:.60} (type={type(first).__name__})"
+        )
     grads = list(first) if isinstance(first, (list, tuple)) else [first]
     while len(grads) > ins.n and grads[-1] is None:
         grads.pop()
     if len(grads) != ins.n:
-        raise GradcheckError(f"Expected vjp to return {ins.n} gradients (one per input, None for an input "
-                             f"not differentiated) but it returned {len(grads)}")
+        raise GradcheckError(
+            f"Expected vjp to return {ins.n} gradients (one per input, None for an input "
+            f"not differentiated) but it returned {len(grads)}"
+        )
     found, _ = match(grads, ins, "vjp")
     if not found:
         raise GradcheckError("vjp returned None for every input: nothing to check")
     diff = [n for n in ins.names if n in found]
     params = {n: ins.values[ins.names.index(n)] for n in diff}
     record = Record()
-    return adapter.run(*_as_loss_and_grad(fn, vjp, ins, diff, record), params, args=(cot,), kind="vjp",
-                       options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
-                       op=Operation(getattr(fn, "__name__", None), mlp=False),
-                       health=lambda: record.health("vjp", "cotangent"), raise_on_failure=raise_on_failure)
+    return adapter.run(
+        *_as_loss_and_grad(fn, vjp, ins, diff, record),
+        params,
+        args=(cot,),
+        kind="vjp",
+        options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
+        op=Operation(getattr(fn, "__name__", None), mlp=False),
+        health=lambda: record.health("vjp", "cotangent"),
+        raise_on_failure=raise_on_failure,
+    )
 
 
 def _as_loss_and_grad(fn, vjp, ins: Inputs, diff, record: Record):

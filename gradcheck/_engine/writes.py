@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .inputs import same_array
 from ..report import HealthCheck
+from .inputs import same_array
 
 WATCHED_CALLS = 8  # calls compared for writes (the engine's first calls; FD's many evaluations are not)
 
@@ -43,30 +43,42 @@ class Record:
         found = []
         for who, names in self.writes.items():
             if names:
-                found.append(HealthCheck(
-                    "mutated_input",
-                    f"{who} wrote into its inputs ({', '.join(names)}): gradcheck ran it on copies, so your arrays "
-                    f"are unchanged, but an in-place update of an input corrupts training and any later call "
-                    f"(a backward reaches it through the cache); copy before modifying (x = x.copy())",
-                    fails=True))
+                found.append(
+                    HealthCheck(
+                        "mutated_input",
+                        f"{who} wrote into its inputs ({', '.join(names)}): gradcheck ran it on copies, so your arrays "
+                        f"are unchanged, but an in-place update of an input corrupts training and any later call "
+                        f"(a backward reaches it through the cache); copy before modifying (x = x.copy())",
+                        fails=True,
+                    )
+                )
         if self.dout:
-            found.append(HealthCheck(
-                "mutated_dout",
-                f"{backward} wrote into {dout} (e.g. dx = {dout}; dx[x <= 0] = 0, or dnext_c += ...): harmless "
-                f"alone, and the gradients were checked on a fresh {dout} per call, but wrong where {dout} is "
-                f"shared (a residual branch, a tied output); write dx = {dout}.copy() or dx = {dout} * mask"))
+            found.append(
+                HealthCheck(
+                    "mutated_dout",
+                    f"{backward} wrote into {dout} (e.g. dx = {dout}; dx[x <= 0] = 0, or dnext_c += ...): harmless "
+                    f"alone, and the gradients were checked on a fresh {dout} per call, but wrong where {dout} is "
+                    f"shared (a residual branch, a tied output); write dx = {dout}.copy() or dx = {dout} * mask",
+                )
+            )
         if self.outputs:
-            found.append(HealthCheck(
-                "mutated_output",
-                f"{backward} wrote into the forward's outputs ({', '.join(self.outputs)}) through its cache: "
-                f"harmless alone, but wrong where the output is also the next layer's input; copy before modifying"))
+            found.append(
+                HealthCheck(
+                    "mutated_output",
+                    f"{backward} wrote into the forward's outputs ({', '.join(self.outputs)}) through its cache: "
+                    f"harmless alone, but wrong where the output is also the next layer's input; copy before modifying",
+                )
+            )
         return found
 
 
 def changed(names, before, after) -> list[str]:
     """Names whose numpy array differs between `before` and `after` (other values are not compared)."""
-    return [n for n, b, a in zip(names, before, after)
-            if isinstance(b, np.ndarray) and isinstance(a, np.ndarray) and not same_array(b, a)]
+    return [
+        n
+        for n, b, a in zip(names, before, after)
+        if isinstance(b, np.ndarray) and isinstance(a, np.ndarray) and not same_array(b, a)
+    ]
 
 
 def copy_arrays(values) -> list:

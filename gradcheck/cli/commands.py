@@ -61,6 +61,7 @@ class Progress:
 
 # ---- gradcheck run: the user's project -------------------------------------------------------------------
 
+
 def project_config(args) -> ProjectConfig:
     """--config FILE, else the nearest pyproject.toml with [tool.gradcheck] (an empty config if none)."""
     if args.config:
@@ -78,8 +79,10 @@ def split_paths(paths: list[str]) -> tuple[list[str], list[Path]]:
         p = Path(text)
         if p.exists():
             if p.is_file() and p.suffix == ".py":
-                raise GradcheckError(f"Expected MODULE:NAME for a Python file but got PATH={text!r}: "
-                                     f"name the case object, e.g. {text}:cases")
+                raise GradcheckError(
+                    f"Expected MODULE:NAME for a Python file but got PATH={text!r}: "
+                    f"name the case object, e.g. {text}:cases"
+                )
             cases += runner.case_paths([text])
         elif ":" in text:
             targets.append(text)
@@ -105,10 +108,22 @@ def run(args, cli: Settings) -> int:
         return NOTHING_TO_CHECK
     jobs = [Job("check", t, t.label) for spec in targets for t in _resolve(spec)]
     jobs += [Job("case", p, p.stem) for p in cases]
-    print(f"gradcheck run: {len(targets)} targets and {len(cases)} reference cases from {where}, "
-          f"seed {settings.seed or 0}, oracles {settings.describe_oracles()}")
-    return _finish(args, jobs, settings, start, {"command": "run", "paths": args.paths, "targets": targets,
-                                                 "config": str(config.path.name) if config.path else None})
+    print(
+        f"gradcheck run: {len(targets)} targets and {len(cases)} reference cases from {where}, "
+        f"seed {settings.seed or 0}, oracles {settings.describe_oracles()}"
+    )
+    return _finish(
+        args,
+        jobs,
+        settings,
+        start,
+        {
+            "command": "run",
+            "paths": args.paths,
+            "targets": targets,
+            "config": str(config.path.name) if config.path else None,
+        },
+    )
 
 
 def _resolve(spec: str):
@@ -118,6 +133,7 @@ def _resolve(spec: str):
 
 
 # ---- gradcheck selftest: gradcheck's own cases and sweep --------------------------------------------------
+
 
 def selftest_cases() -> tuple[list[Path], str]:
     """gradcheck's shipped textbook cases (the one place the self-test finds them) and where they came from."""
@@ -135,12 +151,15 @@ def selftest(args, settings: Settings) -> int:
     n_sweep = args.sweep if args.sweep is not None else len(sweep.grid())
     seed = settings.seed or 0
     jobs = [Job("case", p, p.stem) for p in paths] + [Job("sweep", c, c.case_id) for c in sweep.cases(seed, n_sweep)]
-    print(f"gradcheck selftest: {len(paths)} reference cases ({where}), {n_sweep} sweep checks (seed {seed}), "
-          f"oracles {settings.describe_oracles()}")
+    print(
+        f"gradcheck selftest: {len(paths)} reference cases ({where}), {n_sweep} sweep checks (seed {seed}), "
+        f"oracles {settings.describe_oracles()}"
+    )
     return _finish(args, jobs, settings, start, {"command": "selftest", "sweep": n_sweep})
 
 
 # ---- shared: run the jobs, print, write -------------------------------------------------------------------
+
 
 def _run_job(job: Job, settings: Settings, reproduce: str) -> runner.Outcome:
     if job.kind == "case":
@@ -166,8 +185,12 @@ def _finish(args, jobs: list[Job], settings: Settings, start: float, meta: dict)
     print("\n".join(render.run_failures(outcomes)))
     print(render.run_totals(outcomes, seconds))
     if args.json:
-        runner.write_json(args.json, outcomes, {**meta, "seed": settings.seed or 0,
-                                                "oracles": list(settings.oracles or ()) or "auto"}, seconds)
+        runner.write_json(
+            args.json,
+            outcomes,
+            {**meta, "seed": settings.seed or 0, "oracles": list(settings.oracles or ()) or "auto"},
+            seconds,
+        )
         print(f"report: {args.json}")
     if args.plot:
         _plot_failures(outcomes, jobs, args, settings.seed or 0)
@@ -198,6 +221,7 @@ def _figures(job: Job, report, outdir, seed: int):
 
 # ---- gradcheck check / plot -------------------------------------------------------------------------------
 
+
 def check(args, settings: Settings) -> int:
     from .target import resolve
 
@@ -216,8 +240,16 @@ def check(args, settings: Settings) -> int:
         print("\n".join(render.run_table(outcomes)))
     print(render.run_totals(outcomes, seconds))
     if args.json:
-        runner.write_json(args.json, outcomes, {"command": args.command, "target": args.target,
-                                                "seed": settings.seed or 0,
-                                                "oracles": list(settings.oracles or ()) or "auto"}, seconds)
+        runner.write_json(
+            args.json,
+            outcomes,
+            {
+                "command": args.command,
+                "target": args.target,
+                "seed": settings.seed or 0,
+                "oracles": list(settings.oracles or ()) or "auto",
+            },
+            seconds,
+        )
         print(f"report: {args.json}")
     return runner.exit_code(outcomes)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import GradcheckError
 from .._engine.finite_diff import EPS, CentralRichardson
 from .._engine.probes import global_direction
 from .._engine.problem import Problem
 from .._engine.taylor import directional
 from .._engine.tree import flatten
+from ..errors import GradcheckError
 
 STEPS = np.logspace(-15, 0, 61)
 
@@ -45,13 +45,23 @@ def step_errors(loss, params, args=(), *, reference=None, yours=None, seed=0, st
     phi, f0, scale = problem.along(v), problem.f0, problem.scale(v)  # the check's phi(t) and step scale
     method = CentralRichardson()
     rich = method.derivative(phi, scale=scale, f0=f0)
-    dot = (lambda g: directional(g, v))
+
+    def dot(g):
+        return directional(g, v)
+
     ref = dot(reference) if reference is not None else rich.value
     central = np.array([(phi(h) - phi(-h)) / (2 * h) for h in steps])
-    return {"steps": np.asarray(steps), "errors": np.abs(central - ref), "reference": ref,
-            "reference_is_fd": reference is None, "f0": f0, "first_step": method.step(scale),
-            "richardson_error": abs(rich.value - ref), "richardson_estimate": rich.error,
-            "yours_error": abs(dot(yours) - ref) if yours is not None else None}
+    return {
+        "steps": np.asarray(steps),
+        "errors": np.abs(central - ref),
+        "reference": ref,
+        "reference_is_fd": reference is None,
+        "f0": f0,
+        "first_step": method.step(scale),
+        "richardson_error": abs(rich.value - ref),
+        "richardson_estimate": rich.error,
+        "yours_error": abs(dot(yours) - ref) if yours is not None else None,
+    }
 
 
 def _floor(x: float) -> float:
@@ -70,17 +80,30 @@ def draw_step_errors(data: dict, path, title: str) -> Path:
     if c > 0:
         ax.loglog(h, c * h**2, ":", color="#7f7f7f", label="truncation ~ C h^2")
     ax.axvline(data["first_step"], color="#2ca02c", lw=1, label=f"gradcheck's first step h = {data['first_step']:.1e}")
-    ax.scatter([data["first_step"]], [_floor(data["richardson_error"])], marker="*", s=120, color="#2ca02c",
-               zorder=5, label=f"Richardson-extrapolated FD error {data['richardson_error']:.1e}")
+    ax.scatter(
+        [data["first_step"]],
+        [_floor(data["richardson_error"])],
+        marker="*",
+        s=120,
+        color="#2ca02c",
+        zorder=5,
+        label=f"Richardson-extrapolated FD error {data['richardson_error']:.1e}",
+    )
     if data["yours_error"] is not None:
-        ax.axhline(_floor(data["yours_error"]), color="#d62728", lw=1.5,
-                   label=f"your gradient's error along v: {data['yours_error']:.1e}")
+        ax.axhline(
+            _floor(data["yours_error"]),
+            color="#d62728",
+            lw=1.5,
+            label=f"your gradient's error along v: {data['yours_error']:.1e}",
+        )
     top = max(1.0, float(err.max()), data["yours_error"] or 0.0) * 3
     ax.set_ylim(1e-17, top)
     ax.set_xlabel("step size h")
     ax.set_ylabel("absolute error of d/dt f(x + t v)")
     ref = "extrapolated FD" if data["reference_is_fd"] else "AD"
-    ax.set_title(f"{_wrap(title)}\nfinite-difference error vs step (reference: {ref} {data['reference']:.6g})", fontsize=10)
+    ax.set_title(
+        f"{_wrap(title)}\nfinite-difference error vs step (reference: {ref} {data['reference']:.6g})", fontsize=10
+    )
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7.5, loc="upper center")
     return _save(fig, plt, path)
@@ -124,13 +147,19 @@ def draw_entry_errors(param, path, title: str) -> Path:
     finite = np.abs(grid[np.isfinite(grid)])
     lim = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=100)
-    im = ax.imshow(np.clip(grid, -lim, lim), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto",
-                   interpolation="nearest")
+    im = ax.imshow(np.clip(grid, -lim, lim), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
     fig.colorbar(im, ax=ax, label=f"yours - {oracle}" + (" (worst of each block)" if br * bc > 1 else ""))
     if grid.size <= 64:
         for (i, j), value in np.ndenumerate(grid):
-            ax.text(j, i, f"{value:.1e}", ha="center", va="center", fontsize=7,
-                    color="white" if abs(value) > 0.6 * lim else "black")
+            ax.text(
+                j,
+                i,
+                f"{value:.1e}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if abs(value) > 0.6 * lim else "black",
+            )
     if 0 < bad.sum() < bad.size:
         ax.contour(bad.astype(float), levels=[0.5], colors="black", linewidths=1.2)
     _mark_worst(ax, full, br, bc)
@@ -140,8 +169,11 @@ def draw_entry_errors(param, path, title: str) -> Path:
     how = f"; cells are {br}x{bc} blocks" if br * bc > 1 else ""
     n_bad = int(bad_full.sum())
     outlined = "all" if n_bad == bad_full.size else "outlined"
-    ax.set_title(f"{_wrap(title)}\n{param.name} {tuple(param.shape)}: wrong entries {n_bad}/{bad_full.size} "
-                 f"({outlined}){how}; x = worst {min(WORST_MARKED, bad_full.size)}", fontsize=9)
+    ax.set_title(
+        f"{_wrap(title)}\n{param.name} {tuple(param.shape)}: wrong entries {n_bad}/{bad_full.size} "
+        f"({outlined}){how}; x = worst {min(WORST_MARKED, bad_full.size)}",
+        fontsize=9,
+    )
     return _save(fig, plt, path)
 
 
@@ -204,6 +236,9 @@ def figures(report, loss, params, args, outdir, label: str, seed: int = 0) -> li
     out = [draw_step_errors(data, Path(outdir) / f"{slug(label)}.fd_steps.png", label)]
     for p in report.params:
         if p.status == "mismatch" and p.refs:
-            out.append(draw_entry_errors(p, Path(outdir) / f"{slug(label)}.{slug(p.name)}.errors.png",
-                                         f"{label}: {_headline(p.diagnosis)}"))
+            out.append(
+                draw_entry_errors(
+                    p, Path(outdir) / f"{slug(label)}.{slug(p.name)}.errors.png", f"{label}: {_headline(p.diagnosis)}"
+                )
+            )
     return out

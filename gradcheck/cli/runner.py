@@ -32,8 +32,15 @@ class Outcome:
         return "ERROR" if self.error else "ok" if self.ok else "FAIL"
 
     def to_dict(self) -> dict:
-        out = {"kind": self.kind, "id": self.case_id, "status": self.status, "ok": self.ok,
-               "seconds": round(self.seconds, 4), "problems": self.problems, **self.detail}
+        out = {
+            "kind": self.kind,
+            "id": self.case_id,
+            "status": self.status,
+            "ok": self.ok,
+            "seconds": round(self.seconds, 4),
+            "problems": self.problems,
+            **self.detail,
+        }
         if self.report is not None:
             out["report"] = self.report.to_dict()
         return out
@@ -70,10 +77,23 @@ def run_case(path: Path) -> Outcome:
     try:
         result = golden.verify(golden.load(path))
     except GradcheckError as exc:
-        return Outcome("case", path.stem, False, time.perf_counter() - start, problems=[str(exc)], error=True,
-                       detail={"path": str(path)})
-    return Outcome("case", str(result.case_id), bool(result.ok), time.perf_counter() - start,
-                   problems=[str(p) for p in result.problems], detail={"path": str(path)})
+        return Outcome(
+            "case",
+            path.stem,
+            False,
+            time.perf_counter() - start,
+            problems=[str(exc)],
+            error=True,
+            detail={"path": str(path)},
+        )
+    return Outcome(
+        "case",
+        str(result.case_id),
+        bool(result.ok),
+        time.perf_counter() - start,
+        problems=[str(p) for p in result.problems],
+        detail={"path": str(path)},
+    )
 
 
 def run_sweep_case(case, oracles, seed: int) -> Outcome:
@@ -81,8 +101,9 @@ def run_sweep_case(case, oracles, seed: int) -> Outcome:
 
     start = time.perf_counter()
     report = check(case, oracles=oracles, seed=seed)
-    return Outcome("sweep", case.case_id, report.ok, time.perf_counter() - start, report=report,
-                   detail={"spec": case.describe()})
+    return Outcome(
+        "sweep", case.case_id, report.ok, time.perf_counter() - start, report=report, detail={"spec": case.describe()}
+    )
 
 
 def run_target(target, settings, reproduce: str) -> Outcome:
@@ -104,8 +125,15 @@ def exit_code(outcomes: list[Outcome]) -> int:
 
 def write_json(path: str, outcomes: list[Outcome], settings: dict, seconds: float) -> None:
     """The run as JSON for CI dashboards: settings, totals and every row with its full report."""
-    out = {"gradcheck_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-           "settings": settings, "ok": exit_code(outcomes) == 0, "exit_code": exit_code(outcomes),
-           "passed": sum(o.ok for o in outcomes), "total": len(outcomes), "seconds": round(seconds, 3),
-           "results": [o.to_dict() for o in outcomes]}
+    out = {
+        "gradcheck_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "settings": settings,
+        "ok": exit_code(outcomes) == 0,
+        "exit_code": exit_code(outcomes),
+        "passed": sum(o.ok for o in outcomes),
+        "total": len(outcomes),
+        "seconds": round(seconds, 3),
+        "results": [o.to_dict() for o in outcomes],
+    }
     write_json_atomic(path, out)

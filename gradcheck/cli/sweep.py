@@ -36,13 +36,22 @@ class SweepCase:
     def case_id(self) -> str:
         s = self.spec
         widths = "-".join(map(str, s.widths))
-        return f"sweep/{self.index:02d} {s.convention} {s.bias} {'/'.join(s.activations)} {s.loss} {s.reduction} {widths}"
+        return (
+            f"sweep/{self.index:02d} {s.convention} {s.bias} {'/'.join(s.activations)} {s.loss} {s.reduction} {widths}"
+        )
 
     def describe(self) -> dict:
         s = self.spec
-        return {"index": self.index, "widths": list(s.widths), "activations": list(s.activations), "loss": s.loss,
-                "convention": s.convention, "bias": s.bias, "reduction": s.reduction,
-                "batch": int(self.x.shape[s.batch_axis])}
+        return {
+            "index": self.index,
+            "widths": list(s.widths),
+            "activations": list(s.activations),
+            "loss": s.loss,
+            "convention": s.convention,
+            "bias": s.bias,
+            "reduction": s.reduction,
+            "batch": int(self.x.shape[s.batch_axis]),
+        }
 
 
 def grid() -> list[tuple[str, str, str, str]]:
@@ -60,9 +69,16 @@ def draw(index: int, combo, seed: int) -> SweepCase:
     n_out = int(rng.choice(OUTPUT_WIDTHS))
     widths = (int(rng.choice(INPUT_WIDTHS)), *(int(w) for w in rng.choice(HIDDEN_WIDTHS, size=depth)), n_out)
     output = {"cross_entropy": "softmax", "softmax_cross_entropy": "identity"}.get(
-        loss, SQUARED_ERROR_OUTPUTS[int(rng.integers(0, 3))])
-    spec = MLPSpec(widths=widths, activations=(hidden,) * depth + (output,), loss=loss, convention=convention,
-                   bias=bias, reduction=("sum", "mean")[int(rng.integers(0, 2))])
+        loss, SQUARED_ERROR_OUTPUTS[int(rng.integers(0, 3))]
+    )
+    spec = MLPSpec(
+        widths=widths,
+        activations=(hidden,) * depth + (output,),
+        loss=loss,
+        convention=convention,
+        bias=bias,
+        reduction=("sum", "mean")[int(rng.integers(0, 2))],
+    )
     n = int(rng.choice(BATCH_SIZES))
     x = rng.standard_normal((n, widths[0]))
     y = np.eye(n_out)[rng.integers(0, n_out, size=n)] if loss != "squared_error" else rng.standard_normal((n, n_out))

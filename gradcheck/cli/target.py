@@ -35,9 +35,11 @@ KINDS = {
     "function": (FUNCTION_FIELDS, ("reference", "cotangent", "names", "float64")),
 }
 OVERRIDES = ("oracles", "rtol", "atol", "seed")
-SHAPES = ("a dict or object with loss, grad, params (optional args); with fn, vjp, inputs (optional cotangent); "
-          "with forward, backward, inputs (a course-style backward); with layer, X (a layer object); or with F, "
-          "inputs (a custom autograd function); a list of those; or a function of no arguments returning one")
+SHAPES = (
+    "a dict or object with loss, grad, params (optional args); with fn, vjp, inputs (optional cotangent); "
+    "with forward, backward, inputs (a course-style backward); with layer, X (a layer object); or with F, "
+    "inputs (a custom autograd function); a list of those; or a function of no arguments returning one"
+)
 
 
 @dataclass
@@ -67,12 +69,14 @@ class Target:
         if self.kind == "grad":
             return f["loss"], f["params"], f.get("args", ())
         if self.kind != "vjp":
-            raise GradcheckError(f"{self.label}: figures are drawn for gradient and VJP cases; a {self.kind} case "
-                                 "has its full report without them")
+            raise GradcheckError(
+                f"{self.label}: figures are drawn for gradient and VJP cases; a {self.kind} case "
+                "has its full report without them"
+            )
         from .._engine.backward import fresh, read_inputs
-        from .._engine.writes import Record
         from .._engine.outputs import make_cotangent
         from .._engine.vjp import _as_loss_and_grad
+        from .._engine.writes import Record
 
         ins = read_inputs(f["fn"], f["inputs"], f.get("names"), who="fn")
         checked = {p.name for p in report.params}
@@ -95,8 +99,9 @@ def resolve(spec: str) -> list[Target]:
     """Import MODULE:NAME and read it as checks; GradcheckError (exit 2) says what was wrong."""
     module_name, sep, name = spec.partition(":")
     if not sep or not module_name or not name:
-        raise GradcheckError(f"Expected MODULE:NAME (e.g. mypkg.tests.cases:mlp_case or cases.py:mlp_case) "
-                             f"but got {spec!r}")
+        raise GradcheckError(
+            f"Expected MODULE:NAME (e.g. mypkg.tests.cases:mlp_case or cases.py:mlp_case) but got {spec!r}"
+        )
     obj = import_module(module_name)
     for part in name.split("."):
         try:
@@ -179,5 +184,4 @@ def _no_required_args(fn) -> bool:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return False
-    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-               for p in sig.parameters.values())
+    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig.parameters.values())

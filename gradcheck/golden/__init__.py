@@ -10,5 +10,18 @@ from gradcheck.golden.schema import FORMAT_VERSION, SUFFIX, Case, load
 from gradcheck.golden.store import UpdateSummary, discover, run_cases, shipped_cases_dir, update, write_atomic
 from gradcheck.golden.verify import GoldenResult, verify
 
-__all__ = ["FORMAT_VERSION", "SUFFIX", "Case", "CaseError", "GoldenResult", "UpdateSummary", "discover", "load",
-           "run_cases", "shipped_cases_dir", "update", "verify", "write_atomic"]
+__all__ = [
+    "FORMAT_VERSION",
+    "SUFFIX",
+    "Case",
+    "CaseError",
+    "GoldenResult",
+    "UpdateSummary",
+    "discover",
+    "load",
+    "run_cases",
+    "shipped_cases_dir",
+    "update",
+    "verify",
+    "write_atomic",
+]

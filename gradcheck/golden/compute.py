@@ -31,8 +31,12 @@ def compute(case) -> dict[str, np.ndarray]:
         raise CaseError(case.path, "derived", str(exc)) from None
     bad = sorted(k for k, v in out.items() if not np.all(np.isfinite(v)))
     if bad:
-        raise CaseError(case.path, f"computed.{bad[0]}", f"is not finite ({np.ravel(out[bad[0]])[:4]}): check the "
-                                                         f"derived node, variant or training step that computes it")
+        raise CaseError(
+            case.path,
+            f"computed.{bad[0]}",
+            f"is not finite ({np.ravel(out[bad[0]])[:4]}): check the "
+            f"derived node, variant or training step that computes it",
+        )
     return out
 
 
@@ -86,8 +90,9 @@ def derive(nodes, fields) -> None:
             try:
                 fields[node.name] = np.asarray(g.OPS[node.op].forward(np, *args, **node.attrs), dtype=np.float64)
             except (ValueError, TypeError, IndexError) as exc:
-                raise DerivedError(f"derived node '{node.name}' ({node.op} of {[np.shape(a) for a in args]}) "
-                                   f"fails: {exc}") from None
+                raise DerivedError(
+                    f"derived node '{node.name}' ({node.op} of {[np.shape(a) for a in args]}) fails: {exc}"
+                ) from None
         pending = [n for n in pending if n.name not in fields]
 
 

@@ -50,8 +50,10 @@ def _gradients(case, comp, cc, oracles):
     values = g.forward(graph, inputs, np)
     adjoint = g.backward(graph, values)
     nodes = [n.name for n in graph.nodes if n.name != graph.output]
-    params = {**{k: np.asarray(v, dtype=np.float64) for k, v in inputs.items()},
-              **{NODE + n: np.zeros(np.shape(values[n])) for n in nodes}}
+    params = {
+        **{k: np.asarray(v, dtype=np.float64) for k, v in inputs.items()},
+        **{NODE + n: np.zeros(np.shape(values[n])) for n in nodes},
+    }
     stored = {**{k: adjoint[k] for k in inputs}, **{NODE + n: adjoint[n] for n in nodes}}
 
     def loss(p):
@@ -80,8 +82,9 @@ def _forward(comp, cc, backend):
     for name in (n.name for n in comp.graph.nodes):
         a, b = np.asarray(want[name], dtype=np.float64), got[name]
         if a.shape != b.shape or not np.allclose(b, a, rtol=FORWARD_RTOL, atol=FORWARD_ATOL):
-            cc.problems.append(f"{cc.path}: node '{name}' computed under {backend} is {np.ravel(b)[:4]}, "
-                               f"under numpy {np.ravel(a)[:4]}")
+            cc.problems.append(
+                f"{cc.path}: node '{name}' computed under {backend} is {np.ravel(b)[:4]}, under numpy {np.ravel(a)[:4]}"
+            )
         elif ":" not in name:
             cc.confirmed.append(f"{name} ({backend})")
 

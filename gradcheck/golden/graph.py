@@ -55,8 +55,11 @@ def toposort(nodes, known) -> tuple[Node, ...]:
         if not ready:
             n = pending[0]
             missing = [a for a in n.inputs() if a not in done and a not in {p.name for p in pending}]
-            raise ValueError(f"node {n.name!r} uses {missing[0]!r}, which is no input or node" if missing
-                             else f"nodes {[p.name for p in pending]} depend on each other (a cycle)")
+            raise ValueError(
+                f"node {n.name!r} uses {missing[0]!r}, which is no input or node"
+                if missing
+                else f"nodes {[p.name for p in pending]} depend on each other (a cycle)"
+            )
         ordered += ready
         done |= {n.name for n in ready}
         pending = [n for n in pending if n.name not in done]
@@ -96,8 +99,11 @@ def loss_nodes(loss: dict, shapes: dict[str, tuple]) -> tuple[list[Node], str]:
         return [], out
     target = loss["target"]
     if kind == "squared_error":
-        nodes = [Node("loss:r", "sub", (out, target)), Node("loss:r2", "pow", ("loss:r",), {"exponent": loss.get("power", 2)}),
-                 Node("loss:sum", "sum", ("loss:r2",))]
+        nodes = [
+            Node("loss:r", "sub", (out, target)),
+            Node("loss:r2", "pow", ("loss:r",), {"exponent": loss.get("power", 2)}),
+            Node("loss:sum", "sum", ("loss:r2",)),
+        ]
         if loss.get("half", True):
             nodes.append(Node("loss:half", "mul", ("loss:sum", 0.5)))  # E = 1/2 sum (y_hat - y)^2
     else:  # cross_entropy: E = -sum y log y_hat
@@ -118,8 +124,12 @@ def _penalty(nodes, last, i, pen) -> str:
     coef = pen["coefficient"] * (0.5 if pen.get("half", False) else 1.0)
     for j, p in enumerate(pen["params"]):
         sq, s, term, total = (f"loss:pen{i}.{j}:{k}" for k in ("sq", "sum", "term", "total"))
-        nodes += [Node(sq, "pow", (p,), {"exponent": 2}), Node(s, "sum", (sq,)), Node(term, "mul", (s, coef)),
-                  Node(total, "add", (last, term))]
+        nodes += [
+            Node(sq, "pow", (p,), {"exponent": 2}),
+            Node(s, "sum", (sq,)),
+            Node(term, "mul", (s, coef)),
+            Node(total, "add", (last, term)),
+        ]
         last = total
     return last
 

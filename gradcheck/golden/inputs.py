@@ -51,8 +51,12 @@ def draw(rng_spec: dict, path) -> dict[str, np.ndarray]:
     out = {}
     for i, d in enumerate(rng_spec["draws"]):
         where = f"inputs.rng.draws[{i}]"
-        need = {"glorot_uniform": ("shape", "fan_in", "fan_out"), "uniform": ("shape",),
-                "standard_normal": ("shape",), "one_hot": ("classes", "n")}[d["dist"]]
+        need = {
+            "glorot_uniform": ("shape", "fan_in", "fan_out"),
+            "uniform": ("shape",),
+            "standard_normal": ("shape",),
+            "one_hot": ("classes", "n"),
+        }[d["dist"]]
         for key in need:
             if key not in d:
                 raise CaseError(path, f"{where}.{key}", f"is missing (dist {d['dist']!r} needs {', '.join(need)})")
@@ -81,11 +85,16 @@ def read_data(spec: dict, path) -> dict[str, np.ndarray]:
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        raise CaseError(path, "inputs.data.file", f"names {spec['file']!r}, which cannot be read ({exc.strerror})") from None
+        raise CaseError(
+            path, "inputs.data.file", f"names {spec['file']!r}, which cannot be read ({exc.strerror})"
+        ) from None
     digest = hashlib.sha256(raw).hexdigest()
     if digest != spec["sha256"]:
-        raise CaseError(path, "inputs.data.sha256", f"is {spec['sha256']} but {spec['file']} has sha256 {digest}: "
-                                                    "the data file changed")
+        raise CaseError(
+            path,
+            "inputs.data.sha256",
+            f"is {spec['sha256']} but {spec['file']} has sha256 {digest}: the data file changed",
+        )
     try:
         table = np.loadtxt(file, delimiter=",", skiprows=spec.get("skip_rows", 0), ndmin=2, dtype=np.float64)
     except ValueError as exc:
@@ -93,7 +102,9 @@ def read_data(spec: dict, path) -> dict[str, np.ndarray]:
     out = {}
     for name, cols in spec["columns"].items():
         if any(c >= table.shape[1] for c in cols):
-            raise CaseError(path, f"inputs.data.columns.{name}", f"uses column {max(cols)} but the file has {table.shape[1]}")
+            raise CaseError(
+                path, f"inputs.data.columns.{name}", f"uses column {max(cols)} but the file has {table.shape[1]}"
+            )
         block = table[:, cols]
         out[name] = block if spec.get("layout", "rows") == "rows" else block.T
     if not all(np.all(np.isfinite(v)) for v in out.values()):

@@ -47,15 +47,20 @@ def read_json(path) -> object:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CaseError(path, "", f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}): "
-                                  "a case file is JSON") from None
+        raise CaseError(
+            path, "", f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}): a case file is JSON"
+        ) from None
     if _depth(text) > MAX_DEPTH:
         raise CaseError(path, "", f"nests deeper than {MAX_DEPTH} levels")
     try:
         return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
-        raise CaseError(path, "", f"is not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); "
-                                  "if an update was interrupted, restore the file from git") from None
+        raise CaseError(
+            path,
+            "",
+            f"is not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); "
+            "if an update was interrupted, restore the file from git",
+        ) from None
     except ValueError as exc:
         raise CaseError(path, "", str(exc)) from None
 
@@ -104,7 +109,9 @@ def _check(value, node, where, path):
         return _any_of(value, node["anyOf"], where, path)
     if "const" in node and value != node["const"]:
         raise CaseError(path, where, f"must be {node['const']!r} but is {_short(value)}")
-    if "enum" in node and (value not in node["enum"] or isinstance(value, bool) != any(isinstance(e, bool) for e in node["enum"])):
+    if "enum" in node and (
+        value not in node["enum"] or isinstance(value, bool) != any(isinstance(e, bool) for e in node["enum"])
+    ):
         raise CaseError(path, where, f"must be one of {', '.join(map(repr, node['enum']))} but is {_short(value)}")
     if "type" in node:
         _type(value, node["type"], where, path)
@@ -123,8 +130,11 @@ def _any_of(value, options, where, path):
     kinds = {o.get("properties", {}).get("kind", {}).get("const"): o for o in options}
     if isinstance(value, dict) and None not in kinds:  # a tagged union: report errors of the named kind only
         if not isinstance(value.get("kind"), str) or value["kind"] not in kinds:
-            raise CaseError(path, f"{where}.kind", f"must be one of {', '.join(map(repr, kinds))} but is "
-                                                   f"{_short(value.get('kind'))}")
+            raise CaseError(
+                path,
+                f"{where}.kind",
+                f"must be one of {', '.join(map(repr, kinds))} but is {_short(value.get('kind'))}",
+            )
         return _check(value, kinds[value["kind"]], where, path)
     errors = []
     for option in options:
@@ -143,8 +153,14 @@ def _describe(node) -> str:
     node = _resolve(node)
     if "pattern" in node and node.get("type") == "string":
         return f"a string matching {node['pattern']}"
-    return {"number": "a number", "integer": "an integer", "boolean": "true or false", "array": "a list",
-            "string": "a string", "object": "an object"}.get(node.get("type"), node.get("description", "a valid value"))
+    return {
+        "number": "a number",
+        "integer": "an integer",
+        "boolean": "true or false",
+        "array": "a list",
+        "string": "a string",
+        "object": "an object",
+    }.get(node.get("type"), node.get("description", "a valid value"))
 
 
 _TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "array": list, "object": dict}
@@ -155,14 +171,18 @@ def _type(value, kind, where, path):
     if kind == "number" and ok and not math.isfinite(value):
         ok = False
     if not ok:
-        raise CaseError(path, where, f"must be {_describe({'type': kind})} but is {type(value).__name__} "
-                                     f"({_short(value)})")
+        raise CaseError(
+            path, where, f"must be {_describe({'type': kind})} but is {type(value).__name__} ({_short(value)})"
+        )
 
 
 def _string(value, node, where, path):
     if len(value) < node.get("minLength", 0) or len(value) > node.get("maxLength", 10**9):
-        raise CaseError(path, where, f"must be {node.get('minLength', 0)} to {node.get('maxLength', 'any')} characters "
-                                     f"long but is {len(value)}")
+        raise CaseError(
+            path,
+            where,
+            f"must be {node.get('minLength', 0)} to {node.get('maxLength', 'any')} characters long but is {len(value)}",
+        )
     if "pattern" in node and not re.search(node["pattern"], value):
         raise CaseError(path, where, f"is {_short(value)}, which does not match {node['pattern']}")
 
@@ -178,8 +198,11 @@ def _number(value, node, where, path):
 
 def _array(value, node, where, path):
     if len(value) < node.get("minItems", 0) or len(value) > node.get("maxItems", 10**9):
-        raise CaseError(path, where, f"must have {node.get('minItems', 0)} to {node.get('maxItems', 'any')} items "
-                                     f"but has {len(value)}")
+        raise CaseError(
+            path,
+            where,
+            f"must have {node.get('minItems', 0)} to {node.get('maxItems', 'any')} items but has {len(value)}",
+        )
     if "items" in node:
         for i, item in enumerate(value):
             _check(item, node["items"], f"{where}[{i}]", path)

@@ -7,8 +7,8 @@ oracles (fd, torch, jax) differentiate the forwards, so every VJP here is cross-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -42,6 +42,7 @@ def _binary(vjp_a, vjp_b):
     def vjp(g, args, out):
         a, b = args
         return [unbroadcast(vjp_a(g, a, b, out), np.shape(a)), unbroadcast(vjp_b(g, a, b, out), np.shape(b))]
+
     return vjp
 
 
@@ -73,6 +74,7 @@ def _reduce_vjp(scale):
             g = np.expand_dims(g, axis)
         n = a.size if axis is None else a.shape[axis]
         return [np.broadcast_to(g * scale(n), a.shape).copy()]
+
     return vjp
 
 
@@ -132,33 +134,76 @@ def _sigmoid_grad_vjp(g, args, out):
 _OPS = [
     Op("add", 2, lambda xp, a, b: a + b, _binary(lambda g, a, b, o: g, lambda g, a, b, o: g), says="a + b"),
     Op("sub", 2, lambda xp, a, b: a - b, _binary(lambda g, a, b, o: g, lambda g, a, b, o: -g), says="a - b"),
-    Op("mul", 2, lambda xp, a, b: a * b, _binary(lambda g, a, b, o: g * b, lambda g, a, b, o: g * a),
-       says="a * b (elementwise)"),
-    Op("div", 2, lambda xp, a, b: a / b, _binary(lambda g, a, b, o: g / b, lambda g, a, b, o: -g * a / (b * b)),
-       says="a / b (elementwise)"),
+    Op(
+        "mul",
+        2,
+        lambda xp, a, b: a * b,
+        _binary(lambda g, a, b, o: g * b, lambda g, a, b, o: g * a),
+        says="a * b (elementwise)",
+    ),
+    Op(
+        "div",
+        2,
+        lambda xp, a, b: a / b,
+        _binary(lambda g, a, b, o: g / b, lambda g, a, b, o: -g * a / (b * b)),
+        says="a / b (elementwise)",
+    ),
     Op("max", 2, lambda xp, a, b: xp.maximum(a, b), _max_vjp, says="elementwise max(a, b)"),
     Op("matmul", 2, lambda xp, a, b: xp.matmul(a, b), _matmul_vjp, says="matrix product a @ b"),
-    Op("cross_entropy", 2, _cross_entropy, _binary(lambda g, p, y, o: -g * y / p, lambda g, p, y, o: -g * np.log(p)),
-       says="-sum(y log p), p first"),
+    Op(
+        "cross_entropy",
+        2,
+        _cross_entropy,
+        _binary(lambda g, p, y, o: -g * y / p, lambda g, p, y, o: -g * np.log(p)),
+        says="-sum(y log p), p first",
+    ),
     Op("neg", 1, lambda xp, a: -a, lambda g, args, out: [-g], says="-a"),
     Op("exp", 1, lambda xp, a: xp.exp(a), lambda g, args, out: [g * out], says="e^a"),
     Op("log", 1, lambda xp, a: xp.log(a), lambda g, args, out: [g / np.asarray(args[0])], says="natural log"),
     Op("tanh", 1, lambda xp, a: xp.tanh(a), lambda g, args, out: [g * (1.0 - out * out)], says="tanh a"),
     Op("sigmoid", 1, _sigmoid, lambda g, args, out: [g * out * (1.0 - out)], says="1 / (1 + e^-a)"),
     Op("sigmoid_grad", 1, _sigmoid_grad, _sigmoid_grad_vjp, says="sigmoid'(a) = s (1 - s)"),
-    Op("relu", 1, lambda xp, a: xp.where(a > 0, a, xp.zeros_like(a)),
-       lambda g, args, out: [g * (np.asarray(args[0]) > 0)], says="max(a, 0); gradient 0 at 0"),
-    Op("pow", 1, lambda xp, a, exponent=2: a ** exponent, _pow_vjp, ("exponent",), says="a ** exponent"),
+    Op(
+        "relu",
+        1,
+        lambda xp, a: xp.where(a > 0, a, xp.zeros_like(a)),
+        lambda g, args, out: [g * (np.asarray(args[0]) > 0)],
+        says="max(a, 0); gradient 0 at 0",
+    ),
+    Op("pow", 1, lambda xp, a, exponent=2: a**exponent, _pow_vjp, ("exponent",), says="a ** exponent"),
     Op("transpose", 1, _transpose, lambda g, args, out: [np.asarray(g).T], says="matrix transpose"),
-    Op("sum", 1, lambda xp, a, axis=None, keepdims=False: xp.sum(a, axis=axis, keepdims=keepdims),
-       _reduce_vjp(lambda n: 1.0), ("axis", "keepdims"), says="sum over all entries or one axis"),
-    Op("mean", 1, lambda xp, a, axis=None, keepdims=False: xp.mean(a, axis=axis, keepdims=keepdims),
-       _reduce_vjp(lambda n: 1.0 / n), ("axis", "keepdims"), says="mean over all entries or one axis"),
+    Op(
+        "sum",
+        1,
+        lambda xp, a, axis=None, keepdims=False: xp.sum(a, axis=axis, keepdims=keepdims),
+        _reduce_vjp(lambda n: 1.0),
+        ("axis", "keepdims"),
+        says="sum over all entries or one axis",
+    ),
+    Op(
+        "mean",
+        1,
+        lambda xp, a, axis=None, keepdims=False: xp.mean(a, axis=axis, keepdims=keepdims),
+        _reduce_vjp(lambda n: 1.0 / n),
+        ("axis", "keepdims"),
+        says="mean over all entries or one axis",
+    ),
     Op("softmax", 1, _softmax, _softmax_vjp, ("axis",), says="softmax along axis"),
-    Op("prepend_ones", 1, _prepend_ones, _prepend_ones_vjp, ("axis",),
-       says="a column (axis 1) or row (axis 0) of ones in front: [1, a]"),
-    Op("diag", 1, _diag, lambda g, args, out: [np.diag(g).reshape(np.shape(args[0]))],
-       says="diagonal matrix of a's entries (numpy only: derived values)"),
+    Op(
+        "prepend_ones",
+        1,
+        _prepend_ones,
+        _prepend_ones_vjp,
+        ("axis",),
+        says="a column (axis 1) or row (axis 0) of ones in front: [1, a]",
+    ),
+    Op(
+        "diag",
+        1,
+        _diag,
+        lambda g, args, out: [np.diag(g).reshape(np.shape(args[0]))],
+        says="diagonal matrix of a's entries (numpy only: derived values)",
+    ),
     Op("tile", 1, _tile, _tile_vjp, ("reps",), says="a repeated reps times along each axis (numpy only)"),
 ]
 

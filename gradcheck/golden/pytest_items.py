@@ -75,8 +75,10 @@ class GoldenItem(pytest.Item):
             self.case = load(self.path)
         result = verify(self.case)
         if not result.ok:
-            raise GoldenMismatch(f"{result}\nif gradcheck's change is intended, run `gradcheck golden update "
-                                 f"{self.path.name}` (stated values and errata change only by hand)")
+            raise GoldenMismatch(
+                f"{result}\nif gradcheck's change is intended, run `gradcheck golden update "
+                f"{self.path.name}` (stated values and errata change only by hand)"
+            )
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, GoldenMismatch):

@@ -21,7 +21,9 @@ FORMAT_KEY = "gradcheck_case"
 FORMAT_VERSION = 1
 SUFFIX = ".gradcheck.json"
 DEFAULT_TOLERANCE = {"rtol": 1e-12, "atol": 1e-14}
-_REF = re.compile(r"^(?:(?P<variant>[a-z0-9][a-z0-9-]*)/)?(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:@\d+)?)(?:\[(?P<index>[0-9, ]+)\])?$")
+_REF = re.compile(
+    r"^(?:(?P<variant>[a-z0-9][a-z0-9-]*)/)?(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:@\d+)?)(?:\[(?P<index>[0-9, ]+)\])?$"
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Ref:
     index: tuple[int, ...] | None
 
     @classmethod
-    def parse(cls, text: str) -> "Ref":
+    def parse(cls, text: str) -> Ref:
         m = _REF.match(text)
         index = tuple(int(i) for i in m["index"].split(",")) if m["index"] else None
         return cls(m["variant"], m["name"], index)
@@ -71,8 +73,12 @@ def load(path) -> Case:
     if not isinstance(data, dict):
         raise CaseError(path, "", f"must hold a JSON object (a gradcheck case) but holds a {type(data).__name__}")
     if data.get(FORMAT_KEY) != FORMAT_VERSION:
-        raise CaseError(path, FORMAT_KEY, f"must be {FORMAT_VERSION} (this gradcheck reads case format "
-                                          f"{FORMAT_VERSION}) but is {data.get(FORMAT_KEY)!r}")
+        raise CaseError(
+            path,
+            FORMAT_KEY,
+            f"must be {FORMAT_VERSION} (this gradcheck reads case format "
+            f"{FORMAT_VERSION}) but is {data.get(FORMAT_KEY)!r}",
+        )
     validate(data, path)
     return parse(data, path)
 
@@ -120,8 +126,11 @@ def build_graph(model: dict, loss: dict, inputs: dict, path, where="model") -> g
 def _mlp(model, inputs, path):
     nodes, aliases = g.mlp_nodes(model)
     if len(model["activations"]) != len(model["widths"]) - 1:
-        raise CaseError(path, "model.activations", f"must have one activation per layer ({len(model['widths']) - 1}) "
-                                                   f"but has {len(model['activations'])}")
+        raise CaseError(
+            path,
+            "model.activations",
+            f"must have one activation per layer ({len(model['widths']) - 1}) but has {len(model['activations'])}",
+        )
     for name in ("x", *(a for n in nodes for a in n.inputs() if a[0] in "Wb")):
         if name not in inputs:
             raise CaseError(path, "inputs", f"must define {name!r} for the MLP model")
@@ -142,12 +151,18 @@ def _check_nodes(nodes, where, path, model: bool):
         if op.arity == 1 and not isinstance(n.args[0], str):
             raise CaseError(path, f"{where}[{i}].args[0]", f"must be a name: {n.op} of a number is a number")
         if model and n.op in NUMPY_ONLY:
-            raise CaseError(path, f"{where}[{i}].op", f"{n.op!r} runs under numpy only, so it may appear in 'derived' "
-                                                     "but not in the model")
+            raise CaseError(
+                path,
+                f"{where}[{i}].op",
+                f"{n.op!r} runs under numpy only, so it may appear in 'derived' but not in the model",
+            )
         unknown = set(n.attrs) - set(op.attrs)
         if unknown:
-            raise CaseError(path, f"{where}[{i}].attrs", f"has {sorted(unknown)}, which {n.op} does not take "
-                                                        f"({', '.join(op.attrs) or 'no attrs'})")
+            raise CaseError(
+                path,
+                f"{where}[{i}].attrs",
+                f"has {sorted(unknown)}, which {n.op} does not take ({', '.join(op.attrs) or 'no attrs'})",
+            )
 
 
 def _try_forward(graph, inputs, path, where):
@@ -157,17 +172,24 @@ def _try_forward(graph, inputs, path, where):
 
 def _forward_nodes(graph, inputs, path, where):
     values = dict(inputs)
-    for i, node in enumerate(graph.nodes):
+    for node in graph.nodes:
         try:
             values.update(g.forward(g.Graph((node,), node.name), values, np))
         except (ValueError, TypeError, IndexError, np.exceptions.AxisError) as exc:
-            raise CaseError(path, f"{where}.nodes", f"node {node.name!r} ({node.op} of "
-                            f"{[np.shape(values.get(a, a)) for a in node.args]}) fails: {exc}") from None
+            raise CaseError(
+                path,
+                f"{where}.nodes",
+                f"node {node.name!r} ({node.op} of {[np.shape(values.get(a, a)) for a in node.args]}) fails: {exc}",
+            ) from None
         if not np.all(np.isfinite(values[node.name])):
             raise CaseError(path, f"{where}.nodes", f"node {node.name!r} is not finite ({node.op})")
     if np.ndim(values[graph.output]) != 0 and np.size(values[graph.output]) != 1:
-        raise CaseError(path, "loss.output", f"must be a scalar (an upstream gradient of 1) but {graph.output!r} "
-                                             f"has shape {np.shape(values[graph.output])}")
+        raise CaseError(
+            path,
+            "loss.output",
+            f"must be a scalar (an upstream gradient of 1) but {graph.output!r} "
+            f"has shape {np.shape(values[graph.output])}",
+        )
 
 
 def _check_train(case):
@@ -176,7 +198,9 @@ def _check_train(case):
         return
     for i, name in enumerate(train.get("frozen", [])):
         if name not in case.params:
-            raise CaseError(path, f"train.frozen[{i}]", f"is {name!r}, which is not in inputs.params {list(case.params)}")
+            raise CaseError(
+                path, f"train.frozen[{i}]", f"is {name!r}, which is not in inputs.params {list(case.params)}"
+            )
     for i, k in enumerate(train.get("checkpoints", [])):
         if k > train["steps"]:
             raise CaseError(path, f"train.checkpoints[{i}]", f"is {k}, after the last step ({train['steps']})")
@@ -217,10 +241,14 @@ def _check_names(case):
         if e.get("variant") is not None and e["variant"] not in variants:
             raise CaseError(path, f"errata[{i}].variant", f"is {e['variant']!r}, not a variant ({sorted(variants)})")
         if e.get("contradicts") and e.get("variant") is None:
-            raise CaseError(path, f"errata[{i}].contradicts", "needs the erratum's variant (the printed formula, computed)")
+            raise CaseError(
+                path, f"errata[{i}].contradicts", "needs the erratum's variant (the printed formula, computed)"
+            )
         for j, k in enumerate(e.get("contradicts", [])):
             if k >= len(data["stated"]):
-                raise CaseError(path, f"errata[{i}].contradicts[{j}]", f"is {k}, but there are {len(data['stated'])} stated")
+                raise CaseError(
+                    path, f"errata[{i}].contradicts[{j}]", f"is {k}, but there are {len(data['stated'])} stated"
+                )
         for j, ref in enumerate(e.get("evidence", [])):
             _check_ref(ref, names, None, path, f"errata[{i}].evidence[{j}]")
     for section in ("stated", "claims"):
@@ -232,7 +260,9 @@ def _check_names(case):
                 if isinstance(entry.get(key), str):
                     _check_ref(entry[key], names, context, path, f"{section}[{i}].{key}")
             if entry.get("erratum") is not None and entry["erratum"] not in errata:
-                raise CaseError(path, f"{section}[{i}].erratum", f"is {entry['erratum']!r}, not an erratum id ({sorted(errata)})")
+                raise CaseError(
+                    path, f"{section}[{i}].erratum", f"is {entry['erratum']!r}, not an erratum id ({sorted(errata)})"
+                )
             if section == "stated" and ("printed" in entry) == ("shape" in entry):
                 raise CaseError(path, f"stated[{i}]", "must have exactly one of 'printed' or 'shape'")
             if section == "stated" and entry.get("rule", {}).get("kind") == "abs_tol":
@@ -252,9 +282,13 @@ def _check_abs_tol(entry, path, where):
     for text in np.ravel(np.array(entry["printed"], dtype=object)):
         unit = 2 * half_unit(text)
         if tol > MAX_RULE_UNITS * unit * (1 + 1e-9):
-            raise CaseError(path, where, f"allows {entry['rule']['abs_tol']}, more than {MAX_RULE_UNITS} units of the "
-                                         f"last printed digit of {text!r} ({unit:g}): a rule may explain how a number "
-                                         "was printed, not excuse a wrong one")
+            raise CaseError(
+                path,
+                where,
+                f"allows {entry['rule']['abs_tol']}, more than {MAX_RULE_UNITS} units of the "
+                f"last printed digit of {text!r} ({unit:g}): a rule may explain how a number "
+                "was printed, not excuse a wrong one",
+            )
 
 
 def _check_ref(text, names, context, path, where):

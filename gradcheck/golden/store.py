@@ -18,8 +18,25 @@ from gradcheck.golden.schema import SUFFIX, load
 
 TEMP_SUFFIX = ".gradcheck-tmp"
 #: Keys written first, in this order; the rest follow as written.
-ORDER = ("gradcheck_case", "id", "title", "source", "conventions", "model", "inputs", "loss", "train", "derived",
-         "stated", "claims", "variants", "errata", "tolerance", "computed", "generated_by")
+ORDER = (
+    "gradcheck_case",
+    "id",
+    "title",
+    "source",
+    "conventions",
+    "model",
+    "inputs",
+    "loss",
+    "train",
+    "derived",
+    "stated",
+    "claims",
+    "variants",
+    "errata",
+    "tolerance",
+    "computed",
+    "generated_by",
+)
 
 
 def shipped_cases_dir() -> Path:
@@ -34,7 +51,9 @@ def discover(*paths) -> list[Path]:
     found = []
     for p in map(Path, paths or (shipped_cases_dir(),)):
         if p.is_dir():
-            found += [f for f in p.rglob(f"*{SUFFIX}") if not any(part.startswith(".") for part in f.relative_to(p).parts)]
+            found += [
+                f for f in p.rglob(f"*{SUFFIX}") if not any(part.startswith(".") for part in f.relative_to(p).parts)
+            ]
         elif p.name.endswith(SUFFIX):
             found.append(p)
         else:
@@ -118,8 +137,10 @@ class UpdateSummary:
 
     def __str__(self) -> str:
         lines = [*self.changes, *(f"cannot update {b}" for b in self.broken)]
-        lines.append(f"{len(self.updated)} updated, {len(self.unchanged)} unchanged"
-                     + (f", {len(self.broken)} broken" if self.broken else ""))
+        lines.append(
+            f"{len(self.updated)} updated, {len(self.unchanged)} unchanged"
+            + (f", {len(self.broken)} broken" if self.broken else "")
+        )
         return "\n".join(lines)
 
 
@@ -146,8 +167,9 @@ def update(paths, check_only: bool = False) -> UpdateSummary:
         if _same(old, new):
             summary.unchanged.append(str(path))
             continue
-        summary.changes += [f"{path.name}: {c}" for c in describe_changes(case.computed, data["computed"])] or \
-            [f"{path.name}: layout"]
+        summary.changes += [f"{path.name}: {c}" for c in describe_changes(case.computed, data["computed"])] or [
+            f"{path.name}: layout"
+        ]
         summary.updated.append(str(path))
         if not check_only:
             write_atomic(path, new)
@@ -172,8 +194,12 @@ def provenance() -> dict:
     """The command and versions that wrote `computed` (an update elsewhere changes only these)."""
     import gradcheck
 
-    return {"command": "gradcheck golden update", "gradcheck": gradcheck.__version__, "numpy": np.__version__,
-            "python": platform.python_version()}
+    return {
+        "command": "gradcheck golden update",
+        "gradcheck": gradcheck.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def describe_changes(old: dict, new: dict) -> list[str]:
@@ -191,6 +217,8 @@ def describe_changes(old: dict, new: dict) -> list[str]:
         elif not np.array_equal(a, b):
             d = np.abs(b - a)
             ix = np.unravel_index(int(np.argmax(d)), d.shape) if d.ndim else ()
-            changes.append(f"computed.{name}: {int((a != b).sum())} of {a.size} entries changed, largest at "
-                           f"[{', '.join(map(str, ix))}]: {float(a[ix])!r} -> {float(b[ix])!r}")
+            changes.append(
+                f"computed.{name}: {int((a != b).sum())} of {a.size} entries changed, largest at "
+                f"[{', '.join(map(str, ix))}]: {float(a[ix])!r} -> {float(b[ix])!r}"
+            )
     return changes

@@ -57,14 +57,19 @@ def resolve(case, name: str) -> Computation:
     known = {n.name for n in model_nodes} | {n.name for n in case.derived}
     for i, n in enumerate(v.get("replace", [])):
         if n["name"] not in known:
-            raise CaseError(path, f"{where}.replace[{i}].name", f"is {n['name']!r}, which is no node of the model or derived")
+            raise CaseError(
+                path, f"{where}.replace[{i}].name", f"is {n['name']!r}, which is no node of the model or derived"
+            )
     added, extra = _split_added(v.get("add", []), set(inputs) | {n.name for n in model_nodes})
-    model = {"kind": "graph", "output": loss["output"],
-             "nodes": [_as_json(replace.get(n.name, n)) for n in model_nodes] + added}
+    model = {
+        "kind": "graph",
+        "output": loss["output"],
+        "nodes": [_as_json(replace.get(n.name, n)) for n in model_nodes] + added,
+    }
     graph = build_graph(model, loss, inputs, path, where=f"{where}.replace")
     graph = g.Graph(graph.nodes, graph.output, case.graph.aliases)
     derived = tuple(replace.get(n.name, n) for n in case.derived) + tuple(g.node_from_json(n) for n in extra)
-    for i, node in enumerate(v.get("round", {})):
+    for node in v.get("round", {}):
         if node not in {n.name for n in graph.nodes}:
             raise CaseError(path, f"{where}.round.{node}", f"names {node!r}, which is no node of the model")
     return Computation(graph, inputs, derived, train, dict(v.get("round", {})))

@@ -35,8 +35,9 @@ class GoldenResult:
         counts = ", ".join(f"{n} {k}" for k, n in self.checked.items())
         if self.ok:
             return f"{self.path}: ok ({counts})"
-        return "\n".join([f"{self.path}: {len(self.problems)} problem(s) ({counts} checked)",
-                          *(f"  {p}" for p in self.problems)])
+        return "\n".join(
+            [f"{self.path}: {len(self.problems)} problem(s) ({counts} checked)", *(f"  {p}" for p in self.problems)]
+        )
 
 
 def verify(case) -> GoldenResult:
@@ -52,8 +53,12 @@ def verify(case) -> GoldenResult:
                 problems.append(f"field '{section}[{i}]' indexes a field out of its shape ({exc})")
     for i, erratum in enumerate(data.get("errata", [])):
         problems += check_erratum(case, obtained, i, erratum)
-    checked = {"computed fields": len(obtained), "stated values": len(data["stated"]),
-               "claims": len(data.get("claims", [])), "errata": len(data.get("errata", []))}
+    checked = {
+        "computed fields": len(obtained),
+        "stated values": len(data["stated"]),
+        "claims": len(data.get("claims", [])),
+        "errata": len(data.get("errata", [])),
+    }
     return GoldenResult(case.id, case.path.name, problems, checked, obtained)
 
 
@@ -72,10 +77,14 @@ def compare_computed(stored, obtained, tolerance) -> list[str]:
         else:
             bad = ~(np.abs(obtained[name] - stored[name]) <= atol + rtol * np.abs(stored[name]))
             if bad.any():
-                listed = "; ".join(f"[{', '.join(map(str, ix))}] stored {float(stored[name][ix])!r} but gradcheck "
-                                   f"computes {float(obtained[name][ix])!r}" for ix in _where(bad))
-                problems.append(f"{where}: {int(bad.sum())} of {bad.size} entries differ (rtol {rtol:g}, atol {atol:g}): "
-                                f"{listed}")
+                listed = "; ".join(
+                    f"[{', '.join(map(str, ix))}] stored {float(stored[name][ix])!r} but gradcheck "
+                    f"computes {float(obtained[name][ix])!r}"
+                    for ix in _where(bad)
+                )
+                problems.append(
+                    f"{where}: {int(bad.sum())} of {bad.size} entries differ (rtol {rtol:g}, atol {atol:g}): {listed}"
+                )
     return problems
 
 
@@ -120,13 +129,18 @@ def mismatches(printed, value, rule=None) -> list[tuple]:
             texts, value = texts.reshape(()), value.reshape(())
         else:
             return [((), f"strings of shape {texts.shape}", f"a field of shape {value.shape}")]
-    return [(ix, texts[ix], float(value[ix])) for ix in np.ndindex(texts.shape)
-            if not abs(float(value[ix]) - float(texts[ix])) <= allowed(texts[ix], float(value[ix]), rule)]
+    return [
+        (ix, texts[ix], float(value[ix]))
+        for ix in np.ndindex(texts.shape)
+        if not abs(float(value[ix]) - float(texts[ix])) <= allowed(texts[ix], float(value[ix]), rule)
+    ]
 
 
 def _listed(bad) -> str:
-    return "; ".join(f"[{', '.join(map(str, ix))}] printed {t} but computed {v if isinstance(v, str) else format(v, '.10g')}"
-                     for ix, t, v in bad[:MAX_LISTED]) + (f"; {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else "")
+    return "; ".join(
+        f"[{', '.join(map(str, ix))}] printed {t} but computed {v if isinstance(v, str) else format(v, '.10g')}"
+        for ix, t, v in bad[:MAX_LISTED]
+    ) + (f"; {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else "")
 
 
 def check_stated(case, fields, i, entry) -> list[str]:
@@ -146,8 +160,9 @@ def check_stated(case, fields, i, entry) -> list[str]:
         return problems + [f"{where}: erratum '{name}' has no variant to reproduce the printed values"]
     again = mismatches(entry["printed"], resolve(fields, entry["field"], variant), entry.get("rule"))
     if again:
-        problems.append(f"{where}: erratum '{name}''s variant '{variant}' does not reproduce the printed values: "
-                        f"{_listed(again)}")
+        problems.append(
+            f"{where}: erratum '{name}''s variant '{variant}' does not reproduce the printed values: {_listed(again)}"
+        )
     return problems
 
 
@@ -169,8 +184,9 @@ def claim_holds(fields, claim, context) -> bool:
         return bool(np.all(left <= right + claim.get("atol", 0.0)))
     if claim["relation"] == "ratio":
         right = claim.get("factor", 1.0) * right
-    rtol, atol = ((claim.get("rtol", 1e-6), claim.get("atol", 0.0)) if claim["relation"] == "close"
-                  else (CLAIM_RTOL, CLAIM_ATOL))
+    rtol, atol = (
+        (claim.get("rtol", 1e-6), claim.get("atol", 0.0)) if claim["relation"] == "close" else (CLAIM_RTOL, CLAIM_ATOL)
+    )
     if left.shape != right.shape and right.ndim != 0:
         return False
     return bool(np.all(np.abs(left - right) <= atol + rtol * np.abs(right)))
@@ -207,7 +223,11 @@ def check_erratum(case, fields, i, erratum) -> list[str]:
         entry = data["stated"][k]
         if "printed" not in entry or entry.get("erratum"):
             problems.append(f"{where}: contradicts stated[{k}], which must be a printed value without an erratum")
-        elif erratum.get("variant") and not mismatches(entry["printed"], resolve(fields, entry["field"], erratum["variant"])):
-            problems.append(f"{where}: variant '{erratum['variant']}' reproduces stated[{k}], so the printed formula "
-                            "is not contradicted by the printed numbers")
+        elif erratum.get("variant") and not mismatches(
+            entry["printed"], resolve(fields, entry["field"], erratum["variant"])
+        ):
+            problems.append(
+                f"{where}: variant '{erratum['variant']}' reproduces stated[{k}], so the printed formula "
+                "is not contradicted by the printed numbers"
+            )
     return problems

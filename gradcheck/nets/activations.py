@@ -74,7 +74,6 @@ ELEMENTWISE = MappingProxyType(
 )
 
 
-
 def softmax(z, axis=-1):
     """exp(z) / sum exp(z) along `axis`, subtracting the max first so exp never overflows."""
     xp = array_api_compat.array_namespace(z)

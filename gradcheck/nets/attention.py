@@ -33,8 +33,10 @@ def attention_forward(q, k, v, mask=None):
     xp = array_api_compat.array_namespace(q, k, v)
     d = q.shape[-1]
     if k.shape[-1] != d or k.shape[-2] != v.shape[-2]:
-        raise GradcheckError(f"Expected q (..., Tq, d), k (..., Tk, d), v (..., Tk, dv) but got q.shape="
-                             f"{tuple(q.shape)}, k.shape={tuple(k.shape)}, v.shape={tuple(v.shape)}")
+        raise GradcheckError(
+            f"Expected q (..., Tq, d), k (..., Tk, d), v (..., Tk, dv) but got q.shape="
+            f"{tuple(q.shape)}, k.shape={tuple(k.shape)}, v.shape={tuple(v.shape)}"
+        )
     scores = (q @ xp.matrix_transpose(k)) / math.sqrt(d)  # S = Q K^T / sqrt(d), (..., Tq, Tk)
     if mask is not None:
         _check_mask(mask, tuple(scores.shape))
@@ -53,11 +55,14 @@ def _check_mask(mask, scores_shape):
     try:
         full = np.broadcast_to(mask, scores_shape)
     except ValueError:
-        raise GradcheckError(f"Expected a mask broadcastable to the scores {scores_shape} (..., Tq, Tk) but got "
-                             f"mask.shape={mask.shape}") from None
+        raise GradcheckError(
+            f"Expected a mask broadcastable to the scores {scores_shape} (..., Tq, Tk) but got mask.shape={mask.shape}"
+        ) from None
     if not full.any(axis=-1).all():
-        raise GradcheckError("Expected every query to have at least one key it may attend to, but a row of mask "
-                             "is all False (its softmax would be 0/0)")
+        raise GradcheckError(
+            "Expected every query to have at least one key it may attend to, but a row of mask "
+            "is all False (its softmax would be 0/0)"
+        )
 
 
 def attention_backward(dout, cache: AttentionCache):

@@ -24,8 +24,10 @@ def output_size(size: int, kernel: int, stride: int, pad: int, *, name: str = "x
     if stride < 1 or pad < 0:
         raise GradcheckError(f"Expected stride >= 1 and pad >= 0 but got stride={stride}, pad={pad}")
     if size + 2 * pad < kernel:
-        raise GradcheckError(f"Expected the kernel ({kernel}) to fit in the padded input ({size} + 2*{pad}) "
-                             f"but got {name} of size {size} along that axis")
+        raise GradcheckError(
+            f"Expected the kernel ({kernel}) to fit in the padded input ({size} + 2*{pad}) "
+            f"but got {name} of size {size} along that axis"
+        )
     return (size + 2 * pad - kernel) // stride + 1
 
 
@@ -49,8 +51,10 @@ def im2col(x, kh: int, kw: int, stride: int, pad: int, value: float = 0.0):
     ho = output_size(x.shape[2], kh, stride, pad)
     wo = output_size(x.shape[3], kw, stride, pad)
     x_pad = pad2d(x, pad, value)
-    fields = [x_pad[:, :, i:i + stride * (ho - 1) + 1:stride, j:j + stride * (wo - 1) + 1:stride]
-              for i, j in product(range(kh), range(kw))]
+    fields = [
+        x_pad[:, :, i : i + stride * (ho - 1) + 1 : stride, j : j + stride * (wo - 1) + 1 : stride]
+        for i, j in product(range(kh), range(kw))
+    ]
     return xp.stack(fields, axis=2)
 
 
@@ -66,8 +70,8 @@ def col2im(dcols, x_shape, kh: int, kw: int, stride: int, pad: int) -> np.ndarra
     dx_pad = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=dcols.dtype)
     for k, (i, j) in enumerate(product(range(kh), range(kw))):
         # dx_pad[p s + i, q s + j] += dcols[k, p, q]: one field offset at a time, no repeats within it
-        dx_pad[:, :, i:i + stride * (ho - 1) + 1:stride, j:j + stride * (wo - 1) + 1:stride] += dcols[:, :, k]
-    return dx_pad[:, :, pad:pad + h, pad:pad + w]
+        dx_pad[:, :, i : i + stride * (ho - 1) + 1 : stride, j : j + stride * (wo - 1) + 1 : stride] += dcols[:, :, k]
+    return dx_pad[:, :, pad : pad + h, pad : pad + w]
 
 
 class ConvCache(NamedTuple):
@@ -86,8 +90,10 @@ def conv2d_forward(x, w, b, *, stride: int = 1, pad: int = 0):
     n, c = x.shape[:2]
     f, cw, kh, kw = w.shape
     if cw != c or tuple(b.shape) != (f,):
-        raise GradcheckError(f"Expected w (F, {c}, KH, KW) and b (F,) for x with {c} channels but got "
-                             f"w.shape={tuple(w.shape)}, b.shape={tuple(b.shape)}")
+        raise GradcheckError(
+            f"Expected w (F, {c}, KH, KW) and b (F,) for x with {c} channels but got "
+            f"w.shape={tuple(w.shape)}, b.shape={tuple(b.shape)}"
+        )
     fields = im2col(x, kh, kw, stride, pad)  # (N, C, KH KW, H', W')
     ho, wo = fields.shape[-2:]
     cols = xp.reshape(fields, (n, c * kh * kw, ho * wo))

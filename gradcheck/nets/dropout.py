@@ -38,8 +38,10 @@ def dropout_forward(x, p: float, *, seed=None, mask=None):
     """out, cache for out = x * mask / (1 - p); pass seed= (an int, the mask is drawn) or mask= (bool, x's shape)."""
     _check_p(p)
     if (seed is None) == (mask is None):
-        raise GradcheckError(f"Expected exactly one of seed= and mask= but got seed={seed!r}, "
-                             f"mask={'None' if mask is None else 'an array'}")
+        raise GradcheckError(
+            f"Expected exactly one of seed= and mask= but got seed={seed!r}, "
+            f"mask={'None' if mask is None else 'an array'}"
+        )
     xp = array_api_compat.array_namespace(x)
     if mask is None:
         mask = dropout_mask(tuple(x.shape), p, seed)

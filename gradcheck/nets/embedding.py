@@ -27,10 +27,13 @@ def embedding_forward(ids, W):
     """out, cache for out = W[ids]: ids integer (any shape) in [0, V), W (V, D) -> (*ids.shape, D)."""
     xp = array_api_compat.array_namespace(W)
     ids_np = np.asarray(ids) if isinstance(ids, (np.ndarray, list, tuple)) else None
-    if ids_np is not None and (not np.issubdtype(ids_np.dtype, np.integer) or ids_np.size and (
-            ids_np.min() < 0 or ids_np.max() >= W.shape[0])):
-        raise GradcheckError(f"Expected integer ids in [0, {W.shape[0]}) (rows of W) but got ids of dtype "
-                             f"{ids_np.dtype} with values {ids_np.ravel()[:8].tolist()}")
+    if ids_np is not None and (
+        not np.issubdtype(ids_np.dtype, np.integer) or ids_np.size and (ids_np.min() < 0 or ids_np.max() >= W.shape[0])
+    ):
+        raise GradcheckError(
+            f"Expected integer ids in [0, {W.shape[0]}) (rows of W) but got ids of dtype "
+            f"{ids_np.dtype} with values {ids_np.ravel()[:8].tolist()}"
+        )
     flat = xp.reshape(xp.asarray(ids, device=array_api_compat.device(W)), (-1,))
     rows = xp.take(W, flat, axis=0)  # one row of W per id
     out = xp.reshape(rows, tuple((ids if ids_np is None else ids_np).shape) + (W.shape[1],))

@@ -10,7 +10,8 @@ Parameters are a dict {"W1", "b1", "W2", ...}; see MLPSpec.param_shapes for the 
 from __future__ import annotations
 
 import reprlib
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -52,14 +53,11 @@ def check_params(params, spec: MLPSpec) -> None:
         )
     shapes = spec.param_shapes()
     if set(params) != set(shapes):
-        raise GradcheckError(
-            f"Expected params with keys {sorted(shapes)} for {spec} but got keys {sorted(params)}"
-        )
+        raise GradcheckError(f"Expected params with keys {sorted(shapes)} for {spec} but got keys {sorted(params)}")
     for name, shape in shapes.items():
         if tuple(params[name].shape) != shape:
             raise GradcheckError(
-                f"Expected params[{name!r}] of shape {shape} for {spec} "
-                f"but got shape {tuple(params[name].shape)}"
+                f"Expected params[{name!r}] of shape {shape} for {spec} but got shape {tuple(params[name].shape)}"
             )
 
 

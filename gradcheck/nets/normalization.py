@@ -30,8 +30,10 @@ def _normalize(x, gamma, beta, axis: int, eps: float):
     """out, cache for out = gamma * (x - mu) / sqrt(var + eps) + beta, mu and var taken along `axis`."""
     xp = array_api_compat.array_namespace(x, gamma, beta)
     if x.ndim != 2 or tuple(gamma.shape) != (x.shape[1],) or tuple(beta.shape) != (x.shape[1],):
-        raise GradcheckError(f"Expected x (N, D) with gamma and beta (D,) but got x.shape={tuple(x.shape)}, "
-                             f"gamma.shape={tuple(gamma.shape)}, beta.shape={tuple(beta.shape)}")
+        raise GradcheckError(
+            f"Expected x (N, D) with gamma and beta (D,) but got x.shape={tuple(x.shape)}, "
+            f"gamma.shape={tuple(gamma.shape)}, beta.shape={tuple(beta.shape)}"
+        )
     if not eps > 0:
         raise GradcheckError(f"Expected eps > 0 but got eps={eps!r}")
     mu = xp.mean(x, axis=axis, keepdims=True)

@@ -37,8 +37,10 @@ def _geometry(kernel, stride, pad):
         raise GradcheckError(f"Expected stride= for the rectangular kernel={kernel!r} (one stride serves both axes)")
     stride = kh if stride is None else stride
     if min(kh, kw) < 1 or pad < 0 or pad > min(kh, kw) // 2:
-        raise GradcheckError(f"Expected kernel >= 1 and 0 <= pad <= kernel // 2 (every window must hold an "
-                             f"input) but got kernel={kernel!r}, pad={pad}")
+        raise GradcheckError(
+            f"Expected kernel >= 1 and 0 <= pad <= kernel // 2 (every window must hold an "
+            f"input) but got kernel={kernel!r}, pad={pad}"
+        )
     return (kh, kw), stride, pad
 
 
@@ -85,6 +87,7 @@ def avg_pool_backward(dout, cache: PoolCache) -> np.ndarray:
     dout = np.asarray(dout)
     kh, kw = cache.kernel
     # d(sum_k v_k / count)/dv_k = 1 / count for every k in the window (padded cells included, then cropped)
-    dwindows = np.broadcast_to((dout * cache.weights.astype(dout.dtype))[:, :, None],
-                               dout.shape[:2] + (kh * kw,) + dout.shape[2:])
+    dwindows = np.broadcast_to(
+        (dout * cache.weights.astype(dout.dtype))[:, :, None], dout.shape[:2] + (kh * kw,) + dout.shape[2:]
+    )
     return col2im(dwindows, cache.x_shape, kh, kw, cache.stride, cache.pad)

@@ -93,8 +93,8 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     xp = array_api_compat.array_namespace(x, h_prev, c_prev, Wx, Wh, b)
     a = x @ Wx + h_prev @ Wh + b
     n_h = h_prev.shape[1]
-    i, f, o = (sigmoid(a[:, k * n_h:(k + 1) * n_h]) for k in range(3))
-    g = xp.tanh(a[:, 3 * n_h:])
+    i, f, o = (sigmoid(a[:, k * n_h : (k + 1) * n_h]) for k in range(3))
+    g = xp.tanh(a[:, 3 * n_h :])
     c = f * c_prev + i * g
     h = o * xp.tanh(c)
     return h, c, LSTMStepCache(x, h_prev, c_prev, Wx, Wh, (i, f, o, g), c)
@@ -103,8 +103,9 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
 def lstm_step_backward(dh, dc, cache: LSTMStepCache):
     """(dx, dh_prev, dc_prev, dWx, dWh, db) for lstm_step_forward, given dh = dE/dh and dc = dE/dc (N, H)."""
     dh, dc = np.asarray(dh), np.asarray(dc)
-    x, h_prev, c_prev, Wx, Wh, c = (np.asarray(t) for t in (cache.x, cache.h_prev, cache.c_prev, cache.Wx,
-                                                             cache.Wh, cache.c))
+    x, h_prev, c_prev, Wx, Wh, c = (
+        np.asarray(t) for t in (cache.x, cache.h_prev, cache.c_prev, cache.Wx, cache.Wh, cache.c)
+    )
     i, f, o, g = (np.asarray(t) for t in cache.gates)
     tc = np.tanh(c)
     do = dh * tc  # h = o * tanh(c) -> do = dh * tanh(c)

@@ -41,8 +41,12 @@ class MLPSpec:
     def __post_init__(self):
         object.__setattr__(self, "widths", _check_widths(self.widths))
         object.__setattr__(self, "activations", _check_activations(self.activations, self.widths))
-        for field, allowed in (("loss", LOSSES), ("convention", CONVENTIONS), ("bias", BIASES),
-                               ("reduction", REDUCTIONS)):
+        for field, allowed in (
+            ("loss", LOSSES),
+            ("convention", CONVENTIONS),
+            ("bias", BIASES),
+            ("reduction", REDUCTIONS),
+        ):
             _check_choice(field, getattr(self, field), allowed)
         _check_output(self.loss, self.activations[-1])
 
@@ -110,6 +114,4 @@ def _check_output(loss, last):
     """The last activation must suit the loss: softmax for cross_entropy, identity (logits) for the fused one."""
     needed = _OUTPUT_FOR_LOSS[loss]
     if needed is not None and last != needed:
-        raise GradcheckError(
-            f"loss={loss!r} needs activations[-1]={needed!r} but got activations[-1]={last!r}"
-        )
+        raise GradcheckError(f"loss={loss!r} needs activations[-1]={needed!r} but got activations[-1]={last!r}")

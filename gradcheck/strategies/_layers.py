@@ -132,8 +132,9 @@ def _window_bounds(min_kernel, max_kernel, max_stride, max_pad, max_size):
     k_lo, k_hi = _bounds("min_kernel", min_kernel, "max_kernel", max_kernel, minimum=1)
     s_hi, p_hi, size = _int("max_stride", max_stride, 1), _int("max_pad", max_pad), _int("max_size", max_size, 1)
     if size < k_hi:
-        raise InvalidArgument(f"Expected max_size >= max_kernel (so every kernel fits) but got max_size={size}, "
-                              f"max_kernel={k_hi}")
+        raise InvalidArgument(
+            f"Expected max_size >= max_kernel (so every kernel fits) but got max_size={size}, max_kernel={k_hi}"
+        )
     return (k_lo, k_hi), s_hi, p_hi, size
 
 
@@ -147,24 +148,47 @@ def _window(draw, kernels, max_stride, max_pad, max_size, pool):
     return kernel, stride, pad, h, w
 
 
-def conv_geometries(*, max_batch: int = 2, max_channels: int = 2, max_filters: int = 2, min_kernel: int = 1,
-                    max_kernel: int = 3, max_stride: int = 2, max_pad: int = 1,
-                    max_size: int = 5) -> st.SearchStrategy[ConvGeometry]:
+def conv_geometries(
+    *,
+    max_batch: int = 2,
+    max_channels: int = 2,
+    max_filters: int = 2,
+    min_kernel: int = 1,
+    max_kernel: int = 3,
+    max_stride: int = 2,
+    max_pad: int = 1,
+    max_size: int = 5,
+) -> st.SearchStrategy[ConvGeometry]:
     """ConvGeometry: N, C, F in [1, max_batch / max_channels / max_filters] (defaults 2), KH and KW drawn apart
     in [min_kernel, max_kernel] (defaults 1, 3), stride in [1, max_stride] (default 2), pad in [0, max_pad]
     (default 1), H and W in [max(1, K - 2 pad), max_size] (default 5), so the last rows are sometimes skipped.
 
     Example: conv_geometries(max_stride=1, max_pad=0) (a 'valid' convolution)
     """
-    n, c, f = (_int(name, v, 1) for name, v in
-               (("max_batch", max_batch), ("max_channels", max_channels), ("max_filters", max_filters)))
+    n, c, f = (
+        _int(name, v, 1)
+        for name, v in (("max_batch", max_batch), ("max_channels", max_channels), ("max_filters", max_filters))
+    )
     window = _window(*_window_bounds(min_kernel, max_kernel, max_stride, max_pad, max_size), pool=False)
-    return st.builds(lambda n, c, f, win: ConvGeometry(n, c, f, win[3], win[4], win[0], win[1], win[2]),
-                     st.integers(1, n), st.integers(1, c), st.integers(1, f), window)
+    return st.builds(
+        lambda n, c, f, win: ConvGeometry(n, c, f, win[3], win[4], win[0], win[1], win[2]),
+        st.integers(1, n),
+        st.integers(1, c),
+        st.integers(1, f),
+        window,
+    )
 
 
-def pool_geometries(*, max_batch: int = 2, max_channels: int = 2, min_kernel: int = 1, max_kernel: int = 3,
-                    max_stride: int = 3, max_pad: int = 1, max_size: int = 5) -> st.SearchStrategy[PoolGeometry]:
+def pool_geometries(
+    *,
+    max_batch: int = 2,
+    max_channels: int = 2,
+    min_kernel: int = 1,
+    max_kernel: int = 3,
+    max_stride: int = 3,
+    max_pad: int = 1,
+    max_size: int = 5,
+) -> st.SearchStrategy[PoolGeometry]:
     """PoolGeometry: N, C in [1, max_batch / max_channels] (defaults 2), KH and KW in [min_kernel, max_kernel]
     (defaults 1, 3), stride in [1, max_stride] (default 3: overlapping, tiling and gapped windows), pad in
     [0, min(max_pad, KH // 2, KW // 2)] (default max_pad 1; as torch, a window must hold an input), H and W in
@@ -174,8 +198,12 @@ def pool_geometries(*, max_batch: int = 2, max_channels: int = 2, min_kernel: in
     """
     n, c = _int("max_batch", max_batch, 1), _int("max_channels", max_channels, 1)
     window = _window(*_window_bounds(min_kernel, max_kernel, max_stride, max_pad, max_size), pool=True)
-    return st.builds(lambda n, c, win: PoolGeometry(n, c, win[3], win[4], win[0], win[1], win[2]),
-                     st.integers(1, n), st.integers(1, c), window)
+    return st.builds(
+        lambda n, c, win: PoolGeometry(n, c, win[3], win[4], win[0], win[1], win[2]),
+        st.integers(1, n),
+        st.integers(1, c),
+        window,
+    )
 
 
 # --- ids, masks, inputs ------------------------------------------------------------------
@@ -239,5 +267,10 @@ def separated_arrays(shape, *, dtype="float64", spacing: float = 0.05) -> st.Sea
     size = int(np.prod(shape))
     jitter = hnp.arrays(np.float64, (size,), elements=st.floats(0.0, spacing, exclude_max=True))
     order = st.permutations(range(size))
-    return st.builds(lambda o, j: ((np.asarray(o, dtype=np.float64) - (size - 1) / 2) * 2 * spacing + j)
-                     .reshape(shape).astype(dtype), order, jitter)
+    return st.builds(
+        lambda o, j: (
+            ((np.asarray(o, dtype=np.float64) - (size - 1) / 2) * 2 * spacing + j).reshape(shape).astype(dtype)
+        ),
+        order,
+        jitter,
+    )

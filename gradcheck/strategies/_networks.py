@@ -22,6 +22,9 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from gradcheck.nets.activations import ELEMENTWISE
+from gradcheck.nets.mlp import forward_trace
+from gradcheck.nets.spec import BIASES, CONVENTIONS, LOSSES, REDUCTIONS, MLPSpec
 from gradcheck.strategies._validation import (
     InvalidArgument,
     _bounds,
@@ -31,9 +34,6 @@ from gradcheck.strategies._validation import (
     _shape,
     _strategy,
 )
-from gradcheck.nets.activations import ELEMENTWISE
-from gradcheck.nets.mlp import forward_trace
-from gradcheck.nets.spec import BIASES, CONVENTIONS, LOSSES, REDUCTIONS, MLPSpec
 
 __all__ = [
     "MLPCase",
@@ -99,8 +99,9 @@ def batch_sizes(*, min_size: int = 1, max_size: int = 4) -> st.SearchStrategy[in
     return st.integers(lo, hi)
 
 
-def network_widths(*, min_layers: int = 1, max_layers: int = 3, min_width: int = 1,
-                   max_width: int = 5) -> st.SearchStrategy[tuple[int, ...]]:
+def network_widths(
+    *, min_layers: int = 1, max_layers: int = 3, min_width: int = 1, max_width: int = 5
+) -> st.SearchStrategy[tuple[int, ...]]:
     """Widths (n_0, n_1, ..., n_L) of an MLP with L in [min_layers, max_layers] (defaults 1, 3), input first.
 
     Each width is in [min_width, max_width] (defaults 1, 5). Example: network_widths(max_layers=2) -> (3, 1, 2)
@@ -110,9 +111,19 @@ def network_widths(*, min_layers: int = 1, max_layers: int = 3, min_width: int =
     return st.lists(width, min_size=lo + 1, max_size=hi + 1).map(tuple)
 
 
-def mlp_specs(*, min_layers: int = 1, max_layers: int = 3, min_width: int = 1, max_width: int = 5,
-              activations=HIDDEN_ACTIVATIONS, output_activations=OUTPUT_ACTIVATIONS, losses=LOSSES,
-              conventions=CONVENTIONS, biases=BIASES, reductions=REDUCTIONS) -> st.SearchStrategy[MLPSpec]:
+def mlp_specs(
+    *,
+    min_layers: int = 1,
+    max_layers: int = 3,
+    min_width: int = 1,
+    max_width: int = 5,
+    activations=HIDDEN_ACTIVATIONS,
+    output_activations=OUTPUT_ACTIVATIONS,
+    losses=LOSSES,
+    conventions=CONVENTIONS,
+    biases=BIASES,
+    reductions=REDUCTIONS,
+) -> st.SearchStrategy[MLPSpec]:
     """MLPSpecs: depth and widths as in network_widths; hidden activations drawn from `activations`
     (default sigmoid, tanh, relu), the output from `output_activations` for squared_error (default identity,
     sigmoid, tanh, relu), softmax for cross_entropy, identity logits for softmax_cross_entropy; loss, convention,
@@ -126,16 +137,28 @@ def mlp_specs(*, min_layers: int = 1, max_layers: int = 3, min_width: int = 1, m
     outputs = _choices("output_activations", output_activations, tuple(ELEMENTWISE))
     losses = _choices("losses", losses, LOSSES)
     if max_width < 2 and set(losses) & set(_OUTPUT_FOR_LOSS):
-        raise InvalidArgument(f"Expected max_width >= 2 when losses include a cross-entropy (softmax needs 2 "
-                              f"classes) but got max_width={max_width}, losses={losses!r}")
-    return _specs(min_layers, max_layers, min_width, max_width, hidden, outputs, losses,
-                  _choices("conventions", conventions, CONVENTIONS), _choices("biases", biases, BIASES),
-                  _choices("reductions", reductions, REDUCTIONS))
+        raise InvalidArgument(
+            f"Expected max_width >= 2 when losses include a cross-entropy (softmax needs 2 "
+            f"classes) but got max_width={max_width}, losses={losses!r}"
+        )
+    return _specs(
+        min_layers,
+        max_layers,
+        min_width,
+        max_width,
+        hidden,
+        outputs,
+        losses,
+        _choices("conventions", conventions, CONVENTIONS),
+        _choices("biases", biases, BIASES),
+        _choices("reductions", reductions, REDUCTIONS),
+    )
 
 
 @st.composite
-def _specs(draw, min_layers, max_layers, min_width, max_width, hidden, outputs, losses, conventions, biases,
-           reductions):
+def _specs(
+    draw, min_layers, max_layers, min_width, max_width, hidden, outputs, losses, conventions, biases, reductions
+):
     loss = draw(st.sampled_from(losses))
     n_layers = draw(st.integers(min_layers, max_layers))
     widths = draw(st.lists(st.integers(min_width, max_width), min_size=n_layers, max_size=n_layers))
@@ -143,8 +166,14 @@ def _specs(draw, min_layers, max_layers, min_width, max_width, hidden, outputs, 
     widths.append(draw(st.integers(out_lo, max_width)))
     acts = [draw(st.sampled_from(hidden)) for _ in range(n_layers - 1)]
     acts.append(_OUTPUT_FOR_LOSS.get(loss) or draw(st.sampled_from(outputs)))
-    return MLPSpec(tuple(widths), tuple(acts), loss=loss, convention=draw(st.sampled_from(conventions)),
-                   bias=draw(st.sampled_from(biases)), reduction=draw(st.sampled_from(reductions)))
+    return MLPSpec(
+        tuple(widths),
+        tuple(acts),
+        loss=loss,
+        convention=draw(st.sampled_from(conventions)),
+        bias=draw(st.sampled_from(biases)),
+        reduction=draw(st.sampled_from(reductions)),
+    )
 
 
 # --- arrays ------------------------------------------------------------------------------
@@ -171,8 +200,9 @@ def _push_off_zero(a, margin, lo, hi):
     return np.where(np.abs(a) < margin, side, a)
 
 
-def finite_arrays(shape, *, dtype="float64", min_value: float = -1.0, max_value: float = 1.0,
-                  kink_margin: float = 0.0) -> st.SearchStrategy[np.ndarray]:
+def finite_arrays(
+    shape, *, dtype="float64", min_value: float = -1.0, max_value: float = 1.0, kink_margin: float = 0.0
+) -> st.SearchStrategy[np.ndarray]:
     """Finite float arrays of `shape` with entries in [min_value, max_value] (defaults -1, 1); no subnormals.
 
     dtype is "float64" (default) or "float32". With kink_margin > 0 (default 0) every entry has |x| >=
@@ -185,13 +215,16 @@ def finite_arrays(shape, *, dtype="float64", min_value: float = -1.0, max_value:
     if lo > hi:
         raise InvalidArgument(f"Expected min_value <= max_value but got min_value={lo}, max_value={hi}")
     if margin < 0 or (margin > 0 and hi < margin and lo > -margin):
-        raise InvalidArgument(f"Expected kink_margin >= 0 with room in [min_value, max_value] outside "
-                              f"(-kink_margin, kink_margin) but got kink_margin={margin}, min_value={lo}, "
-                              f"max_value={hi}")
+        raise InvalidArgument(
+            f"Expected kink_margin >= 0 with room in [min_value, max_value] outside "
+            f"(-kink_margin, kink_margin) but got kink_margin={margin}, min_value={lo}, "
+            f"max_value={hi}"
+        )
     lo_d, hi_d = _inward(lo, hi, dtype)
     if lo_d > hi_d:
-        raise InvalidArgument(f"Expected [min_value, max_value] to contain a {dtype.name} value but got "
-                              f"min_value={lo}, max_value={hi}")
+        raise InvalidArgument(
+            f"Expected [min_value, max_value] to contain a {dtype.name} value but got min_value={lo}, max_value={hi}"
+        )
     elements = st.floats(lo_d, hi_d, allow_subnormal=False, width=dtype.itemsize * 8)
     arrays = hnp.arrays(dtype, shape, elements=elements, fill=st.nothing())
     if margin == 0:
@@ -211,7 +244,7 @@ def one_hot_labels(shape, *, axis: int = -1, dtype="float64") -> st.SearchStrate
     n_classes = shape[axis]
     if n_classes < 1:
         raise InvalidArgument(f"Expected at least one class along axis={axis} but got shape={shape}")
-    rest = shape[:axis % len(shape)] + shape[axis % len(shape) + 1:]
+    rest = shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]
     labels = hnp.arrays(np.int64, rest, elements=st.integers(0, n_classes - 1))
     return labels.map(lambda k: np.moveaxis(np.eye(n_classes, dtype=dtype)[k], -1, axis))
 
@@ -235,7 +268,8 @@ def mlp_params(spec: MLPSpec, *, dtype="float64", scale: float = 1.0) -> st.Sear
     scale = _real("scale", scale, positive=True)
     unit = {name: finite_arrays(shape) for name, shape in spec.param_shapes().items()}
     return st.fixed_dictionaries(unit).map(
-        lambda u: {k: _cast(v * (scale * _glorot(spec, k)), dtype) for k, v in u.items()})
+        lambda u: {k: _cast(v * (scale * _glorot(spec, k)), dtype) for k, v in u.items()}
+    )
 
 
 def _data_shapes(spec, n):
@@ -252,8 +286,9 @@ def _targets(spec, shape, dtype):
     return finite_arrays(shape, dtype=dtype, min_value=lo, max_value=hi)
 
 
-def mlp_batches(spec: MLPSpec, *, batch_size=None, dtype="float64",
-                scale: float = 1.0) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
+def mlp_batches(
+    spec: MLPSpec, *, batch_size=None, dtype="float64", scale: float = 1.0
+) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
     """(x, y) for spec in its convention: x entries in [-scale, scale] (default 1); y one-hot along the class
     axis for the cross-entropies, else within the output's range ([0, 1] for sigmoid/relu, [-1, 1] otherwise).
 
@@ -262,9 +297,12 @@ def mlp_batches(spec: MLPSpec, *, batch_size=None, dtype="float64",
     spec, dtype = _spec(spec), _dtype(dtype)
     scale = _real("scale", scale, positive=True)
     sizes = _strategy("batch_size", batch_size, batch_sizes())
-    return sizes.flatmap(lambda n: st.tuples(
-        finite_arrays(_data_shapes(spec, n)[0], dtype=dtype, min_value=-scale, max_value=scale),
-        _targets(spec, _data_shapes(spec, n)[1], dtype)))
+    return sizes.flatmap(
+        lambda n: st.tuples(
+            finite_arrays(_data_shapes(spec, n)[0], dtype=dtype, min_value=-scale, max_value=scale),
+            _targets(spec, _data_shapes(spec, n)[1], dtype),
+        )
+    )
 
 
 def _kink_shift(values, margin):
@@ -304,8 +342,9 @@ def relu_kink_distance(case: MLPCase) -> float:
     return float(min(zs, default=np.inf))
 
 
-def mlp_cases(specs=None, *, batch_size=None, dtype="float64", scale: float = 1.0,
-              kink_margin: float = 0.0) -> st.SearchStrategy[MLPCase]:
+def mlp_cases(
+    specs=None, *, batch_size=None, dtype="float64", scale: float = 1.0, kink_margin: float = 0.0
+) -> st.SearchStrategy[MLPCase]:
     """MLPCase(spec, params, x, y): a spec from `specs` (an MLPSpec or a strategy, default mlp_specs()) with
     mlp_params and mlp_batches drawn for it (batch_size, scale as there; dtype "float64" (default), "float32"
     or a strategy of them). kink_margin > 0 (default 0) keeps every ReLU pre-activation at |z| >= kink_margin by

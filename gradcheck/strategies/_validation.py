@@ -36,8 +36,12 @@ def _bounds(lo_name, lo, hi_name, hi, minimum=0):
 
 def _real(name, value, *, positive=False):
     """value must be a finite real number (and > 0 when positive=True)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or (positive and value <= 0):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(value)
+        or (positive and value <= 0)
+    ):
         rule = "a finite number > 0" if positive else "a finite number"
         raise InvalidArgument(f"Expected {rule} but got {name}={value!r}")
     return float(value)

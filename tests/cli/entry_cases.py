@@ -1,4 +1,5 @@
 """Targets of the entry points for the command-line tests (copied to a temporary directory and imported by path)."""
+
 import numpy as np
 
 X = np.linspace(-1.0, 1.0, 6).reshape(2, 3) + 0.05
@@ -32,18 +33,17 @@ def cube_function():
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x ** 3
+            return x**3
 
         @staticmethod
         def backward(ctx, g):
             (x,) = ctx.saved_tensors
-            return 3 * g * x ** 2
+            return 3 * g * x**2
 
     return Cube
 
 
-backward_case = {"name": "relu", "forward": relu_forward, "backward": relu_backward, "inputs": (X,),
-                 "names": ("x",)}
+backward_case = {"name": "relu", "forward": relu_forward, "backward": relu_backward, "inputs": (X,), "names": ("x",)}
 layers = [{"name": "scale", "layer": Scale(), "X": X}, {"name": "scale x3", "layer": Scale(3.0), "X": X}]
 
 

@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradcheck.cli import sweep
-from gradcheck.cli import main
+from gradcheck.cli import main, sweep
 from gradcheck.cli.target import as_targets
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = '''
+CASES = """
 import numpy as np
 
 rng = np.random.default_rng(0)
@@ -40,7 +39,7 @@ class Layer:
     inputs = (np.ones(3), np.arange(3.0))
 
 number = 3
-'''
+"""
 
 
 @pytest.fixture
@@ -52,8 +51,9 @@ def cases(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["selftest", "--help"], ["check", "--help"],
-                                  ["plot", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["run", "--help"], ["selftest", "--help"], ["check", "--help"], ["plot", "--help"]]
+)
 def test_help_on_every_command(argv, capsys):
     assert main(argv) == 0
     assert "exit status:" in capsys.readouterr().out
@@ -65,24 +65,30 @@ def test_no_command_and_unknown_option_are_usage_errors(capsys):
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("target, status, words", [
-    ("usercases:good", 0, "good: gradient check passed: hand-written grad agrees with fd"),
-    ("usercases.py:planted", 1, "half: gradient mismatch in W: hand-written grad disagrees with fd"),
-    ("usercases:both", 1, "1 FAILED: 1/2 (2 checks)"),
-    ("usercases:Layer", 0, "Layer: gradient check passed: hand-written vjp agrees with fd"),
-])
+@pytest.mark.parametrize(
+    "target, status, words",
+    [
+        ("usercases:good", 0, "good: gradient check passed: hand-written grad agrees with fd"),
+        ("usercases.py:planted", 1, "half: gradient mismatch in W: hand-written grad disagrees with fd"),
+        ("usercases:both", 1, "1 FAILED: 1/2 (2 checks)"),
+        ("usercases:Layer", 0, "Layer: gradient check passed: hand-written vjp agrees with fd"),
+    ],
+)
 def test_check_exit_status(cases, capsys, target, status, words):
     assert main(["check", target, "--oracles", "fd"]) == status
     assert words in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("target, message", [
-    ("usercases", "Expected MODULE:NAME"),
-    ("nosuchmodule:x", "Cannot import module 'nosuchmodule'"),
-    ("usercases:missing", "'usercases' has no attribute 'missing'"),
-    ("usercases:number", "Expected number to be a dict or object with loss, grad, params"),
-    ("usercases:good", "Expected oracles from ('fd', 'torch', 'jax')"),
-])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("usercases", "Expected MODULE:NAME"),
+        ("nosuchmodule:x", "Cannot import module 'nosuchmodule'"),
+        ("usercases:missing", "'usercases' has no attribute 'missing'"),
+        ("usercases:number", "Expected number to be a dict or object with loss, grad, params"),
+        ("usercases:good", "Expected oracles from ('fd', 'torch', 'jax')"),
+    ],
+)
 def test_check_input_errors_exit_2(cases, capsys, target, message):
     extra = ["--oracles", "fd,tf"] if message.startswith("Expected oracles") else []
     assert main(["check", target, *extra]) == 2
@@ -98,7 +104,7 @@ def test_check_writes_json_with_the_full_report(cases, capsys):
 
 
 def test_target_overrides_and_single_args_are_read():
-    t, = as_targets({"loss": 1, "grad": 2, "params": 3, "args": 4, "rtol": 1e-3}, "x")
+    (t,) = as_targets({"loss": 1, "grad": 2, "params": 3, "args": 4, "rtol": 1e-3}, "x")
     assert (t.kind, t.fields["args"], t.overrides) == ("grad", (4,), {"rtol": 1e-3})
 
 
@@ -151,8 +157,10 @@ def test_sweep_is_deterministic_and_covers_the_grid():
     a, b, c = sweep.cases(0, 6), sweep.cases(0, 6), sweep.cases(1, 6)
     assert [x.case_id for x in a] == [x.case_id for x in b]
     assert all(np.array_equal(x.params["W1"], y.params["W1"]) for x, y in zip(a, b))
-    assert not all(x.params["W1"].shape == y.params["W1"].shape and np.array_equal(x.params["W1"], y.params["W1"])
-                   for x, y in zip(a, c))
+    assert not all(
+        x.params["W1"].shape == y.params["W1"].shape and np.array_equal(x.params["W1"], y.params["W1"])
+        for x, y in zip(a, c)
+    )
     spec = sweep.cases(0)[40].spec
     assert (spec.convention, spec.loss, spec.activations[0], spec.bias) == combos[40]
 
@@ -182,10 +190,18 @@ def test_step_errors_form_a_v():
 
 
 def test_python_dash_m_and_exit_status_through_a_subprocess(cases):
-    ok = subprocess.run([sys.executable, "-m", "gradcheck", "check", "usercases:good", "--oracles", "fd"],
-                        capture_output=True, text=True, cwd=cases)
-    bad = subprocess.run([sys.executable, "-m", "gradcheck", "check", "usercases:planted", "--oracles", "fd"],
-                         capture_output=True, text=True, cwd=cases)
+    ok = subprocess.run(
+        [sys.executable, "-m", "gradcheck", "check", "usercases:good", "--oracles", "fd"],
+        capture_output=True,
+        text=True,
+        cwd=cases,
+    )
+    bad = subprocess.run(
+        [sys.executable, "-m", "gradcheck", "check", "usercases:planted", "--oracles", "fd"],
+        capture_output=True,
+        text=True,
+        cwd=cases,
+    )
     assert (ok.returncode, bad.returncode) == (0, 1), ok.stderr + bad.stderr
 
 

@@ -25,7 +25,7 @@ def test_a_large_matrix_keeps_each_blocks_worst_entry_with_its_sign():
     assert cells[500 // br, 37 // bc] == -50.0 and cells.min() == -50.0
     assert bad_cells.sum() == 1 and bad_cells[10 // br, 90 // bc]
     r, c = 3, 5  # any other block: its entry of largest |d|
-    block = d[r * br:(r + 1) * br, c * bc:(c + 1) * bc]
+    block = d[r * br : (r + 1) * br, c * bc : (c + 1) * bc]
     assert cells[r, c] == block.reshape(-1)[np.argmax(np.abs(block))]
 
 
@@ -43,7 +43,12 @@ def test_the_heatmap_has_the_same_size_whatever_the_shape(tmp_path, shape):
     rng = np.random.default_rng(1)
     X = rng.standard_normal((5, shape[0]))
     p = {"W": rng.standard_normal(shape)}
-    report = gc.check_grad(lambda q: 0.5 * np.sum((X @ q["W"]) ** 2), lambda q: {"W": 0.5 * X.T @ (X @ q["W"])}, p,
-                           oracles="fd", raise_on_failure=False)
+    report = gc.check_grad(
+        lambda q: 0.5 * np.sum((X @ q["W"]) ** 2),
+        lambda q: {"W": 0.5 * X.T @ (X @ q["W"])},
+        p,
+        oracles="fd",
+        raise_on_failure=False,
+    )
     path = draw_entry_errors(report.param("W"), tmp_path / "w.png", "half " * 40)  # a long title is cut, not spilled
     assert _png_size(path) == (int(FIGSIZE[0] * 100), int(FIGSIZE[1] * 100))

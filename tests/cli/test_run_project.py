@@ -10,7 +10,7 @@ import pytest
 from gradcheck.cli import main
 from gradcheck.cli.commands import NOTHING_TO_CHECK
 
-GRADIENTS = '''
+GRADIENTS = """
 import numpy as np
 from typing import NamedTuple
 
@@ -35,7 +35,7 @@ def grad_wrong(p):
 P = Params(np.array([[0.3, -0.2], [0.1, 0.4]]), np.array([0.05, -0.1]))
 good = {"name": "dense", "loss": loss, "grad": grad, "params": P}
 wrong = {"name": "dense_wrong", "loss": loss, "grad": grad_wrong, "params": P}
-'''
+"""
 
 
 def _project(tmp_path, monkeypatch, table: str, module: str = GRADIENTS):
@@ -54,7 +54,9 @@ def test_run_checks_the_configured_targets(tmp_path, monkeypatch, capsys):
     _project(tmp_path, monkeypatch, 'targets = ["mypkg.gradients:good"]\noracles = "fd"\nseed = 3\n')
     assert main(["run", "--json", "out.json"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == "gradcheck run: 1 targets and 0 reference cases from pyproject.toml, seed 3, oracles fd"
+    assert (
+        out.splitlines()[0] == "gradcheck run: 1 targets and 0 reference cases from pyproject.toml, seed 3, oracles fd"
+    )
     assert "ok     dense" in out and "all passed: 1/1 (1 checks)" in out
     report = json.loads((tmp_path / "out.json").read_text())
     assert report["settings"]["seed"] == 3 and report["results"][0]["report"]["params"][0]["name"] == "W"
@@ -86,11 +88,19 @@ def test_nothing_to_check_exits_5_and_says_how_to_configure(tmp_path, monkeypatc
     assert main(["run"]) == 5
 
 
-@pytest.mark.parametrize("source, words", [
-    ("def broken(:\n    pass\n", "Cannot import module 'mypkg.gradients': SyntaxError: invalid syntax (gradients.py, line 1)"),
-    ("import numpy\nraise RuntimeError('no data file')\n",
-     "Cannot import module 'mypkg.gradients': RuntimeError: no data file (gradients.py, line 2)"),
-])
+@pytest.mark.parametrize(
+    "source, words",
+    [
+        (
+            "def broken(:\n    pass\n",
+            "Cannot import module 'mypkg.gradients': SyntaxError: invalid syntax (gradients.py, line 1)",
+        ),
+        (
+            "import numpy\nraise RuntimeError('no data file')\n",
+            "Cannot import module 'mypkg.gradients': RuntimeError: no data file (gradients.py, line 2)",
+        ),
+    ],
+)
 def test_a_module_that_fails_to_import_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, source, words):
     _project(tmp_path, monkeypatch, 'targets = ["mypkg.gradients:good"]\n', module=source)
     assert main(["run"]) == 2
@@ -98,12 +108,17 @@ def test_a_module_that_fails_to_import_is_one_line_and_exit_2(tmp_path, monkeypa
     assert err == f"gradcheck: error: {words}\n"
 
 
-@pytest.mark.parametrize("table, words", [
-    ('targets = "mypkg.gradients"\n', "Expected MODULE:NAME (e.g. 'mypkg.gradients:cases') but got "
-                                      "[tool.gradcheck] targets='mypkg.gradients'"),
-    ('targets = ["mypkg.gradients:good"]\noracles = 5\n', "but got [tool.gradcheck] oracles=5 (type=int)"),
-    ('targets = ["mypkg.gradients:good"]\ncases = ["nowhere"]\n', "No such file or directory"),
-])
+@pytest.mark.parametrize(
+    "table, words",
+    [
+        (
+            'targets = "mypkg.gradients"\n',
+            "Expected MODULE:NAME (e.g. 'mypkg.gradients:cases') but got [tool.gradcheck] targets='mypkg.gradients'",
+        ),
+        ('targets = ["mypkg.gradients:good"]\noracles = 5\n', "but got [tool.gradcheck] oracles=5 (type=int)"),
+        ('targets = ["mypkg.gradients:good"]\ncases = ["nowhere"]\n', "No such file or directory"),
+    ],
+)
 def test_bad_config_exits_2_naming_the_key(tmp_path, monkeypatch, capsys, table, words):
     _project(tmp_path, monkeypatch, table)
     assert main(["run"]) == 2
@@ -120,8 +135,10 @@ def test_a_python_file_needs_a_name(tmp_path, monkeypatch, capsys):
 def test_the_command_line_does_not_import_pytest(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.gradcheck]\ntargets = ['cases:good']\noracles = 'fd'\n")
     (tmp_path / "cases.py").write_text(GRADIENTS)
-    code = ("import sys; from gradcheck.cli import main; rc = main(['run']) + main(['selftest', '--no-sweep']); "
-            "print('PYTEST' if 'pytest' in sys.modules or '_pytest' in sys.modules else 'clean', rc)")
+    code = (
+        "import sys; from gradcheck.cli import main; rc = main(['run']) + main(['selftest', '--no-sweep']); "
+        "print('PYTEST' if 'pytest' in sys.modules or '_pytest' in sys.modules else 'clean', rc)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.stdout.split()[-2:] == ["clean", "0"], out.stdout + out.stderr
 
@@ -130,8 +147,10 @@ def test_run_plots_the_failing_targets_only(tmp_path, monkeypatch, capsys):
     pytest.importorskip("matplotlib")
     _project(tmp_path, monkeypatch, 'targets = ["mypkg.gradients:good", "mypkg.gradients:wrong"]\noracles = "fd"\n')
     assert main(["run", "--plot", "figs"]) == 1
-    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["dense_wrong.W.errors.png",
-                                                                     "dense_wrong.fd_steps.png"]
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == [
+        "dense_wrong.W.errors.png",
+        "dense_wrong.fd_steps.png",
+    ]
     assert "figure: figs/dense_wrong.W.errors.png" in capsys.readouterr().out
 
 
@@ -147,8 +166,12 @@ def test_run_checks_backward_and_layer_targets_named_in_the_config(tmp_path, mon
     from pathlib import Path
 
     module = (Path(__file__).parent / "entry_cases.py").read_text()
-    _project(tmp_path, monkeypatch, 'targets = ["mypkg.gradients:backward_case", "mypkg.gradients:layers"]\n'
-             'oracles = "fd"\n', module)
+    _project(
+        tmp_path,
+        monkeypatch,
+        'targets = ["mypkg.gradients:backward_case", "mypkg.gradients:layers"]\noracles = "fd"\n',
+        module,
+    )
     assert main(["run", "--json", "out.json"]) == 1
     out = capsys.readouterr().out
     assert "ok     relu" in out and "ok     scale " in out and "FAIL   scale x3" in out

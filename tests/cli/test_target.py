@@ -25,9 +25,13 @@ GOOD = {"loss": loss, "grad": grad, "params": {"w": W}}
 
 
 def test_a_grad_case_with_overrides_and_a_name():
-    t, = as_targets(dict(GOOD, name="square", oracles="fd", seed=4), "cases")
-    assert (t.label, t.kind, sorted(t.fields), t.overrides) == ("square", "grad", ["grad", "loss", "params"],
-                                                                 {"oracles": "fd", "seed": 4})
+    (t,) = as_targets(dict(GOOD, name="square", oracles="fd", seed=4), "cases")
+    assert (t.label, t.kind, sorted(t.fields), t.overrides) == (
+        "square",
+        "grad",
+        ["grad", "loss", "params"],
+        {"oracles": "fd", "seed": 4},
+    )
 
 
 def test_an_object_with_vjp_attributes_is_a_vjp_case():
@@ -36,7 +40,7 @@ def test_an_object_with_vjp_attributes_is_a_vjp_case():
         vjp = staticmethod(lambda g, x: (2 * g,))
         inputs = (np.ones(2),)
 
-    t, = as_targets(Layer, "Layer")
+    (t,) = as_targets(Layer, "Layer")
     assert (t.label, t.kind, sorted(t.fields)) == ("Layer", "vjp", ["fn", "inputs", "vjp"])
 
 
@@ -52,9 +56,12 @@ def test_lists_are_labelled_by_index_and_a_factory_is_called_once():
 
 
 def test_a_factory_returning_a_factory_is_refused():
-    with pytest.raises(GradcheckError, match=r"^Expected outer to be a dict or object with loss, grad, params.*"
-                                             r"; got function$"):
-        as_targets(lambda: (lambda: GOOD), "outer")
+    with pytest.raises(
+        GradcheckError,
+        match=r"^Expected outer to be a dict or object with loss, grad, params.*"
+        r"; got function$",
+    ):
+        as_targets(lambda: lambda: GOOD, "outer")
 
 
 def test_a_factory_that_raises_is_named():
@@ -73,7 +80,7 @@ def test_what_is_not_a_case_is_refused_naming_its_type(obj):
 
 
 def test_run_gives_a_report_and_the_targets_settings_win():
-    t, = as_targets(dict(GOOD, seed=7), "case")
+    (t,) = as_targets(dict(GOOD, seed=7), "case")
     report = t.run(Settings(oracles=("fd",), seed=1))
     assert report.ok and report.ran == ["fd"] and report.seed == 7
 
@@ -92,10 +99,12 @@ def test_resolve_needs_module_and_name(spec):
 
 def test_resolve_a_python_file_and_a_dotted_attribute(tmp_path):
     path = tmp_path / "mirror_cases_a.py"
-    path.write_text("import numpy as np\nclass NS:\n    case = dict(loss=lambda p: float((p['w']**2).sum()), "
-                    "grad=lambda p: {'w': 2 * p['w']}, params={'w': np.ones(2)})\n")
+    path.write_text(
+        "import numpy as np\nclass NS:\n    case = dict(loss=lambda p: float((p['w']**2).sum()), "
+        "grad=lambda p: {'w': 2 * p['w']}, params={'w': np.ones(2)})\n"
+    )
     try:
-        t, = resolve(f"{path}:NS.case")
+        (t,) = resolve(f"{path}:NS.case")
         assert (t.label, t.kind) == ("NS.case", "grad")
         with pytest.raises(GradcheckError) as e:
             resolve(f"{path}:NS.nothing")
@@ -140,7 +149,7 @@ def entry_cases(tmp_path):
 
 
 def test_a_course_style_backward_case_is_read_with_its_options(entry_cases):
-    t, = resolve(f"{entry_cases}:backward_case")
+    (t,) = resolve(f"{entry_cases}:backward_case")
     assert (t.label, t.kind, sorted(t.fields)) == ("relu", "backward", ["backward", "forward", "inputs", "names"])
     report = t.run(Settings.parse(oracles="fd"))
     assert report.ok and [p.name for p in report.params] == ["x"]
@@ -157,22 +166,24 @@ def test_layer_cases_name_the_wrong_parameter(entry_cases):
 
 def test_a_function_case_from_a_factory_keeps_its_own_oracles(entry_cases):
     pytest.importorskip("torch")
-    t, = resolve(f"{entry_cases}:function_case")
+    (t,) = resolve(f"{entry_cases}:function_case")
     assert (t.kind, sorted(t.fields), t.overrides) == ("function", ["F", "inputs"], {"oracles": "fd,torch"})
     report = t.run(Settings.parse(oracles="fd"))
     assert report.ok and sorted(o.name for o in report.oracles if o.status == "ran") == ["fd", "torch"]
 
 
 def test_a_layer_case_has_no_figures():
-    t, = as_targets({"layer": object(), "X": W}, "layer_case")
+    (t,) = as_targets({"layer": object(), "X": W}, "layer_case")
     with pytest.raises(GradcheckError, match="layer_case: figures are drawn for gradient and VJP cases"):
         t.as_loss(None)
 
 
 def test_a_vjp_case_as_a_loss_for_figures_is_the_pairing_with_the_reports_cotangent():
     x, w = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
-    t, = as_targets({"fn": lambda x, w: x * w, "vjp": lambda g, x, w: (g * w, 2 * g * x), "inputs": (x, w),
-                     "names": ("a", "b")}, "vjp_case")
+    (t,) = as_targets(
+        {"fn": lambda x, w: x * w, "vjp": lambda g, x, w: (g * w, 2 * g * x), "inputs": (x, w), "names": ("a", "b")},
+        "vjp_case",
+    )
     report = t.run(Settings.parse(oracles="fd", seed=3))
     assert [(p.name, p.ok) for p in report.params] == [("a", True), ("b", False)]
     loss, params, (cot,) = t.as_loss(report)

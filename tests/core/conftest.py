@@ -19,8 +19,12 @@ def sigmoid_mlp_grad(p, x, y):
     y_hat = 1 / (1 + np.exp(-(p["W2"] @ a1 + p["b2"])))
     d2 = (y_hat - y) * y_hat * (1 - y_hat)  # delta2 = (y_hat - y) * sigma'(z2)
     d1 = (p["W2"].T @ d2) * a1 * (1 - a1)  # delta1 = W2^T delta2 * sigma'(z1)
-    return {"W1": d1 @ x.T, "b1": d1.sum(axis=1, keepdims=True),  # dW1 = delta1 x^T
-            "W2": d2 @ a1.T, "b2": d2.sum(axis=1, keepdims=True)}
+    return {
+        "W1": d1 @ x.T,
+        "b1": d1.sum(axis=1, keepdims=True),  # dW1 = delta1 x^T
+        "W2": d2 @ a1.T,
+        "b2": d2.sum(axis=1, keepdims=True),
+    }
 
 
 def softmax_ce_loss(p, X, Y):
@@ -46,8 +50,12 @@ def softmax_ce_grad(p, X, Y):
 @pytest.fixture
 def sigmoid_mlp():
     rng = np.random.default_rng(0)
-    params = {"W1": rng.normal(size=(4, 3)), "b1": rng.normal(size=(4, 1)),
-              "W2": rng.normal(size=(2, 4)), "b2": rng.normal(size=(2, 1))}
+    params = {
+        "W1": rng.normal(size=(4, 3)),
+        "b1": rng.normal(size=(4, 1)),
+        "W2": rng.normal(size=(2, 4)),
+        "b2": rng.normal(size=(2, 1)),
+    }
     args = (rng.normal(size=(3, 5)), rng.random((2, 5)))
     return sigmoid_mlp_loss, sigmoid_mlp_grad, params, args
 
@@ -55,8 +63,12 @@ def sigmoid_mlp():
 @pytest.fixture
 def softmax_mlp():
     rng = np.random.default_rng(1)
-    params = {"W1": rng.normal(size=(3, 5)), "b1": rng.normal(size=(5,)),
-              "W2": rng.normal(size=(5, 4)), "b2": rng.normal(size=(4,))}
+    params = {
+        "W1": rng.normal(size=(3, 5)),
+        "b1": rng.normal(size=(5,)),
+        "W2": rng.normal(size=(5, 4)),
+        "b2": rng.normal(size=(4,)),
+    }
     X = rng.normal(size=(6, 3))
     Y = np.eye(4)[rng.integers(0, 4, size=6)]
     return softmax_ce_loss, softmax_ce_grad, params, (X, Y)
@@ -64,10 +76,12 @@ def softmax_mlp():
 
 def planted(grad, name, fn):
     """A copy of `grad` whose entry `name` is passed through fn (a planted bug)."""
+
     def wrong(p, *args):
         g = grad(p, *args)
         g[name] = fn(g[name])
         return g
+
     return wrong
 
 

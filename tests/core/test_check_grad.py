@@ -39,8 +39,9 @@ def test_planted_factor_bugs_fail_naming_the_parameter(sigmoid_mlp, plant, name,
         gc.check_grad(loss, plant(grad, name, bug), params, args=args)
     report = info.value.report
     assert [p.name for p in report.failing] == [name]
-    assert report.verdict == (f"gradient mismatch in {name}: hand-written grad disagrees with fd, torch and jax "
-                              "(they agree with each other)")
+    assert report.verdict == (
+        f"gradient mismatch in {name}: hand-written grad disagrees with fd, torch and jax (they agree with each other)"
+    )
     assert words in report.param(name).diagnosis
     text = str(info.value)
     assert text.splitlines()[0] == report.verdict
@@ -121,8 +122,9 @@ def test_numpy_only_loss_is_checked_by_fd_with_ad_oracles_explained(sigmoid_mlp)
 
 def test_numpy_only_loss_still_catches_a_bug(sigmoid_mlp, plant):
     _, grad, params, args = sigmoid_mlp
-    report = gc.check_grad(numpy_only_loss, plant(grad, "W1", lambda g: g.T.reshape(g.shape)), params,
-                           args=args, raise_on_failure=False)
+    report = gc.check_grad(
+        numpy_only_loss, plant(grad, "W1", lambda g: g.T.reshape(g.shape)), params, args=args, raise_on_failure=False
+    )
     assert [p.name for p in report.failing] == ["W1"]
     assert report.param("W1").trusted == ("fd",)
 
@@ -218,8 +220,14 @@ def test_a_gradient_that_is_exactly_zero_passes_at_round_off(dtype):
     """
     from gradcheck.nets import MLPSpec, make_loss_and_grad
 
-    spec = MLPSpec(widths=(2, 1, 3), activations=("sigmoid", "softmax"), loss="cross_entropy",
-                   convention="column", bias="vector", reduction="sum")
+    spec = MLPSpec(
+        widths=(2, 1, 3),
+        activations=("sigmoid", "softmax"),
+        loss="cross_entropy",
+        convention="column",
+        bias="vector",
+        reduction="sum",
+    )
     params = {"W1": np.zeros((1, 2)), "b1": np.array([[1.41421356]]), "W2": np.zeros((3, 1)), "b2": np.zeros((3, 1))}
     x, y = np.zeros((2, 3)), np.eye(3)
     params = {k: v.astype(dtype) for k, v in params.items()}
@@ -231,6 +239,5 @@ def test_a_wrong_gradient_is_still_caught_where_the_truth_is_zero():
     def loss(p):
         return ((p["w"] - 1.0) ** 2).sum()
 
-    report = gc.check_grad(loss, lambda p: {"w": 2 * (p["w"] - 1.0) + 1e-6}, {"w": np.ones(3)},
-                           raise_on_failure=False)
+    report = gc.check_grad(loss, lambda p: {"w": 2 * (p["w"] - 1.0) + 1e-6}, {"w": np.ones(3)}, raise_on_failure=False)
     assert [p.name for p in report.failing] == ["w"]

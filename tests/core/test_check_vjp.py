@@ -80,7 +80,10 @@ def test_softmax_vjp_fast_form_passes_and_diagonal_only_fails():
 def test_given_cotangent_is_used_and_validated(dense_inputs):
     G = np.ones((5, 2))
     assert gc.check_vjp(dense, dense_vjp, dense_inputs, cotangent=G).ok
-    with pytest.raises(gc.GradcheckError, match=r"Expected cotangent of shape \(5, 2\) \(fn's output\) but got cotangent.shape=\(2, 5\)"):
+    with pytest.raises(
+        gc.GradcheckError,
+        match=r"Expected cotangent of shape \(5, 2\) \(fn's output\) but got cotangent.shape=\(2, 5\)",
+    ):
         gc.check_vjp(dense, dense_vjp, dense_inputs, cotangent=G.T)
 
 
@@ -140,8 +143,11 @@ def test_dict_outputs_and_names(cell_inputs):
 
     report = gc.check_vjp(fn, vjp, cell_inputs, names=("X", "W"), oracles=("fd", "torch"))
     assert report.ok and [p.name for p in report.params] == ["X", "W"]
-    with pytest.raises(gc.GradcheckError, match=r"Expected cotangent with one array per output of fn \(2: h, c\) "
-                                                r"but got 1"):
+    with pytest.raises(
+        gc.GradcheckError,
+        match=r"Expected cotangent with one array per output of fn \(2: h, c\) "
+        r"but got 1",
+    ):
         gc.check_vjp(fn, vjp, cell_inputs, cotangent={"h": np.ones((4, 2))})
     with pytest.raises(gc.GradcheckError, match=r"Expected names to be 2 distinct non-empty strings"):
         gc.check_vjp(fn, vjp, cell_inputs, names=("X", "X"))

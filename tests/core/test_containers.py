@@ -59,12 +59,16 @@ def _check(params, loss, grad, seen, **kw):
     return gc.check_grad(spy_loss, spy_grad, params, oracles="fd", **kw)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: Params(W0.copy(), B0.copy()),
-    lambda: Layer(W0.copy(), B0.copy()),
-    lambda: OrderedDict([("W", W0.copy()), ("b", B0.copy())]),
-    lambda: defaultdict(list, {"W": W0.copy(), "b": B0.copy()}),
-], ids=["NamedTuple", "dataclass", "OrderedDict", "defaultdict"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Params(W0.copy(), B0.copy()),
+        lambda: Layer(W0.copy(), B0.copy()),
+        lambda: OrderedDict([("W", W0.copy()), ("b", B0.copy())]),
+        lambda: defaultdict(list, {"W": W0.copy(), "b": B0.copy()}),
+    ],
+    ids=["NamedTuple", "dataclass", "OrderedDict", "defaultdict"],
+)
 def test_keyed_containers_keep_their_type_and_names(make):
     params, seen = make(), set()
 
@@ -76,8 +80,13 @@ def test_keyed_containers_keep_their_type_and_names(make):
 
     def grad(p):
         gW, gb = _layer_grad(get(p, "W"), get(p, "b"))
-        return type(params)(gW, gb) if isinstance(params, Params) else \
-            Layer(gW, gb) if isinstance(params, Layer) else {"W": gW, "b": gb}
+        return (
+            type(params)(gW, gb)
+            if isinstance(params, Params)
+            else Layer(gW, gb)
+            if isinstance(params, Layer)
+            else {"W": gW, "b": gb}
+        )
 
     report = _check(params, loss, grad, seen)
     assert seen == {("loss", type(params)), ("grad", type(params))}
@@ -104,8 +113,13 @@ def test_nested_list_of_dataclasses_in_a_frozen_dataclass():
 
 def test_a_wrong_namedtuple_gradient_is_reported_by_field_name():
     p = Params(W0.copy(), B0.copy())
-    report = gc.check_grad(lambda q: _layer_loss(q.W, q.b), lambda q: Params(*_layer_grad(q.W, q.b))._replace(
-        b=np.zeros(2)), p, oracles="fd", raise_on_failure=False)
+    report = gc.check_grad(
+        lambda q: _layer_loss(q.W, q.b),
+        lambda q: Params(*_layer_grad(q.W, q.b))._replace(b=np.zeros(2)),
+        p,
+        oracles="fd",
+        raise_on_failure=False,
+    )
     assert not report.ok and [q.name for q in report.failing] == ["b"]
     assert report.verdict.startswith("gradient mismatch in b:")
 
@@ -128,23 +142,29 @@ def test_args_keep_their_container_type():
         x: np.ndarray
 
     seen = []
-    gc.check_grad(lambda p, batch: seen.append(type(batch)) or float(np.sum(p["a"] * batch.x)),
-                  lambda p, batch: {"a": batch.x.copy()}, {"a": np.ones(2)}, args=(Batch(np.array([1.0, 2.0])),),
-                  oracles="fd")
+    gc.check_grad(
+        lambda p, batch: seen.append(type(batch)) or float(np.sum(p["a"] * batch.x)),
+        lambda p, batch: {"a": batch.x.copy()},
+        {"a": np.ones(2)},
+        args=(Batch(np.array([1.0, 2.0])),),
+        oracles="fd",
+    )
     assert set(seen) == {Batch}
 
 
 def test_grad_returning_a_dict_for_namedtuple_params_is_matched_by_name():
     p = Params(W0.copy(), B0.copy())
-    report = gc.check_grad(lambda q: _layer_loss(q.W, q.b), lambda q: dict(zip("Wb", _layer_grad(q.W, q.b))),
-                           p, oracles="fd")
+    report = gc.check_grad(
+        lambda q: _layer_loss(q.W, q.b), lambda q: dict(zip("Wb", _layer_grad(q.W, q.b))), p, oracles="fd"
+    )
     assert report.ok
 
 
 def test_wrong_container_is_said_in_words():
     p = Params(W0.copy(), B0.copy())
-    report = gc.check_grad(lambda q: _layer_loss(q.W, q.b), lambda q: list(_layer_grad(q.W, q.b)), p,
-                           oracles="fd", raise_on_failure=False)
+    report = gc.check_grad(
+        lambda q: _layer_loss(q.W, q.b), lambda q: list(_layer_grad(q.W, q.b)), p, oracles="fd", raise_on_failure=False
+    )
     extra = [q for q in report.params if q.status == "extra"]
     assert extra and "(grad returned a list but params is a NamedTuple Params)" in extra[0].message
 

@@ -13,8 +13,15 @@ G = np.random.default_rng(5).normal(size=(4, 6))
 
 
 def diagnosed(yours, ref, op=LAYER, args=()):
-    p = ParamReport("x", ref.shape, "float64", "mismatch", trusted=("torch",), yours=np.asarray(yours, float),
-                    refs={"torch": np.asarray(ref, float)})
+    p = ParamReport(
+        "x",
+        ref.shape,
+        "float64",
+        "mismatch",
+        trusted=("torch",),
+        yours=np.asarray(yours, float),
+        refs={"torch": np.asarray(ref, float)},
+    )
     return diagnose(p, args, op)
 
 
@@ -32,7 +39,7 @@ def max_pool_routed():
     up = rng.normal(size=(2, 6))
     ref, wrong = np.zeros_like(x), np.zeros_like(x)
     for i in range(2):
-        top = 2 * i + np.argmax(x[2 * i:2 * i + 2], axis=0)
+        top = 2 * i + np.argmax(x[2 * i : 2 * i + 2], axis=0)
         other = 4 * i + 1 - top  # the window's other row
         ref[top, np.arange(6)] = up[i]
         wrong[other, np.arange(6)] = up[i]
@@ -81,44 +88,56 @@ def test_missing_mask():
         f"yours is nonzero at {k} entries where the reference is exactly zero, and right everywhere else ({k} of 24 "
         "reference entries are zero): a mask is missing in the backward; the entries the forward zeroed or ignored "
         "(ReLU's x <= 0, dropout's dropped units, padding, masked positions) get no gradient, so multiply by the "
-        "forward's mask")
+        "forward's mask"
+    )
 
 
 def test_routing_to_the_wrong_entry_of_a_window():
     found = diagnosed(*max_pool_routed())
     assert found.kind == "routed"
-    assert found.words.startswith("yours holds the reference's values at other positions (24 wrong entries hold "
-                                  "the same values as the reference there, moved): the gradient is routed to the "
-                                  "wrong entries; in max pooling the argmax within each window")
+    assert found.words.startswith(
+        "yours holds the reference's values at other positions (24 wrong entries hold "
+        "the same values as the reference there, moved): the gradient is routed to the "
+        "wrong entries; in max pooling the argmax within each window"
+    )
 
 
 def test_shift_by_the_padding():
     found = diagnosed(*shifted())
     assert found.kind == "routed"
-    assert found.words.startswith("yours is the reference shifted by 1 along axis 1 (yours[i] = reference[i - 1] "
-                                  "away from the border): the gradient is routed to positions off by 1, an offset "
-                                  "in padding or stride")
+    assert found.words.startswith(
+        "yours is the reference shifted by 1 along axis 1 (yours[i] = reference[i - 1] "
+        "away from the border): the gradient is routed to positions off by 1, an offset "
+        "in padding or stride"
+    )
 
 
 def test_missing_term_constant_along_the_batch_axis():
     found = diagnosed(*missing_batch_mean())
     assert found.kind == "missing_term"
-    assert found.words.startswith("yours - reference is the same at every index along axis 0 (the batch axis): "
-                                  "a term that is constant over the batch is missing (or extra)")
+    assert found.words.startswith(
+        "yours - reference is the same at every index along axis 0 (the batch axis): "
+        "a term that is constant over the batch is missing (or extra)"
+    )
 
 
 def test_missing_term_of_rank_one():
     found = diagnosed(*rank_one())
-    assert (found.kind, found.words) == ("missing_term", (
-        "yours - reference is an outer product u v^T (rank one): a whole term of the chain rule is missing or "
-        "extra, a path through a quantity every entry depends on (a sum, a mean, a norm)"))
+    assert (found.kind, found.words) == (
+        "missing_term",
+        (
+            "yours - reference is an outer product u v^T (rank one): a whole term of the chain rule is missing or "
+            "extra, a path through a quantity every entry depends on (a sum, a mean, a norm)"
+        ),
+    )
 
 
 def test_approximated_derivative():
     found = diagnosed(*approximated())
     assert found.kind == "approximation"
-    assert found.words.startswith("yours is close to the reference but off by a small systematic amount "
-                                  "(correlation 1.0000, largest difference")
+    assert found.words.startswith(
+        "yours is close to the reference but off by a small systematic amount (correlation 1.0000, largest difference"
+    )
 
 
 def test_clipped_and_surrogate_say_they_are_not_the_derivative():
@@ -128,8 +147,9 @@ def test_clipped_and_surrogate_say_they_are_not_the_derivative():
     assert surrogate.kind == "surrogate" and "straight-through estimator" in surrogate.words
 
 
-@pytest.mark.parametrize("plant", [relu_masked, max_pool_routed, shifted, missing_batch_mean, rank_one,
-                                   approximated, clipped])
+@pytest.mark.parametrize(
+    "plant", [relu_masked, max_pool_routed, shifted, missing_batch_mean, rank_one, approximated, clipped]
+)
 def test_no_sigma_prime_in_a_layers_advice(plant):
     assert "sigma" not in diagnosed(*plant()).words
 
@@ -157,8 +177,9 @@ def test_bisection_stopped_at_its_budget_says_at_least():
     report = gc.check_grad(loss, many_wrong, {"W": W}, oracles="fd", raise_on_failure=False)
     w = report.param("W")
     n = len(w.comparisons["fd"].detail["located"])
-    assert w.diagnosis.startswith(f"at least {n} entries wrong: bisection of fd probes stopped at its budget after "
-                                  f"locating {n} (at ")
+    assert w.diagnosis.startswith(
+        f"at least {n} entries wrong: bisection of fd probes stopped at its budget after locating {n} (at "
+    )
     assert f"located by bisection of fd probes: at least {n} wrong entries" in str(report)
 
 
@@ -166,4 +187,5 @@ def test_an_empty_axis_points_at_the_zero_padding_slice():
     from gradcheck._engine.structure import shape_hint
 
     assert shape_hint(np.zeros((2, 3, 0, 0)), (2, 3, 7, 7)).startswith(
-        "it has an empty axis: a slice such as dx[:, :, pad:-pad] with pad = 0 selects nothing")
+        "it has an empty axis: a slice such as dx[:, :, pad:-pad] with pad = 0 selects nothing"
+    )

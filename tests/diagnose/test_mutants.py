@@ -8,8 +8,8 @@ formulations of the same nets must all pass.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -47,8 +47,9 @@ ROW_MEAN = nets.MLPSpec(widths=(3, 4, 2), activations=("tanh", "sigmoid"), conve
 ROW_ONES = nets.MLPSpec(widths=(3, 4, 2), activations=("tanh", "sigmoid"), convention="row", bias="ones_column")
 COL_ONES = nets.MLPSpec(widths=(3, 4, 2), activations=("tanh", "sigmoid"), bias="ones_column")
 SOFTMAX = nets.MLPSpec(widths=(3, 4, 3), activations=("sigmoid", "softmax"), loss="cross_entropy")
-FUSED = nets.MLPSpec(widths=(3, 4, 3), activations=("tanh", "identity"), loss="softmax_cross_entropy",
-                     convention="row", reduction="mean")
+FUSED = nets.MLPSpec(
+    widths=(3, 4, 3), activations=("tanh", "identity"), loss="softmax_cross_entropy", convention="row", reduction="mean"
+)
 TANH = nets.MLPSpec(widths=(3, 4, 2), activations=("tanh", "tanh"))
 
 
@@ -75,6 +76,7 @@ def _vjp(name, fn):
 def _loss_grad(loss, fn):
     def plant(mp, x):
         mp.setitem(mlp._LOSS_FNS, loss, (mlp._LOSS_FNS[loss][0], fn))
+
     return plant
 
 
@@ -83,6 +85,7 @@ def _act_vjp(fn):
 
     def plant(mp, x):
         mp.setattr(mlp, "_activation_vjp", lambda name, z, a, g, spec: fn(orig, name, z, a, g, spec))
+
     return plant
 
 
@@ -92,6 +95,7 @@ def _returned(fn):
 
     def plant(mp, x):
         mp.setattr(mlp, "grad", lambda params, x, y, *, spec: fn(dict(orig(params, x, y, spec=spec))))
+
     return plant
 
 
@@ -100,17 +104,20 @@ def _deriv(act, fprime):
         table = dict(mlp.ELEMENTWISE)
         table[act] = (table[act][0], fprime)
         mp.setattr(mlp, "ELEMENTWISE", table)
+
     return plant
 
 
 def _col_vjp(dW=None, dx=None, db=None):
     """dense_col_vjp with some of its three lines replaced."""
+
     def vjp(W, x, dz, *, bias=True):
         W, x, dz = np.asarray(W), np.asarray(x), np.asarray(dz)
         out_dW = dW(W, x, dz) if dW else dz @ x.T
         out_dx = dx(W, x, dz) if dx else W.T @ dz
         out_db = (db(W, x, dz) if db else np.sum(dz, axis=1, keepdims=True)) if bias else None
         return out_dx, out_dW, out_db
+
     return _vjp("dense_col_vjp", vjp)
 
 
@@ -121,22 +128,26 @@ def _row_vjp(dW=None, dx=None, db=None):
         out_dx = dx(X, W, dZ) if dx else dZ @ W.T
         out_db = (db(X, W, dZ) if db else np.sum(dZ, axis=0)) if bias else None
         return out_dx, out_dW, out_db
+
     return _vjp("dense_row_vjp", vjp)
 
 
 def _wrong_layer_activation(mp, x):
     """dW2 = delta2 x^T: the input x where layer 1's activation a1 belongs."""
     orig = mlp._dense_vjp
-    mp.setattr(mlp, "_dense_vjp", lambda params, i, a_prev, delta, spec: orig(params, i, x if i == 2 else a_prev,
-                                                                             delta, spec))
+    mp.setattr(
+        mlp, "_dense_vjp", lambda params, i, a_prev, delta, spec: orig(params, i, x if i == 2 else a_prev, delta, spec)
+    )
 
 
 def _inner_product(axis):
     """delta = <g, f'(z)> over the units, broadcast back: the seed-002 asker's W2 . sigma'(z2)."""
+
     def fn(orig, name, z, a, g, spec):
         if name == "sigmoid" and z is not None and g.shape == z.shape and _hidden(z, spec):
             return np.sum(g * activations.sigmoid_grad(z), axis=axis, keepdims=True) * np.ones_like(z)
         return orig(name, z, a, g, spec)
+
     return _act_vjp(fn)
 
 
@@ -165,23 +176,28 @@ def _nan_entries(g):
 
 def _ones_bias_zero(row: bool):
     if row:
+
         def vjp(X, W, dZ):
             X, W, dZ = np.asarray(X), np.asarray(W), np.asarray(dZ)
             return dZ @ W[1:].T, np.vstack([np.zeros((1, W.shape[1])), X.T @ dZ])  # bias row never computed
+
         return _vjp("dense_row_ones_vjp", vjp)
 
     def vjp_col(W, x, dz):
         W, x, dz = np.asarray(W), np.asarray(x), np.asarray(dz)
         return W[:, 1:].T @ dz, np.hstack([np.zeros((W.shape[0], 1)), dz @ x.T])  # bias column never computed
+
     return _vjp("dense_col_ones_vjp", vjp_col)
 
 
 def _bias_row_not_dropped(mp, x):
     """dX = dZ W^T with the last row of W dropped instead of the bias row W[0]."""
+
     def vjp(X, W, dZ):
         X, W, dZ = np.asarray(X), np.asarray(W), np.asarray(dZ)
         X1 = np.concatenate([np.ones((X.shape[0], 1)), X], axis=1)
         return dZ @ W[:-1].T, X1.T @ dZ
+
     mp.setattr(layers, "dense_row_ones_vjp", vjp)
 
 
@@ -199,85 +215,290 @@ def _sigma_prime_of_a(orig, name, z, a, g, spec):
 
 MUTANTS = [
     # transposes
-    Mutant("dW = a delta^T (square W2)", SQUARE, 5, _col_vjp(dW=lambda W, x, dz: x @ dz.T), "W2", "transposed",
-           "W2 is transposed (yours = reference^T)"),
-    Mutant("dW = a delta^T (non-square W1)", SIG, 5, _col_vjp(dW=lambda W, x, dz: x @ dz.T), "W1", "shape",
-           "transpose of the expected shape"),
-    Mutant("row-batch dW = dZ^T X", ROW, 5, _row_vjp(dW=lambda X, W, dZ: dZ.T @ X), "W2", "shape",
-           "transpose of the expected shape"),
-    Mutant("dW2 transposed at the end", SQUARE, 5, _returned(lambda g: {**g, "W2": g["W2"].T}), "W2", "transposed",
-           "dW = delta a^T"),
+    Mutant(
+        "dW = a delta^T (square W2)",
+        SQUARE,
+        5,
+        _col_vjp(dW=lambda W, x, dz: x @ dz.T),
+        "W2",
+        "transposed",
+        "W2 is transposed (yours = reference^T)",
+    ),
+    Mutant(
+        "dW = a delta^T (non-square W1)",
+        SIG,
+        5,
+        _col_vjp(dW=lambda W, x, dz: x @ dz.T),
+        "W1",
+        "shape",
+        "transpose of the expected shape",
+    ),
+    Mutant(
+        "row-batch dW = dZ^T X",
+        ROW,
+        5,
+        _row_vjp(dW=lambda X, W, dZ: dZ.T @ X),
+        "W2",
+        "shape",
+        "transpose of the expected shape",
+    ),
+    Mutant(
+        "dW2 transposed at the end",
+        SQUARE,
+        5,
+        _returned(lambda g: {**g, "W2": g["W2"].T}),
+        "W2",
+        "transposed",
+        "dW = delta a^T",
+    ),
     # activation derivatives
-    Mutant("sigma'(a) for sigma'(z)", SIG, 1, _act_vjp(_sigma_prime_of_a), "W2", "row_scaled",
-           "activation derivative sigma'(z_i)"),
-    Mutant("sigma'(a) for sigma'(z), batch", SIG, 5, _act_vjp(_sigma_prime_of_a), "W1", "unstructured",
-           "sigma'(a) for sigma'(z)"),
-    Mutant("hidden activation derivative missing", SIG, 1, _act_vjp(_no_hidden_derivative), "W1", "row_scaled",
-           "one factor per row is wrong"),
-    Mutant("tanh' = 1 - tanh (square missing)", TANH, 1, _deriv("tanh", lambda z: 1 - np.tanh(z)), "W1",
-           "row_scaled", "rows of W belong to output units"),
-    Mutant("softmax Jacobian diagonal only", SOFTMAX, 1, _softmax_diag, "W2", "partial",
-           "the softmax Jacobian's off-diagonal -s_i s_j was dropped"),
+    Mutant(
+        "sigma'(a) for sigma'(z)",
+        SIG,
+        1,
+        _act_vjp(_sigma_prime_of_a),
+        "W2",
+        "row_scaled",
+        "activation derivative sigma'(z_i)",
+    ),
+    Mutant(
+        "sigma'(a) for sigma'(z), batch",
+        SIG,
+        5,
+        _act_vjp(_sigma_prime_of_a),
+        "W1",
+        "unstructured",
+        "sigma'(a) for sigma'(z)",
+    ),
+    Mutant(
+        "hidden activation derivative missing",
+        SIG,
+        1,
+        _act_vjp(_no_hidden_derivative),
+        "W1",
+        "row_scaled",
+        "one factor per row is wrong",
+    ),
+    Mutant(
+        "tanh' = 1 - tanh (square missing)",
+        TANH,
+        1,
+        _deriv("tanh", lambda z: 1 - np.tanh(z)),
+        "W1",
+        "row_scaled",
+        "rows of W belong to output units",
+    ),
+    Mutant(
+        "softmax Jacobian diagonal only",
+        SOFTMAX,
+        1,
+        _softmax_diag,
+        "W2",
+        "partial",
+        "the softmax Jacobian's off-diagonal -s_i s_j was dropped",
+    ),
     # W vs W^T, wrong layer
-    Mutant("W where W^T belongs", SQUARE, 1,
-           _col_vjp(dx=lambda W, x, dz: (W if W.shape[0] == W.shape[1] else W.T) @ dz), "W1", "row_scaled",
-           "one factor per row is wrong"),
-    Mutant("wrong layer's activation in the outer product", SQUARE, 1, _wrong_layer_activation, "W2",
-           "column_scaled", "which layer's activations enter dW = delta a^T"),
-    Mutant("bias row not dropped (last row dropped instead)", ROW_ONES, 1, _bias_row_not_dropped, "W1",
-           "column_scaled", "columns of W belong to inputs"),
+    Mutant(
+        "W where W^T belongs",
+        SQUARE,
+        1,
+        _col_vjp(dx=lambda W, x, dz: (W if W.shape[0] == W.shape[1] else W.T) @ dz),
+        "W1",
+        "row_scaled",
+        "one factor per row is wrong",
+    ),
+    Mutant(
+        "wrong layer's activation in the outer product",
+        SQUARE,
+        1,
+        _wrong_layer_activation,
+        "W2",
+        "column_scaled",
+        "which layer's activations enter dW = delta a^T",
+    ),
+    Mutant(
+        "bias row not dropped (last row dropped instead)",
+        ROW_ONES,
+        1,
+        _bias_row_not_dropped,
+        "W1",
+        "column_scaled",
+        "columns of W belong to inputs",
+    ),
     # constant factors
-    Mutant("2 (y_hat - y) with a 1/2 in the loss", SIG, 5,
-           _loss_grad("squared_error", lambda y_hat, y, **kw: 2 * nets.squared_error_grad(y_hat, y, **kw)), "W1",
-           "scaled", "yours = 2 x reference (scale 2)"),
-    Mutant("(y - y_hat): sign flipped", SIG, 5,
-           _loss_grad("squared_error", lambda y_hat, y, **kw: -nets.squared_error_grad(y_hat, y, **kw)), "b2",
-           "scaled", "sign flipped (yours = -1 x reference)"),
-    Mutant("sign flipped in one layer", SIG, 5, _returned(lambda g: {**g, "W2": -g["W2"]}), "W2", "scaled",
-           "sign flipped"),
-    Mutant("1/N missing (mean loss)", SIG_MEAN, 5,
-           _loss_grad("squared_error", lambda y_hat, y, **kw: np.asarray(y_hat) - np.asarray(y)), "W1", "scaled",
-           "N = 5 (the batch size)"),
-    Mutant("1/N missing (mean loss, row-batch)", ROW_MEAN, 5,
-           _loss_grad("squared_error", lambda y_hat, y, **kw: np.asarray(y_hat) - np.asarray(y)), "W2", "scaled",
-           "yours = 5 x reference (scale 5): a batch mean was differentiated as a sum, missing the 1/N with N = 5 (the batch size)"),
-    Mutant("1/N applied twice", SIG_MEAN, 5,
-           _loss_grad("squared_error", lambda y_hat, y, **kw: nets.squared_error_grad(y_hat, y, **kw) / 5), "W2",
-           "scaled", "yours = 1/5 x reference (scale 1/5): a 1/N with N = 5 (the batch size) was applied"),
-    Mutant("1/N on a summed loss", SIG, 5,
-           _loss_grad("squared_error", lambda y_hat, y, **kw: nets.squared_error_grad(y_hat, y, **kw) / 5), "b1",
-           "scaled", "applied to a loss that sums over the batch"),
-    Mutant("db = mean over the batch, not sum", SIG, 5, _col_vjp(db=lambda W, x, dz: dz.mean(axis=1, keepdims=True)),
-           "b1", "scaled", "1/5"),
-    Mutant("1e-4 relative error in one block", SIG, 5, _returned(lambda g: {**g, "W2": g["W2"] * (1 + 1e-4)}), "W2",
-           "scaled", "relative error 1.0e-04"),
+    Mutant(
+        "2 (y_hat - y) with a 1/2 in the loss",
+        SIG,
+        5,
+        _loss_grad("squared_error", lambda y_hat, y, **kw: 2 * nets.squared_error_grad(y_hat, y, **kw)),
+        "W1",
+        "scaled",
+        "yours = 2 x reference (scale 2)",
+    ),
+    Mutant(
+        "(y - y_hat): sign flipped",
+        SIG,
+        5,
+        _loss_grad("squared_error", lambda y_hat, y, **kw: -nets.squared_error_grad(y_hat, y, **kw)),
+        "b2",
+        "scaled",
+        "sign flipped (yours = -1 x reference)",
+    ),
+    Mutant(
+        "sign flipped in one layer", SIG, 5, _returned(lambda g: {**g, "W2": -g["W2"]}), "W2", "scaled", "sign flipped"
+    ),
+    Mutant(
+        "1/N missing (mean loss)",
+        SIG_MEAN,
+        5,
+        _loss_grad("squared_error", lambda y_hat, y, **kw: np.asarray(y_hat) - np.asarray(y)),
+        "W1",
+        "scaled",
+        "N = 5 (the batch size)",
+    ),
+    Mutant(
+        "1/N missing (mean loss, row-batch)",
+        ROW_MEAN,
+        5,
+        _loss_grad("squared_error", lambda y_hat, y, **kw: np.asarray(y_hat) - np.asarray(y)),
+        "W2",
+        "scaled",
+        "yours = 5 x reference (scale 5): a batch mean was differentiated as a sum, missing the 1/N with N = 5 "
+        "(the batch size)",
+    ),
+    Mutant(
+        "1/N applied twice",
+        SIG_MEAN,
+        5,
+        _loss_grad("squared_error", lambda y_hat, y, **kw: nets.squared_error_grad(y_hat, y, **kw) / 5),
+        "W2",
+        "scaled",
+        "yours = 1/5 x reference (scale 1/5): a 1/N with N = 5 (the batch size) was applied",
+    ),
+    Mutant(
+        "1/N on a summed loss",
+        SIG,
+        5,
+        _loss_grad("squared_error", lambda y_hat, y, **kw: nets.squared_error_grad(y_hat, y, **kw) / 5),
+        "b1",
+        "scaled",
+        "applied to a loss that sums over the batch",
+    ),
+    Mutant(
+        "db = mean over the batch, not sum",
+        SIG,
+        5,
+        _col_vjp(db=lambda W, x, dz: dz.mean(axis=1, keepdims=True)),
+        "b1",
+        "scaled",
+        "1/5",
+    ),
+    Mutant(
+        "1e-4 relative error in one block",
+        SIG,
+        5,
+        _returned(lambda g: {**g, "W2": g["W2"] * (1 + 1e-4)}),
+        "W2",
+        "scaled",
+        "relative error 1.0e-04",
+    ),
     # shapes
-    Mutant("bias not summed over the batch (column)", SIG, 5, _col_vjp(db=lambda W, x, dz: dz), "b1", "shape",
-           "5 columns where one is expected (N = 5, the batch size)"),
-    Mutant("bias not summed over the batch (row-batch)", ROW, 5, _row_vjp(db=lambda X, W, dZ: dZ), "b2", "shape",
-           "extra leading axis of 5 (N = 5, the batch size): sum over axis 0 (not summed over the batch)"),
-    Mutant("db without keepdims: (n,) for (n, 1)", SIG, 5, _col_vjp(db=lambda W, x, dz: dz.sum(axis=1)), "b1",
-           "shape", "(n,) against (n, 1)"),
+    Mutant(
+        "bias not summed over the batch (column)",
+        SIG,
+        5,
+        _col_vjp(db=lambda W, x, dz: dz),
+        "b1",
+        "shape",
+        "5 columns where one is expected (N = 5, the batch size)",
+    ),
+    Mutant(
+        "bias not summed over the batch (row-batch)",
+        ROW,
+        5,
+        _row_vjp(db=lambda X, W, dZ: dZ),
+        "b2",
+        "shape",
+        "extra leading axis of 5 (N = 5, the batch size): sum over axis 0 (not summed over the batch)",
+    ),
+    Mutant(
+        "db without keepdims: (n,) for (n, 1)",
+        SIG,
+        5,
+        _col_vjp(db=lambda W, x, dz: dz.sum(axis=1)),
+        "b1",
+        "shape",
+        "(n,) against (n, 1)",
+    ),
     # collapsed rows / columns: the seed-002 inner product
-    Mutant("inner product for elementwise (column)", SIG, 5, _inner_product(axis=0), "W1", "collapsed_rows",
-           "identical rows"),
-    Mutant("inner product for elementwise (row-batch)", nets.MLPSpec((3, 4, 2), ("sigmoid", "sigmoid"),
-           convention="row"), 5, _inner_product(axis=1), "W1", "collapsed_columns", "identical columns"),
+    Mutant(
+        "inner product for elementwise (column)",
+        SIG,
+        5,
+        _inner_product(axis=0),
+        "W1",
+        "collapsed_rows",
+        "identical rows",
+    ),
+    Mutant(
+        "inner product for elementwise (row-batch)",
+        nets.MLPSpec((3, 4, 2), ("sigmoid", "sigmoid"), convention="row"),
+        5,
+        _inner_product(axis=1),
+        "W1",
+        "collapsed_columns",
+        "identical columns",
+    ),
     # partial
     Mutant("one entry off", SIG, 5, _returned(_one_entry), "W1", "partial", "only 1 of 12 entries wrong, at (1, 2)"),
-    Mutant("bias row of [1, X] never computed", ROW_ONES, 5, _ones_bias_zero(row=True), "W1", "partial",
-           "only row(s) 0 of 4 wrong (row 0: the bias row"),
-    Mutant("bias column of [1; x] never computed", COL_ONES, 5, _ones_bias_zero(row=False), "W2", "partial",
-           "only column(s) 0 of 5 wrong (column 0: the bias column"),
+    Mutant(
+        "bias row of [1, X] never computed",
+        ROW_ONES,
+        5,
+        _ones_bias_zero(row=True),
+        "W1",
+        "partial",
+        "only row(s) 0 of 4 wrong (row 0: the bias row",
+    ),
+    Mutant(
+        "bias column of [1; x] never computed",
+        COL_ONES,
+        5,
+        _ones_bias_zero(row=False),
+        "W2",
+        "partial",
+        "only column(s) 0 of 5 wrong (column 0: the bias column",
+    ),
     Mutant("one row zeroed", SIG, 5, _returned(_zero_first_row), "W1", "partial", "yours is zero there"),
     # nothing reached, NaN, keys
-    Mutant("backward stops before W1", SIG, 5, _returned(lambda g: {**g, "W1": np.zeros_like(g["W1"])}), "W1",
-           "zeros", "never reaches W1"),
+    Mutant(
+        "backward stops before W1",
+        SIG,
+        5,
+        _returned(lambda g: {**g, "W1": np.zeros_like(g["W1"])}),
+        "W1",
+        "zeros",
+        "never reaches W1",
+    ),
     Mutant("0 * log(0) in the backward", SIG, 5, _returned(_nan_entries), "W2", "nonfinite", "NaN"),
-    Mutant("bias gradient forgotten", SIG, 5, _returned(lambda g: {k: v for k, v in g.items() if k != "b2"}), "b2",
-           "missing", "add 'b2' to what grad returns"),
-    Mutant("keys named dW1 for W1", SIG, 5, _returned(lambda g: {**{k: v for k, v in g.items() if k != "W1"},
-                                                              "dW1": g["W1"]}), "dW1", "extra", "looks like 'W1'"),
+    Mutant(
+        "bias gradient forgotten",
+        SIG,
+        5,
+        _returned(lambda g: {k: v for k, v in g.items() if k != "b2"}),
+        "b2",
+        "missing",
+        "add 'b2' to what grad returns",
+    ),
+    Mutant(
+        "keys named dW1 for W1",
+        SIG,
+        5,
+        _returned(lambda g: {**{k: v for k, v in g.items() if k != "W1"}, "dW1": g["W1"]}),
+        "dW1",
+        "extra",
+        "looks like 'W1'",
+    ),
 ]
 
 
@@ -290,8 +511,21 @@ def _check(spec, n, oracles=FAST):
 def test_the_catalogue_is_large_and_covers_every_category():
     assert len(MUTANTS) >= 25
     kinds = {m.kind for m in MUTANTS}
-    assert {"transposed", "scaled", "shape", "collapsed_rows", "collapsed_columns", "partial", "zeros", "nonfinite",
-            "missing", "extra", "row_scaled", "column_scaled", "unstructured"} <= kinds
+    assert {
+        "transposed",
+        "scaled",
+        "shape",
+        "collapsed_rows",
+        "collapsed_columns",
+        "partial",
+        "zeros",
+        "nonfinite",
+        "missing",
+        "extra",
+        "row_scaled",
+        "column_scaled",
+        "unstructured",
+    } <= kinds
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
@@ -310,11 +544,13 @@ def test_mutant_is_flagged_and_diagnosed_in_its_category(mutant, monkeypatch):
     assert report.to_dict()["params"][[q.name for q in report.params].index(p.name)]["diagnosis_kind"] == mutant.kind
 
 
-@pytest.mark.parametrize("spec", [SIG, SIG_MEAN, SQUARE, ROW, ROW_MEAN, ROW_ONES, COL_ONES, SOFTMAX, FUSED, TANH],
-                         ids=lambda s: f"{s.convention}-{s.bias}-{s.loss}-{s.reduction}-{'-'.join(s.activations)}")
+@pytest.mark.parametrize(
+    "spec",
+    [SIG, SIG_MEAN, SQUARE, ROW, ROW_MEAN, ROW_ONES, COL_ONES, SOFTMAX, FUSED, TANH],
+    ids=lambda s: f"{s.convention}-{s.bias}-{s.loss}-{s.reduction}-{'-'.join(s.activations)}",
+)
 def test_unpatched_nets_pass(spec):
     assert _check(spec, 5).ok
-
 
 
 # --- valid alternative formulations: all must pass ------------------------------------------------------
@@ -344,8 +580,11 @@ VALID = [
     ("fused softmax-CE (row, mean)", FUSED, lambda mp, x: None),
     ("softmax then CE (column)", SOFTMAX, lambda mp, x: None),
     ("log-sum-exp softmax", SOFTMAX, lambda mp, x: mp.setattr(mlp, "softmax", activations.softmax_lse)),
-    ("explicit softmax Jacobian VJP", SOFTMAX,
-     lambda mp, x: mp.setattr(mlp, "softmax_vjp", activations.softmax_vjp_jacobian)),
+    (
+        "explicit softmax Jacobian VJP",
+        SOFTMAX,
+        lambda mp, x: mp.setattr(mlp, "softmax_vjp", activations.softmax_vjp_jacobian),
+    ),
     ("einsum dense VJP (column)", SIG, _vjp("dense_col_vjp", _einsum_col)),
     ("einsum dense VJP (row-batch)", ROW_MEAN, _vjp("dense_row_vjp", _einsum_row)),
     ("sigma'(z) written as a (1 - a)", SIG, _act_vjp(_sigmoid_from_a)),
@@ -386,9 +625,15 @@ def test_float32_scaled_bug_is_still_diagnosed(monkeypatch):
     assert report.param("W2").diagnosis.startswith("sign flipped (yours = -1 x reference)")
 
 
-@pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.name in (
-    "dW = a delta^T (square W2)", "inner product for elementwise (column)", "1/N missing (mean loss)")],
-    ids=lambda m: m.name)
+@pytest.mark.parametrize(
+    "mutant",
+    [
+        m
+        for m in MUTANTS
+        if m.name in ("dW = a delta^T (square W2)", "inner product for elementwise (column)", "1/N missing (mean loss)")
+    ],
+    ids=lambda m: m.name,
+)
 def test_diagnosis_with_all_three_oracles(mutant, monkeypatch):
     pytest.importorskip("jax")
     params, x, y = data(mutant.spec, mutant.n)

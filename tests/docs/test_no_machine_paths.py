@@ -25,14 +25,17 @@ def test_no_machine_paths_in_tracked_files():
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        found += [f"{path.relative_to(ROOT)}:{i}" for i, line in enumerate(text.splitlines(), 1) if MACHINE.search(line)]
+        found += [
+            f"{path.relative_to(ROOT)}:{i}" for i, line in enumerate(text.splitlines(), 1) if MACHINE.search(line)
+        ]
     assert found == []
 
 
 def test_every_documented_pip_install_uses_the_constraints():
     lines = []
     for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "examples").rglob("*.md"))]:
-        lines += [(doc.name, line) for line in doc.read_text().splitlines()
-                  if re.search(r"pip install .*(-e|\.\[)", line)]
+        lines += [
+            (doc.name, line) for line in doc.read_text().splitlines() if re.search(r"pip install .*(-e|\.\[)", line)
+        ]
     assert lines, "no install lines found"
     assert [(name, line) for name, line in lines if "-c " not in line] == []

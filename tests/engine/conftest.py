@@ -29,10 +29,12 @@ def big():
 
 def planted(index, rel=1e-3):
     """big_grad with entry `index` of W off by `rel` of itself."""
+
     def grad(p, A, B):
         g = big_grad(p, A, B)
         g["W"][index] *= 1 + rel
         return g
+
     return grad
 
 
@@ -55,6 +57,10 @@ def sigmoid_grad(p, x, y):
 @pytest.fixture
 def sigmoid_mlp():
     rng = np.random.default_rng(0)
-    params = {"W1": rng.normal(size=(4, 3)), "b1": rng.normal(size=(4, 1)),
-              "W2": rng.normal(size=(2, 4)), "b2": rng.normal(size=(2, 1))}
+    params = {
+        "W1": rng.normal(size=(4, 3)),
+        "b1": rng.normal(size=(4, 1)),
+        "W2": rng.normal(size=(2, 4)),
+        "b2": rng.normal(size=(2, 1)),
+    }
     return sigmoid_loss, sigmoid_grad, params, (rng.normal(size=(3, 5)), rng.random((2, 5)))

@@ -11,13 +11,16 @@ from gradcheck._engine.backward import Layout
 A = np.ones((2, 3))
 
 
-@pytest.mark.parametrize("result, arity, layout", [
-    ((A, "cache"), 2, Layout(1, True)),  # (out, cache) / backward(dout, cache)
-    ((A, A, "cache"), 3, Layout(2, True)),  # (h, c, cache) / backward(dh, dc, cache)
-    ((A, A, "cache"), 2, Layout(2, True, packed=True)),  # backward((dh, dc), cache)
-    (A, 1, Layout(None, False)),  # out / backward(dout)
-    (A, 3, Layout(None, False, inputs_after=True)),  # out / backward(dout, x, w)
-])
+@pytest.mark.parametrize(
+    "result, arity, layout",
+    [
+        ((A, "cache"), 2, Layout(1, True)),  # (out, cache) / backward(dout, cache)
+        ((A, A, "cache"), 3, Layout(2, True)),  # (h, c, cache) / backward(dh, dc, cache)
+        ((A, A, "cache"), 2, Layout(2, True, packed=True)),  # backward((dh, dc), cache)
+        (A, 1, Layout(None, False)),  # out / backward(dout)
+        (A, 3, Layout(None, False, inputs_after=True)),  # out / backward(dout, x, w)
+    ],
+)
 def test_layouts_read_from_backwards_signature(result, arity, layout):
     backward = {1: lambda d: d, 2: lambda d, c: d, 3: lambda d, c, e: d}[arity]
     assert Layout.read(result, backward, 2, None) == layout
@@ -38,6 +41,7 @@ def test_property_right_passes_and_a_scaled_input_gradient_is_the_one_named(n, d
         return dout @ w.T, k * (x.T @ dout), dout.sum(axis=0)
 
     assert gc.check_backward(affine_forward, backward, inputs, oracles=("fd",)).ok
-    report = gc.check_backward(affine_forward, lambda d_, c: backward(d_, c, factor), inputs, oracles=("fd",),
-                               raise_on_failure=False)
+    report = gc.check_backward(
+        affine_forward, lambda d_, c: backward(d_, c, factor), inputs, oracles=("fd",), raise_on_failure=False
+    )
     assert [p.name for p in report.failing] == ["w"]

@@ -23,18 +23,29 @@ def test_a_float_leaf_is_returned_as_an_array():
     assert as_param_array("h", np.ones(3, np.float32)).dtype == np.float32
 
 
-@pytest.mark.parametrize("value, message", [
-    (None, "Expected an array but got params entry 'W1'=None (type=NoneType)"),
-    ("abc", "Expected an array but got params entry 'W1'='abc' (type=str)"),
-    (np.array([1, 2]), "params entry 'W1' has dtype int64; gradients need floating-point parameters "
-                       "(pass W1.astype(float) or leave integers in args)"),
-    (np.array([1 + 2j]), "params entry 'W1' is complex (complex128); gradcheck checks real gradients only"),
-    (np.zeros((0, 3)), "params entry 'W1' is empty (shape (0, 3)); there is no gradient to check"),
-    (np.array([1.0, np.nan, np.inf]), "params entry 'W1' has 2 non-finite entries (first at (1,): nan); "
-                                      "gradients are checked at finite points only"),
-    (np.array([{}, 1.0], dtype=object), "Expected a numeric array but got params entry 'W1' of dtype object "
-                                        "(type=ndarray)"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (None, "Expected an array but got params entry 'W1'=None (type=NoneType)"),
+        ("abc", "Expected an array but got params entry 'W1'='abc' (type=str)"),
+        (
+            np.array([1, 2]),
+            "params entry 'W1' has dtype int64; gradients need floating-point parameters "
+            "(pass W1.astype(float) or leave integers in args)",
+        ),
+        (np.array([1 + 2j]), "params entry 'W1' is complex (complex128); gradcheck checks real gradients only"),
+        (np.zeros((0, 3)), "params entry 'W1' is empty (shape (0, 3)); there is no gradient to check"),
+        (
+            np.array([1.0, np.nan, np.inf]),
+            "params entry 'W1' has 2 non-finite entries (first at (1,): nan); "
+            "gradients are checked at finite points only",
+        ),
+        (
+            np.array([{}, 1.0], dtype=object),
+            "Expected a numeric array but got params entry 'W1' of dtype object (type=ndarray)",
+        ),
+    ],
+)
 def test_a_bad_leaf_is_refused_naming_the_entry(value, message):
     with pytest.raises(GradcheckError) as e:
         as_param_array("W1", value)
@@ -58,13 +69,16 @@ def test_a_value_numpy_cannot_read_is_refused_with_numpys_reason():
         as_param_array("W", [[1.0, 2.0], [3.0]])
 
 
-@pytest.mark.parametrize("arr, expected", [
-    (np.array([1.0, -2.0, 3.5]), True),
-    (np.array([1.0, np.nan]), False),
-    (np.array([np.inf, -np.inf]), False),
-    (np.array([1e308, 1e308]), True),  # the sum overflows; the entries are finite
-    (np.array([], dtype=float), True),
-])
+@pytest.mark.parametrize(
+    "arr, expected",
+    [
+        (np.array([1.0, -2.0, 3.5]), True),
+        (np.array([1.0, np.nan]), False),
+        (np.array([np.inf, -np.inf]), False),
+        (np.array([1e308, 1e308]), True),  # the sum overflows; the entries are finite
+        (np.array([], dtype=float), True),
+    ],
+)
 def test_all_finite(arr, expected):
     assert all_finite(arr) is expected
 
@@ -126,8 +140,9 @@ def test_call_user_returns_the_value_and_names_who_raised():
 
     with pytest.raises(GradcheckError) as e:
         call_user("loss", my_loss, {})
-    assert str(e.value) == ("loss (test_call_user_returns_the_value_and_names_who_raised.<locals>.my_loss) "
-                            "raised KeyError: 'W2'")
+    assert str(e.value) == (
+        "loss (test_call_user_returns_the_value_and_names_who_raised.<locals>.my_loss) raised KeyError: 'W2'"
+    )
     assert isinstance(e.value.__cause__, KeyError)
 
 
@@ -140,22 +155,35 @@ def test_call_user_passes_a_gradcheck_error_through():
     assert str(e.value) == "already named"
 
 
-@pytest.mark.parametrize("value, expected", [
-    (1.5, 1.5), (np.float32(2.0), 2.0), (np.array([[3.0]]), 3.0), (True, 1.0), (np.int64(4), 4.0),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (1.5, 1.5),
+        (np.float32(2.0), 2.0),
+        (np.array([[3.0]]), 3.0),
+        (True, 1.0),
+        (np.int64(4), 4.0),
+    ],
+)
 def test_loss_value_accepts_a_real_scalar(value, expected):
     out = loss_value(value)
     assert out == expected and type(out) is float
 
 
-@pytest.mark.parametrize("value, message", [
-    (np.ones(3), "Expected loss to return a scalar but it returned an array of shape (3,) "
-                 "(sum or average it to a scalar, e.g. np.sum(...) or np.mean(...))"),
-    ("1.0", "Expected loss to return a real scalar but it returned str '1.0'"),
-    (1 + 1j, "loss returned a complex value (1+1j); a loss must be real"),
-    (float("nan"), "loss returned nan at the given params; gradients are checked where the loss is finite"),
-    (None, "Expected loss to return a real scalar but it returned NoneType None"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (
+            np.ones(3),
+            "Expected loss to return a scalar but it returned an array of shape (3,) "
+            "(sum or average it to a scalar, e.g. np.sum(...) or np.mean(...))",
+        ),
+        ("1.0", "Expected loss to return a real scalar but it returned str '1.0'"),
+        (1 + 1j, "loss returned a complex value (1+1j); a loss must be real"),
+        (float("nan"), "loss returned nan at the given params; gradients are checked where the loss is finite"),
+        (None, "Expected loss to return a real scalar but it returned NoneType None"),
+    ],
+)
 def test_loss_value_refuses_what_is_not_a_finite_real_scalar(value, message):
     with pytest.raises(GradcheckError) as e:
         loss_value(value)

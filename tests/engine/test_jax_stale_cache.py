@@ -13,7 +13,7 @@ import gradcheck as gc
 
 pytest.importorskip("jax")
 
-HELPER = '''
+HELPER = """
 from array_api_compat import array_namespace
 
 SCALE = 1.0  # multiplies the loss: a rebinding changes its value and its gradient
@@ -26,7 +26,7 @@ def scaled_square(w):
 
 def tilted_square(w):
     return array_namespace(w).sum(w ** 2) + TILT * (w[0] - 1.0)
-'''
+"""
 stale_helper = types.ModuleType("stale_helper", "a helper module whose constants monkeypatch rebinds")
 exec(HELPER, stale_helper.__dict__)  # a module of its own: its globals are not the test module's
 

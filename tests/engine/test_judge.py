@@ -39,8 +39,10 @@ KINK = [[np.nan, np.nan], [0.0, 1.0]]  # entry 1: left slope 0, right slope 1
 
 def test_at_a_kink_the_interval_decides_whatever_ad_chose():
     for mine in (0.0, 0.4, 1.0):
-        v = verdict([2.0, mine], {"fd": fd_entries([2.0, 0.5], sided=KINK), "torch": ad("torch", [2.0, 0.0]),
-                                  "jax": ad("jax", [2.0, 0.0])}).verdicts[0]
+        v = verdict(
+            [2.0, mine],
+            {"fd": fd_entries([2.0, 0.5], sided=KINK), "torch": ad("torch", [2.0, 0.0]), "jax": ad("jax", [2.0, 0.0])},
+        ).verdicts[0]
         assert v.status == Status.OK, mine
         assert [k.index for k in v.kinks] == [(1,)]
     v = verdict([2.0, 3.0], {"fd": fd_entries([2.0, 0.5], sided=KINK), "torch": ad("torch", [2.0, 0.0])}).verdicts[0]

@@ -19,7 +19,9 @@ def test_cotangent_follows_the_output_tree_and_is_reproducible():
 
 
 def test_integer_outputs_are_refused_with_their_name():
-    with pytest.raises(gc.GradcheckError, match=r"Expected fn to return floating arrays but its output\[1\] is "
-                                                r"ndarray of dtype int64"):
+    with pytest.raises(
+        gc.GradcheckError,
+        match=r"Expected fn to return floating arrays but its output\[1\] is "
+        r"ndarray of dtype int64",
+    ):
         make_cotangent((A, np.array([1, 2])), None, 0, "fn")
-

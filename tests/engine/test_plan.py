@@ -30,12 +30,15 @@ def wrong(p, x):
 P = {"W": np.array([[0.5, -0.2, 0.1], [0.3, 0.8, -0.6]])}
 
 
-@pytest.mark.parametrize("given, plan", [
-    (None, Plan(True, ("torch", "jax"), 1, False)),
-    ("all", Plan(True, ("torch", "jax"), None, False)),
-    (("jax", "fd"), Plan(True, ("jax",), None, True)),
-    ("torch", Plan(False, ("torch",), None, True)),
-])
+@pytest.mark.parametrize(
+    "given, plan",
+    [
+        (None, Plan(True, ("torch", "jax"), 1, False)),
+        ("all", Plan(True, ("torch", "jax"), None, False)),
+        (("jax", "fd"), Plan(True, ("jax",), None, True)),
+        ("torch", Plan(False, ("torch",), None, True)),
+    ],
+)
 def test_make_plan(given, plan):
     assert make_plan(given) == plan
 
@@ -93,18 +96,22 @@ def test_a_numpy_only_loss_is_checked_by_fd_with_both_frameworks_named():
 def _param(status, trusted, set_aside=None, disagree=False):
     from gradcheck.report import ParamReport
 
-    return ParamReport("W", (2, 3), "float64", status, trusted=trusted, set_aside=set_aside or {},
-                       oracles_disagree=disagree)
+    return ParamReport(
+        "W", (2, 3), "float64", status, trusted=trusted, set_aside=set_aside or {}, oracles_disagree=disagree
+    )
 
 
-@pytest.mark.parametrize("params, leans", [
-    ([_param("ok", ("fd", "torch", "jax"))], False),  # a pass: the cached result agrees with fresh ones
-    ([_param("mismatch", ("fd", "torch", "jax"))], False),  # a failure two fresh oracles support
-    ([_param("mismatch", ("fd", "jax"))], True),  # only one fresh oracle supports the failure
-    ([_param("mismatch", ("jax",))], True),
-    ([_param("ok", ("fd", "torch"), {"jax": "disagrees"})], True),  # the cached result is set aside
-    ([_param("ok", ("fd", "torch", "jax"), disagree=True)], True),  # undecided: the oracles disagree
-])
+@pytest.mark.parametrize(
+    "params, leans",
+    [
+        ([_param("ok", ("fd", "torch", "jax"))], False),  # a pass: the cached result agrees with fresh ones
+        ([_param("mismatch", ("fd", "torch", "jax"))], False),  # a failure two fresh oracles support
+        ([_param("mismatch", ("fd", "jax"))], True),  # only one fresh oracle supports the failure
+        ([_param("mismatch", ("jax",))], True),
+        ([_param("ok", ("fd", "torch"), {"jax": "disagrees"})], True),  # the cached result is set aside
+        ([_param("ok", ("fd", "torch", "jax"), disagree=True)], True),  # undecided: the oracles disagree
+    ],
+)
 def test_a_verdict_leaning_on_a_cached_result_is_retraced(params, leans):
     from gradcheck._engine.plan import leans_on
 

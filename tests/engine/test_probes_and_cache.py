@@ -33,8 +33,9 @@ def test_a_sign_probe_cannot_miss_a_single_wrong_entry(n, j, sign, seed):
         g[i] *= 1 + sign * 1e-3
         return {"x": g}
 
-    report = gc.check_grad(loss, grad, {"x": np.ones(n)}, seed=seed, fd=gc_fd(), oracles=("fd",),
-                           raise_on_failure=False)
+    report = gc.check_grad(
+        loss, grad, {"x": np.ones(n)}, seed=seed, fd=gc_fd(), oracles=("fd",), raise_on_failure=False
+    )
     assert not report.ok
     assert [r["index"] for r in report.param("x").comparisons["fd"].detail["located"]] == [[i]]
 
@@ -102,8 +103,9 @@ def test_new_loss_objects_with_the_same_code_and_closure_values_share_one_compil
 
     a = np.arange(1.0, 4.0)
     for k in (2.0, 2.0, 2.0, 3.0):  # a new function object each time; a new constant is a new compile
-        report = gc.check_grad(_make_quad(k), lambda p, a, k=k: {"x": 2 * k * a * p["x"]}, {"x": np.ones(3)},
-                               args=(a,), oracles=("jax",))
+        report = gc.check_grad(
+            _make_quad(k), lambda p, a, k=k: {"x": 2 * k * a * p["x"]}, {"x": np.ones(3)}, args=(a,), oracles=("jax",)
+        )
         assert report.ok
     compiled = jax_oracle.cached(_make_quad(2.0))
     assert len(compiled) == 2 and all(callable(c) for c in compiled)
@@ -123,7 +125,7 @@ def test_a_loss_closing_over_an_array_is_never_compiled_and_sees_it_change_in_pl
         return array_namespace(p["x"]).sum(w * p["x"] ** 2)
 
     for _ in range(2):
-        report = gc.check_grad(weighted, lambda p: {"x": 2 * w * p["x"]}, {"x": np.ones(3)}, oracles=("jax",))
+        report = gc.check_grad(weighted, lambda p, w=w: {"x": 2 * w * p["x"]}, {"x": np.ones(3)}, oracles=("jax",))
         assert report.ok
         w *= 2  # a compiled grad would have frozen the old w
     assert jax_oracle.cached(weighted) == []
@@ -201,7 +203,8 @@ def test_a_loss_calling_library_helpers_from_its_globals_is_compiled():
     from gradcheck._engine.oracles import jax as jax_oracle
 
     x = np.arange(6.0).reshape(3, 2)
-    assert gc.check_grad(_mse, lambda p, x: {"w": x.T @ (x @ p["w"])}, {"w": np.ones(2)}, args=(x,),
-                         oracles=("jax",)).ok
+    assert gc.check_grad(
+        _mse, lambda p, x: {"w": x.T @ (x @ p["w"])}, {"w": np.ones(2)}, args=(x,), oracles=("jax",)
+    ).ok
     compiled = jax_oracle.cached(_mse)
     assert len(compiled) == 1 and callable(compiled[0])

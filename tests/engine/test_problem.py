@@ -47,7 +47,9 @@ def test_scale_is_rms_times_sqrt_n_at_least_sqrt_n(problem):
     v = global_direction(5, 0, [x.shape for x in problem.leaves])
     rms = np.sqrt(np.mean(np.concatenate([x.ravel() for x in problem.leaves]) ** 2))
     assert problem.scale(v) == pytest.approx(max(1.0, rms) * 3.0)
-    assert problem.scale([None, np.ones(3)]) == pytest.approx(max(1.0, np.sqrt(np.mean(problem.leaves[1] ** 2))) * np.sqrt(3))
+    assert problem.scale([None, np.ones(3)]) == pytest.approx(
+        max(1.0, np.sqrt(np.mean(problem.leaves[1] ** 2))) * np.sqrt(3)
+    )
 
 
 def test_probe_and_plot_take_the_same_first_step(problem):

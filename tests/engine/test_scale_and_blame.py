@@ -18,8 +18,9 @@ def test_single_entry_off_by_1e3_is_located_by_the_ad_oracles(big):
     report = gc.check_grad(big_loss, planted(INDEX), params, args=args, raise_on_failure=False)
     w = report.param("W")
     assert not report.ok and w.status == "mismatch"
-    assert report.verdict == ("gradient mismatch in W: hand-written grad disagrees with fd, torch and jax "
-                              "(they agree with each other)")
+    assert report.verdict == (
+        "gradient mismatch in W: hand-written grad disagrees with fd, torch and jax (they agree with each other)"
+    )
     for oracle in ("torch", "jax"):
         assert w.comparisons[oracle].n_bad == 1 and w.comparisons[oracle].worst_index == INDEX
     assert w.comparisons["fd"].mode == "probes" and not w.comparisons["fd"].ok  # fd saw it too
@@ -37,8 +38,9 @@ def test_single_entry_off_by_1e3_is_located_by_fd_alone(big):
     assert abs(located[0]["fd"] - right) <= 1e-6 * abs(right)  # the bisected probe recovers the true entry
     assert "located by bisection of fd probes: 1 wrong entry" in str(report)
     assert w.diagnosis_kind == "partial"
-    assert w.diagnosis == (f"1 wrong entry located by bisection of fd probes, at {INDEX}; "
-                           "look at the code that computes W there")
+    assert w.diagnosis == (
+        f"1 wrong entry located by bisection of fd probes, at {INDEX}; look at the code that computes W there"
+    )
     assert report.oracles[0].evaluations <= 400  # ~2 log2(1e4) probes, not 1e4 entries
 
 
@@ -77,7 +79,7 @@ def test_an_unreliable_fd_is_blamed_not_the_users_code(sigmoid_mlp):
 def test_every_report_states_its_detection_bound_and_seed(sigmoid_mlp):
     loss, grad, params, args = sigmoid_mlp
     report = gc.check_grad(loss, grad, params, args=args, seed=5, oracles=("fd",))
-    line = next(l for l in str(report).splitlines() if l.startswith("detection bound:"))
+    line = next(s for s in str(report).splitlines() if s.startswith("detection bound:"))
     assert line.startswith("detection bound: no entry is off by more than ") and line.endswith("seed 5)")
     for p in report.params:
         assert 0 < p.bound < 1e-6

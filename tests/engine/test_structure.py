@@ -32,8 +32,9 @@ def test_a_missing_key_names_what_grad_returned():
 
 def test_a_misnamed_key_is_missing_on_one_side_and_extra_on_the_other():
     out = _match({"W1": np.zeros((3, 2)), "db1": np.zeros(3)})
-    assert out["b1"].diagnosis == ("grad returned 'db1', which looks like it: name the gradient's keys "
-                                   "exactly as in params")
+    assert out["b1"].diagnosis == (
+        "grad returned 'db1', which looks like it: name the gradient's keys exactly as in params"
+    )
     extra = out["db1"]
     assert (extra.status, extra.diagnosis_kind, extra.shape) == ("extra", "extra", (3,))
     assert extra.message == "grad returned 'db1', which is not in params"
@@ -47,8 +48,9 @@ def test_an_unrelated_extra_key_is_told_to_go():
 
 def test_a_different_container_is_named_when_nothing_matches():
     out = _match([np.zeros((3, 2)), np.zeros(3)])
-    assert out["params[0]"].message == ("grad returned 'params[0]', which is not in params "
-                                        "(grad returned a list but params is a dict)")
+    assert out["params[0]"].message == (
+        "grad returned 'params[0]', which is not in params (grad returned a list but params is a dict)"
+    )
     assert out["W1"].status == "missing"
 
 
@@ -90,15 +92,18 @@ def test_a_complex_gradient_is_refused():
     assert (b.status, b.message) == ("nonfinite", "grad is complex; a real gradient was expected")
 
 
-@pytest.mark.parametrize("got, want, starts", [
-    ((3,), (3, 1), "same 3 entries in another layout: reshape to (3, 1)"),
-    ((4, 3, 2), (3, 2), "it has an extra leading axis of 4: sum over axis 0"),
-    ((3, 2, 5), (3, 2), "it has an extra last axis of 5: sum over the last axis"),
-    ((5, 4), (1, 4), "it has 5 rows where one is expected: sum over the batch rows"),
-    ((4, 5), (4, 1), "it has 5 columns where one is expected: sum over the batch columns"),
-    ((2, 6), (3, 4), "same number of entries: reshape to (3, 4)"),
-    ((7,), (3, 2), "the shapes are unrelated"),
-])
+@pytest.mark.parametrize(
+    "got, want, starts",
+    [
+        ((3,), (3, 1), "same 3 entries in another layout: reshape to (3, 1)"),
+        ((4, 3, 2), (3, 2), "it has an extra leading axis of 4: sum over axis 0"),
+        ((3, 2, 5), (3, 2), "it has an extra last axis of 5: sum over the last axis"),
+        ((5, 4), (1, 4), "it has 5 rows where one is expected: sum over the batch rows"),
+        ((4, 5), (4, 1), "it has 5 columns where one is expected: sum over the batch columns"),
+        ((2, 6), (3, 4), "same number of entries: reshape to (3, 4)"),
+        ((7,), (3, 2), "the shapes are unrelated"),
+    ],
+)
 def test_shape_hints(got, want, starts):
     assert shape_hint(np.zeros(got), want).startswith(starts)
 

@@ -46,7 +46,9 @@ def test_wrong_float32_code_fails_the_taylor_test(f32_problem):
 
 
 def test_taylor_order_is_two_when_right_and_one_when_wrong():
-    phi = lambda t: np.exp(0.3 + t)
+    def phi(t):
+        return np.exp(0.3 + t)
+
     right = taylor_test(phi, phi(0.0), np.exp(0.3), 1.0)
     wrong = taylor_test(phi, phi(0.0), np.exp(0.3) * 1.01, 1.0)
     assert abs(right.order - 2) < 0.1 and right.verdict == "consistent"
@@ -76,6 +78,7 @@ def relu_grad(at_zero):
         d2 = p["W2"] @ h - y  # dL/dy_hat
         d1 = (p["W2"].T @ d2) * np.where(z > 0, 1.0, np.where(z == 0, at_zero, 0.0))  # relu'(0) chosen
         return {"W1": d1 @ x.T, "b1": d1.sum(1, keepdims=True), "W2": d2 @ h.T}
+
     return grad
 
 

@@ -15,9 +15,14 @@ from gradcheck._engine.tolerance import (
 )
 
 
-@pytest.mark.parametrize("dtype, rtol, atol", [
-    (np.float64, 1e-6, 1e-9), ("float32", 2e-3, 1e-5), (np.dtype("float16"), 5e-2, 1e-3),
-])
+@pytest.mark.parametrize(
+    "dtype, rtol, atol",
+    [
+        (np.float64, 1e-6, 1e-9),
+        ("float32", 2e-3, 1e-5),
+        (np.dtype("float16"), 5e-2, 1e-3),
+    ],
+)
 def test_the_table_picks_rtol_and_a_relative_atol_by_dtype(dtype, rtol, atol):
     tol = default_tolerance(dtype)
     assert (tol.rtol, tol.atol, tol.atol_is_relative, tol.k_fd) == (rtol, atol, True, 4.0)
@@ -78,12 +83,15 @@ def test_tolerances_read_from_a_command_line_are_numbers():
     assert resolve_tolerance("float64", rtol="1e-3", atol="0") == Tolerance(1e-3, 0.0, atol_is_relative=False)
 
 
-@pytest.mark.parametrize("name, value, rule", [
-    ("rtol", -1.0, "a finite non-negative number"),
-    ("atol", math.inf, "a finite non-negative number"),
-    ("rtol", "tight", "a non-negative number"),
-    ("atol", True, "a non-negative number"),
-])
+@pytest.mark.parametrize(
+    "name, value, rule",
+    [
+        ("rtol", -1.0, "a finite non-negative number"),
+        ("atol", math.inf, "a finite non-negative number"),
+        ("rtol", "tight", "a non-negative number"),
+        ("atol", True, "a non-negative number"),
+    ],
+)
 def test_bad_values_are_named(name, value, rule):
     with pytest.raises(GradcheckError) as e:
         resolve_tolerance(np.float64, **{name: value})
@@ -95,12 +103,15 @@ def test_an_unhashable_value_is_validated_without_the_memo():
         resolve_tolerance(np.float64, rtol=[1e-6])
 
 
-@pytest.mark.parametrize("kwargs, named", [
-    ({"rtol": -1e-3, "atol": 0.0}, "rtol=-0.001"),
-    ({"rtol": 1e-3, "atol": math.nan}, "atol=nan"),
-    ({"rtol": 1e-3, "atol": 0.0, "k_fd": "4"}, "k_fd='4'"),
-    ({"rtol": 1e-3, "atol": 0.0, "atol_is_relative": 1}, "atol_is_relative=1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, named",
+    [
+        ({"rtol": -1e-3, "atol": 0.0}, "rtol=-0.001"),
+        ({"rtol": 1e-3, "atol": math.nan}, "atol=nan"),
+        ({"rtol": 1e-3, "atol": 0.0, "k_fd": "4"}, "k_fd='4'"),
+        ({"rtol": 1e-3, "atol": 0.0, "atol_is_relative": 1}, "atol_is_relative=1"),
+    ],
+)
 def test_a_tolerance_built_by_hand_is_validated(kwargs, named):
     with pytest.raises(GradcheckError, match=named.replace("(", r"\(")):
         Tolerance(**kwargs)

@@ -7,8 +7,15 @@ from hypothesis import strategies as st
 from gradcheck._engine.tree import flatten, unflatten
 
 leaf = st.integers(1, 3).map(lambda n: np.arange(float(n)))
-trees = st.recursive(leaf, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(
-    st.text("abcW12", min_size=1, max_size=3), kids, max_size=3) | st.tuples(kids, kids), max_leaves=8)
+trees = st.recursive(
+    leaf,
+    lambda kids: (
+        st.lists(kids, max_size=3)
+        | st.dictionaries(st.text("abcW12", min_size=1, max_size=3), kids, max_size=3)
+        | st.tuples(kids, kids)
+    ),
+    max_leaves=8,
+)
 
 
 @given(trees)

@@ -22,4 +22,3 @@ def test_numpy_seed_gives_the_same_draws_and_restores_the_generator():
     with numpy_seed(11):
         second = np.random.rand(3)
     assert np.array_equal(first, second) and np.array_equal(np.random.get_state()[1], before)
-

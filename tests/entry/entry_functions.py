@@ -8,19 +8,19 @@ class Cube(torch.autograd.Function):
     def forward(ctx, x, scale):
         ctx.save_for_backward(x)
         ctx.scale = scale
-        return scale * x ** 3
+        return scale * x**3
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        return grad_out * 3 * ctx.scale * x ** 2, None  # d/dx s x^3 = 3 s x^2
+        return grad_out * 3 * ctx.scale * x**2, None  # d/dx s x^3 = 3 s x^2
 
 
 class CubeWrong(Cube):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        return grad_out * 2 * ctx.scale * x ** 2, None  # bug: 2 for 3
+        return grad_out * 2 * ctx.scale * x**2, None  # bug: 2 for 3
 
 
 class MulAdd(torch.autograd.Function):
@@ -73,13 +73,13 @@ def jax_functions():
 
     def bwd_exact(x, g):
         cdf = 0.5 * (1 + erf(x / jnp.sqrt(2.0)))
-        pdf = jnp.exp(-0.5 * x ** 2) / jnp.sqrt(2 * jnp.pi)
+        pdf = jnp.exp(-0.5 * x**2) / jnp.sqrt(2 * jnp.pi)
         return (g * (cdf + x * pdf),)  # d/dx x Phi(x) = Phi(x) + x phi(x)
 
     def bwd_tanh(x, g):
         k = jnp.sqrt(2 / jnp.pi)
-        t = jnp.tanh(k * (x + 0.044715 * x ** 3))
-        return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t ** 2) * k * (1 + 3 * 0.044715 * x ** 2)),)  # bug: tanh form
+        t = jnp.tanh(k * (x + 0.044715 * x**3))
+        return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t**2) * k * (1 + 3 * 0.044715 * x**2)),)  # bug: tanh form
 
     right = jax.custom_vjp(gelu_exact)
     right.defvjp(fwd, bwd_exact)

@@ -67,7 +67,7 @@ def sigmoid(z):
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     a = x @ Wx + prev_h @ Wh + b
     H = prev_h.shape[1]
-    i, f, o, g = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
+    i, f, o, g = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 2 * H : 3 * H]), np.tanh(a[:, 3 * H :])
     next_c = f * prev_c + i * g
     next_h = o * np.tanh(next_c)
     return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
@@ -76,11 +76,11 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
 def lstm_step_backward(dnext_h, dnext_c, cache):
     x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
     tc = np.tanh(next_c)
-    dnext_c += dnext_h * o * (1 - tc ** 2)  # writes into dnext_c (course style): a warning
+    dnext_c += dnext_h * o * (1 - tc**2)  # writes into dnext_c (course style): a warning
     do = dnext_h * tc
     di, df, dg = dnext_c * g, dnext_c * prev_c, dnext_c * i
     dprev_c = dnext_c * f
-    da = np.hstack([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)])
+    da = np.hstack([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g**2)])
     return da @ Wx.T, da @ Wh.T, dprev_c, x.T @ da, prev_h.T @ da, da.sum(axis=0)
 
 
@@ -201,7 +201,7 @@ def max_pool_backward(dout, cache, from_padded=True):
     dxp = np.zeros_like(xp)
     for i in range(dout.shape[1]):
         for j in range(dout.shape[2]):
-            win = src[:, 2 * i:2 * i + 2, 2 * j:2 * j + 2].reshape(len(x), 4)
+            win = src[:, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2].reshape(len(x), 4)
             k = win.argmax(axis=1)  # dout goes to the window's argmax
             dxp[np.arange(len(x)), 2 * i + k // 2, 2 * j + k % 2] += dout[:, i, j]
-    return dxp[:, pad:pad + x.shape[1], pad:pad + x.shape[2]]
+    return dxp[:, pad : pad + x.shape[1], pad : pad + x.shape[2]]

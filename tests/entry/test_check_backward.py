@@ -2,12 +2,25 @@
 
 import numpy as np
 import pytest
+from entry_layers import (
+    affine_backward,
+    affine_backward_db_mean,
+    affine_forward,
+    batchnorm_backward,
+    batchnorm_backward_no_mean_path,
+    batchnorm_forward,
+    embedding_backward,
+    embedding_forward,
+    lstm_step_backward,
+    lstm_step_backward_forget_gate_wrong,
+    lstm_step_forward,
+    relu_backward,
+    relu_backward_no_mask,
+    relu_forward,
+    softmax_loss,
+)
 
 import gradcheck as gc
-from entry_layers import (affine_backward, affine_backward_db_mean, affine_forward, batchnorm_backward,
-                          batchnorm_backward_no_mean_path, batchnorm_forward, embedding_backward, embedding_forward,
-                          lstm_step_backward, lstm_step_backward_forget_gate_wrong, lstm_step_forward, relu_backward,
-                          relu_backward_no_mask, relu_forward, softmax_loss)
 
 FD = ("fd",)
 
@@ -25,8 +38,14 @@ def affine_inputs(rng):
 @pytest.fixture
 def lstm_inputs(rng):
     H = 3
-    return (rng.normal(size=(2, 4)), rng.normal(size=(2, H)), rng.normal(size=(2, H)), rng.normal(size=(4, 4 * H)),
-            rng.normal(size=(H, 4 * H)), rng.normal(size=4 * H))
+    return (
+        rng.normal(size=(2, 4)),
+        rng.normal(size=(2, H)),
+        rng.normal(size=(2, H)),
+        rng.normal(size=(4, 4 * H)),
+        rng.normal(size=(H, 4 * H)),
+        rng.normal(size=4 * H),
+    )
 
 
 def test_right_affine_backward_passes_with_inputs_named_by_the_forward(affine_inputs):
@@ -37,8 +56,9 @@ def test_right_affine_backward_passes_with_inputs_named_by_the_forward(affine_in
 
 
 def test_wrong_bias_gradient_is_named_in_one_call(affine_inputs):
-    report = gc.check_backward(affine_forward, affine_backward_db_mean, affine_inputs, oracles=FD,
-                               raise_on_failure=False)
+    report = gc.check_backward(
+        affine_forward, affine_backward_db_mean, affine_inputs, oracles=FD, raise_on_failure=False
+    )
     assert [p.name for p in report.failing] == ["b"]
     assert report.param("b").diagnosis.startswith("yours = 1/4 x reference (scale 1/4)")
     assert report.reproduce == "check_backward(..., seed=0)"
@@ -76,9 +96,11 @@ def test_missing_relu_mask_is_diagnosed(rng):
     report = gc.check_backward(relu_forward, relu_backward_no_mask, (x,), oracles=FD, raise_on_failure=False)
     found = report.param("x")
     assert found.diagnosis_kind == "missing_mask"
-    assert found.diagnosis.startswith(f"yours is nonzero at {k} entries where the reference is exactly zero, and "
-                                      f"right everywhere else ({k} of 12 reference entries are zero): a mask is "
-                                      f"missing")
+    assert found.diagnosis.startswith(
+        f"yours is nonzero at {k} entries where the reference is exactly zero, and "
+        f"right everywhere else ({k} of 12 reference entries are zero): a mask is "
+        f"missing"
+    )
 
 
 def test_batchnorm_right_passes_and_the_callers_param_dict_is_not_updated(rng):
@@ -91,13 +113,15 @@ def test_batchnorm_right_passes_and_the_callers_param_dict_is_not_updated(rng):
 
 def test_batchnorm_missing_mean_path_is_a_missing_term_along_the_batch_axis(rng):
     x, gamma, beta = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=3)
-    report = gc.check_backward(batchnorm_forward, batchnorm_backward_no_mean_path, (x, gamma, beta, {}),
-                               raise_on_failure=False)
+    report = gc.check_backward(
+        batchnorm_forward, batchnorm_backward_no_mean_path, (x, gamma, beta, {}), raise_on_failure=False
+    )
     assert [p.name for p in report.failing] == ["x"]
     assert report.param("x").diagnosis == (
         "yours - reference is the same at every index along axis 0 (the batch axis): a term that is constant over "
         "the batch is missing (or extra), a path through a statistic of the batch such as batch norm's mean "
-        "(-mean(dxhat) per feature); differentiate through every use of the batch statistic")
+        "(-mean(dxhat) per feature); differentiate through every use of the batch statistic"
+    )
 
 
 def test_two_output_cell_with_a_tuple_cotangent(rng, lstm_inputs):
@@ -109,8 +133,9 @@ def test_two_output_cell_with_a_tuple_cotangent(rng, lstm_inputs):
 
 
 def test_two_output_cell_wrong_in_one_input(lstm_inputs):
-    report = gc.check_backward(lstm_step_forward, lstm_step_backward_forget_gate_wrong, lstm_inputs, oracles=FD,
-                               raise_on_failure=False)
+    report = gc.check_backward(
+        lstm_step_forward, lstm_step_backward_forget_gate_wrong, lstm_inputs, oracles=FD, raise_on_failure=False
+    )
     assert [p.name for p in report.failing] == ["prev_c"]
 
 
@@ -138,8 +163,9 @@ def test_integer_inputs_get_no_gradient_and_repeated_ids_accumulate(rng):
         dW[x] = dout  # bug: repeated ids overwrite instead of accumulating
         return dW
 
-    bad = gc.check_backward(embedding_forward, overwrite, (ids, rng.normal(size=(4, 3))), oracles=FD,
-                            raise_on_failure=False)
+    bad = gc.check_backward(
+        embedding_forward, overwrite, (ids, rng.normal(size=(4, 3))), oracles=FD, raise_on_failure=False
+    )
     assert [p.name for p in bad.failing] == ["W"]
 
 
@@ -161,12 +187,14 @@ def test_trailing_none_fewer_gradients_and_dicts(affine_inputs):
 
     args = (*affine_inputs, {"stride": 1})
     assert gc.check_backward(forward, lambda d, c: (*affine_backward(d, c), None), args, oracles=FD).ok
-    assert gc.check_backward(forward, lambda d, c: dict(zip(("dx", "dw", "db"), affine_backward(d, c))), args,
-                             oracles=FD).ok
+    assert gc.check_backward(
+        forward, lambda d, c: dict(zip(("dx", "dw", "db"), affine_backward(d, c))), args, oracles=FD
+    ).ok
     fewer = gc.check_backward(forward, lambda d, c: affine_backward(d, c)[:2], args, oracles=FD)
     assert fewer.ok and [p.name for p in fewer.params] == ["x", "w"]
-    assert fewer.health[0].message.startswith("backward returned no gradient for b (floating input), so it is "
-                                              "not checked")
+    assert fewer.health[0].message.startswith(
+        "backward returned no gradient for b (floating input), so it is not checked"
+    )
 
 
 def test_forward_writing_into_its_input_fails_and_the_callers_array_is_intact(rng):
@@ -203,8 +231,9 @@ def dropout_forward(x, p):
 def test_unseeded_dropout_is_checked_and_the_callers_generator_is_untouched(rng):
     np.random.seed(5)
     state = np.random.get_state()[1].copy()
-    report = gc.check_backward(dropout_forward, lambda dout, mask: dout * mask, (rng.normal(size=(4, 3)), 0.5),
-                               oracles=FD)
+    report = gc.check_backward(
+        dropout_forward, lambda dout, mask: dout * mask, (rng.normal(size=(4, 3)), 0.5), oracles=FD
+    )
     assert report.ok and report.health == []
     assert np.array_equal(np.random.get_state()[1], state)
 
@@ -238,14 +267,18 @@ def test_a_cache_holding_the_input_and_a_view_as_output(rng):
         x *= 2  # writes into the input it cached
         return dout.reshape(x.shape)
 
-    report = gc.check_backward(forward, backward_scales_input, (rng.normal(size=(2, 3, 2)),), oracles=FD,
-                               raise_on_failure=False)
+    report = gc.check_backward(
+        forward, backward_scales_input, (rng.normal(size=(2, 3, 2)),), oracles=FD, raise_on_failure=False
+    )
     assert not report.ok and report.health[0].message.startswith("backward wrote into its inputs (x)")
 
 
 def test_numbers_are_not_differentiated_and_saying_so_is_an_error():
-    with pytest.raises(gc.GradcheckError, match=r"backward returned no gradient for any floating-point array input "
-                                                r"\(inputs: a, b; numbers and integer arrays are not differentiated\)"):
+    with pytest.raises(
+        gc.GradcheckError,
+        match=r"backward returned no gradient for any floating-point array input "
+        r"\(inputs: a, b; numbers and integer arrays are not differentiated\)",
+    ):
         gc.check_backward(lambda a, b: (a * b, None), lambda d, c: (d, d), (2.0, 3.0))
 
 
@@ -253,10 +286,12 @@ def test_fd_only_entry_points_load_no_framework():
     import subprocess
     import sys
 
-    code = ("import numpy as np, gradcheck as gc; x = np.arange(1.0, 7.0).reshape(2, 3); "
-            "gc.check_backward(lambda x: (2 * x, None), lambda d, c: d * 2, (x,), oracles=['fd']); "
-            "gc.check_vjp(lambda x: 2 * x, lambda g, x: (2 * g,), (x,), oracles=['fd']); "
-            "import sys; print(' '.join(sys.modules))")
+    code = (
+        "import numpy as np, gradcheck as gc; x = np.arange(1.0, 7.0).reshape(2, 3); "
+        "gc.check_backward(lambda x: (2 * x, None), lambda d, c: d * 2, (x,), oracles=['fd']); "
+        "gc.check_vjp(lambda x: 2 * x, lambda g, x: (2 * g,), (x,), oracles=['fd']); "
+        "import sys; print(' '.join(sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert not {"torch", "jax"} & set(out.stdout.split())
 
@@ -266,8 +301,15 @@ def test_max_pooling_with_padding_routed_from_the_unpadded_input(rng):
 
     x = rng.normal(size=(2, 4, 4))
     assert gc.check_backward(max_pool_forward, max_pool_backward, (x, 1), oracles=FD).ok
-    report = gc.check_backward(max_pool_forward, lambda d, c: max_pool_backward(d, c, from_padded=False), (x, 1),
-                               oracles=FD, raise_on_failure=False)
+    report = gc.check_backward(
+        max_pool_forward,
+        lambda d, c: max_pool_backward(d, c, from_padded=False),
+        (x, 1),
+        oracles=FD,
+        raise_on_failure=False,
+    )
     assert report.param("x").diagnosis_kind == "routed"
-    assert "in max pooling the argmax within each window (with padding: the window must be read from the padded " \
-           "input)" in report.param("x").diagnosis
+    assert (
+        "in max pooling the argmax within each window (with padding: the window must be read from the padded "
+        "input)" in report.param("x").diagnosis
+    )

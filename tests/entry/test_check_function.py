@@ -51,8 +51,10 @@ def test_right_function_passes_and_non_tensor_arguments_pass_through(x):
     assert report.ok and report.kind == "function"
     assert [p.name for p in report.params] == ["x"]
     assert report.ran == ["fd", "torch"]
-    assert report.oracles[2].reason == ("no reference forward given (pass reference=f, the forward written against "
-                                        "the array API, to add jax as an oracle)")
+    assert report.oracles[2].reason == (
+        "no reference forward given (pass reference=f, the forward written against "
+        "the array API, to add jax as an oracle)"
+    )
 
 
 def test_wrong_input_named_in_one_call_and_the_ad_oracle_never_uses_the_backward(x):
@@ -61,8 +63,9 @@ def test_wrong_input_named_in_one_call_and_the_ad_oracle_never_uses_the_backward
     assert [p.name for p in report.failing] == ["w"]
     assert np.allclose(report.param("w").refs["torch"], x)  # autograd of the body, not of F.apply
     assert report.param("w").diagnosis.startswith("yours = 2 x reference")
-    assert report.verdict == ("gradient mismatch in w: hand-written backward disagrees with fd and torch "
-                              "(they agree with each other)")
+    assert report.verdict == (
+        "gradient mismatch in w: hand-written backward disagrees with fd and torch (they agree with each other)"
+    )
 
 
 def test_a_wrong_constant_in_the_backward(x):
@@ -78,7 +81,7 @@ def test_gradient_of_a_broadcast_shape_is_summed_like_torchs_engine(x):
 
 def test_reference_forward_adds_the_other_framework(x):
     pytest.importorskip("jax")
-    report = gc.check_function(Cube, (torch.tensor(x, dtype=torch.float32), 2.0), reference=lambda x, s: s * x ** 3)
+    report = gc.check_function(Cube, (torch.tensor(x, dtype=torch.float32), 2.0), reference=lambda x, s: s * x**3)
     assert report.ok and report.ran == ["fd", "torch", "jax"]
     assert report.param("x").dtype == "float64"  # float64 by default
     own = gc.check_function(Cube, (torch.tensor(x, dtype=torch.float32), 2.0), float64=False, oracles=("fd", "torch"))
@@ -90,12 +93,22 @@ def test_new_style_function_with_setup_context(x):
     assert report.ok and [p.name for p in report.params] == ["x"] and report.ran == ["fd", "torch"]
 
 
-@pytest.mark.parametrize("F, kind, words", [
-    (RoundST, "surrogate", "the reference gradient is zero at every entry and yours is not: the forward is "
-                           "piecewise constant here"),
-    (GradReverse, "scaled", "yours = -1 x reference (the sign is flipped): a gradient reversal layer returns "
-                            "-lambda x the derivative on purpose"),
-])
+@pytest.mark.parametrize(
+    "F, kind, words",
+    [
+        (
+            RoundST,
+            "surrogate",
+            "the reference gradient is zero at every entry and yours is not: the forward is piecewise constant here",
+        ),
+        (
+            GradReverse,
+            "scaled",
+            "yours = -1 x reference (the sign is flipped): a gradient reversal layer returns "
+            "-lambda x the derivative on purpose",
+        ),
+    ],
+)
 def test_deliberately_not_the_derivative_fails_and_says_so(x, F, kind, words):
     report = gc.check_function(F, (x + 0.1,), raise_on_failure=False)
     assert not report.ok and report.param("x").diagnosis_kind == kind
@@ -110,17 +123,23 @@ def test_jax_custom_vjp_right_approximated_and_clipped(x):
     assert report.ok and report.ran == ["fd", "jax"] and [p.name for p in report.params] == ["x"]
     found = gc.check_function(approx, (X,), raise_on_failure=False).param("x")
     assert found.diagnosis_kind == "approximation"
-    assert found.diagnosis.startswith("yours is close to the reference but off by a small systematic amount "
-                                      "(correlation 1.0000, largest difference ")
+    assert found.diagnosis.startswith(
+        "yours is close to the reference but off by a small systematic amount (correlation 1.0000, largest difference "
+    )
     clipped = gc.check_function(clip, (X,), raise_on_failure=False).param("x")
     k = int(np.sum(np.abs(clipped.refs["jax"]) > 0.5))  # the reference of the identity is the cotangent
-    assert clipped.diagnosis.startswith(f"yours = reference clipped to [-0.5, 0.5] ({k} entries where |reference| > "
-                                        f"0.5 are exactly +-0.5): gradient clipping inside the backward")
+    assert clipped.diagnosis.startswith(
+        f"yours = reference clipped to [-0.5, 0.5] ({k} entries where |reference| > "
+        f"0.5 are exactly +-0.5): gradient clipping inside the backward"
+    )
 
 
 def test_not_a_function_is_an_error():
-    with pytest.raises(gc.GradcheckError, match=r"Expected F to be a torch.autograd.Function subclass or a "
-                                                r"jax.custom_vjp function"):
+    with pytest.raises(
+        gc.GradcheckError,
+        match=r"Expected F to be a torch.autograd.Function subclass or a "
+        r"jax.custom_vjp function",
+    ):
         gc.check_function(lambda x: x, (np.ones(2),))
 
 
@@ -150,7 +169,7 @@ class Bisected(torch.autograd.Function):
         lo, hi = torch.full_like(x, -10.0), torch.full_like(x, 10.0)
         for _ in range(60):
             mid = (lo + hi) / 2
-            low = mid ** 3 + mid < x
+            low = mid**3 + mid < x
             lo, hi = torch.where(low, mid, lo), torch.where(low, hi, mid)
         t = (lo + hi) / 2
         ctx.save_for_backward(t)
@@ -159,25 +178,30 @@ class Bisected(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (t,) = ctx.saved_tensors
-        return g * (1 - 1 / (3 * t ** 2 + 1))
+        return g * (1 - 1 / (3 * t**2 + 1))
 
 
 def test_a_body_autograd_cannot_run_skips_torch_with_the_reason(x):
     report = gc.check_function(InPlaceBody, (x,))
     assert report.ok and report.ran == ["fd"]
-    assert report.oracles[1].reason.startswith("InPlaceBody.forward under torch's autograd raised RuntimeError: "
-                                               "one of the variables needed for gradient computation has been "
-                                               "modified by an inplace operation")
+    assert report.oracles[1].reason.startswith(
+        "InPlaceBody.forward under torch's autograd raised RuntimeError: "
+        "one of the variables needed for gradient computation has been "
+        "modified by an inplace operation"
+    )
 
 
 def test_an_iterated_body_is_explained_when_fd_and_autograd_disagree(x):
     report = gc.check_function(Bisected, (x,), raise_on_failure=False)
     notes = report.param("x").notes
     assert report.param("x").comparisons["fd"].ok and not report.param("x").comparisons["torch"].ok
-    assert report.verdict == ("gradient mismatch in x: hand-written backward disagrees with torch (and the oracles "
-                              "disagree with each other)")
-    assert any(n.startswith("yours agrees with fd only; torch's autograd of Bisected.forward is differentiated step "
-                            "by step") for n in notes)
+    assert report.verdict == (
+        "gradient mismatch in x: hand-written backward disagrees with torch (and the oracles disagree with each other)"
+    )
+    assert any(
+        n.startswith("yours agrees with fd only; torch's autograd of Bisected.forward is differentiated step by step")
+        for n in notes
+    )
     assert gc.check_function(Bisected, (x,), oracles=("fd",)).ok
 
 
@@ -187,7 +211,7 @@ def test_jax_custom_vjp_with_a_non_differentiated_argument():
 
     @functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
     def power(x, k):
-        return x ** k
+        return x**k
 
     def fwd(x, k):
         return power(x, k), x

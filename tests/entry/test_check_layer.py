@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from entry_layers import Dense, DenseTransposedW, Dropout, DropoutNoMask, Scale
 
 import gradcheck as gc
-from entry_layers import Dense, DenseTransposedW, Dropout, DropoutNoMask, Scale
 
 FD = ("fd",)
 
@@ -26,12 +26,12 @@ def test_right_dense_layer_passes_and_the_layer_is_left_as_it_was(rng):
 
 
 def test_transposed_weight_gradient_is_named_in_one_call(rng):
-    report = gc.check_layer(DenseTransposedW(3, 3, rng), rng.normal(size=(4, 3)), oracles=FD,
-                            raise_on_failure=False)
+    report = gc.check_layer(DenseTransposedW(3, 3, rng), rng.normal(size=(4, 3)), oracles=FD, raise_on_failure=False)
     assert [p.name for p in report.failing] == ["W"]
     assert report.param("W").diagnosis_kind == "transposed"
-    assert report.verdict == ("gradient mismatch in W: hand-written backward disagrees with fd "
-                              "(the only oracle that ran)")
+    assert report.verdict == (
+        "gradient mismatch in W: hand-written backward disagrees with fd (the only oracle that ran)"
+    )
 
 
 def test_dropout_drawing_from_numpys_global_generator_is_checked_and_the_generator_restored(rng):
@@ -51,19 +51,29 @@ def test_dropout_without_its_mask_is_a_missing_mask(rng):
 def test_attribute_held_parameters(rng):
     report = gc.check_layer(Scale(3, rng), rng.normal(size=(4, 3)), params=("gamma", "beta"), oracles=FD)
     assert report.ok and [p.name for p in report.params] == ["X", "gamma", "beta"]
-    with_names = gc.check_layer(Scale(3, rng), rng.normal(size=(4, 3)), params=("gamma", "beta"),
-                                grads=("dgamma", "dbeta"), input_name="x", oracles=FD)
+    with_names = gc.check_layer(
+        Scale(3, rng),
+        rng.normal(size=(4, 3)),
+        params=("gamma", "beta"),
+        grads=("dgamma", "dbeta"),
+        input_name="x",
+        oracles=FD,
+    )
     assert [p.name for p in with_names.params] == ["x", "gamma", "beta"]
 
 
 def test_bad_layers_are_named(rng):
-    with pytest.raises(gc.GradcheckError,
-                       match=r"Expected layer to be an object with methods forward\(\) and backward\(\)"):
+    with pytest.raises(
+        gc.GradcheckError, match=r"Expected layer to be an object with methods forward\(\) and backward\(\)"
+    ):
         gc.check_layer(object(), rng.normal(size=(2, 2)))
     with pytest.raises(gc.GradcheckError, match=r"Expected layer.parameters to be a dict of parameter arrays"):
         gc.check_layer(Scale(2, rng), rng.normal(size=(2, 2)))
-    with pytest.raises(gc.GradcheckError, match=r"Expected X to be a numeric numpy array \(an input of layer.forward\) "
-                                                r"but got X='X' \(type=str\)"):
+    with pytest.raises(
+        gc.GradcheckError,
+        match=r"Expected X to be a numeric numpy array \(an input of layer.forward\) "
+        r"but got X='X' \(type=str\)",
+    ):
         gc.check_layer(Dense(2, 2, rng), "X")
 
 
@@ -72,9 +82,13 @@ def test_entries_without_a_gradient_entry_are_buffers_and_said_so(rng):
 
     report = gc.check_layer(BatchNormLayer(3, rng), rng.normal(size=(5, 3)), oracles=FD)
     assert report.ok and [p.name for p in report.params] == ["X", "gamma", "beta"]
-    assert [(h.name, h.message) for h in report.health] == [(
-        "not_checked", "layer.parameters has running_mean but layer.gradients has no entry for it after backward: "
-                       "taken as buffers (running statistics), not parameters, and not checked")]
+    assert [(h.name, h.message) for h in report.health] == [
+        (
+            "not_checked",
+            "layer.parameters has running_mean but layer.gradients has no entry for it after backward: "
+            "taken as buffers (running statistics), not parameters, and not checked",
+        )
+    ]
 
 
 class Lookup:

@@ -52,6 +52,8 @@ def small_case(tmp_path):
 @pytest.fixture
 def shipped_copy(tmp_path):
     """copy(i) -> a copy of the i-th shipped case in tmp_path, same id."""
+
     def copy(i=0):
         return Path(shutil.copy(SHIPPED[i], tmp_path / SHIPPED[i].name))
+
     return copy

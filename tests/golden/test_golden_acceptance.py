@@ -54,9 +54,13 @@ def test_the_copy_runs_under_pytest_and_a_changed_number_fails_naming_file_and_f
     edit(copy, bump)
     result = pytester.runpytest(*ARGS)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*my-copy.gradcheck.json: 1 problem(s)*",
-                                 f"*field 'computed.{name}': 1 of * entries differ*",
-                                 "*run `gradcheck golden update my-copy.gradcheck.json`*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*my-copy.gradcheck.json: 1 problem(s)*",
+            f"*field 'computed.{name}': 1 of * entries differ*",
+            "*run `gradcheck golden update my-copy.gradcheck.json`*",
+        ]
+    )
 
 
 def test_a_project_with_unrelated_reference_cases_json_runs_unaffected(pytester):
@@ -77,14 +81,18 @@ def test_one_broken_case_file_fails_alone_naming_file_and_field(pytester, small_
     edit(bad, lambda d: d["stated"][0].update(eratum="x"))
     result = pytester.runpytest(*ARGS)
     result.assert_outcomes(passed=1, failed=1)
-    assert ("bad-case.gradcheck.json: field 'stated[0].eratum' is not a field of the format (did you mean "
-            "'erratum'?)") in result.stdout.str()
+    assert (
+        "bad-case.gradcheck.json: field 'stated[0].eratum' is not a field of the format (did you mean 'erratum'?)"
+    ) in result.stdout.str()
 
 
 def test_a_changed_printed_value_fails_naming_the_stated_entry(tmp_path):
     def plain(path):
-        return [i for i, s in enumerate(json.loads(path.read_text())["stated"])
-                if isinstance(s.get("printed"), str) and not s.get("erratum") and not s.get("rule")]
+        return [
+            i
+            for i, s in enumerate(json.loads(path.read_text())["stated"])
+            if isinstance(s.get("printed"), str) and not s.get("erratum") and not s.get("rule")
+        ]
 
     source = next(p for p in SHIPPED if plain(p))
     copy = copy_as(source, tmp_path, "printed-changed")
@@ -93,5 +101,6 @@ def test_a_changed_printed_value_fails_naming_the_stated_entry(tmp_path):
     wrong = data["stated"][i]["printed"] + "7"
     edit(copy, lambda d: d["stated"][i].update(printed=wrong))
     result = verify(load(copy))
-    assert not result.ok and any(p.startswith(f"field 'stated[{i}]'") and f"printed {wrong} but computed" in p
-                                 for p in result.problems), result.problems
+    assert not result.ok and any(
+        p.startswith(f"field 'stated[{i}]'") and f"printed {wrong} but computed" in p for p in result.problems
+    ), result.problems

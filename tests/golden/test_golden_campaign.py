@@ -39,8 +39,13 @@ def _planted(path):
         for ix in np.ndindex(texts.shape):
             wrong = texts.copy()
             wrong[ix] = _moved(texts[ix], float(value[ix]), entry.get("rule"))
-            yield i, ix, texts[ix], wrong[ix], mismatches(wrong.tolist() if wrong.ndim else wrong[()], value,
-                                                          entry.get("rule"))
+            yield (
+                i,
+                ix,
+                texts[ix],
+                wrong[ix],
+                mismatches(wrong.tolist() if wrong.ndim else wrong[()], value, entry.get("rule")),
+            )
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name.split(".")[0])

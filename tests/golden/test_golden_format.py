@@ -13,14 +13,26 @@ from gradcheck.golden.verify import allowed, half_unit, mismatches
 
 def make(tmp_path, name="toy", **fields):
     """A scalar-neuron case f = sigmoid(w x + b) with loss 1/2 (f - t)^2, plus `fields`; computed filled in."""
-    data = {"gradcheck_case": 1, "id": name, "title": "toy", "conventions": "",
-            "source": {"title": "toy", "address": "here", "kind": "tutorial"},
-            "model": {"kind": "graph", "output": "f", "nodes": [
-                {"name": "wx", "op": "mul", "args": ["w", "x"]}, {"name": "net", "op": "add", "args": ["wx", "b"]},
-                {"name": "f", "op": "sigmoid", "args": ["net"]}]},
-            "inputs": {"values": {"w": 0.5, "x": 2.0, "b": -0.25, "t": 1.0}, "params": ["w", "b"]},
-            "loss": {"kind": "squared_error", "output": "f", "target": "t"},
-            "stated": [], **fields}
+    data = {
+        "gradcheck_case": 1,
+        "id": name,
+        "title": "toy",
+        "conventions": "",
+        "source": {"title": "toy", "address": "here", "kind": "tutorial"},
+        "model": {
+            "kind": "graph",
+            "output": "f",
+            "nodes": [
+                {"name": "wx", "op": "mul", "args": ["w", "x"]},
+                {"name": "net", "op": "add", "args": ["wx", "b"]},
+                {"name": "f", "op": "sigmoid", "args": ["net"]},
+            ],
+        },
+        "inputs": {"values": {"w": 0.5, "x": 2.0, "b": -0.25, "t": 1.0}, "params": ["w", "b"]},
+        "loss": {"kind": "squared_error", "output": "f", "target": "t"},
+        "stated": [],
+        **fields,
+    }
     path = tmp_path / f"{name}.gradcheck.json"
     path.write_text(json.dumps(data))
     load(path)  # raises CaseError for a case the tests expect to be refused
@@ -59,21 +71,44 @@ def test_a_stated_value_checks_one_entry_by_index(tmp_path):
 
 
 def test_an_erratum_needs_its_variant_to_reproduce_the_print_and_the_correct_value_to_differ(tmp_path):
-    path = make(tmp_path, variants={"no-half": {"says": "E without 1/2", "loss": {"half": False}}},
-                errata=[{"id": "dropped-half", "where": "w", "printed": "p", "correct": "c", "explanation": "e",
-                         "variant": "no-half"}])
+    path = make(
+        tmp_path,
+        variants={"no-half": {"says": "E without 1/2", "loss": {"half": False}}},
+        errata=[
+            {
+                "id": "dropped-half",
+                "where": "w",
+                "printed": "p",
+                "correct": "c",
+                "explanation": "e",
+                "variant": "no-half",
+            }
+        ],
+    )
     dw = float(load(path).computed["dw"])
-    good = make(tmp_path, name="ok-case", variants=json.loads(path.read_text())["variants"],
-                errata=json.loads(path.read_text())["errata"],
-                stated=[{"field": "dw", "printed": f"{2 * dw:.6f}", "where": "w", "erratum": "dropped-half"}])
+    good = make(
+        tmp_path,
+        name="ok-case",
+        variants=json.loads(path.read_text())["variants"],
+        errata=json.loads(path.read_text())["errata"],
+        stated=[{"field": "dw", "printed": f"{2 * dw:.6f}", "where": "w", "erratum": "dropped-half"}],
+    )
     assert problems(good) == []
-    wrong = make(tmp_path, name="wrong", variants=json.loads(path.read_text())["variants"],
-                 errata=json.loads(path.read_text())["errata"],
-                 stated=[{"field": "dw", "printed": f"{3 * dw:.6f}", "where": "w", "erratum": "dropped-half"}])
+    wrong = make(
+        tmp_path,
+        name="wrong",
+        variants=json.loads(path.read_text())["variants"],
+        errata=json.loads(path.read_text())["errata"],
+        stated=[{"field": "dw", "printed": f"{3 * dw:.6f}", "where": "w", "erratum": "dropped-half"}],
+    )
     assert "variant 'no-half' does not reproduce the printed values" in " ".join(problems(wrong))
-    stale = make(tmp_path, name="stale", variants=json.loads(path.read_text())["variants"],
-                 errata=json.loads(path.read_text())["errata"],
-                 stated=[{"field": "dw", "printed": f"{dw:.6f}", "where": "w", "erratum": "dropped-half"}])
+    stale = make(
+        tmp_path,
+        name="stale",
+        variants=json.loads(path.read_text())["variants"],
+        errata=json.loads(path.read_text())["errata"],
+        stated=[{"field": "dw", "printed": f"{dw:.6f}", "where": "w", "erratum": "dropped-half"}],
+    )
     assert "the printed values now match, so erratum 'dropped-half' no longer holds" in " ".join(problems(stale))
     assert "explains nothing" in " ".join(problems(path))
 
@@ -86,12 +121,18 @@ def test_rounded_intermediates_as_a_variant(tmp_path):
 
 
 def test_claims_equal_ratio_close_le_and_in_a_variant(tmp_path):
-    claims = [{"relation": "ratio", "left": "no-half/dw", "right": "dw", "factor": 2, "says": "factor 2"},
-              {"relation": "le", "left": "loss", "right": 1, "says": "small"},
-              {"relation": "close", "left": "f", "right": 0.68, "rtol": 0.01, "says": "about 0.68"},
-              {"relation": "equal", "left": "dw", "right": "db", "says": "dw = x db", "in": "no-half", "erratum": "e1"}]
-    path = make(tmp_path, claims=claims, variants={"no-half": {"says": "s", "loss": {"half": False}}},
-                errata=[{"id": "e1", "where": "w", "printed": "p", "correct": "c", "explanation": "e"}])
+    claims = [
+        {"relation": "ratio", "left": "no-half/dw", "right": "dw", "factor": 2, "says": "factor 2"},
+        {"relation": "le", "left": "loss", "right": 1, "says": "small"},
+        {"relation": "close", "left": "f", "right": 0.68, "rtol": 0.01, "says": "about 0.68"},
+        {"relation": "equal", "left": "dw", "right": "db", "says": "dw = x db", "in": "no-half", "erratum": "e1"},
+    ]
+    path = make(
+        tmp_path,
+        claims=claims,
+        variants={"no-half": {"says": "s", "loss": {"half": False}}},
+        errata=[{"id": "e1", "where": "w", "printed": "p", "correct": "c", "explanation": "e"}],
+    )
     assert problems(path) == []
     data = json.loads(path.read_text())
     data["claims"][0]["factor"] = 3
@@ -111,9 +152,14 @@ def test_frozen_parameters_are_not_updated_and_checkpoints_are_kept(tmp_path):
 
 
 def test_sequential_and_before_update_variants(tmp_path):
-    path = make(tmp_path, train={"lr": 0.5, "steps": 2},
-                variants={"seq": {"says": "s", "train": {"update": "sequential"}},
-                          "early": {"says": "s", "train": {"report": "before_update"}}})
+    path = make(
+        tmp_path,
+        train={"lr": 0.5, "steps": 2},
+        variants={
+            "seq": {"says": "s", "train": {"update": "sequential"}},
+            "early": {"says": "s", "train": {"report": "before_update"}},
+        },
+    )
     c = load(path).computed
     assert float(c["seq/w@2"]) != float(c["w@2"])  # b's gradient is taken at the updated w
     one = make(tmp_path, name="one", train={"lr": 0.5, "steps": 1})
@@ -130,27 +176,43 @@ def test_gradients_override_is_for_variants_only(tmp_path):
 
 def test_penalty_mean_and_scale(tmp_path):
     base = load(make(tmp_path)).computed
-    pen = load(make(tmp_path, name="pen", loss={"kind": "squared_error", "output": "f", "target": "t",
-                                                 "penalties": [{"kind": "l2", "params": ["w"], "coefficient": 0.1,
-                                                                "half": True}]})).computed
+    pen = load(
+        make(
+            tmp_path,
+            name="pen",
+            loss={
+                "kind": "squared_error",
+                "output": "f",
+                "target": "t",
+                "penalties": [{"kind": "l2", "params": ["w"], "coefficient": 0.1, "half": True}],
+            },
+        )
+    ).computed
     assert float(pen["dw"]) == pytest.approx(float(base["dw"]) + 0.1 * 0.5)  # d/dw 0.1/2 w^2 = 0.1 w
-    neg = load(make(tmp_path, name="neg", loss={"kind": "squared_error", "output": "f", "target": "t",
-                                                 "scale": -1})).computed
+    neg = load(
+        make(tmp_path, name="neg", loss={"kind": "squared_error", "output": "f", "target": "t", "scale": -1})
+    ).computed
     assert float(neg["dw"]) == -float(base["dw"])
 
 
 def test_upstream_gradient_of_one_needs_a_scalar(tmp_path):
     with pytest.raises(CaseError, match="field 'loss.output' must be a scalar"):
-        make(tmp_path, inputs={"values": {"w": [0.5, 1.0], "x": 2.0, "b": -0.25, "t": 1.0}},
-             loss={"kind": "none", "output": "f"})
+        make(
+            tmp_path,
+            inputs={"values": {"w": [0.5, 1.0], "x": 2.0, "b": -0.25, "t": 1.0}},
+            loss={"kind": "none", "output": "f"},
+        )
 
 
 # --- inputs ---------------------------------------------------------------------------------------------
 
 
 def test_rng_recipe_is_reproducible(tmp_path):
-    rng = {"generator": "numpy.random.default_rng", "seed": 7, "draws": [
-        {"name": "w", "dist": "uniform", "shape": [1], "low": -1, "high": 1}]}
+    rng = {
+        "generator": "numpy.random.default_rng",
+        "seed": 7,
+        "draws": [{"name": "w", "dist": "uniform", "shape": [1], "low": -1, "high": 1}],
+    }
     path = make(tmp_path, inputs={"values": {"x": 2.0, "b": -0.25, "t": 1.0}, "rng": rng, "params": ["w", "b"]})
     assert float(load(path).inputs["w"][0]) == np.random.default_rng(7).uniform(-1, 1, size=(1,))[0]
 
@@ -163,16 +225,23 @@ def test_data_file_with_sha256(tmp_path):
     path = make(tmp_path, inputs={"values": {"w": 0.5, "b": -0.25}, "data": data, "params": ["w", "b"]})
     assert load(path).inputs["x"].shape == (1, 1)
     csv.write_text("x,t\n3.0,1.0\n")
-    with pytest.raises(CaseError, match="field 'inputs.data.sha256' is .* but points.csv has sha256 .*the data file changed"):
+    with pytest.raises(
+        CaseError, match="field 'inputs.data.sha256' is .* but points.csv has sha256 .*the data file changed"
+    ):
         load(path)
 
 
 # --- the MLP spec against gradcheck.nets (an independent implementation) --------------------------------
 
 
-@pytest.mark.parametrize("convention,bias,acts", [("column", "vector", ["tanh", "sigmoid"]),
-                                                   ("row", "ones_column", ["relu", "softmax"]),
-                                                   ("column", "none", ["sigmoid", "identity"])])
+@pytest.mark.parametrize(
+    "convention,bias,acts",
+    [
+        ("column", "vector", ["tanh", "sigmoid"]),
+        ("row", "ones_column", ["relu", "softmax"]),
+        ("column", "none", ["sigmoid", "identity"]),
+    ],
+)
 def test_mlp_spec_matches_gradcheck_nets(tmp_path, convention, bias, acts):
     from gradcheck.nets import MLPSpec, backward_trace, init_params
 
@@ -182,9 +251,11 @@ def test_mlp_spec_matches_gradcheck_nets(tmp_path, convention, bias, acts):
     params = init_params(spec, rng)
     x = rng.uniform(0.1, 1, size=(3, 5) if convention == "column" else (5, 3))
     y = np.eye(2)[:, [0, 1, 1, 0, 1]] if convention == "column" else np.eye(2)[[0, 1, 1, 0, 1]]
-    data = {"model": {"kind": "mlp", "widths": [3, 4, 2], "activations": acts, "convention": convention, "bias": bias},
-            "inputs": {"values": {**{k: v.tolist() for k, v in params.items()}, "x": x.tolist(), "y": y.tolist()}},
-            "loss": {"kind": loss, "output": "a2", "target": "y", "batch_axis": spec.batch_axis}}
+    data = {
+        "model": {"kind": "mlp", "widths": [3, 4, 2], "activations": acts, "convention": convention, "bias": bias},
+        "inputs": {"values": {**{k: v.tolist() for k, v in params.items()}, "x": x.tolist(), "y": y.tolist()}},
+        "loss": {"kind": loss, "output": "a2", "target": "y", "batch_axis": spec.batch_axis},
+    }
     c = load(make(tmp_path, **data)).computed
     want = backward_trace(params, x, y, spec=spec)
     for name in params:
@@ -194,7 +265,9 @@ def test_mlp_spec_matches_gradcheck_nets(tmp_path, convention, bias, acts):
 def test_a_non_finite_derived_value_is_reported_naming_the_field(tmp_path):
     path = tmp_path / "log-of-negative.gradcheck.json"
     good = json.loads(make(tmp_path).read_text())
-    path.write_text(json.dumps({**good, "id": "log-of-negative", "derived": [{"name": "bad", "op": "log", "args": ["b"]}]}))
+    path.write_text(
+        json.dumps({**good, "id": "log-of-negative", "derived": [{"name": "bad", "op": "log", "args": ["b"]}]})
+    )
     summary = update([path])
     assert summary.updated == [] and len(summary.broken) == 1
     assert f"{path}: field 'computed.bad' is not finite" in summary.broken[0]
@@ -203,11 +276,25 @@ def test_a_non_finite_derived_value_is_reported_naming_the_field(tmp_path):
 def test_a_derived_shape_error_and_a_ragged_variant_input_name_their_fields(tmp_path):
     good = json.loads(make(tmp_path).read_text())
     path = tmp_path / "shapes.gradcheck.json"
-    path.write_text(json.dumps({**good, "id": "shapes", "inputs": {**good["inputs"], "values": {
-        **good["inputs"]["values"], "m": [[1.0, 2.0]]}}, "derived": [{"name": "bad", "op": "matmul", "args": ["m", "m"]}]}))
+    path.write_text(
+        json.dumps(
+            {
+                **good,
+                "id": "shapes",
+                "inputs": {**good["inputs"], "values": {**good["inputs"]["values"], "m": [[1.0, 2.0]]}},
+                "derived": [{"name": "bad", "op": "matmul", "args": ["m", "m"]}],
+            }
+        )
+    )
     assert "field 'derived' derived node 'bad' (matmul of [(1, 2), (1, 2)]) fails" in update([path]).broken[0]
-    path.write_text(json.dumps({**good, "id": "shapes", "variants": {"ragged": {"says": "s", "values": {"w": [[1.0], [2.0, 3.0]]}}}}))
-    with pytest.raises(CaseError, match="field 'variants.ragged.values.w' must be a number or a rectangular nested list"):
+    path.write_text(
+        json.dumps(
+            {**good, "id": "shapes", "variants": {"ragged": {"says": "s", "values": {"w": [[1.0], [2.0, 3.0]]}}}}
+        )
+    )
+    with pytest.raises(
+        CaseError, match="field 'variants.ragged.values.w' must be a number or a rectangular nested list"
+    ):
         load(path)
 
 
@@ -217,6 +304,11 @@ def test_contradicts_needs_a_variant_and_a_contradicted_print(tmp_path):
     erratum = {"id": "typo", "where": "w", "printed": "p", "correct": "c", "explanation": "e", "contradicts": [0]}
     with pytest.raises(CaseError, match=r"field 'errata\[0\].contradicts' needs the erratum's variant"):
         make(tmp_path, name="no-variant", stated=stated, errata=[erratum])
-    same = make(tmp_path, name="same", stated=stated, errata=[{**erratum, "variant": "same"}],
-                variants={"same": {"says": "changes nothing the print shows", "round": {"wx": 6}}})
+    same = make(
+        tmp_path,
+        name="same",
+        stated=stated,
+        errata=[{**erratum, "variant": "same"}],
+        variants={"same": {"says": "changes nothing the print shows", "round": {"wx": 6}}},
+    )
     assert "variant 'same' reproduces stated[0], so the printed formula is not contradicted" in " ".join(problems(same))

@@ -10,8 +10,28 @@ from gradcheck.golden import CaseError, load, verify
 
 from .conftest import SHIPPED
 
-ODD = [None, "x", 3, -1, 0.5, 1e308, True, [], {}, [[1.0, 2.0], [3.0]], ["a"], {"kind": "mlp"}, "W1[9, 9]", "x[9]",
-       "f[0, 0, 0]", "dx[1]", "q", "no-such/f", "1.5", "0"]
+ODD = [
+    None,
+    "x",
+    3,
+    -1,
+    0.5,
+    1e308,
+    True,
+    [],
+    {},
+    [[1.0, 2.0], [3.0]],
+    ["a"],
+    {"kind": "mlp"},
+    "W1[9, 9]",
+    "x[9]",
+    "f[0, 0, 0]",
+    "dx[1]",
+    "q",
+    "no-such/f",
+    "1.5",
+    "0",
+]
 SOURCES = sorted(SHIPPED, key=lambda p: p.stat().st_size)[:4]  # the quick ones (no long training)
 
 

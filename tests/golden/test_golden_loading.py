@@ -82,8 +82,11 @@ def test_an_abs_tol_rule_looser_than_its_printed_digits(small_case):
     def loosen(d):
         entry = next(s for s in d["stated"] if isinstance(s.get("printed"), str))
         entry["rule"] = {"kind": "abs_tol", "abs_tol": "100", "why": "anything goes"}
+
     edit(small_case, loosen)
-    assert "rule' allows 100" in _error(small_case) and "more than 10 units of the last printed digit" in _error(small_case)
+    assert "rule' allows 100" in _error(small_case) and "more than 10 units of the last printed digit" in _error(
+        small_case
+    )
 
 
 def test_missing_format_key_and_other_versions(small_case):
@@ -105,18 +108,42 @@ def test_unknown_names_in_stated_claims_and_nodes(small_case):
 
 def test_a_node_using_an_unknown_name_and_a_shape_error(tmp_path):
     case = tmp_path / "bad-node.gradcheck.json"
-    base = {"gradcheck_case": 1, "id": "bad-node", "title": "t", "conventions": "",
-            "source": {"title": "t", "address": "a", "kind": "tutorial"},
-            "inputs": {"values": {"a": [[1.0, 2.0]], "b": [[1.0, 2.0, 3.0]]}},
-            "loss": {"kind": "none", "output": "f"}, "stated": []}
-    case.write_text(json.dumps({**base, "model": {"kind": "graph", "output": "f", "nodes": [
-        {"name": "f", "op": "add", "args": ["a", "c"]}]}}))
+    base = {
+        "gradcheck_case": 1,
+        "id": "bad-node",
+        "title": "t",
+        "conventions": "",
+        "source": {"title": "t", "address": "a", "kind": "tutorial"},
+        "inputs": {"values": {"a": [[1.0, 2.0]], "b": [[1.0, 2.0, 3.0]]}},
+        "loss": {"kind": "none", "output": "f"},
+        "stated": [],
+    }
+    case.write_text(
+        json.dumps(
+            {
+                **base,
+                "model": {"kind": "graph", "output": "f", "nodes": [{"name": "f", "op": "add", "args": ["a", "c"]}]},
+            }
+        )
+    )
     assert "field 'model.nodes' node 'f' uses 'c', which is no input or node" in _error(case)
-    case.write_text(json.dumps({**base, "model": {"kind": "graph", "output": "f", "nodes": [
-        {"name": "f", "op": "matmul", "args": ["a", "b"]}]}}))
+    case.write_text(
+        json.dumps(
+            {
+                **base,
+                "model": {"kind": "graph", "output": "f", "nodes": [{"name": "f", "op": "matmul", "args": ["a", "b"]}]},
+            }
+        )
+    )
     assert "node 'f' (matmul of [(1, 2), (1, 3)]) fails" in _error(case)
-    case.write_text(json.dumps({**base, "model": {"kind": "graph", "output": "f", "nodes": [
-        {"name": "f", "op": "explode", "args": ["a"]}]}}))
+    case.write_text(
+        json.dumps(
+            {
+                **base,
+                "model": {"kind": "graph", "output": "f", "nodes": [{"name": "f", "op": "explode", "args": ["a"]}]},
+            }
+        )
+    )
     assert "field 'model.nodes[0].op' must be one of 'add'" in _error(case)
 
 

@@ -11,14 +11,28 @@ from gradcheck.golden.ops import OPS, unbroadcast
 
 # op -> (argument shapes, attrs, lowest allowed input) for a smooth, well-defined point
 CASES = {
-    "add": ([(2, 3), (3,)], {}, None), "sub": ([(2, 1), (2, 3)], {}, None), "mul": ([(2, 3), (2, 3)], {}, None),
-    "div": ([(2, 3), (1, 3)], {}, 0.5), "max": ([(2, 3), (2, 3)], {}, None), "matmul": ([(2, 3), (3, 4)], {}, None),
-    "cross_entropy": ([(3, 2), (3, 2)], {}, 0.1), "neg": ([(2, 3)], {}, None), "exp": ([(2, 3)], {}, None),
-    "log": ([(2, 3)], {}, 0.5), "tanh": ([(2, 3)], {}, None), "sigmoid": ([(2, 3)], {}, None),
-    "sigmoid_grad": ([(2, 3)], {}, None), "relu": ([(2, 3)], {}, None), "pow": ([(2, 3)], {"exponent": 3}, None),
-    "transpose": ([(2, 3)], {}, None), "sum": ([(2, 3)], {"axis": 1, "keepdims": False}, None),
-    "mean": ([(2, 3)], {"axis": 0, "keepdims": True}, None), "softmax": ([(2, 3)], {"axis": 1}, None),
-    "prepend_ones": ([(2, 3)], {"axis": 1}, None), "diag": ([(3, 1)], {}, None), "tile": ([(1, 3)], {"reps": [2, 1]}, None),
+    "add": ([(2, 3), (3,)], {}, None),
+    "sub": ([(2, 1), (2, 3)], {}, None),
+    "mul": ([(2, 3), (2, 3)], {}, None),
+    "div": ([(2, 3), (1, 3)], {}, 0.5),
+    "max": ([(2, 3), (2, 3)], {}, None),
+    "matmul": ([(2, 3), (3, 4)], {}, None),
+    "cross_entropy": ([(3, 2), (3, 2)], {}, 0.1),
+    "neg": ([(2, 3)], {}, None),
+    "exp": ([(2, 3)], {}, None),
+    "log": ([(2, 3)], {}, 0.5),
+    "tanh": ([(2, 3)], {}, None),
+    "sigmoid": ([(2, 3)], {}, None),
+    "sigmoid_grad": ([(2, 3)], {}, None),
+    "relu": ([(2, 3)], {}, None),
+    "pow": ([(2, 3)], {"exponent": 3}, None),
+    "transpose": ([(2, 3)], {}, None),
+    "sum": ([(2, 3)], {"axis": 1, "keepdims": False}, None),
+    "mean": ([(2, 3)], {"axis": 0, "keepdims": True}, None),
+    "softmax": ([(2, 3)], {"axis": 1}, None),
+    "prepend_ones": ([(2, 3)], {"axis": 1}, None),
+    "diag": ([(3, 1)], {}, None),
+    "tile": ([(1, 3)], {"reps": [2, 1]}, None),
 }
 
 
@@ -74,8 +88,11 @@ def graphs(draw):
         if draw(st.booleans()):
             nodes.append(g.Node(name, draw(st.sampled_from(UNARY)), (draw(st.sampled_from(names)),)))
         else:
-            nodes.append(g.Node(name, draw(st.sampled_from(BINARY)),
-                                (draw(st.sampled_from(names)), draw(st.sampled_from(names)))))
+            nodes.append(
+                g.Node(
+                    name, draw(st.sampled_from(BINARY)), (draw(st.sampled_from(names)), draw(st.sampled_from(names)))
+                )
+            )
         names.append(name)
     nodes.append(g.Node("out", "sum", (names[-1],)))
     return g.Graph(g.toposort(nodes, {"a", "b"}), "out")

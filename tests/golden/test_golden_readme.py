@@ -9,7 +9,7 @@ from gradcheck.cli import main
 from gradcheck.golden import SUFFIX, run_cases, shipped_cases_dir
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-SECTION = README[README.index("### Adding a textbook case"):]
+SECTION = README[README.index("### Adding a textbook case") :]
 
 
 def test_readme_case_is_the_shipped_one_without_computed_fields():

@@ -39,8 +39,11 @@ def test_every_stated_value_is_a_printed_string_and_every_erratum_has_a_variant_
     for path in SHIPPED:
         data = load(path).data
         for e in data.get("errata", []):
-            assert e.get("variant") or e.get("evidence") or any(
-                c.get("erratum") == e["id"] for c in data.get("claims", [])), (path.name, e["id"])
+            assert (
+                e.get("variant")
+                or e.get("evidence")
+                or any(c.get("erratum") == e["id"] for c in data.get("claims", []))
+            ), (path.name, e["id"])
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name.split(".")[0])

@@ -14,8 +14,14 @@ from .conftest import copy_as, edit
 
 def _stale(path):
     name = next(k for k, v in json.loads(path.read_text())["computed"].items() if v != 0)
-    edit(path, lambda d: d["computed"].update({name: 123.0}) if not isinstance(d["computed"][name], list)
-         else d["computed"].pop(name))
+    edit(
+        path,
+        lambda d: (
+            d["computed"].update({name: 123.0})
+            if not isinstance(d["computed"][name], list)
+            else d["computed"].pop(name)
+        ),
+    )
     return name
 
 
@@ -28,8 +34,9 @@ def test_update_rewrites_only_computed_and_reports_counts(small_case):
     assert any(line.startswith(f"my-copy.gradcheck.json: computed.{name}: ") for line in summary.changes)
     after = json.loads(small_case.read_text())
     assert after["computed"] == before["computed"]
-    assert {k: v for k, v in after.items() if k not in ("computed", "generated_by")} == \
-        {k: v for k, v in before.items() if k not in ("computed", "generated_by")}
+    assert {k: v for k, v in after.items() if k not in ("computed", "generated_by")} == {
+        k: v for k, v in before.items() if k not in ("computed", "generated_by")
+    }
     assert verify(load(small_case)).ok and verify(load(second)).ok
     assert str(update([small_case.parent])).splitlines()[-1] == "0 updated, 2 unchanged"
 
@@ -107,7 +114,9 @@ def test_pytest_update_option_rewrites_a_stale_case_and_passes(pytester, small_c
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
-def test_update_without_a_path_uses_reference_cases_and_never_the_installed_cases(tmp_path, capsys, monkeypatch, small_case):
+def test_update_without_a_path_uses_reference_cases_and_never_the_installed_cases(
+    tmp_path, capsys, monkeypatch, small_case
+):
     monkeypatch.chdir(tmp_path / "reference_cases" / "..")
     assert main(["golden", "update"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "0 updated, 1 unchanged"

@@ -28,9 +28,14 @@ def test_forward_and_backward_equal_torch(masked, rng):
         np.testing.assert_array_equal(cache.weights[:, ~mask], 0.0)  # a masked key gets weight exactly 0
 
 
-@pytest.mark.parametrize("mask, words", [(np.array([[True, False], [False, False]]), "all False"),
-                                         (np.ones((2, 2)), "boolean mask"),
-                                         (np.ones((3, 2), bool), r"mask.shape=\(3, 2\)")])
+@pytest.mark.parametrize(
+    "mask, words",
+    [
+        (np.array([[True, False], [False, False]]), "all False"),
+        (np.ones((2, 2)), "boolean mask"),
+        (np.ones((3, 2), bool), r"mask.shape=\(3, 2\)"),
+    ],
+)
 def test_bad_masks_are_named(mask, words):
     q = np.zeros((2, 3))
     with pytest.raises(GradcheckError, match=words):

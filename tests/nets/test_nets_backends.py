@@ -7,15 +7,26 @@ import pytest
 
 from gradcheck.nets import MLPSpec, grad, init_params, loss
 
-GRID = list(itertools.product(["column", "row"], ["vector", "none", "ones_column"],
-                              ["squared_error", "cross_entropy", "softmax_cross_entropy"]))
+GRID = list(
+    itertools.product(
+        ["column", "row"],
+        ["vector", "none", "ones_column"],
+        ["squared_error", "cross_entropy", "softmax_cross_entropy"],
+    )
+)
 OUTPUT_FOR_LOSS = {"squared_error": "sigmoid", "cross_entropy": "softmax", "softmax_cross_entropy": "identity"}
 
 
 def _case(convention, bias, loss_name, rng):
     """A (3, 4, 3) spec with params and data in its layout (one-hot y for the cross-entropies)."""
-    spec = MLPSpec(widths=(3, 4, 3), activations=("tanh", OUTPUT_FOR_LOSS[loss_name]), loss=loss_name,
-                   convention=convention, bias=bias, reduction="mean")
+    spec = MLPSpec(
+        widths=(3, 4, 3),
+        activations=("tanh", OUTPUT_FOR_LOSS[loss_name]),
+        loss=loss_name,
+        convention=convention,
+        bias=bias,
+        reduction="mean",
+    )
     params = init_params(spec, rng)
     x = rng.standard_normal((5, 3))
     y = np.eye(3)[rng.integers(0, 3, size=5)]

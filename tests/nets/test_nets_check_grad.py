@@ -14,8 +14,14 @@ GRID = list(itertools.product(["column", "row"], ["vector", "none", "ones_column
 
 def _case(convention, bias, loss_name, reduction="mean"):
     """(spec, params, x, y) for a small (3, 4, 3) sigmoid MLP in the given layout."""
-    spec = MLPSpec(widths=(3, 4, 3), activations=("sigmoid", OUTPUT_FOR_LOSS[loss_name]), loss=loss_name,
-                   convention=convention, bias=bias, reduction=reduction)
+    spec = MLPSpec(
+        widths=(3, 4, 3),
+        activations=("sigmoid", OUTPUT_FOR_LOSS[loss_name]),
+        loss=loss_name,
+        convention=convention,
+        bias=bias,
+        reduction=reduction,
+    )
     rng = np.random.default_rng(3)
     x, y = rng.standard_normal((5, 3)), np.eye(3)[rng.integers(0, 3, size=5)]
     return (spec, init_params(spec, rng), *((x.T, y.T) if convention == "column" else (x, y)))
@@ -31,9 +37,11 @@ def test_check_grad_passes_on_every_layout(convention, bias, loss_name):
 
 def _transposed_dW1(grad):
     """Planted bug: dW1 transposed-then-reshaped (right numbers, wrong places)."""
+
     def bad(params, x, y):
         g = grad(params, x, y)
         return {**g, "W1": g["W1"].T.reshape(g["W1"].shape)}
+
     return bad
 
 

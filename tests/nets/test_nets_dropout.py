@@ -35,9 +35,15 @@ def test_torch_and_jax_forwards_draw_the_same_mask(rng):
         np.testing.assert_array_equal(np.asarray(dropout_forward(jax.numpy.asarray(x), 0.25, seed=11)[0]), out)
 
 
-@pytest.mark.parametrize("kwargs, words", [({"p": 1.0, "seed": 0}, "p=1.0"), ({"p": 0.5}, "seed=None, mask=None"),
-                                           ({"p": 0.5, "seed": 1, "mask": np.ones((2, 2), bool)}, "exactly one"),
-                                           ({"p": 0.5, "mask": np.ones((3, 2), bool)}, r"mask.shape=\(3, 2\)")])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"p": 1.0, "seed": 0}, "p=1.0"),
+        ({"p": 0.5}, "seed=None, mask=None"),
+        ({"p": 0.5, "seed": 1, "mask": np.ones((2, 2), bool)}, "exactly one"),
+        ({"p": 0.5, "mask": np.ones((3, 2), bool)}, r"mask.shape=\(3, 2\)"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, words):
     with pytest.raises(GradcheckError, match=words):
         dropout_forward(np.zeros((2, 2)), **kwargs)

@@ -22,8 +22,14 @@ def test_forward_and_backward_equal_torch_with_repeated_ids(rng):
     np.testing.assert_array_equal(dW[3], 0.0)  # id 3 never read
 
 
-@pytest.mark.parametrize("ids, words", [(np.array([0, 4]), "values \\[0, 4\\]"), (np.array([0.0, 1.0]), "float64"),
-                                        (np.array([-1, 0]), "values \\[-1, 0\\]")])
+@pytest.mark.parametrize(
+    "ids, words",
+    [
+        (np.array([0, 4]), "values \\[0, 4\\]"),
+        (np.array([0.0, 1.0]), "float64"),
+        (np.array([-1, 0]), "values \\[-1, 0\\]"),
+    ],
+)
 def test_bad_ids_are_named(ids, words):
     with pytest.raises(GradcheckError, match=f"integer ids in \\[0, 4\\).*{words}"):
         embedding_forward(ids, np.zeros((4, 2)))

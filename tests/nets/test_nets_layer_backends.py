@@ -18,21 +18,30 @@ def _lstm(x, h, c, Wx, Wh, b):
 
 
 CASES = {
-    "conv2d": (lambda x, w, b: nets.conv2d_forward(x, w, b, stride=2, pad=1)[0],
-               [X4, RNG.standard_normal((3, 2, 3, 2)), RNG.standard_normal(3)]),
+    "conv2d": (
+        lambda x, w, b: nets.conv2d_forward(x, w, b, stride=2, pad=1)[0],
+        [X4, RNG.standard_normal((3, 2, 3, 2)), RNG.standard_normal(3)],
+    ),
     "max_pool": (lambda x: nets.max_pool_forward(x, kernel=3, stride=2, pad=1)[0], [X4]),
-    "avg_pool": (lambda x: nets.avg_pool_forward(x, kernel=(2, 3), stride=1, pad=1, count_include_pad=False)[0],
-                 [X4]),
-    "batchnorm": (lambda x, g, b: nets.batchnorm_forward(x, g, b)[0], [RNG.standard_normal((4, 3))] + [
-        RNG.standard_normal(3)] * 2),
-    "layernorm": (lambda x, g, b: nets.layernorm_forward(x, g, b)[0], [RNG.standard_normal((4, 3))] + [
-        RNG.standard_normal(3)] * 2),
+    "avg_pool": (lambda x: nets.avg_pool_forward(x, kernel=(2, 3), stride=1, pad=1, count_include_pad=False)[0], [X4]),
+    "batchnorm": (
+        lambda x, g, b: nets.batchnorm_forward(x, g, b)[0],
+        [RNG.standard_normal((4, 3))] + [RNG.standard_normal(3)] * 2,
+    ),
+    "layernorm": (
+        lambda x, g, b: nets.layernorm_forward(x, g, b)[0],
+        [RNG.standard_normal((4, 3))] + [RNG.standard_normal(3)] * 2,
+    ),
     "embedding": (lambda W: nets.embedding_forward(IDS, W)[0], [RNG.standard_normal((3, 4))]),
     "dropout": (lambda x: nets.dropout_forward(x, 0.5, mask=MASK)[0], [RNG.standard_normal((2, 3))]),
-    "attention": (lambda q, k, v: nets.attention_forward(q, k, v, MASK)[0],
-                  [RNG.standard_normal((2, 2, 4)), RNG.standard_normal((2, 3, 4)), RNG.standard_normal((2, 3, 2))]),
-    "rnn": (lambda x, h, Wx, Wh, b: nets.rnn_forward(x, h, Wx, Wh, b)[0],
-            [RNG.standard_normal(s) for s in ((2, 3, 4), (2, 2), (4, 2), (2, 2), (2,))]),
+    "attention": (
+        lambda q, k, v: nets.attention_forward(q, k, v, MASK)[0],
+        [RNG.standard_normal((2, 2, 4)), RNG.standard_normal((2, 3, 4)), RNG.standard_normal((2, 3, 2))],
+    ),
+    "rnn": (
+        lambda x, h, Wx, Wh, b: nets.rnn_forward(x, h, Wx, Wh, b)[0],
+        [RNG.standard_normal(s) for s in ((2, 3, 4), (2, 2), (4, 2), (2, 2), (2,))],
+    ),
     "lstm": (_lstm, [RNG.standard_normal(s) for s in ((2, 3), (2, 2), (2, 2), (3, 8), (2, 8), (8,))]),
 }
 

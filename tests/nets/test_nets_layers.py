@@ -20,8 +20,12 @@ def _frozen(*arrays):
 
 @pytest.mark.parametrize("bias", [True, False])
 def test_dense_row_vjp_matches_torch(bias, rng, torch_grad):
-    X, W, b, G = _frozen(rng.standard_normal((N, N_IN)), rng.standard_normal((N_IN, N_OUT)),
-                         rng.standard_normal(N_OUT), rng.standard_normal((N, N_OUT)))
+    X, W, b, G = _frozen(
+        rng.standard_normal((N, N_IN)),
+        rng.standard_normal((N_IN, N_OUT)),
+        rng.standard_normal(N_OUT),
+        rng.standard_normal((N, N_OUT)),
+    )
     dX, dW, db = layers.dense_row_vjp(X, W, G, bias=bias)
     if bias:
         ex, ew, eb = torch_grad(lambda x, w, bb, g: (layers.dense_row(x, w, bb) * g).sum(), X, W, b, consts=(G,))
@@ -37,8 +41,12 @@ def test_dense_row_vjp_matches_torch(bias, rng, torch_grad):
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("n_examples", [1, N])
 def test_dense_col_vjp_matches_torch(bias, n_examples, rng, torch_grad):
-    W, x, b, G = _frozen(rng.standard_normal((N_OUT, N_IN)), rng.standard_normal((N_IN, n_examples)),
-                         rng.standard_normal((N_OUT, 1)), rng.standard_normal((N_OUT, n_examples)))
+    W, x, b, G = _frozen(
+        rng.standard_normal((N_OUT, N_IN)),
+        rng.standard_normal((N_IN, n_examples)),
+        rng.standard_normal((N_OUT, 1)),
+        rng.standard_normal((N_OUT, n_examples)),
+    )
     dx, dW, db = layers.dense_col_vjp(W, x, G, bias=bias)
     if bias:
         ew, ex, eb = torch_grad(lambda w, xx, bb, g: (layers.dense_col(w, xx, bb) * g).sum(), W, x, b, consts=(G,))
@@ -52,8 +60,9 @@ def test_dense_col_vjp_matches_torch(bias, n_examples, rng, torch_grad):
 
 
 def test_dense_row_ones_vjp_matches_torch(rng, torch_grad):
-    X, W, G = _frozen(rng.standard_normal((N, N_IN)), rng.standard_normal((N_IN + 1, N_OUT)),
-                      rng.standard_normal((N, N_OUT)))
+    X, W, G = _frozen(
+        rng.standard_normal((N, N_IN)), rng.standard_normal((N_IN + 1, N_OUT)), rng.standard_normal((N, N_OUT))
+    )
     dX, dW = layers.dense_row_ones_vjp(X, W, G)
     ex, ew = torch_grad(lambda x, w, g: (layers.dense_row_ones(x, w) * g).sum(), X, W, consts=(G,))
     np.testing.assert_allclose(dX, ex, rtol=1e-12)
@@ -62,8 +71,9 @@ def test_dense_row_ones_vjp_matches_torch(rng, torch_grad):
 
 
 def test_dense_col_ones_vjp_matches_torch(rng, torch_grad):
-    W, x, G = _frozen(rng.standard_normal((N_OUT, N_IN + 1)), rng.standard_normal((N_IN, N)),
-                      rng.standard_normal((N_OUT, N)))
+    W, x, G = _frozen(
+        rng.standard_normal((N_OUT, N_IN + 1)), rng.standard_normal((N_IN, N)), rng.standard_normal((N_OUT, N))
+    )
     dx, dW = layers.dense_col_ones_vjp(W, x, G)
     ew, ex = torch_grad(lambda w, xx, g: (layers.dense_col_ones(w, xx) * g).sum(), W, x, consts=(G,))
     np.testing.assert_allclose(dx, ex, rtol=1e-12)

@@ -39,8 +39,11 @@ def test_mean_is_sum_over_batch_size(loss_fn, grad_fn, rng):
     n = y.shape[1]
     total = loss_fn(y_hat, y, batch_axis=1, reduction="sum")
     assert loss_fn(y_hat, y, batch_axis=1, reduction="mean") == pytest.approx(total / n, rel=1e-14)
-    np.testing.assert_allclose(grad_fn(y_hat, y, batch_axis=1, reduction="mean"),
-                               grad_fn(y_hat, y, batch_axis=1, reduction="sum") / n, rtol=1e-14)
+    np.testing.assert_allclose(
+        grad_fn(y_hat, y, batch_axis=1, reduction="mean"),
+        grad_fn(y_hat, y, batch_axis=1, reduction="sum") / n,
+        rtol=1e-14,
+    )
 
 
 def test_squared_error_has_the_half(rng):

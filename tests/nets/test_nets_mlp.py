@@ -9,30 +9,44 @@ from gradcheck.errors import GradcheckError
 from gradcheck.nets import (
     MLPSpec,
     activations,
-    losses,
     backward_trace,
     check_params,
     forward_trace,
     grad,
     init_params,
     loss,
+    losses,
     make_loss_and_grad,
 )
 
 WIDTHS = (3, 4, 5, 3)
 N = 4
 OUTPUT_FOR_LOSS = {"cross_entropy": "softmax", "softmax_cross_entropy": "identity"}
-LOSS_VALUES = {"squared_error": losses.squared_error, "cross_entropy": losses.cross_entropy,
-               "softmax_cross_entropy": losses.softmax_cross_entropy}
-GRID = list(itertools.product(["column", "row"], ["vector", "none", "ones_column"],
-                              ["squared_error", "cross_entropy", "softmax_cross_entropy"]))
+LOSS_VALUES = {
+    "squared_error": losses.squared_error,
+    "cross_entropy": losses.cross_entropy,
+    "softmax_cross_entropy": losses.softmax_cross_entropy,
+}
+GRID = list(
+    itertools.product(
+        ["column", "row"],
+        ["vector", "none", "ones_column"],
+        ["squared_error", "cross_entropy", "softmax_cross_entropy"],
+    )
+)
 
 
 def make_spec(convention, bias, loss_name, act="tanh", reduction="sum"):
     """Three-layer spec whose output activation suits the loss (hidden activations = act)."""
     out = OUTPUT_FOR_LOSS.get(loss_name, act)
-    return MLPSpec(widths=WIDTHS, activations=(act, act, out), loss=loss_name,
-                   convention=convention, bias=bias, reduction=reduction)
+    return MLPSpec(
+        widths=WIDTHS,
+        activations=(act, act, out),
+        loss=loss_name,
+        convention=convention,
+        bias=bias,
+        reduction=reduction,
+    )
 
 
 def make_data(spec, rng):
@@ -131,8 +145,9 @@ def test_init_params_is_seeded_and_has_spec_shapes():
         assert 0 < np.max(np.abs(a[k])) <= 1.0
 
 
-@pytest.mark.parametrize("bias, keys", [("none", ["W1", "W2"]), ("ones_column", ["W1", "W2"]),
-                                        ("vector", ["W1", "b1", "W2", "b2"])])
+@pytest.mark.parametrize(
+    "bias, keys", [("none", ["W1", "W2"]), ("ones_column", ["W1", "W2"]), ("vector", ["W1", "b1", "W2", "b2"])]
+)
 def test_param_keys_per_bias_style(bias, keys):
     spec = MLPSpec(widths=(2, 3, 1), activations=("tanh", "tanh"), bias=bias)
     assert list(init_params(spec, 0)) == keys

@@ -12,8 +12,10 @@ def test_forward_and_backward_equal_torch(norm, rng):
     torch = pytest.importorskip("torch")
     F = torch.nn.functional
     x, gamma, beta = rng.standard_normal((5, 4)) * 3 + 1, rng.standard_normal(4), rng.standard_normal(4)
-    forward, backward = {"batch": (batchnorm_forward, batchnorm_backward),
-                         "layer": (layernorm_forward, layernorm_backward)}[norm]
+    forward, backward = {
+        "batch": (batchnorm_forward, batchnorm_backward),
+        "layer": (layernorm_forward, layernorm_backward),
+    }[norm]
     out, cache = forward(x, gamma, beta, eps=1e-5)
     tx, tg, tb = (torch.tensor(a, requires_grad=True) for a in (x, gamma, beta))
     if norm == "batch":

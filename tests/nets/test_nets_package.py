@@ -8,8 +8,21 @@ import gradcheck.nets as nets
 
 def test_all_lists_exactly_the_public_names():
     public = {n for n in dir(nets) if n.isidentifier() and not n.startswith("_")}  # pytest may add @py_*
-    submodules = {"activations", "attention", "conv", "dropout", "embedding", "layers", "losses", "mlp",
-                  "normalization", "optim", "pooling", "recurrent", "spec"}
+    submodules = {
+        "activations",
+        "attention",
+        "conv",
+        "dropout",
+        "embedding",
+        "layers",
+        "losses",
+        "mlp",
+        "normalization",
+        "optim",
+        "pooling",
+        "recurrent",
+        "spec",
+    }
     assert sorted(nets.__all__) == sorted(public - submodules)
     assert nets.__all__ == sorted(nets.__all__)
 

@@ -131,11 +131,11 @@ def _loop_max_pool_backward(g, x, kernel, stride, pad, *, search_padded=True):
     dx_pad = np.zeros_like(x_pad)
     for n, c, p, q in np.ndindex(*g.shape):
         i0, j0 = p * stride, q * stride
-        window = (x_pad if search_padded else x)[n, c, i0:i0 + kernel, j0:j0 + kernel]
+        window = (x_pad if search_padded else x)[n, c, i0 : i0 + kernel, j0 : j0 + kernel]
         mask = np.zeros(window.shape, dtype=bool)
         mask[np.unravel_index(np.argmax(window), window.shape)] = True
-        dx_pad[n, c, i0:i0 + kernel, j0:j0 + kernel] += mask * g[n, c, p, q]
-    return dx_pad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
+        dx_pad[n, c, i0 : i0 + kernel, j0 : j0 + kernel] += mask * g[n, c, p, q]
+    return dx_pad[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]]
 
 
 def test_max_pool_winner_searched_in_the_unpadded_input(rng):
@@ -227,9 +227,14 @@ def test_attention_backward_without_the_scale_in_dq(rng):
 
 def test_lstm_backward_without_the_path_from_h_to_c(rng):
     n, d, h = 2, 3, 2
-    params = {"x": rng.standard_normal((n, d)), "h_prev": rng.standard_normal((n, h)),
-              "c_prev": rng.standard_normal((n, h)), "Wx": rng.standard_normal((d, 4 * h)),
-              "Wh": rng.standard_normal((h, 4 * h)), "b": rng.standard_normal(4 * h)}
+    params = {
+        "x": rng.standard_normal((n, d)),
+        "h_prev": rng.standard_normal((n, h)),
+        "c_prev": rng.standard_normal((n, h)),
+        "Wx": rng.standard_normal((d, 4 * h)),
+        "Wh": rng.standard_normal((h, 4 * h)),
+        "b": rng.standard_normal(4 * h),
+    }
     dh, dc = rng.standard_normal((n, h)), rng.standard_normal((n, h))
 
     def loss(p, dh, dc):

@@ -26,7 +26,7 @@ def test_lstm_step_equals_torch_lstm_cell(rng):
     h1, c1, cache = lstm_step_forward(x, h0, c0, Wx, Wh, b)
     cell = torch.nn.LSTMCell(d, h, dtype=torch.float64)
     # torch's gate order is i, f, g, o; ours is i, f, o, g
-    order = np.r_[0:2 * h, 3 * h:4 * h, 2 * h:3 * h]
+    order = np.r_[0 : 2 * h, 3 * h : 4 * h, 2 * h : 3 * h]
     with torch.no_grad():
         cell.weight_ih.copy_(torch.tensor(Wx[:, order].T))
         cell.weight_hh.copy_(torch.tensor(Wh[:, order].T))

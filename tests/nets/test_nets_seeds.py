@@ -13,8 +13,14 @@ from gradcheck.nets import (
     sgd_step,
 )
 
-SEED_002 = MLPSpec(widths=(2, 2, 1), activations=("sigmoid", "sigmoid"), loss="squared_error",
-                   convention="column", bias="none", reduction="sum")
+SEED_002 = MLPSpec(
+    widths=(2, 2, 1),
+    activations=("sigmoid", "sigmoid"),
+    loss="squared_error",
+    convention="column",
+    bias="none",
+    reduction="sum",
+)
 
 
 def _seed_002_inputs():
@@ -61,8 +67,14 @@ def test_seed_004_delta_recursion_by_hand(rng):
     d2 = (W3.T @ d3) * activations.tanh_grad(W2 @ f["a1"])
     d1 = (W2.T @ d2) * activations.sigmoid_grad(W1 @ x0)
     back = backward_trace(params, x0, t, spec=spec)
-    for name, expected in [("delta3", d3), ("delta2", d2), ("delta1", d1), ("dW3", d3 @ f["a2"].T),
-                           ("dW2", d2 @ f["a1"].T), ("dW1", d1 @ x0.T)]:
+    for name, expected in [
+        ("delta3", d3),
+        ("delta2", d2),
+        ("delta1", d1),
+        ("dW3", d3 @ f["a2"].T),
+        ("dW2", d2 @ f["a1"].T),
+        ("dW1", d1 @ x0.T),
+    ]:
         np.testing.assert_allclose(back[name], expected, rtol=1e-13, err_msg=name)
 
 

@@ -35,10 +35,16 @@ def _checks(pytester, name="r.json"):
 def test_downstream_example_passes_with_every_oracle(downstream):
     result = downstream.runpytest_inprocess("-p", "no:cacheprovider", "--gradcheck-report=r.json")
     result.assert_outcomes(passed=6)
-    result.stdout.fnmatch_lines(["*= gradcheck =*", "5 gradient checks in 5 tests: 4 passed, 1 failed; tests: 5 passed",
-                                 "agreement with oracles: fd 4/5, torch 3/4, jax 0/1",  # jax on demand only
-                                 "worst relative error: * in tests/test_tinynet.py::test_a_planted_bug_is_caught",
-                                 "worst among passing checks: *", "report: r.json"])
+    result.stdout.fnmatch_lines(
+        [
+            "*= gradcheck =*",
+            "5 gradient checks in 5 tests: 4 passed, 1 failed; tests: 5 passed",
+            "agreement with oracles: fd 4/5, torch 3/4, jax 0/1",  # jax on demand only
+            "worst relative error: * in tests/test_tinynet.py::test_a_planted_bug_is_caught",
+            "worst among passing checks: *",
+            "report: r.json",
+        ]
+    )
     report = _checks(downstream)
     assert report["settings"]["seed"] == "7"  # from the example's ini file
     assert report["summary"]["checks"] == 5 and report["summary"]["passed"] == 4
@@ -48,11 +54,13 @@ def test_xdist_gives_the_same_verdicts_and_merges_the_report(downstream):
     """Workers' checks travel on test reports; only the controller sums them and writes one report."""
     runs = {}
     for mode, extra in (("serial", []), ("xdist", ["-n", "2"])):
-        result = downstream.runpytest_inprocess("-p", "no:cacheprovider", "--gradcheck-oracles=fd",
-                                                f"--gradcheck-report={mode}.json", *extra)
+        result = downstream.runpytest_inprocess(
+            "-p", "no:cacheprovider", "--gradcheck-oracles=fd", f"--gradcheck-report={mode}.json", *extra
+        )
         result.assert_outcomes(passed=6)
-        result.stdout.fnmatch_lines(["5 gradient checks in 5 tests: 4 passed, 1 failed; tests: 5 passed",
-                                     "agreement with oracles: fd 4/5"])
+        result.stdout.fnmatch_lines(
+            ["5 gradient checks in 5 tests: 4 passed, 1 failed; tests: 5 passed", "agreement with oracles: fd 4/5"]
+        )
         runs[mode] = [(c["test"], c["label"], c["ok"]) for c in _checks(downstream, f"{mode}.json")["checks"]]
     assert runs["serial"] == runs["xdist"]
     assert [ok for _, _, ok in runs["serial"]] == [False, True, True, True, True]  # the planted bug, then ok
@@ -61,22 +69,26 @@ def test_xdist_gives_the_same_verdicts_and_merges_the_report(downstream):
 @pytest.mark.parametrize("xdist", XDIST)
 def test_a_failing_check_shows_the_report_not_a_traceback(pytester, xdist):
     pytester.makepyfile(test_bad=PLANTED)
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--gradcheck-oracles=fd", "--gradcheck-seed=3",
-                                          *xdist)
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "--gradcheck-oracles=fd", "--gradcheck-seed=3", *xdist
+    )
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([
-        "gradient mismatch in W: hand-written grad disagrees with fd (the only oracle that ran)",
-        "at test_bad.py:13 in test_bad: gradcheck.check_grad(loss, grad, p, args=(np.array([[]1.0, -2.0, 0.5[]]),))",
-        "W  shape (2, 3) float64  wrong entries 6/6*",
-        "*index*yours*fd*difference",
-        "  diagnosis: *0.5 x reference*",
-        "reproduce: pytest test_bad.py::test_bad --gradcheck-seed=3",
-        "*= gradcheck =*",
-        "2 gradient checks in 2 tests: 1 passed, 1 failed; tests: 1 passed, 1 failed",
-        "agreement with oracles: fd 1/2",
-        "worst relative error: 5.0e-01 (W vs fd) in test_bad.py::test_bad",
-        "FAILED test_bad.py::test_bad - gradient mismatch in W: *",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "gradient mismatch in W: hand-written grad disagrees with fd (the only oracle that ran)",
+            "at test_bad.py:13 in test_bad: gradcheck.check_grad(loss, grad, p, "
+            "args=(np.array([[]1.0, -2.0, 0.5[]]),))",
+            "W  shape (2, 3) float64  wrong entries 6/6*",
+            "*index*yours*fd*difference",
+            "  diagnosis: *0.5 x reference*",
+            "reproduce: pytest test_bad.py::test_bad --gradcheck-seed=3",
+            "*= gradcheck =*",
+            "2 gradient checks in 2 tests: 1 passed, 1 failed; tests: 1 passed, 1 failed",
+            "agreement with oracles: fd 1/2",
+            "worst relative error: 5.0e-01 (W vs fd) in test_bad.py::test_bad",
+            "FAILED test_bad.py::test_bad - gradient mismatch in W: *",
+        ]
+    )
     out = result.stdout.str()
     assert "gradcheck/plugin.py" not in out and "def test_bad" not in out and "Traceback" not in out
 
@@ -124,11 +136,13 @@ def test_a_bad_marker_keyword_fails_the_test_by_name(pytester):
     """)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=2)
-    result.stdout.fnmatch_lines([
-        "*@pytest.mark.gradcheck on test_a_bad_marker_keyword_fails_the_test_by_name.py::test_typo: "
-        "unknown keyword 'oracle'; expected one of ('oracles', 'rtol', 'atol', 'seed')",
-        "*test_negative: Expected a finite non-negative number but got rtol=-1 (type=int)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*@pytest.mark.gradcheck on test_a_bad_marker_keyword_fails_the_test_by_name.py::test_typo: "
+            "unknown keyword 'oracle'; expected one of ('oracles', 'rtol', 'atol', 'seed')",
+            "*test_negative: Expected a finite non-negative number but got rtol=-1 (type=int)",
+        ]
+    )
     assert "During handling" not in result.stdout.str()
 
 
@@ -137,10 +151,16 @@ def test_the_marker_is_registered(pytester):
     result.stdout.fnmatch_lines(["@pytest.mark.gradcheck(oracles=None, rtol=None, atol=None, seed=None): *"])
 
 
-@pytest.mark.parametrize("option, message", [
-    ("--gradcheck-oracles=fd,tensorflow", "*Expected oracles from ('fd', 'torch', 'jax')*--gradcheck-oracles='fd,tensorflow' (type=str)*"),
-    ("--gradcheck-seed=-2", "*Expected a non-negative integer but got --gradcheck-seed='-2' (type=str)"),
-])
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (
+            "--gradcheck-oracles=fd,tensorflow",
+            "*Expected oracles from ('fd', 'torch', 'jax')*--gradcheck-oracles='fd,tensorflow' (type=str)*",
+        ),
+        ("--gradcheck-seed=-2", "*Expected a non-negative integer but got --gradcheck-seed='-2' (type=str)"),
+    ],
+)
 def test_bad_session_options_are_usage_errors(pytester, option, message):
     pytester.makepyfile("def test_a():\n    pass\n")
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", option)
@@ -150,15 +170,24 @@ def test_bad_session_options_are_usage_errors(pytester, option, message):
 
 def test_options_and_ini_keys_in_help(pytester):
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--help")
-    result.stdout.fnmatch_lines(["gradcheck: gradient checks:", "*--gradcheck-oracles=VALUE*",
-                                 "*--gradcheck-seed=VALUE*", "*--gradcheck-report=PATH*", "*--gradcheck-update-golden*"])
+    result.stdout.fnmatch_lines(
+        [
+            "gradcheck: gradient checks:",
+            "*--gradcheck-oracles=VALUE*",
+            "*--gradcheck-seed=VALUE*",
+            "*--gradcheck-report=PATH*",
+            "*--gradcheck-update-golden*",
+        ]
+    )
     for key in ("gradcheck_oracles", "gradcheck_report", "gradcheck_update_golden", "gradcheck_seed"):
         assert f"  {key} (" in result.stdout.str()
 
 
 def test_update_golden_reads_from_ini_and_command_line(pytester):
     pytester.makeini("[pytest]\ngradcheck_update_golden = true\n")
-    pytester.makepyfile("def test_a(request):\n    assert request.config.getoption('gradcheck_update_golden') is True\n")
+    pytester.makepyfile(
+        "def test_a(request):\n    assert request.config.getoption('gradcheck_update_golden') is True\n"
+    )
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
@@ -179,8 +208,9 @@ def test_check_vjp_and_grad_report_are_recorded(pytester):
             gradcheck.check_vjp(lambda x: 2 * x, lambda g, x: (2 * g,), (np.ones(2),))
             assert len(gradcheck.reports) == 2
     """)
-    pytester.runpytest_inprocess("-p", "no:cacheprovider", "--gradcheck-oracles=fd", "--gradcheck-report=out/r.json"
-                                 ).assert_outcomes(passed=1)
+    pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "--gradcheck-oracles=fd", "--gradcheck-report=out/r.json"
+    ).assert_outcomes(passed=1)
     checks = _checks(pytester, "out/r.json")["checks"]
     assert [(c["label"], c["ok"]) for c in checks] == [("half", False), ("<lambda>", True)]
     assert checks[0]["report"]["params"][0]["worst_entries"]

@@ -128,20 +128,24 @@ def test_function(gradcheck):
 @pytest.mark.parametrize("xdist", XDIST)
 def test_the_entry_points_apply_the_settings_and_are_recorded(pytester, xdist):
     pytester.makepyfile(test_entry=ENTRY_POINTS)
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--gradcheck-report=r.json",
-                                          "--junitxml=j.xml", *xdist)
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "--gradcheck-report=r.json", "--junitxml=j.xml", *xdist
+    )
     result.assert_outcomes(passed=3, failed=1)
     out = result.stdout.str()
     assert "gradient mismatch in x" in out and "Traceback" not in out
     checks = json.loads((pytester.path / "r.json").read_text())["checks"]
     got = sorted((c["test"].split("::")[1], c["label"], c["ok"]) for c in checks)
-    assert got == [("test_marked", "relu_backward", True), ("test_marked", "scale layer", True),
-                   ("test_marked", "two_outputs", True), ("test_wrong_backward", "relu_backward_no_mask", False),
-                   ("test_wrong_layer", "BadScale", False)]
+    assert got == [
+        ("test_marked", "relu_backward", True),
+        ("test_marked", "scale layer", True),
+        ("test_marked", "two_outputs", True),
+        ("test_wrong_backward", "relu_backward_no_mask", False),
+        ("test_wrong_layer", "BadScale", False),
+    ]
     marked = [c for c in checks if c["test"].endswith("test_marked")]
     assert [c["report"]["seed"] for c in marked] == [4, 4, 7]
-    props = [p.get("value") for p in ET.parse(pytester.path / "j.xml").iter("property")
-             if p.get("name") == "gradcheck"]
+    props = [p.get("value") for p in ET.parse(pytester.path / "j.xml").iter("property") if p.get("name") == "gradcheck"]
     assert "scale layer: " + next(c["report"]["verdict"] for c in marked if c["label"] == "scale layer") in props
     assert any(p.startswith("relu_backward_no_mask: gradient mismatch in x") for p in props)
 

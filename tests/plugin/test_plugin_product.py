@@ -62,13 +62,17 @@ def test_the_fixture_names_what_it_does_not_have(pytester):
 @pytest.mark.parametrize("xdist", XDIST)
 def test_junit_xml_gets_one_line_per_check(pytester, xdist):
     pytester.makepyfile(test_counts=TWO_CHECKS)
-    pytester.runpytest_inprocess("-p", "no:cacheprovider", "--gradcheck-oracles=fd", "--junitxml=j.xml",
-                                 "--gradcheck-report=r.json", *xdist)
+    pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "--gradcheck-oracles=fd", "--junitxml=j.xml", "--gradcheck-report=r.json", *xdist
+    )
     root = ET.parse(pytester.path / "j.xml").getroot()
-    props = {case.get("name"): [p.get("value") for p in case.iter("property") if p.get("name") == "gradcheck"]
-             for case in root.iter("testcase")}
-    assert props["test_passes"] == ["right grad: gradient check passed: hand-written grad agrees with fd "
-                                    "(1 parameters, 3 entries, seed 0)"]
+    props = {
+        case.get("name"): [p.get("value") for p in case.iter("property") if p.get("name") == "gradcheck"]
+        for case in root.iter("testcase")
+    }
+    assert props["test_passes"] == [
+        "right grad: gradient check passed: hand-written grad agrees with fd (1 parameters, 3 entries, seed 0)"
+    ]
     assert len(props["test_two_expected_mismatches"]) == 2
     assert all("\n" not in v and len(v) < 300 for vs in props.values() for v in vs)
     assert props["test_really_fails"][0].startswith("wrong grad: gradient mismatch in a:")

@@ -34,21 +34,36 @@ def _swap(dx, dW, *rest):
 
 # name -> (fn, vjp(g, *inputs), shapes(n_in, n_out, N)); the vjp casts g to the inputs' dtype.
 LAYERS = {
-    "dense_row": (_row, lambda g, X, W, b: layers.dense_row_vjp(X, W, g.astype(X.dtype)),
-                  lambda i, o, n: [(n, i), (i, o), (o,)]),
-    "dense_row_no_bias": (lambda X, W: layers.dense_row(X, W),
-                          lambda g, X, W: layers.dense_row_vjp(X, W, g.astype(X.dtype), bias=False)[:2],
-                          lambda i, o, n: [(n, i), (i, o)]),
-    "dense_row_ones": (layers.dense_row_ones, lambda g, X, W: layers.dense_row_ones_vjp(X, W, g.astype(X.dtype)),
-                       lambda i, o, n: [(n, i), (i + 1, o)]),
-    "dense_col": (_col, lambda g, W, x, b: _swap(*layers.dense_col_vjp(W, x, g.astype(x.dtype))),
-                  lambda i, o, n: [(o, i), (i, n), (o, 1)]),
-    "dense_col_no_bias": (lambda W, x: layers.dense_col(W, x),
-                          lambda g, W, x: _swap(*layers.dense_col_vjp(W, x, g.astype(x.dtype), bias=False)[:2]),
-                          lambda i, o, n: [(o, i), (i, n)]),
-    "dense_col_ones": (layers.dense_col_ones,
-                       lambda g, W, x: _swap(*layers.dense_col_ones_vjp(W, x, g.astype(x.dtype))),
-                       lambda i, o, n: [(o, i + 1), (i, n)]),
+    "dense_row": (
+        _row,
+        lambda g, X, W, b: layers.dense_row_vjp(X, W, g.astype(X.dtype)),
+        lambda i, o, n: [(n, i), (i, o), (o,)],
+    ),
+    "dense_row_no_bias": (
+        lambda X, W: layers.dense_row(X, W),
+        lambda g, X, W: layers.dense_row_vjp(X, W, g.astype(X.dtype), bias=False)[:2],
+        lambda i, o, n: [(n, i), (i, o)],
+    ),
+    "dense_row_ones": (
+        layers.dense_row_ones,
+        lambda g, X, W: layers.dense_row_ones_vjp(X, W, g.astype(X.dtype)),
+        lambda i, o, n: [(n, i), (i + 1, o)],
+    ),
+    "dense_col": (
+        _col,
+        lambda g, W, x, b: _swap(*layers.dense_col_vjp(W, x, g.astype(x.dtype))),
+        lambda i, o, n: [(o, i), (i, n), (o, 1)],
+    ),
+    "dense_col_no_bias": (
+        lambda W, x: layers.dense_col(W, x),
+        lambda g, W, x: _swap(*layers.dense_col_vjp(W, x, g.astype(x.dtype), bias=False)[:2]),
+        lambda i, o, n: [(o, i), (i, n)],
+    ),
+    "dense_col_ones": (
+        layers.dense_col_ones,
+        lambda g, W, x: _swap(*layers.dense_col_ones_vjp(W, x, g.astype(x.dtype))),
+        lambda i, o, n: [(o, i + 1), (i, n)],
+    ),
 }
 
 
@@ -134,8 +149,13 @@ def test_loss_gradient_agrees_with_fd_torch_and_jax(loss, reduction, all_oracles
     def check(data):
         out, y, batch_axis = data
         kw = {"batch_axis": batch_axis, "reduction": reduction}
-        report = check_grad(lambda p, y: value(p["out"], y, **kw), lambda p, y: {"out": gradient(p["out"], y, **kw)},
-                            {"out": out}, args=(y,), oracles=("fd", "torch", "jax"))
+        report = check_grad(
+            lambda p, y: value(p["out"], y, **kw),
+            lambda p, y: {"out": gradient(p["out"], y, **kw)},
+            {"out": out},
+            args=(y,),
+            oracles=("fd", "torch", "jax"),
+        )
         all_oracles_agree(report)
 
     check()

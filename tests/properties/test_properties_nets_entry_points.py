@@ -53,8 +53,9 @@ def lstm_inputs(data, n, d, h):
 def test_check_backward_on_the_lstm_cell_with_a_tuple_cotangent(shape, data, all_oracles_agree):
     n, _, h = shape
     dout = draw(data, dh=(n, h), dc=(n, h))
-    report = check_backward(lstm_step_forward, lstm_step_backward, lstm_inputs(data, *shape), dout=dout,
-                            oracles=ORACLES)
+    report = check_backward(
+        lstm_step_forward, lstm_step_backward, lstm_inputs(data, *shape), dout=dout, oracles=ORACLES
+    )
     all_oracles_agree(report)
     assert [p.name for p in report.params] == ["x", "h_prev", "c_prev", "Wx", "Wh", "b"]
 
@@ -62,10 +63,17 @@ def test_check_backward_on_the_lstm_cell_with_a_tuple_cotangent(shape, data, all
 @EXAMPLES
 @given(norm=st.sampled_from(("batch", "layer")), data=st.data())
 def test_check_backward_on_batch_and_layer_norm_with_a_drawn_dout(norm, data, all_oracles_agree):
-    forward, backward = {"batch": (batchnorm_forward, batchnorm_backward),
-                         "layer": (layernorm_forward, layernorm_backward)}[norm]
-    report = check_backward(forward, backward, draw(data, x=(3, 2), gamma=(2,), beta=(2,)),
-                            seed=data.draw(st.integers(0, 2**16), label="seed"), oracles=ORACLES)
+    forward, backward = {
+        "batch": (batchnorm_forward, batchnorm_backward),
+        "layer": (layernorm_forward, layernorm_backward),
+    }[norm]
+    report = check_backward(
+        forward,
+        backward,
+        draw(data, x=(3, 2), gamma=(2,), beta=(2,)),
+        seed=data.draw(st.integers(0, 2**16), label="seed"),
+        oracles=ORACLES,
+    )
     all_oracles_agree(report)
 
 
@@ -75,8 +83,9 @@ def test_check_backward_on_conv2d_with_stride_and_padding(stride, data, all_orac
     def forward(x, w, b):
         return conv2d_forward(x, w, b, stride=stride, pad=1)
 
-    report = check_backward(forward, conv2d_backward, draw(data, x=(1, 2, 3, 3), w=(2, 2, 2, 2), b=(2,)),
-                            oracles=ORACLES)
+    report = check_backward(
+        forward, conv2d_backward, draw(data, x=(1, 2, 3, 3), w=(2, 2, 2, 2), b=(2,)), oracles=ORACLES
+    )
     all_oracles_agree(report)
 
 
@@ -132,8 +141,9 @@ class Conv2D:
         self.stride, self.pad = stride, pad
 
     def forward(self, X):
-        out, self.cache = conv2d_forward(X, self.parameters["w"], self.parameters["b"], stride=self.stride,
-                                         pad=self.pad)
+        out, self.cache = conv2d_forward(
+            X, self.parameters["w"], self.parameters["b"], stride=self.stride, pad=self.pad
+        )
         return out
 
     def backward(self, dY):
@@ -202,13 +212,15 @@ def layer_norm_reference(x, gamma, beta):
 def test_check_function_on_a_torch_function_calling_a_nets_backward(shape, data, all_oracles_agree):
     F = layer_norm_function()
     n, d = shape
-    report = check_function(F, draw(data, x=(n, d), gamma=(d,), beta=(d,)), reference=layer_norm_reference,
-                            oracles=ORACLES)
+    report = check_function(
+        F, draw(data, x=(n, d), gamma=(d,), beta=(d,)), reference=layer_norm_reference, oracles=ORACLES
+    )
     all_oracles_agree(report)
     assert [p.name for p in report.params] == ["x", "gamma", "beta"]
 
 
 # ---- the same calls catch a planted bug and name the input or parameter it is in ------------------------------
+
 
 def planted(backward, index: int, factor: float):
     """backward with its gradient number `index` multiplied by `factor` (the signature kept)."""
@@ -235,16 +247,29 @@ def test_check_backward_names_a_planted_bug_in_the_lstm_cells_dWh():
         return planted(lstm_step_backward, 4, 2.0)(dh, dc, cache)
 
     inputs = nonzero((2, 3), (2, 2), (2, 2), (3, 8), (2, 8), (8,))
-    report = check_backward(lstm_step_forward, lstm_backward_bad_dWh, inputs, dout=nonzero((2, 2), (2, 2)),
-                            oracles="fd,torch", raise_on_failure=False)
+    report = check_backward(
+        lstm_step_forward,
+        lstm_backward_bad_dWh,
+        inputs,
+        dout=nonzero((2, 2), (2, 2)),
+        oracles="fd,torch",
+        raise_on_failure=False,
+    )
     assert failing(report) == [("Wh", "scaled")]
 
 
 def test_check_vjp_names_a_planted_sign_error_in_a_dict_output_cells_bias():
     inputs = nonzero((2, 3), (2, 2), (2, 2), (3, 8), (2, 8), (8,))
     dh, dc = nonzero((2, 2), (2, 2))
-    report = check_vjp(lstm_dict, planted(lstm_dict_vjp, 5, -1.0), inputs, cotangent={"h": dh, "c": dc},
-                       names=("x", "h", "c", "U", "V", "bias"), oracles="fd,torch", raise_on_failure=False)
+    report = check_vjp(
+        lstm_dict,
+        planted(lstm_dict_vjp, 5, -1.0),
+        inputs,
+        cotangent={"h": dh, "c": dc},
+        names=("x", "h", "c", "U", "V", "bias"),
+        oracles="fd,torch",
+        raise_on_failure=False,
+    )
     assert failing(report) == [("bias", "scaled")]
 
 

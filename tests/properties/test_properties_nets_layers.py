@@ -47,6 +47,7 @@ from gradcheck.strategies import (
     sequence_lengths,
     token_ids,
 )
+
 ORACLES = ("fd", "torch", "jax")
 # per test; shapes repeat, so the jax oracle reuses its compiles. The fixture is a pure function: safe to share.
 EXAMPLES = settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -119,28 +120,40 @@ def test_avg_pool_backward_agrees_with_fd_torch_and_jax(geo, include, dtype, dat
 
 
 @EXAMPLES
-@given(norm=st.sampled_from(("batch", "layer")), n=batch_sizes(min_size=2, max_size=4), d=WIDTHS, dtype=DTYPES,
-       data=st.data())
+@given(
+    norm=st.sampled_from(("batch", "layer")),
+    n=batch_sizes(min_size=2, max_size=4),
+    d=WIDTHS,
+    dtype=DTYPES,
+    data=st.data(),
+)
 def test_batch_and_layer_norm_backward_agree_with_fd_torch_and_jax(norm, n, d, dtype, data, all_oracles_agree):
-    forward, backward = {"batch": (batchnorm_forward, batchnorm_backward),
-                         "layer": (layernorm_forward, layernorm_backward)}[norm]
+    forward, backward = {
+        "batch": (batchnorm_forward, batchnorm_backward),
+        "layer": (layernorm_forward, layernorm_backward),
+    }[norm]
     params = arrays(data, dtype, x=(n, d), gamma=(d,), beta=(d,))
     check_course_layer(all_oracles_agree, forward, backward, params, data)
 
 
 @EXAMPLES
-@given(shape=st.tuples(BATCHES, st.integers(1, 4)), vocab=st.integers(1, 4), d=WIDTHS, dtype=DTYPES,
-       data=st.data())
-def test_embedding_backward_with_repeated_ids_agrees_with_fd_torch_and_jax(shape, vocab, d, dtype, data,
-                                                                         all_oracles_agree):
+@given(shape=st.tuples(BATCHES, st.integers(1, 4)), vocab=st.integers(1, 4), d=WIDTHS, dtype=DTYPES, data=st.data())
+def test_embedding_backward_with_repeated_ids_agrees_with_fd_torch_and_jax(
+    shape, vocab, d, dtype, data, all_oracles_agree
+):
     ids = data.draw(token_ids(shape, vocab_size=vocab), label="ids")
     params = arrays(data, dtype, W=(vocab, d))
     check_course_layer(all_oracles_agree, embedding_forward, embedding_backward, params, data, aux={"ids": ids})
 
 
 @EXAMPLES
-@given(shape=st.tuples(BATCHES, WIDTHS), p=st.sampled_from((0.0, 0.25, 0.5)), seed=st.integers(0, 2**32 - 1),
-       dtype=DTYPES, data=st.data())
+@given(
+    shape=st.tuples(BATCHES, WIDTHS),
+    p=st.sampled_from((0.0, 0.25, 0.5)),
+    seed=st.integers(0, 2**32 - 1),
+    dtype=DTYPES,
+    data=st.data(),
+)
 def test_dropout_backward_agrees_with_fd_torch_and_jax(shape, p, seed, dtype, data, all_oracles_agree):
     def forward(x, mask, p=p):
         return dropout_forward(x, p, mask=mask)
@@ -151,10 +164,19 @@ def test_dropout_backward_agrees_with_fd_torch_and_jax(shape, p, seed, dtype, da
 
 
 @EXAMPLES
-@given(b=st.integers(1, 2), tq=sequence_lengths(max_length=3), tk=sequence_lengths(max_length=3), d=WIDTHS,
-       dv=WIDTHS, masked=st.booleans(), dtype=DTYPES, data=st.data())
-def test_attention_backward_with_a_mask_agrees_with_fd_torch_and_jax(b, tq, tk, d, dv, masked, dtype, data,
-                                                                     all_oracles_agree):
+@given(
+    b=st.integers(1, 2),
+    tq=sequence_lengths(max_length=3),
+    tk=sequence_lengths(max_length=3),
+    d=WIDTHS,
+    dv=WIDTHS,
+    masked=st.booleans(),
+    dtype=DTYPES,
+    data=st.data(),
+)
+def test_attention_backward_with_a_mask_agrees_with_fd_torch_and_jax(
+    b, tq, tk, d, dv, masked, dtype, data, all_oracles_agree
+):
     params = arrays(data, dtype, q=(b, tq, d), k=(b, tk, d), v=(b, tk, dv))
     mask = data.draw(attention_masks((tq, tk)), label="mask") if masked else None
     check_course_layer(all_oracles_agree, attention_forward, attention_backward, params, data, aux={"mask": mask})

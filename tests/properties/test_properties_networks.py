@@ -11,8 +11,9 @@ from gradcheck.strategies import batch_sizes, mlp_cases, mlp_specs
 
 # Small widths and batches: the jax oracle compiles each primitive once per shape, so few shapes run fast.
 SPECS = mlp_specs(max_layers=3, max_width=3)
-CASES = mlp_cases(SPECS, batch_size=batch_sizes(max_size=3), dtype=st.sampled_from(("float64", "float32")),
-                  kink_margin=0.05)
+CASES = mlp_cases(
+    SPECS, batch_size=batch_sizes(max_size=3), dtype=st.sampled_from(("float64", "float32")), kink_margin=0.05
+)
 
 
 def test_every_generated_network_gradient_agrees_with_fd_torch_and_jax(all_oracles_agree, network_examples):
@@ -21,8 +22,7 @@ def test_every_generated_network_gradient_agrees_with_fd_torch_and_jax(all_oracl
     @settings(max_examples=network_examples)
     @given(case=CASES)
     def check(case):
-        report = check_grad(*make_loss_and_grad(case.spec), case.params, args=case.args,
-                            oracles=("fd", "torch", "jax"))
+        report = check_grad(*make_loss_and_grad(case.spec), case.params, args=case.args, oracles=("fd", "torch", "jax"))
         all_oracles_agree(report)
         seen.append((case.spec, case.x.dtype.name))
 

@@ -55,8 +55,9 @@ BAD_ARGUMENTS = [
 ]
 
 
-@pytest.mark.parametrize("factory, kwargs, named", BAD_ARGUMENTS,
-                         ids=[f"{f.__name__}-{n}" for f, _, n in BAD_ARGUMENTS])
+@pytest.mark.parametrize(
+    "factory, kwargs, named", BAD_ARGUMENTS, ids=[f"{f.__name__}-{n}" for f, _, n in BAD_ARGUMENTS]
+)
 def test_bad_argument_raises_when_the_strategy_is_built_naming_it(factory, kwargs, named):
     with pytest.raises(InvalidArgument) as info:
         factory(**kwargs)  # eager: no draw needed
@@ -114,9 +115,14 @@ def _check_case_contract(case, margin):
     assert relu_kink_distance(case) >= margin
 
 
-@given(case=mlp_cases(mlp_specs(max_width=3, activations=("relu",), output_activations=("relu", "identity")),
-                      batch_size=batch_sizes(max_size=3), dtype=st.sampled_from(("float64", "float32")),
-                      kink_margin=0.05))
+@given(
+    case=mlp_cases(
+        mlp_specs(max_width=3, activations=("relu",), output_activations=("relu", "identity")),
+        batch_size=batch_sizes(max_size=3),
+        dtype=st.sampled_from(("float64", "float32")),
+        kink_margin=0.05,
+    )
+)
 def test_cases_are_finite_well_shaped_one_hot_and_respect_the_kink_margin(case):
     _check_case_contract(case, 0.05)
 

@@ -63,8 +63,9 @@ def test_the_layer_strategies_are_re_exported():
 def test_conv_geometries_fit_and_predict_the_output_shape(geo):
     assert 1 <= geo.batch <= 2 and 1 <= geo.channels <= 2 and 1 <= geo.filters <= 2
     assert all(1 <= k <= 3 for k in geo.kernel) and 1 <= geo.stride <= 3 and 0 <= geo.pad <= 2
-    out, _ = conv2d_forward(np.zeros(geo.x_shape), np.zeros(geo.w_shape), np.zeros(geo.b_shape),
-                            stride=geo.stride, pad=geo.pad)
+    out, _ = conv2d_forward(
+        np.zeros(geo.x_shape), np.zeros(geo.w_shape), np.zeros(geo.b_shape), stride=geo.stride, pad=geo.pad
+    )
     assert out.shape == geo.out_shape
 
 

@@ -11,8 +11,8 @@ with chosen entries wrong by a known relative amount, so a report can be scored 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from array_api_compat import array_namespace
@@ -74,8 +74,12 @@ class Net:
             gW1 = gW1 + np.outer(d1[:, i], x[:, i])
             gW2 = gW2 + np.outer(d2[:, i], a1[:, i])
         dtype = p["W1"].dtype
-        return {"W1": gW1.astype(dtype), "b1": d1[:, cols].sum(1, keepdims=True).astype(dtype),
-                "W2": gW2.astype(dtype), "b2": d2[:, cols].sum(1, keepdims=True).astype(dtype)}
+        return {
+            "W1": gW1.astype(dtype),
+            "b1": d1[:, cols].sum(1, keepdims=True).astype(dtype),
+            "W2": gW2.astype(dtype),
+            "b2": d2[:, cols].sum(1, keepdims=True).astype(dtype),
+        }
 
 
 def _act(xp, name, z):
@@ -111,15 +115,32 @@ class Case:
         return sum(v.size for v in self.params.values())
 
 
-def draw_case(rng: np.random.Generator, *, act=None, head=None, d=None, h=None, c=None, n=None,
-              dtype="float64", scale=1.0, logit_scale=1.0, kink=None, shuffled=False) -> Case:
+def draw_case(
+    rng: np.random.Generator,
+    *,
+    act=None,
+    head=None,
+    d=None,
+    h=None,
+    c=None,
+    n=None,
+    dtype="float64",
+    scale=1.0,
+    logit_scale=1.0,
+    kink=None,
+    shuffled=False,
+) -> Case:
     """A case from numpy's generator; `kink`: None, "exact" (one pre-activation exactly 0) or "near" (within 1e-3)."""
     act = act or ACTIVATIONS[rng.integers(len(ACTIVATIONS))]
     head = head or ("squared", "softmax")[rng.integers(2)]
     d, h, c, n = (v if v is not None else int(rng.integers(1, 6)) for v in (d, h, c, n))
     c = max(c, 2) if head == "softmax" else c
-    p = {"W1": rng.normal(size=(h, d)) / np.sqrt(d), "b1": 0.3 * rng.normal(size=(h, 1)),
-         "W2": rng.normal(size=(c, h)) / np.sqrt(h), "b2": 0.3 * rng.normal(size=(c, 1))}
+    p = {
+        "W1": rng.normal(size=(h, d)) / np.sqrt(d),
+        "b1": 0.3 * rng.normal(size=(h, 1)),
+        "W2": rng.normal(size=(c, h)) / np.sqrt(h),
+        "b2": 0.3 * rng.normal(size=(c, 1)),
+    }
     x = rng.normal(size=(d, n))
     y = np.eye(c)[:, rng.integers(c, size=n)] if head == "softmax" else rng.normal(size=(c, n))
     p, x, y = _cast(p, dtype), x.astype(dtype), y.astype(dtype)
@@ -131,8 +152,9 @@ def draw_case(rng: np.random.Generator, *, act=None, head=None, d=None, h=None, 
         offset = 0.0 if kink == "exact" else float(10 ** rng.uniform(-9, -3)) * (1 if rng.random() < 0.5 else -1)
         p["b1"][j, 0] = (offset - (p["W1"] @ x)[j, k]).astype(dtype)
         about += f" {kink} kink at unit {j}"
-    net = Net(act, head, scale, logit_scale, float(rng.integers(2)), shuffled,
-              np.random.default_rng(rng.integers(1 << 30)))
+    net = Net(
+        act, head, scale, logit_scale, float(rng.integers(2)), shuffled, np.random.default_rng(rng.integers(1 << 30))
+    )
     return Case(net, p, (x, y), about + (" shuffled" if shuffled else "") + f" relu'(0)={net.relu_at_zero:g}")
 
 
@@ -184,6 +206,7 @@ def _planted(grad, name, index, rel):
         else:
             out[name][index] *= 1 + rel
         return out
+
     return wrong
 
 
@@ -241,9 +264,14 @@ def right_cases(draw) -> Case:
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     case = draw_case(
-        rng, act=draw(st.sampled_from(ACTIVATIONS)), head=draw(st.sampled_from(("squared", "softmax"))),
-        n=draw(st.sampled_from((1, 1, 2, 3, 5, 8))), dtype=draw(st.sampled_from(("float64", "float32"))),
+        rng,
+        act=draw(st.sampled_from(ACTIVATIONS)),
+        head=draw(st.sampled_from(("squared", "softmax"))),
+        n=draw(st.sampled_from((1, 1, 2, 3, 5, 8))),
+        dtype=draw(st.sampled_from(("float64", "float32"))),
         scale=draw(st.sampled_from((1.0, 1.0, 1e-12, 1e-6, 1e6, 1e12))),
         logit_scale=draw(st.sampled_from((1.0, 1.0, 10.0, 50.0))),
-        kink=draw(st.sampled_from((None, "exact", "near"))), shuffled=draw(st.booleans()))
+        kink=draw(st.sampled_from((None, "exact", "near"))),
+        shuffled=draw(st.booleans()),
+    )
     return Case(case.net, case.params, case.args, f"{case.about} (seed {seed})")

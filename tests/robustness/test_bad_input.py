@@ -58,26 +58,58 @@ CASES = [
     ("params None", raises(params=lambda: None), "Expected an array but got params=None"),
     ("params a string", raises(params=lambda: "W"), "Expected an array but got params='W'"),
     ("param entry None", raises(params=lambda: {"W": None, "b": np.ones(2)}), "params entry 'W'=None"),
-    ("integer param", raises(params=lambda: {"W": np.arange(6).reshape(2, 3), "b": np.ones(2)}),
-     "params entry 'W' has dtype int64; gradients need floating-point parameters"),
+    (
+        "integer param",
+        raises(params=lambda: {"W": np.arange(6).reshape(2, 3), "b": np.ones(2)}),
+        "params entry 'W' has dtype int64; gradients need floating-point parameters",
+    ),
     ("bool param", raises(params=lambda: {"W": np.ones((2, 3), bool), "b": np.ones(2)}), "has dtype bool"),
-    ("complex param", raises(params=lambda: {"W": np.ones((2, 3), complex), "b": np.ones(2)}),
-     "params entry 'W' is complex (complex128); gradcheck checks real gradients only"),
-    ("object param", raises(params=lambda: {"W": np.array([1.0, "a"], dtype=object), "b": np.ones(2)}),
-     "params entry 'W' of dtype object"),
-    ("ragged list param", raises(params=lambda: {"W": [[1.0, 2.0], [3.0]], "b": np.ones(2)}),
-     "loss (loss) raised TypeError: list is not a supported array type"),
-    ("param entry a string in a list", raises(params=lambda: {"W": [np.ones(2), "x"], "b": np.ones(2)}),
-     "Expected an array but got params entry 'W[1]'='x' (type=str)"),
-    ("empty param", raises(params=lambda: {"W": np.zeros((0, 3)), "b": np.ones(2)}),
-     "params entry 'W' is empty (shape (0, 3)); there is no gradient to check"),
-    ("NaN param", raises(params=lambda: {"W": np.array([[1.0, np.nan, 0], [0, 0, 0]]), "b": np.ones(2)}),
-     "params entry 'W' has 1 non-finite entries (first at (0, 1): nan)"),
+    (
+        "complex param",
+        raises(params=lambda: {"W": np.ones((2, 3), complex), "b": np.ones(2)}),
+        "params entry 'W' is complex (complex128); gradcheck checks real gradients only",
+    ),
+    (
+        "object param",
+        raises(params=lambda: {"W": np.array([1.0, "a"], dtype=object), "b": np.ones(2)}),
+        "params entry 'W' of dtype object",
+    ),
+    (
+        "ragged list param",
+        raises(params=lambda: {"W": [[1.0, 2.0], [3.0]], "b": np.ones(2)}),
+        "loss (loss) raised TypeError: list is not a supported array type",
+    ),
+    (
+        "param entry a string in a list",
+        raises(params=lambda: {"W": [np.ones(2), "x"], "b": np.ones(2)}),
+        "Expected an array but got params entry 'W[1]'='x' (type=str)",
+    ),
+    (
+        "empty param",
+        raises(params=lambda: {"W": np.zeros((0, 3)), "b": np.ones(2)}),
+        "params entry 'W' is empty (shape (0, 3)); there is no gradient to check",
+    ),
+    (
+        "NaN param",
+        raises(params=lambda: {"W": np.array([[1.0, np.nan, 0], [0, 0, 0]]), "b": np.ones(2)}),
+        "params entry 'W' has 1 non-finite entries (first at (0, 1): nan)",
+    ),
     ("Inf param", raises(params=lambda: {"W": np.full((2, 3), np.inf), "b": np.ones(2)}), "6 non-finite entries"),
-    ("non-scalar loss", raises(loss=lambda p: p["W"] ** 2),
-     "Expected loss to return a scalar but it returned an array of shape (2, 3)"),
-    ("loss returns a string", raises(loss=lambda p: "0.5"), "Expected loss to return a real scalar but it returned str"),
-    ("loss returns None", raises(loss=lambda p: None), "Expected loss to return a real scalar but it returned NoneType"),
+    (
+        "non-scalar loss",
+        raises(loss=lambda p: p["W"] ** 2),
+        "Expected loss to return a scalar but it returned an array of shape (2, 3)",
+    ),
+    (
+        "loss returns a string",
+        raises(loss=lambda p: "0.5"),
+        "Expected loss to return a real scalar but it returned str",
+    ),
+    (
+        "loss returns None",
+        raises(loss=lambda p: None),
+        "Expected loss to return a real scalar but it returned NoneType",
+    ),
     ("complex loss", raises(loss=lambda p: complex(1, 2)), "loss returned a complex value"),
     ("NaN loss", raises(loss=lambda p: np.float64("nan")), "loss returned nan at the given params"),
     ("Inf loss", raises(loss=lambda p: np.float64("inf")), "loss returned inf at the given params"),
@@ -85,8 +117,11 @@ CASES = [
     ("grad raises", raises(grad=_boom), "grad (_boom) raised ZeroDivisionError"),
     ("grad raises KeyError", raises(grad=_key_error_grad), "grad (_key_error_grad) raised KeyError: 'W_missing'"),
     ("loss with wrong arity", raises(loss=lambda p, x: 0.0), "loss (<lambda>) raised TypeError"),
-    ("loss shape error inside numpy", raises(loss=lambda p: float(np.sum(p["W"] @ p["W"]))),
-     "loss (<lambda>) raised ValueError: matmul"),
+    (
+        "loss shape error inside numpy",
+        raises(loss=lambda p: float(np.sum(p["W"] @ p["W"]))),
+        "loss (<lambda>) raised ValueError: matmul",
+    ),
     ("oracles unknown", raises(oracles=("fd", "autograd")), "Expected oracles from ('fd', 'torch', 'jax') but got"),
     ("oracles empty", raises(oracles=()), "Expected oracles from"),
     ("rtol negative", raises(rtol=-1e-3), "Expected a finite non-negative number but got rtol=-0.001"),
@@ -98,27 +133,53 @@ CASES = [
     ("fd not a config", raises(fd="richardson"), "Expected fd=FiniteDifferences(...) but got fd='richardson'"),
     # problems in what grad returns: a failing report that names the parameter
     ("grad returns None", reports(grad=lambda p: None), "W  shape (2, 3) -  missing: grad returned None"),
-    ("grad misses a key", reports(grad=lambda p: {"W": 2 * p["W"]}),
-     "gradient mismatch in b: grad returned no entry for it"),
-    ("grad has an extra key", reports(grad=lambda p: {**grad(p), "c": np.ones(1)}),
-     "extra: grad returned 'c', which is not in params"),
-    ("grad keys renamed", reports(grad=lambda p: {"dW": 2 * p["W"], "db": 3 * p["b"] ** 2}),
-     "grad returned 'dW', which looks like it"),
-    ("grad wrong shape", reports(grad=lambda p: {"W": 2 * p["W"].T, "b": 3 * p["b"] ** 2}),
-     "grad has shape (3, 2), params has (2, 3)"),
-    ("grad (n,1) for (n,)", reports(grad=lambda p: {"W": 2 * p["W"], "b": (3 * p["b"] ** 2)[:, None]}),
-     "(n,) against (n, 1) is the usual cause"),
-    ("grad NaN entry", reports(grad=lambda p: {"W": 2 * p["W"], "b": np.array([np.nan, 3.0])}),
-     "1 of 2 entries are NaN (first at (0,))"),
-    ("grad Inf entry", reports(grad=lambda p: {"W": np.full((2, 3), np.inf), "b": 3 * p["b"] ** 2}),
-     "6 of 6 entries are Inf"),
-    ("grad complex", reports(grad=lambda p: {"W": 2 * p["W"] + 0j, "b": 3 * p["b"] ** 2}),
-     "grad is complex; a real gradient was expected"),
+    (
+        "grad misses a key",
+        reports(grad=lambda p: {"W": 2 * p["W"]}),
+        "gradient mismatch in b: grad returned no entry for it",
+    ),
+    (
+        "grad has an extra key",
+        reports(grad=lambda p: {**grad(p), "c": np.ones(1)}),
+        "extra: grad returned 'c', which is not in params",
+    ),
+    (
+        "grad keys renamed",
+        reports(grad=lambda p: {"dW": 2 * p["W"], "db": 3 * p["b"] ** 2}),
+        "grad returned 'dW', which looks like it",
+    ),
+    (
+        "grad wrong shape",
+        reports(grad=lambda p: {"W": 2 * p["W"].T, "b": 3 * p["b"] ** 2}),
+        "grad has shape (3, 2), params has (2, 3)",
+    ),
+    (
+        "grad (n,1) for (n,)",
+        reports(grad=lambda p: {"W": 2 * p["W"], "b": (3 * p["b"] ** 2)[:, None]}),
+        "(n,) against (n, 1) is the usual cause",
+    ),
+    (
+        "grad NaN entry",
+        reports(grad=lambda p: {"W": 2 * p["W"], "b": np.array([np.nan, 3.0])}),
+        "1 of 2 entries are NaN (first at (0,))",
+    ),
+    (
+        "grad Inf entry",
+        reports(grad=lambda p: {"W": np.full((2, 3), np.inf), "b": 3 * p["b"] ** 2}),
+        "6 of 6 entries are Inf",
+    ),
+    (
+        "grad complex",
+        reports(grad=lambda p: {"W": 2 * p["W"] + 0j, "b": 3 * p["b"] ** 2}),
+        "grad is complex; a real gradient was expected",
+    ),
     ("grad entry a string", reports(grad=lambda p: {"W": "2W", "b": 3 * p["b"] ** 2}), "dtype <U2, not numbers"),
-    ("grad entry ragged", reports(grad=lambda p: {"W": [[1.0], [1.0, 2.0]], "b": 3 * p["b"] ** 2}),
-     "W[0]"),
-    ("grad a list for dict params", reports(grad=lambda p: [2 * p["W"], 3 * p["b"] ** 2]),
-     "(grad returned a list but params is a dict)"),
+    ("grad entry ragged", reports(grad=lambda p: {"W": [[1.0], [1.0, 2.0]], "b": 3 * p["b"] ** 2}), "W[0]"),
+    (
+        "grad a list for dict params",
+        reports(grad=lambda p: [2 * p["W"], 3 * p["b"] ** 2]),
+        "(grad returned a list but params is a dict)",
+    ),
     ("grad a bare array", reports(grad=lambda p: 2 * p["W"]), "grad returned 'params', which is not in params"),
 ]
 
@@ -158,7 +219,9 @@ def test_user_exceptions_keep_their_cause():
 
 
 def test_a_dict_gradient_for_bare_array_params_names_both_containers():
-    report = gc.check_grad(lambda x: (x**2).sum(), lambda x: {"x": 2 * x}, np.ones(2), oracles=["fd"],
-                           raise_on_failure=False)
-    assert report.param("x").message == ("grad returned 'x', which is not in params "
-                                         "(grad returned a dict but params is an array)")
+    report = gc.check_grad(
+        lambda x: (x**2).sum(), lambda x: {"x": 2 * x}, np.ones(2), oracles=["fd"], raise_on_failure=False
+    )
+    assert report.param("x").message == (
+        "grad returned 'x', which is not in params (grad returned a dict but params is an array)"
+    )

@@ -182,8 +182,12 @@ def test_max_near_a_tie_is_a_kink_not_a_failure():
         g[np.argmax(p["w"])] = 1.0
         return {"w": g}
 
-    report = gc.check_grad(max_loss, max_grad, {"w": np.array([1.0, 1.0 + 1e-4, -2.0])},  # tie inside the stencil
-                           oracles="all")
+    report = gc.check_grad(
+        max_loss,
+        max_grad,
+        {"w": np.array([1.0, 1.0 + 1e-4, -2.0])},  # tie inside the stencil
+        oracles="all",
+    )
     assert report.ok, str(report)
     kinks = [h for h in report.health if h.name == "kink"]
     assert len(kinks) == 1 and kinks[0].message.startswith("w at (0,), (1,)")
@@ -220,7 +224,12 @@ def test_float32_code_is_judged_at_float32_tolerance():
     assert {p.dtype for p in report.params} == {"float32"}
     assert report.tolerances["float32"]["rtol"] == 2e-3
     assert "tolerance: float32 rtol 2e-03" in str(report)
-    bad = gc.grad_report(quad_loss, lambda p, x: {**grad32(p, x), "b": grad32(p, x)["b"] * np.float32(1.01)}, p32,
-                         args=(x.astype(np.float32),), oracles=FAST)
+    bad = gc.grad_report(
+        quad_loss,
+        lambda p, x: {**grad32(p, x), "b": grad32(p, x)["b"] * np.float32(1.01)},
+        p32,
+        args=(x.astype(np.float32),),
+        oracles=FAST,
+    )
     assert [p.name for p in bad.failing] == ["b"]
     assert bad.param("b").diagnosis_kind == "scaled"

@@ -85,19 +85,49 @@ if _function() is not None:
 
 # argument -> (wrong type, wrong value); None where the argument takes any value of that kind
 WRONG = {
-    "loss": (3, None), "grad": ("grad", None), "fn": (None, None), "vjp": (1.5, None),
-    "params": ("weights", {"a": np.array([1.0, np.nan])}), "inputs": (5, ()),
-    "oracles": (5, "fd,tensorflow"), "seed": (1.5, -1), "rtol": ("tight", -1e-3), "atol": ([1e-9], float("nan")),
-    "fd": ("central", None), "raise_on_failure": ("yes", None), "kind": (3, "hessian"), "label": (7, ""),
-    "count": (2.5, 1), "first": ("big", 3.0), "cotangent": (None, np.ones(5)),
-    "method": ("richardson", None), "max_entries": (1.5, -1), "max_entries_alone": ("many", -5),
-    "probes_per_param": (True, 0), "global_probes": (None, 0), "block_probes_up_to": (1e5, -1),
-    "large": ("x", -1), "bisect_budget": (9.5, -2), "mode": (1, "exact"),
-    "levels": (2.0, 9), "rel_step": ("small", 0.0), "k_fd": ("4", -4.0), "atol_is_relative": ("no", None),
-    "forward": (3, "no_such_method"), "backward": (1.5, "no_such_method"), "dout": ("abc", np.ones(5)),
-    "outputs": ("2", 0), "names": (5, ("a", "a")), "layer": (3, None), "X": ("abc", None),
-    "grads": (5, ("dW", 7)), "input_name": (5, ""), "dY": ("abc", np.ones(5)), "F": (3, None),
-    "reference": ("abc", None), "float64": ("yes", None),
+    "loss": (3, None),
+    "grad": ("grad", None),
+    "fn": (None, None),
+    "vjp": (1.5, None),
+    "params": ("weights", {"a": np.array([1.0, np.nan])}),
+    "inputs": (5, ()),
+    "oracles": (5, "fd,tensorflow"),
+    "seed": (1.5, -1),
+    "rtol": ("tight", -1e-3),
+    "atol": ([1e-9], float("nan")),
+    "fd": ("central", None),
+    "raise_on_failure": ("yes", None),
+    "kind": (3, "hessian"),
+    "label": (7, ""),
+    "count": (2.5, 1),
+    "first": ("big", 3.0),
+    "cotangent": (None, np.ones(5)),
+    "method": ("richardson", None),
+    "max_entries": (1.5, -1),
+    "max_entries_alone": ("many", -5),
+    "probes_per_param": (True, 0),
+    "global_probes": (None, 0),
+    "block_probes_up_to": (1e5, -1),
+    "large": ("x", -1),
+    "bisect_budget": (9.5, -2),
+    "mode": (1, "exact"),
+    "levels": (2.0, 9),
+    "rel_step": ("small", 0.0),
+    "k_fd": ("4", -4.0),
+    "atol_is_relative": ("no", None),
+    "forward": (3, "no_such_method"),
+    "backward": (1.5, "no_such_method"),
+    "dout": ("abc", np.ones(5)),
+    "outputs": ("2", 0),
+    "names": (5, ("a", "a")),
+    "layer": (3, None),
+    "X": ("abc", None),
+    "grads": (5, ("dW", 7)),
+    "input_name": (5, ""),
+    "dY": ("abc", np.ones(5)),
+    "F": (3, None),
+    "reference": ("abc", None),
+    "float64": ("yes", None),
 }
 COTANGENTS = ("cotangent", "dout", "dY")  # a wrong shape is said as `dout.shape=(5,)`
 SKIP = {"args"}  # any value is an argument tuple (a single value is wrapped)
@@ -124,8 +154,10 @@ def test_each_bad_argument_is_named_with_its_value(func, good, name, value):
     def spy(f):
         return lambda *a: called.append(1) or f(*a)
 
-    kwargs = {k: spy(v) if callable(v) and k in ("loss", "grad", "fn", "vjp", "forward", "backward") else v
-              for k, v in good.items()}
+    kwargs = {
+        k: spy(v) if callable(v) and k in ("loss", "grad", "fn", "vjp", "forward", "backward") else v
+        for k, v in good.items()
+    }
     kwargs[name] = value
     with pytest.raises(gc.GradcheckError) as e:
         func(**kwargs)
@@ -139,18 +171,24 @@ def test_each_bad_argument_is_named_with_its_value(func, good, name, value):
 
 
 def test_the_table_covers_every_public_callable():
-    public = {getattr(gc, n) for n in gc.__all__ if callable(getattr(gc, n)) and n[0].islower() or
-              n in ("FiniteDifferences", "CentralRichardson", "Tolerance")}
+    public = {
+        getattr(gc, n)
+        for n in gc.__all__
+        if callable(getattr(gc, n)) and n[0].islower() or n in ("FiniteDifferences", "CentralRichardson", "Tolerance")
+    }
     if _function() is None:
         public.discard(gc.check_function)  # its row needs a torch.autograd.Function
     assert public == set(GOOD)
 
 
-@pytest.mark.parametrize("returned, words", [
-    ((g for g in [np.ones(3)]), "but it returned <generator"),
-    ("abc", "but it returned 'abc' (type=str)"),
-    ({1, 2}, "(type=set)"),
-])
+@pytest.mark.parametrize(
+    "returned, words",
+    [
+        ((g for g in [np.ones(3)]), "but it returned <generator"),
+        ("abc", "but it returned 'abc' (type=str)"),
+        ({1, 2}, "(type=set)"),
+    ],
+)
 def test_grad_returning_something_that_is_not_a_gradient(returned, words):
     with pytest.raises(gc.GradcheckError) as e:
         gc.check_grad(loss, lambda p: returned, P, oracles="fd")
@@ -158,8 +196,11 @@ def test_grad_returning_something_that_is_not_a_gradient(returned, words):
 
 
 def test_vjp_returning_a_dict_is_named():
-    with pytest.raises(gc.GradcheckError, match=r"Expected vjp to return a tuple of 1 gradients .* but it returned "
-                                                r"\{'x': .*\(type=dict\)"):
+    with pytest.raises(
+        gc.GradcheckError,
+        match=r"Expected vjp to return a tuple of 1 gradients .* but it returned "
+        r"\{'x': .*\(type=dict\)",
+    ):
         gc.check_vjp(fn, lambda g, x: {"x": 2 * g}, (np.ones(3),), oracles="fd")
 
 
@@ -168,7 +209,7 @@ def test_torch_tensors_that_require_grad_get_detach_advice_not_nondeterministic(
 
     def torch_grad(p):
         w = torch.tensor(p["a"], requires_grad=True)
-        (g,) = torch.autograd.grad((w ** 2).sum(), w, create_graph=True)
+        (g,) = torch.autograd.grad((w**2).sum(), w, create_graph=True)
         return {"a": g}
 
     with pytest.raises(gc.GradcheckError) as e:

@@ -45,6 +45,7 @@ def tanh_grad(rel=0.0, at=(0, 0)):
         gW = np.outer(d, x)
         gW[at] *= 1 + rel
         return {"W": gW, "b": d}
+
     return grad
 
 
@@ -94,20 +95,25 @@ def relu_net(p, x, y):
 
 def relu_grad(at_zero):
     """Hand-written backward with relu'(0) = at_zero (1: the mask z >= 0)."""
+
     def grad(p, x, y):
         z = p["W1"] @ x + p["b1"]
         h = np.maximum(z, 0.0)
         d2 = p["W2"] @ h - y
         d1 = (p["W2"].T @ d2) * np.where(z > 0, 1.0, np.where(z == 0, at_zero, 0.0))
         return {"W1": d1 @ x.T, "b1": d1.sum(1, keepdims=True), "W2": d2 @ h.T}
+
     return grad
 
 
 def relu_problem(hidden, inputs):
     """A ReLU net whose unit 1 sits exactly at its kink (z = 0); x > 0 so the kink entries are W1[1, :], b1[1]."""
     rng = np.random.default_rng(4)
-    p = {"W1": rng.normal(size=(hidden, inputs)), "b1": rng.normal(size=(hidden, 1)),
-         "W2": rng.normal(size=(1, hidden))}
+    p = {
+        "W1": rng.normal(size=(hidden, inputs)),
+        "b1": rng.normal(size=(hidden, 1)),
+        "W2": rng.normal(size=(1, hidden)),
+    }
     x, y = np.abs(rng.normal(size=(inputs, 1))) + 0.5, rng.normal(size=(1, 1))
     p["b1"][1, 0] = -(p["W1"] @ x)[1, 0]
     p["W2"][0, 1] = abs(p["W2"][0, 1]) + 0.5

@@ -41,8 +41,9 @@ def run_planted(seed: int, oracles, checks: int, largest: int) -> Score:
 @pytest.mark.parametrize("mode", list(ORACLES))
 def test_planted_errors_are_all_found_and_right_gradients_all_pass(mode, checks, largest):
     score = run_planted(11, ORACLES[mode], checks, largest)
-    assert (score.false_passes, score.missed_entries, score.false_failures, score.withheld) == (0, 0, 0, 0), \
-        "\n".join(score.problems)
+    assert (score.false_passes, score.missed_entries, score.false_failures, score.withheld) == (0, 0, 0, 0), "\n".join(
+        score.problems
+    )
     assert score.kink_entries == 0  # smooth networks: no entry is ever declared a kink
 
 

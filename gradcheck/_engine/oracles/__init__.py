@@ -40,8 +40,15 @@ class Probe:
     evaluations: int = 0
 
     def to_dict(self) -> dict:
-        return {"param": self.param, "index": self.index, "value": self.value, "error": self.error,
-                "kind": self.kind, "blocks": list(self.blocks), "span": list(self.span) if self.span else None}
+        return {
+            "param": self.param,
+            "index": self.index,
+            "value": self.value,
+            "error": self.error,
+            "kind": self.kind,
+            "blocks": list(self.blocks),
+            "span": list(self.span) if self.span else None,
+        }
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import EntryFD, OracleResult
 from ..finite_diff import CentralRichardson
-from ..probes import block_direction, bisect, global_direction, measure
+from ..probes import bisect, block_direction, global_direction, measure
 from ..problem import Problem
+from . import EntryFD, OracleResult
 
 NAME = "fd"
 
@@ -40,8 +40,15 @@ class FiniteDifferences:
 
         if not isinstance(self.method, CentralRichardson):
             raise bad("method", self.method, "a CentralRichardson(...)")
-        for name, minimum in (("max_entries", 0), ("max_entries_alone", 0), ("probes_per_param", 1),
-                              ("global_probes", 1), ("block_probes_up_to", 0), ("large", 0), ("bisect_budget", 0)):
+        for name, minimum in (
+            ("max_entries", 0),
+            ("max_entries_alone", 0),
+            ("probes_per_param", 1),
+            ("global_probes", 1),
+            ("block_probes_up_to", 0),
+            ("large", 0),
+            ("bisect_budget", 0),
+        ):
             parse_int(getattr(self, name), name, minimum)
         parse_choice(self.mode, "mode", ("auto", "entries", "probes"))
 
@@ -51,8 +58,7 @@ class FiniteDifferences:
         return "entries" if n <= (self.max_entries_alone if alone else self.max_entries) else "probes"
 
 
-def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: bool = False,
-        fails=None) -> OracleResult:
+def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: bool = False, fails=None) -> OracleResult:
     """Finite-difference gradient information; `fails(probe)` (FD alone) drives bisection to wrong entries."""
     config = config or FiniteDifferences()
     start = time.perf_counter()
@@ -61,8 +67,11 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
     result = entries(problem, config.method) if mode == "entries" else probes(problem, config, alone, fails)
     result.seconds = time.perf_counter() - start
 
-    result.method = repr(config.method) if mode == "entries" or alone or problem.n <= config.large else \
-        repr(_confirming(config.method))
+    result.method = (
+        repr(config.method)
+        if mode == "entries" or alone or problem.n <= config.large
+        else repr(_confirming(config.method))
+    )
     return result
 
 
@@ -101,8 +110,9 @@ def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
             sided[b][idx] = est.one_sided
     if resolution > 0:  # the loss's resolution is a property of the loss at the point, not of one entry
         errors = [np.maximum(e, g * resolution) for e, g in zip(errors, gains)]
-    return OracleResult(NAME, "entries", grads=grads, errors=errors, one_sided=sided,
-                        evaluations=problem.n * method.evaluations + 12)
+    return OracleResult(
+        NAME, "entries", grads=grads, errors=errors, one_sided=sided, evaluations=problem.n * method.evaluations + 12
+    )
 
 
 def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
@@ -114,8 +124,13 @@ def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, lis
             e = np.zeros(problem.leaves[b].shape)
             e[index] = 1.0
             direction = [e if c == b else None for c in range(len(problem.leaves))]
-            est = method.derivative(problem.along(direction), scale=abs(float(problem.leaves[b][index])),
-                                    f0=problem.f0, eps=problem.eps, noise_floor=noise)
+            est = method.derivative(
+                problem.along(direction),
+                scale=abs(float(problem.leaves[b][index])),
+                f0=problem.f0,
+                eps=problem.eps,
+                noise_floor=noise,
+            )
             found.append(EntryFD(index, est.value, est.error, est.one_sided))
         out[b] = tuple(found)
     return out
@@ -132,13 +147,18 @@ def probes(problem: Problem, config: FiniteDifferences, alone: bool = False, fai
     shapes = [x.shape for x in problem.leaves]
     large = not alone and problem.n > config.large
     method = _confirming(config.method) if large else config.method
-    found = [measure(problem, method, global_direction(problem.seed, k, shapes), index=k)
-             for k in range(1 if large else config.global_probes)]
+    found = [
+        measure(problem, method, global_direction(problem.seed, k, shapes), index=k)
+        for k in range(1 if large else config.global_probes)
+    ]
     confirmed = not alone and fails is not None and not any(fails(p) for p in found)
     # beside AD, block probes only attribute a global disagreement to a block: skip them when AD passed
     if not alone and not confirmed and problem.n <= config.block_probes_up_to and len(shapes) > 1:
-        found += [measure(problem, method, block_direction(problem.seed, b, k, shapes), index=k)
-                  for b in range(len(shapes)) for k in range(config.probes_per_param)]
+        found += [
+            measure(problem, method, block_direction(problem.seed, b, k, shapes), index=k)
+            for b in range(len(shapes))
+            for k in range(config.probes_per_param)
+        ]
     if alone and fails is not None:
         for p in [p for p in found if fails(p)][:1]:  # one failing probe's bisection finds its wrong entries
             found += bisect(problem, method, p, fails, config.bisect_budget)

@@ -27,10 +27,10 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import CannotRun, OracleResult, jax_disk, same_value, short_message
 from ..probes import global_direction
 from ..problem import Problem, convert_args
 from ..tree import unflatten
+from . import CannotRun, OracleResult, jax_disk, same_value, short_message
 
 NAME = "jax"
 HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so jax can run it"
@@ -39,7 +39,7 @@ FAST_COMPILE_UP_TO = 100_000  # parameters; above this XLA optimises fully (run 
 FAST_COMPILE = {"xla_llvm_disable_expensive_passes": True, "xla_cpu_use_fusion_emitters": False}
 # faster CPU compiles of small graphs; not xla_backend_optimization_level=0, which gave NaN gradients
 # for a sigmoid/softmax net at x = 0 (tests/properties, --hypothesis-seed=3)
-_CACHE: "OrderedDict[tuple, object]" = OrderedDict()  # key -> compiled value-and-grad, None: tracing failed
+_CACHE: OrderedDict[tuple, object] = OrderedDict()  # key -> compiled value-and-grad, None: tracing failed
 _UNSAFE = object()
 
 
@@ -66,8 +66,16 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
             raise CannotRun(f"loss raised {type(exc).__name__} on jax arrays ({short_message(exc)}); {HINT}") from exc
         value, raw = out
         grads = [np.asarray(g, dtype=np.float64).reshape(x.shape) for g, x in zip(raw, problem.leaves)]
-    return OracleResult(NAME, "entries", grads=grads, seconds=time.perf_counter() - start, evaluations=1,
-                        method=f"jax {jax.__version__} grad, float64", value=float(value), cached=cached)
+    return OracleResult(
+        NAME,
+        "entries",
+        grads=grads,
+        seconds=time.perf_counter() - start,
+        evaluations=1,
+        method=f"jax {jax.__version__} grad, float64",
+        value=float(value),
+        cached=cached,
+    )
 
 
 def _float64_args(args):
@@ -102,7 +110,9 @@ def _compiled(jax, problem: Problem, flat_loss, leaves, args, fresh: bool = Fals
             return hit
     options = FAST_COMPILE if problem.n <= FAST_COMPILE_UP_TO else None
     try:  # a loss that cannot be traced runs eagerly from now on
-        compiled = jax.jit(jax.value_and_grad(flat_loss), compiler_options=options).trace(leaves, args).lower().compile()
+        compiled = (
+            jax.jit(jax.value_and_grad(flat_loss), compiler_options=options).trace(leaves, args).lower().compile()
+        )
     except Exception:
         compiled = None
     _remember(key, compiled)
@@ -140,8 +150,9 @@ def _remember(key, compiled) -> None:
 
 def _still_matches(jitted, problem: Problem, out, leaves, args, sole: bool = True) -> bool:
     """Whether a cached compile still computes the user's loss: the same value at the point and, when no other
-    oracle corroborates it (`sole`; otherwise a disagreement traces afresh), at a second point x + t v (v: fd's first global probe direction, random signs, drawn once per seed and shapes; every
-    entry moves by 1e-3 max(1, rms x)). A stale compile differing from the loss by d(x) passes only if d
+    oracle corroborates it (`sole`; otherwise a disagreement traces afresh), at a second point x + t v (v: fd's
+    first global probe direction, random signs, drawn once per seed and shapes; every entry moves by
+    1e-3 max(1, rms x)). A stale compile differing from the loss by d(x) passes only if d
     vanishes at both points, which for a d whose gradient at x is not 0 has probability 0 over the signs."""
     eps = problem.eps
     if not same_value(float(out[0]), problem.f0, eps):
@@ -186,12 +197,18 @@ def _key(problem: Problem, leaves, args):
             flat.append(("v", type(a), a))
         else:
             raise TypeError
+
     try:
         walk(args)
     except TypeError:
         return None
-    return (fn, repr(problem.treedef), tuple(tuple(x.shape) for x in leaves), tuple(flat),
-            problem.n <= FAST_COMPILE_UP_TO)
+    return (
+        fn,
+        repr(problem.treedef),
+        tuple(tuple(x.shape) for x in leaves),
+        tuple(flat),
+        problem.n <= FAST_COMPILE_UP_TO,
+    )
 
 
 def _fn_key(fn, depth: int = 0):
@@ -200,7 +217,12 @@ def _fn_key(fn, depth: int = 0):
     if inspect.ismethod(fn) or not isinstance(fn, types.FunctionType) or depth > 4:
         return None
     glob = fn.__globals__
-    parts = [fn.__code__, glob.get("__name__"), _value_key(fn.__defaults__, depth), _value_key(fn.__kwdefaults__, depth)]
+    parts = [
+        fn.__code__,
+        glob.get("__name__"),
+        _value_key(fn.__defaults__, depth),
+        _value_key(fn.__kwdefaults__, depth),
+    ]
     parts += [_value_key(c.cell_contents, depth) if _filled(c) else "<empty>" for c in fn.__closure__ or ()]
     parts += [(n, _value_key(glob[n], depth)) for n in sorted(_names(fn.__code__)) if n in glob]
     return None if any(p is _UNSAFE or (isinstance(p, tuple) and p[-1] is _UNSAFE) for p in parts) else tuple(parts)
@@ -222,7 +244,13 @@ def _value_key(v, depth: int):
     if v is None or isinstance(v, (bool, int, float, complex, str, bytes, np.generic, np.dtype, enum.Enum)):
         return (type(v), v)
     if isinstance(v, (tuple, list, frozenset)) or type(v) is dict:
-        items = sorted(v.items(), key=repr) if isinstance(v, dict) else sorted(v, key=repr) if isinstance(v, frozenset) else v
+        items = (
+            sorted(v.items(), key=repr)
+            if isinstance(v, dict)
+            else sorted(v, key=repr)
+            if isinstance(v, frozenset)
+            else v
+        )
         inner = tuple(_value_key(x, depth + 1) for x in items)
         return _UNSAFE if _UNSAFE in inner else (type(v), inner)
     if isinstance(v, types.FunctionType):
@@ -254,7 +282,7 @@ def _function_key(fn, depth: int):
 
 def _filled(cell) -> bool:
     try:
-        cell.cell_contents
+        _ = cell.cell_contents  # an empty closure cell raises ValueError
         return True
     except ValueError:
         return False

@@ -91,8 +91,10 @@ def canonical(x) -> str:
         items = sorted(map(canonical, x)) if isinstance(x, frozenset) else map(canonical, x)
         return f"{type(x).__name__}(" + ",".join(items) + ")"
     if isinstance(x, types.CodeType):
-        return (f"code({x.co_filename}:{x.co_qualname}:{x.co_code.hex()}:{canonical(x.co_consts)}:"
-                f"{x.co_names}:{x.co_varnames})")
+        return (
+            f"code({x.co_filename}:{x.co_qualname}:{x.co_code.hex()}:{canonical(x.co_consts)}:"
+            f"{x.co_names}:{x.co_varnames})"
+        )
     if isinstance(x, types.FunctionType):
         return f"function({x.__module__}.{x.__qualname__}:{canonical(x.__code__)})"
     if isinstance(x, types.ModuleType):

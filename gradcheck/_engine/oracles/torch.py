@@ -6,9 +6,9 @@ import time
 
 import numpy as np
 
-from . import CannotRun, OracleResult, short_message
 from ..problem import Problem, convert_args
 from ..tree import unflatten
+from . import CannotRun, OracleResult, short_message
 
 NAME = "torch"
 ONE_THREAD_UP_TO = 100_000
@@ -28,8 +28,15 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
     finally:
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
-    return OracleResult(NAME, "entries", grads=grads, seconds=time.perf_counter() - start, evaluations=1,
-                        method=f"torch {torch.__version__} autograd, float64", value=value)
+    return OracleResult(
+        NAME,
+        "entries",
+        grads=grads,
+        seconds=time.perf_counter() - start,
+        evaluations=1,
+        method=f"torch {torch.__version__} autograd, float64",
+        value=value,
+    )
 
 
 def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
@@ -48,7 +55,10 @@ def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
         grads = [np.zeros(x.shape) for x in problem.leaves]  # loss does not depend on params
     else:
         raw = torch.autograd.grad(out.reshape(()), leaves, allow_unused=True)
-        grads = [np.zeros(x.shape) if g is None else np.asarray(g.detach().numpy(), dtype=np.float64) for g, x in zip(raw, problem.leaves)]
+        grads = [
+            np.zeros(x.shape) if g is None else np.asarray(g.detach().numpy(), dtype=np.float64)
+            for g, x in zip(raw, problem.leaves)
+        ]
     return grads, _value(out)
 
 
