@@ -36,6 +36,7 @@ class HealthCheck:
     name: str  # e.g. "nondeterministic", "mutated_input", "kink"
     message: str
     fails: bool = False  # True when it makes the check fail (a mutated input), False for a warning
+    source: str = ""  # whose call it is about ("loss", "grad", "forward", ...), "" when it is about the point
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

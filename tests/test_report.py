@@ -107,7 +107,7 @@ def test_to_dict_is_plain_json_and_round_trips():
         "seconds": 0.0,
         "evaluations": 0,
     }
-    assert d["health"] == [{"name": "kink", "message": "a ReLU input is near 0", "fails": False}]
+    assert d["health"] == [{"name": "kink", "message": "a ReLU input is near 0", "fails": False, "source": ""}]
 
 
 def test_report_accessors():

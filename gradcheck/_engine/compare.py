@@ -200,7 +200,7 @@ def probe_gap(p, grads: list, tol: Tolerance, atol: float) -> tuple[float, float
     Memoised on the probe by the arrays it reads: a global probe compared with the same oracle's gradient
     gives one answer for every block, so it is computed once per check, not once per block."""
     used = tuple(grads[c] for c in p.blocks)
-    memo = p.__dict__.setdefault("_gaps", {})
+    memo = p.memo.setdefault("gaps", {})
     key = (tuple(map(id, used)), tol, atol)
     if key not in memo:
         memo[key] = (_gap(p, grads, tol, atol), used)  # the arrays stay referenced, so their ids stay unique
@@ -221,7 +221,7 @@ def _gap(p, grads: list, tol: Tolerance, atol: float) -> tuple[float, float, flo
 def _partial(p, c: int, g) -> tuple[float, float, float]:
     """(<g_c, v_c>, ||g_c * v_c||^2, ||v_c||^2), memoised on the probe per array: at 1e6 entries every
     oracle's blocks are swept once, not once per pairwise comparison."""
-    memo = p.__dict__.setdefault("_partials", {})
+    memo = p.memo.setdefault("partials", {})
     key = (c, id(g))
     found = memo.get(key)
     if found is None:
@@ -243,7 +243,7 @@ def _dot_and_norm(g: np.ndarray, v: np.ndarray) -> tuple[float, float]:
 
 def _largest(p, block: int) -> float:
     """max |v_i| over one block of probe p's direction (memoised on the probe)."""
-    memo = p.__dict__.setdefault("_largest", {})
+    memo = p.memo.setdefault("largest", {})
     if block not in memo:
         memo[block] = float(np.max(np.abs(p.direction[block])))
     return memo[block]

@@ -33,6 +33,7 @@ def mutation(names, leaves, args, calls: list[Call]) -> list[HealthCheck]:
                     f"are unchanged, but an in-place update of an input corrupts training and any later call; "
                     f"copy before modifying (x = x.copy(), or x = x + ... instead of x += ...)",
                     fails=True,
+                    source=what,
                 )
             )
     return found
@@ -41,7 +42,7 @@ def mutation(names, leaves, args, calls: list[Call]) -> list[HealthCheck]:
 def for_oracles(loss, health: list[HealthCheck]):
     """The loss the oracles evaluate: on fresh copies when it writes into its inputs, so every evaluation
     sees the same point (the write itself is already a failing health check)."""
-    if not any(h.name == "mutated_input" and h.message.startswith("loss wrote") for h in health):
+    if not any(h.name == "mutated_input" and h.source == "loss" for h in health):
         return loss
 
     def loss_on_copies(params, *args):

@@ -38,6 +38,8 @@ class Probe:
     span: tuple[int, int] | None = None  # flat entry range within a single block (bisection), None = all
     scale: float = 1.0  # the t-scale of the step (kept by sub-probes so every entry moves by the same amount)
     evaluations: int = 0
+    # comparisons memoised on the probe, by kind ("gaps", "partials", "largest"): never serialised or compared
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {
