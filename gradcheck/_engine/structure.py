@@ -11,8 +11,8 @@ import difflib
 import numpy as np
 
 from ..report import ParamReport
-from .diagnose import BatchSize, batch_size
 from .inputs import all_finite
+from .scaling import BatchSize, batch_size
 from .tree import flatten
 
 

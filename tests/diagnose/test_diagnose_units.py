@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gradcheck._engine.diagnose import BatchSize, batch_size, diagnose, scale_words
+from gradcheck._engine.diagnose import diagnose
+from gradcheck._engine.scaling import BatchSize, batch_size, scale_words
 from gradcheck._engine.structure import shape_hint
 from gradcheck.report import ParamReport
 
