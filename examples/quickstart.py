@@ -1,4 +1,5 @@
-"""Quickstart: check the backward pass of the 2-2-1 sigmoid network of a textbook question (seed 002)."""
+"""Quickstart: check the backward pass of the 2-2-1 sigmoid network of a textbook question,
+"Calculating derivatives with respect to a weight matrix" (reference case derivatives-wrt-weight-matrix-qa)."""
 
 import numpy as np
 from array_api_compat import array_namespace

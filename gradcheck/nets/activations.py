@@ -1,8 +1,9 @@
 """Activations: elementwise ones with their derivatives, and softmax with its VJP two ways.
 
 Each elementwise `f(z)` has a derivative `f_grad(z)` taken at the pre-activation z, as in
-the seeds' `f'(W x)`; the backward multiplies by it (delta = g * f'(z)). Softmax is the
-question of seed 001: its derivative is a Jacobian J = diag(s) - s s^T per example, and the
+the source documents' `f'(W x)`; the backward multiplies by it (delta = g * f'(z)). Softmax is the
+question of the softmax cross-entropy question (reference case softmax-cross-entropy-backprop-qa): its derivative is
+a Jacobian J = diag(s) - s s^T per example, and the
 backward multiplies J by the incoming gradient g; `softmax_vjp_jacobian` builds J,
 `softmax_vjp` uses the fast form s * (g - <g, s>). Forwards and derivatives are array-API
 generic (numpy, torch, jax); the softmax VJPs are numpy.

@@ -1,12 +1,13 @@
 """Dense (affine) layers and their VJPs, in both conventions and three bias styles.
 
 Conventions (all arrays 2-D):
-- column: examples are columns, as in the seeds. x (n_in, N), W (n_out, n_in), b (n_out, 1),
+- column: examples are columns, as in the source documents. x (n_in, N), W (n_out, n_in), b (n_out, 1),
   z = W x + b; a single example is x of shape (n_in, 1).
 - row-batch: examples are rows. X (N, n_in), W (n_in, n_out), b (n_out,), Z = X W + b.
 Bias styles: a vector b, no bias (b=None), or "ones column": the input gets a leading
 ones column (row-batch) / ones row (column), and W carries the bias as its first row
-(row-batch) / first column (column), as in seed 000.
+(row-batch) / first column (column), as in
+the matrix-form question with a softmax output (reference case matrix-form-backprop-softmax-qa).
 Forwards are array-API generic; the VJPs are numpy and never modify their inputs.
 """
 

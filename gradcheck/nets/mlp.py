@@ -1,6 +1,7 @@
 """A sequential MLP from an MLPSpec: init, forward (array-API generic), hand-written backward.
 
-The backward is the L-layer delta recursion of seed 004, written once for both conventions:
+The backward is the L-layer delta recursion of "A Derivation of Backpropagation in Matrix Form", written once for
+both conventions:
     delta_L = dE/dx_L * f_L'(z_L)                  (a softmax output uses its Jacobian VJP)
     delta_i = (W_{i+1}^T delta_{i+1}) * f_i'(z_i)
     dE/dW_i = delta_i x_{i-1}^T, dE/db_i = delta_i 1   (column; row-batch: dW = X^T dZ, db = 1^T dZ)

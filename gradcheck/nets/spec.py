@@ -27,7 +27,7 @@ class MLPSpec:
 
     convention "column": x (n_in, N) with examples as columns, W_i (n_i, n_{i-1});
     "row": x (N, n_in), W_i (n_{i-1}, n_i). bias "vector" adds b_i, "none" has no bias,
-    "ones_column" keeps the bias inside W_i (first column / first row) as in seed 000.
+    "ones_column" keeps the bias inside W_i (first column / first row) as in the matrix-form softmax question.
     Example: MLPSpec(widths=(3, 4, 1), activations=("sigmoid", "sigmoid")).
     """
 

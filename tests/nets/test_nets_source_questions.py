@@ -1,4 +1,5 @@
-"""The seed questions, reproduced: shapes as printed, and seed 002's stated numbers at 3 decimals."""
+"""The source documents' questions, reproduced: shapes as printed, and the weight-matrix question's stated numbers
+at 3 decimals."""
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ SEED_002 = MLPSpec(
 
 
 def _seed_002_inputs():
-    """W1, W2, x and y exactly as printed in seed 002."""
+    """W1, W2, x and y exactly as printed in "Calculating derivatives with respect to a weight matrix"."""
     params = {"W1": np.array([[0.1, 0.8], [0.4, 0.6]]), "W2": np.array([[0.3, 0.9]])}
     return params, np.array([[0.3], [0.9]]), np.array([[1.0]])
 
@@ -47,7 +48,7 @@ def test_seed_002_new_weights_match_the_stated_answer():
 
 
 def test_seed_002_gradient_is_the_answers_closed_form():
-    """G = (S1 - S1^2) W2^T (S2 - S2^2) (y_hat - y) x^T, the differential derivation in seed 002's answer."""
+    """G = (S1 - S1^2) W2^T (S2 - S2^2) (y_hat - y) x^T, the differential derivation in its answer."""
     params, x, y = _seed_002_inputs()
     trace = forward_trace(params, x, SEED_002)
     s1, y_hat = trace["a1"], trace["y_hat"]
@@ -56,10 +57,11 @@ def test_seed_002_gradient_is_the_answers_closed_form():
 
 
 def test_seed_004_delta_recursion_by_hand(rng):
-    """Three layers, no bias (seed 004): delta_3 = (x_3 - t) f'(W_3 x_2), delta_i = W_{i+1}^T delta_{i+1} f'(.)"""
+    """Three layers, no bias (the matrix-form derivation): delta_3 = (x_3 - t) f'(W_3 x_2), delta_i = W_{i+1}^T
+    delta_{i+1} f'(.)"""
     spec = MLPSpec(widths=(4, 5, 3, 2), activations=("sigmoid", "tanh", "sigmoid"), bias="none")
     params = init_params(spec, rng)
-    assert [params[k].shape for k in ("W2", "W3")] == [(3, 5), (2, 3)]  # as in the seed's sanity checks
+    assert [params[k].shape for k in ("W2", "W3")] == [(3, 5), (2, 3)]  # as in the derivation's sanity checks
     x0, t = rng.standard_normal((4, 1)), rng.uniform(size=(2, 1))
     f = forward_trace(params, x0, spec)
     W1, W2, W3 = params["W1"], params["W2"], params["W3"]
@@ -79,7 +81,8 @@ def test_seed_004_delta_recursion_by_hand(rng):
 
 
 def test_seed_000_shapes_and_fused_equals_unfused(rng):
-    """Seed 000: 2 inputs + bias node, 3 sigmoid hidden + bias node, 2 softmax outputs, row batch, CE."""
+    """The matrix-form softmax question: 2 inputs + bias node, 3 sigmoid hidden + bias node, 2 softmax outputs, row
+    batch, CE."""
     kw = {"widths": (2, 3, 2), "convention": "row", "bias": "ones_column", "reduction": "mean"}
     unfused = MLPSpec(activations=("sigmoid", "softmax"), loss="cross_entropy", **kw)
     fused = MLPSpec(activations=("sigmoid", "identity"), loss="softmax_cross_entropy", **kw)
@@ -94,6 +97,7 @@ def test_seed_000_shapes_and_fused_equals_unfused(rng):
 
 
 def test_seed_003_shapes():
-    """Seed 003: 3 inputs, 4 sigmoid hidden, 1 sigmoid output, squared error, column vectors."""
+    """ "How to derive matrices during backpropagation in neural network": 3 inputs, 4 sigmoid hidden, 1 sigmoid
+    output, squared error, column vectors."""
     spec = MLPSpec(widths=(3, 4, 1), activations=("sigmoid", "sigmoid"), bias="none")
     assert spec.param_shapes() == {"W1": (4, 3), "W2": (1, 4)}

@@ -1,4 +1,5 @@
-"""Seed 002: the asker multiplied W2 by sigma'(z2) as an inner product, so every row of dC/dW1 came out equal.
+""" "Calculating derivatives with respect to a weight matrix": the asker multiplied W2 by sigma'(z2) as an inner
+product, so every row of dC/dW1 came out equal.
 
 Network (one example, column convention): z2 = W1 x, a2 = sigma(z2), z3 = W2 a2, y_hat = sigma(z3),
 C = 1/2 (y_hat - y)^2. Right: dC/dW1 = (W2^T delta3 * sigma'(z2)) x^T. The asker's:
