@@ -158,14 +158,7 @@ def text(report: Report) -> str:
     return "\n".join(lines + footer(report))
 
 
-format_report = text
-
-
 # ---- Markdown and HTML (notebooks) ----------------------------------------------------------------------
-
-
-def _status_word(p: ParamReport) -> str:
-    return "ok" if p.ok else p.status
 
 
 def _summary_rows(report: Report) -> list[list[str]]:

@@ -57,11 +57,6 @@ def absmax(g) -> float:
     return max(float(np.fmax.reduce(g, axis=None)), -float(np.fmin.reduce(g, axis=None)))
 
 
-def relative(diff: np.ndarray, ref: np.ndarray, atol: float) -> np.ndarray:
-    """|diff| / (|ref| + atol): finite even where the reference is zero."""
-    return np.abs(diff) / (np.abs(ref) + max(atol, TINY))
-
-
 CHUNK = 1 << 15  # entries per pass: temporaries stay in cache, so a 1e6-entry comparison reads each array once
 
 

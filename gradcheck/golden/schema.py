@@ -62,10 +62,6 @@ class Case:
         return {**DEFAULT_TOLERANCE, **self.data.get("tolerance", {})}
 
 
-def is_case_file(path) -> bool:
-    return Path(path).name.endswith(SUFFIX)
-
-
 def load(path) -> Case:
     """Read, validate and compile one case file."""
     path = Path(path)
