@@ -93,7 +93,6 @@ def grad_report(
         return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful), judgement
 
     results, runs, (params_out, judgement) = oracle_plan.consult(plan, runner(problem, fd, claims, rtol, atol), decide)
-    oracle_plan.explain_set_aside(params_out, results, problem.f0, problem.eps)
     health += state(record.repeat) + determinism(judgement.noise)
     health += kinks(judgement.verdicts, results["fd"].probes if "fd" in results else ())
     return assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)

@@ -43,7 +43,7 @@ from .compare import (
     probes_agree,
 )
 from .evidence import Claim, Evidence, Judgement, KinkEntry, Noise, Status, TaylorRun, Verdict
-from .oracles import EntryFD, OracleResult
+from .oracles import EntryFD, OracleResult, same_value
 from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
 from .triangulate import triangulate
 
@@ -138,7 +138,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     }
     agree = _agreement(results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
     fd = results.get("fd")
-    trust = triangulate(list(results), agree, fd is not None and _fd_rough(fd, b, sided))
+    trust = triangulate(list(results), agree, fd is not None and _fd_rough(fd, b, sided), _other_loss(ev))
     good = all(comparisons[o].ok for o in trust.trusted)
     notes, taylor = [], ev.taylor.get(b)
     if taylor is not None and fd is not None and set(trust.trusted) == {"fd"}:
@@ -405,3 +405,12 @@ def _fd_rough(fd: OracleResult, b: int, sided) -> bool:
     if sided is not None:
         return True
     return any(not p.smooth for p in fd.probes if b in p.blocks)
+
+
+def _other_loss(ev: Evidence) -> dict[str, tuple[float, float]]:
+    """AD oracles whose loss value at the point differs from yours: (theirs, yours)."""
+    return {
+        o: (r.value, ev.f0)
+        for o, r in ev.results.items()
+        if r.value is not None and not same_value(r.value, ev.f0, ev.loss_eps)
+    }

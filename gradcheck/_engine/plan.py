@@ -21,7 +21,7 @@ from ..errors import OracleUnavailable
 from ..report import OracleRun, ParamReport
 from ..settings import ALL_ORACLES, parse_oracles
 from . import oracles as registry
-from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult, same_value
+from .oracles import AD_ORACLES, ORACLE_NAMES, CannotRun, OracleResult
 
 
 @dataclass(frozen=True)
@@ -160,19 +160,3 @@ def _consult(plan: Plan, done: Consulted, name: str, run_one: Runner, fresh: boo
     done.runs[name] = OracleRun(
         name, "ran", mode=result.mode, method=result.method, seconds=result.seconds, evaluations=result.evaluations
     )
-
-
-def explain_set_aside(params: list[ParamReport], results: dict[str, OracleResult], f0: float, eps: float) -> None:
-    """Give an AD oracle set aside the reason its own evidence shows: a different loss value at the point
-    means the loss computes something else on that framework's arrays."""
-    for p in params:
-        for name in list(p.set_aside):
-            value = results[name].value if name in results else None
-            if value is None or same_value(value, f0, eps):
-                continue
-            p.set_aside[name] = (
-                f"{name} disagrees with the others, and the loss gives {value:.10g} on {name} arrays "
-                f"against {f0:.10g} on yours: it computes a different function there (a branch on "
-                f"the array type, a library call that differs between frameworks, or data read "
-                f"differently)"
-            )

@@ -20,8 +20,10 @@ class Trust:
     undecided: bool = False
 
 
-def triangulate(ran: list[str], agree: dict[frozenset, bool], fd_rough: bool) -> Trust:
-    """Choose trusted oracles from pairwise agreement; `fd_rough`: FD saw a kink or noise on this block."""
+def triangulate(ran: list[str], agree: dict[frozenset, bool], fd_rough: bool, other_loss: dict | None = None) -> Trust:
+    """Choose trusted oracles from pairwise agreement; `fd_rough`: FD saw a kink or noise on this block;
+    `other_loss`: oracle -> (its loss value, yours) where the loss computes a different value on its arrays."""
+    other_loss = other_loss or {}
     if len(ran) < 2 or all(agree.get(frozenset(p), True) for p in combinations(ran, 2)):
         return Trust(tuple(ran), {})
     cliques = _agreeing_groups(ran, agree)
@@ -29,7 +31,7 @@ def triangulate(ran: list[str], agree: dict[frozenset, bool], fd_rough: bool) ->
     top = [c for c in cliques if len(c) == best]
     if best >= 2 and len(top) == 1:
         keep = top[0]
-        return Trust(keep, {o: _why(o, keep, fd_rough) for o in ran if o not in keep})
+        return Trust(keep, {o: _why(o, keep, fd_rough, other_loss.get(o)) for o in ran if o not in keep})
     if "fd" in ran and fd_rough and len(ran) == 2:
         ad = next(o for o in ran if o != "fd")
         return Trust((ad,), {"fd": _why("fd", (ad,), True)})
@@ -45,8 +47,15 @@ def _agreeing_groups(ran, agree) -> list[tuple[str, ...]]:
     return groups
 
 
-def _why(odd: str, others: tuple[str, ...], fd_rough: bool) -> str:
+def _why(odd: str, others: tuple[str, ...], fd_rough: bool, loss_values: tuple[float, float] | None = None) -> str:
     names = " and ".join(others)
+    if loss_values is not None:  # its own evidence: the loss computes something else on that framework's arrays
+        value, f0 = loss_values
+        return (
+            f"{odd} disagrees with the others, and the loss gives {value:.10g} on {odd} arrays against {f0:.10g} "
+            f"on yours: it computes a different function there (a branch on the array type, a library call that "
+            f"differs between frameworks, or data read differently)"
+        )
     if odd == "fd":
         cause = (
             "the function has a kink or noise inside the stencil"

@@ -1,0 +1,37 @@
+"""triangulate.py: the odd oracle out is set aside with the reason its own evidence shows."""
+
+from gradcheck._engine.triangulate import triangulate
+
+AGREE = {
+    frozenset(("fd", "torch")): True,
+    frozenset(("fd", "jax")): False,
+    frozenset(("torch", "jax")): False,
+}
+
+
+def test_all_agreeing_oracles_are_all_trusted():
+    trust = triangulate(["fd", "torch", "jax"], {}, fd_rough=False)
+    assert (trust.trusted, trust.set_aside, trust.undecided) == (("fd", "torch", "jax"), {}, False)
+
+
+def test_the_odd_one_out_is_set_aside_as_perhaps_differentiating_a_non_differentiable_op():
+    trust = triangulate(["fd", "torch", "jax"], AGREE, fd_rough=False)
+    assert trust.trusted == ("fd", "torch")
+    assert trust.set_aside["jax"].startswith("jax disagrees with fd and torch, which agree with each other: jax may ")
+
+
+def test_a_different_loss_value_on_its_arrays_is_the_reason_given():
+    trust = triangulate(["fd", "torch", "jax"], AGREE, fd_rough=False, other_loss={"jax": (7.875, 5.25)})
+    assert trust.set_aside["jax"].startswith(
+        "jax disagrees with the others, and the loss gives 7.875 on jax arrays against 5.25 on yours"
+    )
+
+
+def test_fd_at_a_kink_beside_one_framework_yields_to_it():
+    trust = triangulate(["fd", "torch"], {frozenset(("fd", "torch")): False}, fd_rough=True)
+    assert trust.trusted == ("torch",) and "kink or noise" in trust.set_aside["fd"]
+
+
+def test_two_oracles_that_disagree_without_a_kink_leave_the_verdict_undecided():
+    trust = triangulate(["fd", "torch"], {frozenset(("fd", "torch")): False}, fd_rough=False)
+    assert trust.undecided and trust.set_aside == {}
