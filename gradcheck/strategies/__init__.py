@@ -3,8 +3,10 @@ and the layers beyond the MLP (conv and pooling geometries, sequence lengths, id
 
 Compose them in your own `@given` tests. Bounds are keyword-only `min_*`/`max_*` as in `hypothesis.extra.numpy`;
 arguments are validated when the strategy is built, and a bad one raises `InvalidArgument` naming it.
-This module only re-exports: the MLP strategies live in `_networks`, the layer strategies in `_layers`, the
-argument checks in `_validation`. Example:
+This module only re-exports: the array strategies live in `_arrays`, the MLP strategies in `_networks`, the
+layer strategies in `_layers`, the argument checks in `_validation`. Arrays are filled by numpy from one drawn
+seed, so they cost one Hypothesis choice each; shapes and every other choice shrink as usual
+(docs/strategies.md). Example:
 
     @settings(deadline=None)  # the first check imports torch and jax
     @given(case=mlp_cases(mlp_specs(max_layers=2), kink_margin=0.05))
@@ -12,6 +14,7 @@ argument checks in `_validation`. Example:
         check_grad(my_loss, my_grad, case.params, args=case.args)
 """
 
+from gradcheck.strategies._arrays import finite_arrays, one_hot_labels
 from gradcheck.strategies._layers import (
     ConvGeometry,
     PoolGeometry,
@@ -28,14 +31,12 @@ from gradcheck.strategies._layers import (
 from gradcheck.strategies._networks import (
     MLPCase,
     batch_sizes,
-    finite_arrays,
     layer_widths,
     mlp_batches,
     mlp_cases,
     mlp_params,
     mlp_specs,
     network_widths,
-    one_hot_labels,
     relu_kink_distance,
 )
 from gradcheck.strategies._validation import InvalidArgument
@@ -69,9 +70,9 @@ __all__ = [
 
 def _check_exports(public: set) -> None:
     """`__all__` names exactly the public strategies: every name this package binds and the private modules list."""
-    from gradcheck.strategies import _layers, _networks
+    from gradcheck.strategies import _arrays, _layers, _networks
 
-    listed = set(_networks.__all__) | set(_layers.__all__) | {"InvalidArgument"}
+    listed = set(_arrays.__all__) | set(_networks.__all__) | set(_layers.__all__) | {"InvalidArgument"}
     assert set(__all__) == public == listed, (set(__all__) ^ public, set(__all__) ^ listed)
 
 
