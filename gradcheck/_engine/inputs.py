@@ -55,12 +55,23 @@ def all_finite(arr: np.ndarray) -> bool:
 
 
 def copy_tree(x):
-    """Deep copy of every numpy array in a nested structure; other leaves are shared."""
-    return convert_args(x, lambda a: a.copy())
+    """Deep copy of every numpy array and torch tensor in a nested structure (a tensor is cloned, which keeps
+    autograd's graph); other leaves are shared (jax arrays are immutable)."""
+    return convert_args(x, lambda a: a.clone() if _is_tensor(a) else a.copy(), _copyable)
+
+
+def _copyable(a) -> bool:
+    return isinstance(a, np.ndarray) or _is_tensor(a)
+
+
+def _is_tensor(a) -> bool:
+    return type(a).__module__.split(".")[0] == "torch" and hasattr(a, "clone")
 
 
 def same_array(a: np.ndarray, b: np.ndarray) -> bool:
     """a and b hold equal values (NaN equal to NaN); identical bytes are checked first, in one cheap pass."""
+    if a is b:
+        return True
     if a.shape != b.shape:
         return False
     if a.dtype == b.dtype and a.dtype.kind in "fiub" and a.flags.c_contiguous and b.flags.c_contiguous:
