@@ -25,13 +25,13 @@ SECOND_GRAD_UP_TO = 100_000
 
 @dataclass
 class Call:
-    """One call of loss and of grad, each on its own copies of params and args; the inputs as each call left
-    them (`written`) spot writes."""
+    """One call of loss and of grad, each on its own copies of params and args; the inputs as the first call
+    left them (`written`; None for later calls) spot writes."""
 
     loss: float
     grad: Any  # a copy, taken as soon as grad returned
-    loss_inputs: tuple[list, tuple]
-    grad_inputs: tuple[list, tuple]
+    loss_inputs: tuple[list, tuple] | None
+    grad_inputs: tuple[list, tuple] | None
 
 
 @dataclass(frozen=True)
@@ -99,13 +99,13 @@ def observe(loss, grad, treedef, leaves, args, times: int = 2) -> tuple[list[Cal
     """Call loss and grad `times` times on fresh copies; (calls with copied results, the raw grad results;
     no raw result when called once, so the user's array is not held beside its copy)."""
     calls, raw = [], []
-    for _ in range(times):
+    for i in range(times):
         lp, la = [x.copy() for x in leaves], copy_tree(args)
         f = loss_value(call_user("loss", loss, unflatten(treedef, lp), *la))
-        lp, la = written(leaves, args, lp, la)  # the copies are let go before grad runs (peak memory)
+        lp, la = written(leaves, args, lp, la) if i == 0 else (None, None)  # copies let go before grad runs
         gp, ga = [x.copy() for x in leaves], copy_tree(args)
         g = grad_value(call_user("grad", grad, unflatten(treedef, gp), *ga))
-        gp, ga = written(leaves, args, gp, ga)
+        gp, ga = written(leaves, args, gp, ga) if i == 0 else (None, None)
         raw.append(g)
         calls.append(Call(f, copy_tree(g), (lp, la), (gp, ga)))  # copied at once: a later call cannot change it
     return calls, raw if times > 1 else []
