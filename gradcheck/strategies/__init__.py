@@ -69,11 +69,19 @@ __all__ = [
 
 
 def _check_exports(public: set) -> None:
-    """`__all__` names exactly the public strategies: every name this package binds and the private modules list."""
-    from gradcheck.strategies import _arrays, _layers, _networks
+    """`__all__` names exactly the public strategies: every name this package binds, which is every public
+    class and function the strategy modules define (their helpers' names start with an underscore;
+    InvalidArgument names this package as its home)."""
+    from gradcheck.strategies import _arrays, _layers, _networks, _validation
 
-    listed = set(_arrays.__all__) | set(_networks.__all__) | set(_layers.__all__) | {"InvalidArgument"}
-    assert set(__all__) == public == listed, (set(__all__) ^ public, set(__all__) ^ listed)
+    homes = {m: (m.__name__, __name__) for m in (_arrays, _layers, _networks, _validation)}
+    defined = {
+        n
+        for m, home in homes.items()
+        for n, v in vars(m).items()
+        if n[0] != "_" and callable(v) and getattr(v, "__module__", None) in home
+    }
+    assert set(__all__) == public == defined, (set(__all__) ^ public, set(__all__) ^ defined)
 
 
 _check_exports({n for n in dir() if n[0] not in "_@"})  # "@py_builtins": pytest's assertion rewriting

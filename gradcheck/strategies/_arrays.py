@@ -13,23 +13,21 @@ from hypothesis import strategies as st
 
 from gradcheck.strategies._validation import InvalidArgument, _dtype, _real, _shape
 
-__all__ = ["finite_arrays", "one_hot_labels"]
-
-SEEDS = st.integers(0, 2**32 - 1)  # one choice per array (or group of arrays); shrinks towards seed 0
+_SEEDS = st.integers(0, 2**32 - 1)  # one choice per array (or group of arrays); shrinks towards seed 0
 
 
-def generator(seed: int) -> np.random.Generator:
+def _generator(seed: int) -> np.random.Generator:
     """numpy's generator for a drawn seed: the same seed gives the same arrays (Hypothesis replays it)."""
     return np.random.default_rng(seed)
 
 
-def uniform(rng: np.random.Generator, shape, lo: float, hi: float) -> np.ndarray:
+def _uniform(rng: np.random.Generator, shape, lo: float, hi: float) -> np.ndarray:
     """float64 entries uniform in [lo, hi]: lo (1 - u) + hi u, clipped (no overflow for any finite lo, hi)."""
     u = rng.random(shape)
     return np.clip(lo * (1.0 - u) + hi * u, lo, hi)
 
 
-def cast(a, dtype):
+def _cast(a, dtype):
     """a as dtype, with entries too small to be normal in dtype flushed to 0 (no subnormals after a cast)."""
     a = np.asarray(a).astype(dtype)
     return np.where(np.abs(a) < np.finfo(dtype).tiny, dtype.type(0), a)
@@ -82,13 +80,13 @@ def finite_arrays(
     lo_d, hi_d, margin = _bounded(lo, hi, dtype, _real("kink_margin", kink_margin))
 
     def fill(seed):
-        a = cast(uniform(generator(seed), shape, lo_d, hi_d), dtype)
+        a = _cast(_uniform(_generator(seed), shape, lo_d, hi_d), dtype)
         return _push_off_zero(a, dtype.type(margin), lo_d, hi_d) if margin > 0 else a
 
-    return SEEDS.map(fill)
+    return _SEEDS.map(fill)
 
 
-def one_hot(rng: np.random.Generator, shape, axis: int, dtype) -> np.ndarray:
+def _one_hot(rng: np.random.Generator, shape, axis: int, dtype) -> np.ndarray:
     """A one-hot array of `shape` with its classes along `axis`, the hot class of each slice uniform."""
     n_classes, axis = shape[axis], axis % len(shape)
     k = rng.integers(0, n_classes, shape[:axis] + shape[axis + 1 :])
@@ -105,4 +103,4 @@ def one_hot_labels(shape, *, axis: int = -1, dtype="float64") -> st.SearchStrate
         raise InvalidArgument(f"Expected an axis of a {len(shape)}-d shape but got axis={axis!r}")
     if shape[axis] < 1:
         raise InvalidArgument(f"Expected at least one class along axis={axis} but got shape={shape}")
-    return SEEDS.map(lambda seed: one_hot(generator(seed), shape, int(axis), dtype))
+    return _SEEDS.map(lambda seed: _one_hot(_generator(seed), shape, int(axis), dtype))

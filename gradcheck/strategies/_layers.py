@@ -19,22 +19,8 @@ from typing import NamedTuple
 import numpy as np
 from hypothesis import strategies as st
 
-from gradcheck.strategies._arrays import SEEDS, generator
+from gradcheck.strategies._arrays import _SEEDS, _generator
 from gradcheck.strategies._validation import InvalidArgument, _bounds, _dtype, _int, _real, _shape
-
-__all__ = [
-    "ConvGeometry",
-    "PoolGeometry",
-    "attention_masks",
-    "conv_geometries",
-    "kernel_sizes",
-    "paddings",
-    "pool_geometries",
-    "separated_arrays",
-    "sequence_lengths",
-    "strides",
-    "token_ids",
-]
 
 
 def _x_shape(g) -> tuple:
@@ -168,18 +154,8 @@ def conv_geometries(
 
     Example: conv_geometries(max_stride=1, max_pad=0) (a 'valid' convolution)
     """
-    n, c, f = (
-        _int(name, v, 1)
-        for name, v in (("max_batch", max_batch), ("max_channels", max_channels), ("max_filters", max_filters))
-    )
-    window = _window(*_window_bounds(min_kernel, max_kernel, max_stride, max_pad, max_size), pool=False)
-    return st.builds(
-        lambda n, c, f, win: ConvGeometry(n, c, f, win[3], win[4], win[0], win[1], win[2]),
-        st.integers(1, n),
-        st.integers(1, c),
-        st.integers(1, f),
-        window,
-    )
+    counts = {"max_batch": max_batch, "max_channels": max_channels, "max_filters": max_filters}
+    return _geometries(ConvGeometry, counts, (min_kernel, max_kernel, max_stride, max_pad, max_size), pool=False)
 
 
 def pool_geometries(
@@ -199,14 +175,15 @@ def pool_geometries(
 
     Example: pool_geometries(min_kernel=2, max_pad=1)
     """
-    n, c = _int("max_batch", max_batch, 1), _int("max_channels", max_channels, 1)
-    window = _window(*_window_bounds(min_kernel, max_kernel, max_stride, max_pad, max_size), pool=True)
-    return st.builds(
-        lambda n, c, win: PoolGeometry(n, c, win[3], win[4], win[0], win[1], win[2]),
-        st.integers(1, n),
-        st.integers(1, c),
-        window,
-    )
+    counts = {"max_batch": max_batch, "max_channels": max_channels}
+    return _geometries(PoolGeometry, counts, (min_kernel, max_kernel, max_stride, max_pad, max_size), pool=True)
+
+
+def _geometries(geometry, counts: dict, window_bounds: tuple, pool: bool):
+    """ConvGeometry or PoolGeometry strategies: each count (N, C[, F]) in [1, its max], then the window."""
+    sizes = st.tuples(*(st.integers(1, _int(name, top, 1)) for name, top in counts.items()))
+    window = _window(*_window_bounds(*window_bounds), pool=pool)
+    return st.builds(lambda n, win: geometry(*n, win[3], win[4], win[0], win[1], win[2]), sizes, window)
 
 
 # --- ids, masks, inputs ------------------------------------------------------------------
@@ -220,7 +197,7 @@ def token_ids(shape, *, vocab_size: int, repeat: bool = True) -> st.SearchStrate
     shape, vocab = _shape(shape), _int("vocab_size", vocab_size, 1)
     if not isinstance(repeat, bool):
         raise InvalidArgument(f"Expected repeat to be a bool but got repeat={repeat!r}")
-    return SEEDS.map(lambda seed: _ids(generator(seed), shape, vocab, repeat))
+    return _SEEDS.map(lambda seed: _ids(_generator(seed), shape, vocab, repeat))
 
 
 def _ids(rng, shape, vocab, repeat):
@@ -239,7 +216,7 @@ def attention_masks(shape) -> st.SearchStrategy[np.ndarray]:
     shape = _shape(shape)
     if len(shape) < 2 or 0 in shape:
         raise InvalidArgument(f"Expected a shape (..., Tq, Tk) with no zero size but got shape={shape}")
-    return SEEDS.map(lambda seed: _mask(generator(seed), shape))
+    return _SEEDS.map(lambda seed: _mask(_generator(seed), shape))
 
 
 def _mask(rng, shape):
@@ -259,7 +236,7 @@ def separated_arrays(shape, *, dtype="float64", spacing: float = 0.05) -> st.Sea
     """
     shape, dtype = _shape(shape), _dtype(dtype)
     spacing = _real("spacing", spacing, positive=True)
-    return SEEDS.map(lambda seed: _separated(generator(seed), shape, dtype, spacing))
+    return _SEEDS.map(lambda seed: _separated(_generator(seed), shape, dtype, spacing))
 
 
 def _separated(rng, shape, dtype, spacing):

@@ -17,20 +17,8 @@ from hypothesis import strategies as st
 from gradcheck.nets.activations import ELEMENTWISE
 from gradcheck.nets.mlp import forward_trace
 from gradcheck.nets.spec import BIASES, CONVENTIONS, LOSSES, REDUCTIONS, MLPSpec
-from gradcheck.strategies._arrays import SEEDS, _inward, cast, generator, one_hot, uniform
+from gradcheck.strategies._arrays import _SEEDS, _cast, _generator, _inward, _one_hot, _uniform
 from gradcheck.strategies._validation import InvalidArgument, _bounds, _choices, _dtype, _real, _strategy
-
-__all__ = [
-    "MLPCase",
-    "batch_sizes",
-    "layer_widths",
-    "mlp_batches",
-    "mlp_cases",
-    "mlp_params",
-    "mlp_specs",
-    "network_widths",
-    "relu_kink_distance",
-]
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 OUTPUT_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu")  # for squared_error; the cross-entropies fix theirs
@@ -177,24 +165,24 @@ def mlp_params(spec: MLPSpec, *, dtype="float64", scale: float = 1.0) -> st.Sear
     """
     spec, dtype = _spec(spec), _dtype(dtype)
     scale = _real("scale", scale, positive=True)
-    return SEEDS.map(lambda seed: {k: cast(v, dtype) for k, v in _params(spec, seed, scale).items()})
+    return _SEEDS.map(lambda seed: {k: _cast(v, dtype) for k, v in _params(spec, seed, scale).items()})
 
 
 def _params(spec, seed, scale):
     """spec's parameters in float64 from one seed, layer i within +-scale * its Glorot limit."""
-    rng = generator(seed)
-    return {k: uniform(rng, shape, -1.0, 1.0) * (scale * _glorot(spec, k)) for k, shape in spec.param_shapes().items()}
+    rng = _generator(seed)
+    return {k: _uniform(rng, shape, -1.0, 1.0) * (scale * _glorot(spec, k)) for k, shape in spec.param_shapes().items()}
 
 
 def _batch(spec, n, seed, scale, dtype):
     """(x, y) of n examples for spec from one seed, in dtype: x within +-scale, y as _TARGET_RANGE or one-hot."""
-    rng = generator(seed)
+    rng = _generator(seed)
     x_shape, y_shape = _data_shapes(spec, n)
-    x = cast(uniform(rng, x_shape, *_inward(-scale, scale, dtype)), dtype)
+    x = _cast(_uniform(rng, x_shape, *_inward(-scale, scale, dtype)), dtype)
     if spec.loss != "squared_error":
-        return x, one_hot(rng, y_shape, 1 - spec.batch_axis, dtype)
+        return x, _one_hot(rng, y_shape, 1 - spec.batch_axis, dtype)
     lo, hi = _TARGET_RANGE.get(spec.activations[-1], (-1.0, 1.0))
-    return x, cast(uniform(rng, y_shape, lo, hi), dtype)
+    return x, _cast(_uniform(rng, y_shape, lo, hi), dtype)
 
 
 def _data_shapes(spec, n):
@@ -215,7 +203,7 @@ def mlp_batches(
     spec, dtype = _spec(spec), _dtype(dtype)
     scale = _real("scale", scale, positive=True)
     sizes = _strategy("batch_size", batch_size, batch_sizes())
-    return st.tuples(sizes, SEEDS).map(lambda ns: _batch(spec, ns[0], ns[1], scale, dtype))
+    return st.tuples(sizes, _SEEDS).map(lambda ns: _batch(spec, ns[0], ns[1], scale, dtype))
 
 
 def _kink_shift(values, margin):
@@ -281,11 +269,11 @@ def mlp_cases(
 def _cases(draw, specs, dtypes, sizes, scale, margin):
     spec = _spec(draw(specs))
     dtype = _dtype(draw(dtypes))
-    params = _params(spec, draw(SEEDS), scale)
-    x, y = _batch(spec, draw(sizes), draw(SEEDS), scale, _FLOAT64)  # drawn in float64, cast once below
+    params = _params(spec, draw(_SEEDS), scale)
+    x, y = _batch(spec, draw(sizes), draw(_SEEDS), scale, _FLOAT64)  # drawn in float64, cast once below
     if margin > 0:
         params = _clear_kinks(spec, params, x, margin)
-    case = MLPCase(spec, {k: cast(v, dtype) for k, v in params.items()}, cast(x, dtype), cast(y, dtype))
+    case = MLPCase(spec, {k: _cast(v, dtype) for k, v in params.items()}, _cast(x, dtype), _cast(y, dtype))
     if margin > 0:
         assume(relu_kink_distance(case) >= margin)
     return case

@@ -11,6 +11,7 @@ import functools
 import importlib
 import importlib.util
 import sys
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,6 +81,20 @@ class OracleResult:
     located: dict = field(default_factory=dict)  # block -> [(index, fd value, fd error)] found by bisection
     value: float | None = None  # the loss at the point as this oracle computed it (AD), for set-aside reasons
     cached: bool = False  # served from a compile cache (jax): confirmed by a fresh trace before it blames anyone
+
+
+def ad_result(name: str, grads: list[np.ndarray], value, method: str, start: float, cached=False) -> OracleResult:
+    """An AD framework's result: every entry from one evaluation of the loss, timed from `start` (perf_counter)."""
+    return OracleResult(
+        name,
+        "entries",
+        grads=grads,
+        seconds=time.perf_counter() - start,
+        evaluations=1,
+        method=method,
+        value=value,
+        cached=cached,
+    )
 
 
 def missing(name: str) -> str | None:

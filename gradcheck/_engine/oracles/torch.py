@@ -17,7 +17,7 @@ import numpy as np
 from ...errors import GradcheckError
 from ..problem import Problem, convert_args
 from ..tree import unflatten
-from . import CannotRun, OracleResult, short_message
+from . import CannotRun, OracleResult, ad_result, short_message
 
 NAME = "torch"
 ONE_THREAD_UP_TO = 100_000
@@ -37,15 +37,7 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
     finally:
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
-    return OracleResult(
-        NAME,
-        "entries",
-        grads=grads,
-        seconds=time.perf_counter() - start,
-        evaluations=1,
-        method=f"torch {torch.__version__} autograd, float64",
-        value=value,
-    )
+    return ad_result(NAME, grads, value, f"torch {torch.__version__} autograd, float64", start)
 
 
 def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
