@@ -9,20 +9,9 @@ import re
 from ..errors import GradientMismatch
 from ..render import verdict_line
 from ..report import HealthCheck, Report
+from ..settings import Options
 from .check import grad_report
 from .diagnose import Operation, diagnose
-
-
-def parse_options(oracles, seed, rtol, atol, fd, raise_on_failure) -> None:
-    """The settings every entry point takes, validated before any user code runs (errors name them)."""
-    from ..settings import Settings, bad, parse_flag, parse_seed
-    from .oracles.fd import FiniteDifferences
-
-    parse_flag(raise_on_failure, "raise_on_failure")
-    parse_seed(seed)
-    Settings.parse(oracles=oracles, rtol=rtol, atol=atol)
-    if fd is not None and not isinstance(fd, FiniteDifferences):
-        raise bad("fd", fd, "fd=FiniteDifferences(...)")
 
 
 def require_callable_or_none(name: str, fn) -> None:
@@ -79,17 +68,16 @@ def run(
     *,
     args,
     kind: str,
-    options: dict,
+    options: Options,
     health=lambda: [],
     op: Operation | None = None,
-    raise_on_failure: bool = True,
 ) -> Report:
     """grad_report on the adapted loss and grad, then the adapter's health checks and advice; raises
-    GradientMismatch when the check fails and `raise_on_failure` is true."""
+    GradientMismatch when the check fails and `options.raise_on_failure` is true."""
     __tracebackhide__ = True
-    report = grad_report(loss, grad, params, args=args, kind=kind, label="inputs", **options)
+    report = grad_report(loss, grad, params, args=args, kind=kind, label="inputs", **options.engine())
     report = finish(report, health(), op, args)
-    if raise_on_failure and not report.ok:
+    if options.raise_on_failure and not report.ok:
         raise GradientMismatch(report)
     return report
 

@@ -9,33 +9,26 @@ The framework is imported only when F is one of its objects (it is then already 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import GradcheckError
 from ..report import Report
-from ..settings import parse_flag
+from ..settings import CheckOptions, Options, parse_flag
 from . import adapter
 from .backward import not_checked
 from .diagnose import Operation
 from .gradients import Inputs, match
 from .outputs import make_cotangent
 
+if TYPE_CHECKING:
+    from typing import Unpack
+
 
 def check_function(
-    F,
-    inputs,
-    *,
-    reference=None,
-    cotangent=None,
-    names=None,
-    float64=True,
-    oracles=None,
-    rtol=None,
-    atol=None,
-    seed=0,
-    fd=None,
-    raise_on_failure=True,
+    F, inputs, *, reference=None, cotangent=None, names=None, float64=True, **options: Unpack[CheckOptions]
 ) -> Report:
     """Check F's hand-written backward (a torch.autograd.Function subclass or a jax.custom_vjp function).
 
@@ -45,7 +38,7 @@ def check_function(
     otherwise); float64: run F in float64 (default) or in the inputs' own dtypes.
     """
     __tracebackhide__ = True
-    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
+    opts = Options.parse(options, "check_function")
     adapter.require_callable_or_none("reference", reference)
     backend = _backend(F, parse_flag(float64, "float64"))
     if not isinstance(inputs, (list, tuple)) or not inputs:
@@ -61,7 +54,7 @@ def check_function(
     if not floating:
         raise GradcheckError(f"{backend.label} returned no floating output: nothing to differentiate")
     picked = outs[floating[0]] if len(floating) == 1 else tuple(outs[i] for i in floating)
-    cot = make_cotangent(picked, cotangent, seed, backend.label)
+    cot = make_cotangent(picked, cotangent, opts.seed, backend.label)
     cots = _full_cotangents(outs, floating, cot)
     found, left = match(backend.yours(list(values), cots), ins, backend.backward_label)
     if not found:
@@ -70,6 +63,7 @@ def check_function(
             f"({', '.join(ins.names)}): nothing to check"
         )
     why: dict[str, str] = {}
+    oracles = "all" if opts.oracles is None and reference is not None else opts.oracles
     loss, grad = _adapt(backend, reference, ins, [n for n in ins.names if n in found], floating, why)
     params = {n: ins.values[ins.names.index(n)] for n in ins.names if n in found}
     report = adapter.run(
@@ -78,20 +72,13 @@ def check_function(
         params,
         args=(cot,),
         kind="function",
-        options=dict(
-            oracles="all" if oracles is None and reference is not None else oracles,
-            rtol=rtol,
-            atol=atol,
-            seed=seed,
-            fd=fd,
-        ),
+        options=replace(opts, oracles=oracles, raise_on_failure=False),
         op=Operation(getattr(F, "__name__", None) or backend.label, mlp=False),
         health=lambda: not_checked(left, backend.backward_label),
-        raise_on_failure=False,
     )
     _explain_skips(report, backend, reference, why)
     _explain_disagreement(report, backend)
-    if raise_on_failure and not report.ok:
+    if opts.raise_on_failure and not report.ok:
         from ..errors import GradientMismatch
 
         raise GradientMismatch(report)
