@@ -212,20 +212,21 @@ def _adapt(forward, backward, ins: Inputs, diff: list[str], layout: Layout, reco
             vals[i] = v
         return vals
 
-    def loss(p, dout):
-        vals = assemble(p)
-        watch = record.watching()
-        out, _ = layout.split(call_user("forward", forward, *vals))
-        if watch:
-            record.wrote("forward", changed(diff, list(p.values()), [vals[i] for i in where]))
-        return pairing(out, dout)
-
-    def grad(p, dout):
+    def forward_at(p):
+        """forward on fresh inputs holding p; when the record watches this call, forward's writes are noted."""
         vals = assemble(p)
         watch = record.watching()
         out, cache = layout.split(call_user("forward", forward, *vals))
         if watch:
             record.wrote("forward", changed(diff, list(p.values()), [vals[i] for i in where]))
+        return vals, watch, out, cache
+
+    def loss(p, dout):
+        return pairing(forward_at(p)[2], dout)
+
+    def grad(p, dout):
+        vals, watch, out, cache = forward_at(p)
+        if watch:
             after = copy_arrays([vals[i] for i in where])
             out_names, out_leaves, _ = flatten(out, "output")
             out_before = copy_arrays(out_leaves)
