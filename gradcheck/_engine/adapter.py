@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import inspect
 import re
+from dataclasses import replace
 
 from ..errors import GradientMismatch
 from ..render import verdict_line
-from ..report import HealthCheck, Report
+from ..report import HealthCheck, ParamReport, Report
 from ..settings import Options
 from .check import grad_report
 from .diagnose import Operation, diagnose
@@ -94,15 +95,18 @@ def _in_user_words(reason: str) -> str:
 
 
 def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=()) -> Report:
-    """Add the adapter's health checks, re-diagnose mismatches for the operation, and re-state the verdict."""
-    if op is not None:
-        for p in report.params:
-            if p.status == "mismatch":
-                found = diagnose(p, args, op)
-                p.diagnosis, p.diagnosis_kind = found.words, found.kind
-    for run in report.oracles:
-        run.reason = _in_user_words(run.reason)
-    report.health = report.health + list(extra)
-    report.ok = all(p.ok for p in report.params) and not any(h.fails for h in report.health) and bool(report.ran)
-    report.verdict = verdict_line(report)
-    return report
+    """A new report: the adapter's health checks added, mismatches re-diagnosed for the operation, skip reasons
+    said of the user's function, and the verdict re-stated."""
+    params = [_rediagnosed(p, op, args) for p in report.params]
+    oracles = [replace(run, reason=_in_user_words(run.reason)) for run in report.oracles]
+    health = report.health + list(extra)
+    ok = all(p.ok for p in params) and not any(h.fails for h in health) and bool(report.ran)
+    done = replace(report, params=params, oracles=oracles, health=health, ok=ok)
+    return replace(done, verdict=verdict_line(done))
+
+
+def _rediagnosed(p: ParamReport, op: Operation | None, args) -> ParamReport:
+    if op is None or p.status != "mismatch":
+        return p
+    found = diagnose(p, args, op)
+    return replace(p, diagnosis=found.words, diagnosis_kind=found.kind)

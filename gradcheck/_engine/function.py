@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import GradcheckError
-from ..report import Report
+from ..report import OracleRun, ParamReport, Report
 from ..settings import CheckOptions, Options, parse_flag
 from . import adapter
 from .backward import not_checked
@@ -76,8 +76,11 @@ def check_function(
         op=Operation(getattr(F, "__name__", None) or backend.label, mlp=False),
         health=lambda: not_checked(left, backend.backward_label),
     )
-    _explain_skips(report, backend, reference, why)
-    _explain_disagreement(report, backend)
+    report = replace(
+        report,
+        oracles=[_explain_skip(run, backend, reference, why) for run in report.oracles],
+        params=[_explain_disagreement(p, backend) for p in report.params],
+    )
     if opts.raise_on_failure and not report.ok:
         from ..errors import GradientMismatch
 
@@ -165,34 +168,37 @@ def _noting(why: dict, who: str, run):
         raise
 
 
-def _explain_disagreement(report: Report, backend) -> None:
+def _explain_disagreement(p: ParamReport, backend) -> ParamReport:
     """Where fd and the autograd of the forward's body disagree, say what commonly causes it."""
-    for p in report.params:
-        if p.oracles_disagree and backend.name in p.trusted and "fd" in p.trusted:
-            ok = [o for o in ("fd", backend.name) if p.comparisons[o].ok]
-            agrees = f"yours agrees with {ok[0]} only; " if len(ok) == 1 else ""
-            p.notes.append(
-                f"{agrees}{backend.name}'s autograd of {backend.body_label} is differentiated step by "
-                f"step: a body that iterates (bisection, Newton) or thresholds gives the derivative of "
-                f"its steps, not of the function they converge to; pass reference= for a third oracle, "
-                f"or oracles=('fd',) when the body cannot be differentiated as written"
-            )
+    if not (p.oracles_disagree and backend.name in p.trusted and "fd" in p.trusted):
+        return p
+    ok = [o for o in ("fd", backend.name) if p.comparisons[o].ok]
+    agrees = f"yours agrees with {ok[0]} only; " if len(ok) == 1 else ""
+    note = (
+        f"{agrees}{backend.name}'s autograd of {backend.body_label} is differentiated step by "
+        f"step: a body that iterates (bisection, Newton) or thresholds gives the derivative of "
+        f"its steps, not of the function they converge to; pass reference= for a third oracle, "
+        f"or oracles=('fd',) when the body cannot be differentiated as written"
+    )
+    return replace(p, notes=[*p.notes, note])
 
 
-def _explain_skips(report: Report, backend, reference, why: dict) -> None:
-    """Skip reasons in the words of check_function: what ran in which framework, and what to pass."""
-    for run in report.oracles:
-        if run.status != "skipped" or run.name == "fd":
-            continue
-        if run.name == backend.name and backend.name in why:
-            run.reason = (
-                f"{backend.body_label} under {backend.name}'s autograd raised {why[backend.name]} "
-                f"(a body outside autograd: numpy, .detach(), in-place or integer ops)"
-            )
-        elif run.name != backend.name and reference is None:
-            run.reason = (
-                f"no reference forward given (pass reference=f, the forward written against the array "
-                f"API, to add {run.name} as an oracle)"
-            )
-        elif run.name != backend.name and "reference" in why:
-            run.reason = f"the reference forward raised {why['reference']} on {run.name} arrays"
+def _explain_skip(run: OracleRun, backend, reference, why: dict) -> OracleRun:
+    """A skip reason in the words of check_function: what ran in which framework, and what to pass."""
+    if run.status != "skipped" or run.name == "fd":
+        return run
+    if run.name == backend.name and backend.name in why:
+        reason = (
+            f"{backend.body_label} under {backend.name}'s autograd raised {why[backend.name]} "
+            f"(a body outside autograd: numpy, .detach(), in-place or integer ops)"
+        )
+    elif run.name != backend.name and reference is None:
+        reason = (
+            f"no reference forward given (pass reference=f, the forward written against the array "
+            f"API, to add {run.name} as an oracle)"
+        )
+    elif run.name != backend.name and "reference" in why:
+        reason = f"the reference forward raised {why['reference']} on {run.name} arrays"
+    else:
+        return run
+    return replace(run, reason=reason)
