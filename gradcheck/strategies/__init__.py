@@ -18,6 +18,7 @@ from gradcheck.strategies._arrays import finite_arrays, one_hot_labels
 from gradcheck.strategies._layers import (
     ConvGeometry,
     PoolGeometry,
+    WindowBounds,
     attention_masks,
     conv_geometries,
     kernel_sizes,
@@ -65,6 +66,7 @@ __all__ = [
     "sequence_lengths",
     "strides",
     "token_ids",
+    "WindowBounds",
 ]
 
 

@@ -14,13 +14,16 @@ Example:
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import numpy as np
 from hypothesis import strategies as st
 
 from gradcheck.strategies._arrays import _SEEDS, _generator
 from gradcheck.strategies._validation import InvalidArgument, _bounds, _dtype, _int, _real, _shape
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 
 def _x_shape(g) -> tuple:
@@ -137,16 +140,23 @@ def _window(draw, kernels, max_stride, max_pad, max_size, pool):
     return kernel, stride, pad, h, w
 
 
+class WindowBounds(TypedDict, total=False):
+    """The window bounds conv_geometries and pool_geometries take: KH and KW in [min_kernel, max_kernel]
+    (defaults 1, 3), stride in [1, max_stride], pad in [0, max_pad] (default 1), H and W up to max_size (default
+    5)."""
+
+    min_kernel: int
+    max_kernel: int
+    max_stride: int
+    max_pad: int
+    max_size: int
+
+
+WINDOW_DEFAULTS = {"min_kernel": 1, "max_kernel": 3, "max_pad": 1, "max_size": 5}
+
+
 def conv_geometries(
-    *,
-    max_batch: int = 2,
-    max_channels: int = 2,
-    max_filters: int = 2,
-    min_kernel: int = 1,
-    max_kernel: int = 3,
-    max_stride: int = 2,
-    max_pad: int = 1,
-    max_size: int = 5,
+    *, max_batch: int = 2, max_channels: int = 2, max_filters: int = 2, **window: Unpack[WindowBounds]
 ) -> st.SearchStrategy[ConvGeometry]:
     """ConvGeometry: N, C, F in [1, max_batch / max_channels / max_filters] (defaults 2), KH and KW drawn apart
     in [min_kernel, max_kernel] (defaults 1, 3), stride in [1, max_stride] (default 2), pad in [0, max_pad]
@@ -155,18 +165,11 @@ def conv_geometries(
     Example: conv_geometries(max_stride=1, max_pad=0) (a 'valid' convolution)
     """
     counts = {"max_batch": max_batch, "max_channels": max_channels, "max_filters": max_filters}
-    return _geometries(ConvGeometry, counts, (min_kernel, max_kernel, max_stride, max_pad, max_size), pool=False)
+    return _geometries(ConvGeometry, counts, {"max_stride": 2, **window}, pool=False)
 
 
 def pool_geometries(
-    *,
-    max_batch: int = 2,
-    max_channels: int = 2,
-    min_kernel: int = 1,
-    max_kernel: int = 3,
-    max_stride: int = 3,
-    max_pad: int = 1,
-    max_size: int = 5,
+    *, max_batch: int = 2, max_channels: int = 2, **window: Unpack[WindowBounds]
 ) -> st.SearchStrategy[PoolGeometry]:
     """PoolGeometry: N, C in [1, max_batch / max_channels] (defaults 2), KH and KW in [min_kernel, max_kernel]
     (defaults 1, 3), stride in [1, max_stride] (default 3: overlapping, tiling and gapped windows), pad in
@@ -176,14 +179,19 @@ def pool_geometries(
     Example: pool_geometries(min_kernel=2, max_pad=1)
     """
     counts = {"max_batch": max_batch, "max_channels": max_channels}
-    return _geometries(PoolGeometry, counts, (min_kernel, max_kernel, max_stride, max_pad, max_size), pool=True)
+    return _geometries(PoolGeometry, counts, {"max_stride": 3, **window}, pool=True)
 
 
-def _geometries(geometry, counts: dict, window_bounds: tuple, pool: bool):
+def _geometries(geometry, counts: dict, window: dict, pool: bool):
     """ConvGeometry or PoolGeometry strategies: each count (N, C[, F]) in [1, its max], then the window."""
+    known = (*counts, *WindowBounds.__annotations__)
+    unknown = sorted(set(window) - set(known))
+    if unknown:
+        name = unknown[0]
+        raise InvalidArgument(f"Unknown keyword {name}={window[name]!r}; expected one of {', '.join(known)}")
     sizes = st.tuples(*(st.integers(1, _int(name, top, 1)) for name, top in counts.items()))
-    window = _window(*_window_bounds(*window_bounds), pool=pool)
-    return st.builds(lambda n, win: geometry(*n, win[3], win[4], win[0], win[1], win[2]), sizes, window)
+    bounds = _window_bounds(**{**WINDOW_DEFAULTS, **window})
+    return st.builds(lambda n, win: geometry(*n, win[3], win[4], win[0], win[1], win[2]), sizes, _window(*bounds, pool))
 
 
 # --- ids, masks, inputs ------------------------------------------------------------------

@@ -33,6 +33,8 @@ BAD_ARGUMENTS = [
     (conv_geometries, {"max_kernel": 4, "max_size": 3}, "max_size=3, max_kernel=4"),
     (pool_geometries, {"max_stride": True}, "max_stride=True"),
     (pool_geometries, {"min_kernel": 3, "max_kernel": 2}, "min_kernel=3, max_kernel=2"),
+    (conv_geometries, {"max_strid": 2}, "Unknown keyword max_strid=2; expected one of max_batch"),
+    (pool_geometries, {"max_filters": 2}, "Unknown keyword max_filters=2"),
     (lambda **kw: token_ids((2, 2), **kw), {"vocab_size": 0}, "vocab_size=0"),
     (lambda **kw: token_ids((2, 2), vocab_size=3, **kw), {"repeat": 1}, "repeat=1"),
     (attention_masks, {"shape": (3,)}, r"shape=\(3,\)"),
