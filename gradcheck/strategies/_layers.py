@@ -36,18 +36,14 @@ def _out(g) -> tuple:
     return tuple((n + 2 * g.pad - k) // g.stride + 1 for n, k in zip((g.height, g.width), g.kernel))
 
 
-class ConvGeometry(NamedTuple):
+# (H, W), (KH, KW), stride, pad: the fields both geometries share after their counts
+_WINDOW_FIELDS = [("height", int), ("width", int), ("kernel", tuple), ("stride", int), ("pad", int)]
+
+
+class ConvGeometry(NamedTuple("ConvGeometry", [("batch", int), ("channels", int), ("filters", int), *_WINDOW_FIELDS])):
     """One conv2d problem: x (N, C, H, W), w (F, C, KH, KW), b (F,), with stride and zero padding pad."""
 
-    batch: int
-    channels: int
-    filters: int
-    height: int
-    width: int
-    kernel: tuple  # (KH, KW)
-    stride: int
-    pad: int
-
+    __slots__ = ()
     x_shape = property(_x_shape)
 
     @property
@@ -64,17 +60,10 @@ class ConvGeometry(NamedTuple):
         return (self.batch, self.filters) + _out(self)
 
 
-class PoolGeometry(NamedTuple):
+class PoolGeometry(NamedTuple("PoolGeometry", [("batch", int), ("channels", int), *_WINDOW_FIELDS])):
     """One pooling problem: x (N, C, H, W), a KH x KW window, stride and padding pad <= min(KH, KW) // 2."""
 
-    batch: int
-    channels: int
-    height: int
-    width: int
-    kernel: tuple  # (KH, KW)
-    stride: int
-    pad: int
-
+    __slots__ = ()
     x_shape = property(_x_shape)
 
     @property
