@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -25,7 +26,7 @@ class Comparison:
     """How one gradient block compares with one reference (an oracle, or another oracle)."""
 
     reference: str
-    mode: str  # "entries" or "probes"
+    mode: Literal["entries", "probes"]
     ok: bool
     n_total: int
     n_bad: int

@@ -13,6 +13,7 @@ import importlib.util
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -34,7 +35,7 @@ class Probe:
     error: float
     smooth: bool
     direction: list  # the per-leaf direction arrays (kept in memory only, never serialised)
-    kind: str = "smooth"  # "smooth", "kink" or "noisy" (see finite_diff.FDEstimate)
+    kind: Literal["smooth", "kink", "noisy"] = "smooth"  # see finite_diff.FDEstimate
     one_sided: tuple[float, float] | None = None  # (left, right) directional derivatives at a kink
     blocks: tuple[int, ...] = ()  # the parameter blocks the direction touches
     span: tuple[int, int] | None = None  # flat entry range within a single block (bisection), None = all
@@ -42,17 +43,6 @@ class Probe:
     evaluations: int = 0
     # comparisons memoised on the probe, by kind ("gaps", "partials", "largest"): never serialised or compared
     memo: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def to_dict(self) -> dict:
-        return {
-            "param": self.param,
-            "index": self.index,
-            "value": self.value,
-            "error": self.error,
-            "kind": self.kind,
-            "blocks": list(self.blocks),
-            "span": list(self.span) if self.span else None,
-        }
 
 
 @dataclass(frozen=True)
