@@ -1,4 +1,4 @@
-"""The Taylor test decides float32 losses; a ReLU net at a kink passes with either subgradient."""
+"""taylor.py: the Taylor test decides float32 losses (remainder order 2 when right, 1 when wrong); its data for a plot."""
 
 import numpy as np
 import pytest
@@ -62,44 +62,3 @@ def test_taylor_data_gives_error_versus_step_for_a_plot(sigmoid_mlp):
     assert data["verdict"] == "consistent" and data["seed"] == 3
     assert data["h"] == sorted(data["h"], reverse=True)
 
-
-def relu_net(p, x, y):
-    from array_api_compat import array_namespace
-
-    xp = array_namespace(p["W1"])
-    h = xp.maximum(p["W1"] @ x + p["b1"], 0.0 * p["b1"])
-    return 0.5 * xp.sum((p["W2"] @ h - y) ** 2)
-
-
-def relu_grad(at_zero):
-    def grad(p, x, y):
-        z = p["W1"] @ x + p["b1"]
-        h = np.maximum(z, 0.0)
-        d2 = p["W2"] @ h - y  # dL/dy_hat
-        d1 = (p["W2"].T @ d2) * np.where(z > 0, 1.0, np.where(z == 0, at_zero, 0.0))  # relu'(0) chosen
-        return {"W1": d1 @ x.T, "b1": d1.sum(1, keepdims=True), "W2": d2 @ h.T}
-
-    return grad
-
-
-@pytest.mark.parametrize("at_zero", [0.0, 1.0])
-def test_relu_net_exactly_at_a_kink_passes_with_either_subgradient(at_zero):
-    rng = np.random.default_rng(4)
-    p = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=(3, 1)), "W2": rng.normal(size=(1, 3))}
-    x, y = rng.normal(size=(2, 1)), rng.normal(size=(1, 1))
-    p["b1"][1, 0] = -(p["W1"] @ x)[1, 0]  # unit 1 sits exactly at its kink: z = 0
-    report = gc.check_grad(relu_net, relu_grad(at_zero), p, args=(x, y))
-    assert report.ok
-    w1 = report.param("W1")
-    assert max(c.kinks for c in w1.comparisons.values()) == 2  # W1[1, :] sit on the kink
-    assert any("valid subgradient" in n for n in w1.notes)
-    assert any(h.name == "kink" for h in report.health)
-
-
-def test_relu_net_with_a_value_outside_the_subgradient_interval_fails():
-    rng = np.random.default_rng(4)
-    p = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=(3, 1)), "W2": rng.normal(size=(1, 3))}
-    x, y = rng.normal(size=(2, 1)), rng.normal(size=(1, 1))
-    p["b1"][1, 0] = -(p["W1"] @ x)[1, 0]
-    report = gc.check_grad(relu_net, relu_grad(3.0), p, args=(x, y), raise_on_failure=False)
-    assert not report.ok and {q.name for q in report.failing} >= {"W1"}
