@@ -115,4 +115,3 @@ def test_every_report_states_its_detection_bound_and_seed(sigmoid_mlp):
     for p in report.params:
         assert 0 < p.bound < 1e-6
         assert report.to_dict()["params"][report.params.index(p)]["detection_bound"] == p.bound
-

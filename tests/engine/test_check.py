@@ -59,4 +59,3 @@ def test_an_unreliable_fd_is_blamed_not_the_users_code(sigmoid_mlp):
     blamed = [p for p in report.params if "fd" in p.set_aside]
     assert blamed and all(p.trusted == ("torch", "jax") for p in blamed)
     assert "fd disagrees with torch and jax, which agree with each other" in str(report)
-

@@ -20,7 +20,9 @@ def _cubic(p, a):
 
 
 def _problem(loss=_cubic, seed=0):
-    return Problem.at(loss, {"x": np.array([1.0, -2.0, 0.5]), "b": np.array([[0.25]])}, (np.arange(1.0, 4.0),), seed=seed)
+    return Problem.at(
+        loss, {"x": np.array([1.0, -2.0, 0.5]), "b": np.array([[0.25]])}, (np.arange(1.0, 4.0),), seed=seed
+    )
 
 
 def test_run_gives_the_float64_gradient_and_value_of_the_loss():

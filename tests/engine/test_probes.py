@@ -84,7 +84,6 @@ def gc_fd():
     return FiniteDifferences(mode="probes")
 
 
-
 def test_signs_are_read_only_and_shared_for_the_same_seed_key_and_shape():
     a = signs(3, (1, 2), (4, 5), 0.5)
     assert a is signs(3, (1, 2), (4, 5), 0.5) and not a.flags.writeable
@@ -181,4 +180,3 @@ def test_default_probes_catch_every_single_entry_error_of_relative_size_1e3(big,
     report = gc.check_grad(big_loss_numpy, planted(index), params, args=args, seed=seed, raise_on_failure=False)
     assert not report.ok
     assert [tuple(r["index"]) for r in report.param("W").comparisons["fd"].detail["located"]] == [index]
-

@@ -1,4 +1,4 @@
-"""taylor.py: the Taylor test decides float32 losses (remainder order 2 when right, 1 when wrong); its data for a plot."""
+"""taylor.py: the Taylor test decides float32 losses (remainder order 2 when right, 1 when wrong); plot data."""
 
 import numpy as np
 import pytest
@@ -61,4 +61,3 @@ def test_taylor_data_gives_error_versus_step_for_a_plot(sigmoid_mlp):
     assert len(data["h"]) == len(data["remainder"]) == len(data["fd_error"]) == 16
     assert data["verdict"] == "consistent" and data["seed"] == 3
     assert data["h"] == sorted(data["h"], reverse=True)
-
