@@ -1,4 +1,5 @@
-"""oracles/torch.py: the parameter tensors share the point's memory, and the caller's arrays stay untouched."""
+"""oracles/torch.py: run() gives autograd's float64 gradient or a reason it cannot; the parameter tensors share the
+point's memory, and the caller's arrays stay untouched."""
 
 import numpy as np
 import pytest
@@ -47,3 +48,47 @@ def test_a_write_only_under_torch_is_an_error_that_says_so():
     w, x = np.array([1.0, -2.0, 3.0]), np.array([0.5, 1.0, 2.0])
     with pytest.raises(gc.GradcheckError, match=r"loss wrote into params w in place under torch"):
         gc.grad_report(_decays_under_torch_only, lambda p, x: {"w": 2 * p["w"] * x * x}, {"w": w}, args=(x,))
+
+
+def _cubic(p, a):
+    xp = array_namespace(p["x"])
+    return xp.sum(a * p["x"] ** 3) + xp.sum(p["b"] ** 2)
+
+
+def _problem(loss=_cubic):
+    from gradcheck._engine.problem import Problem
+
+    return Problem.at(loss, {"x": np.array([1.0, -2.0, 0.5]), "b": np.array([[0.25]])}, (np.arange(1.0, 4.0),))
+
+
+def test_run_gives_the_float64_gradient_and_value_of_the_loss():
+    from gradcheck._engine.oracles import torch as torch_oracle
+
+    problem = _problem()
+    result = torch_oracle.run(problem)
+    x, a = problem.leaves[0], problem.args[0]
+    assert result.name == "torch" and result.mode == "entries" and result.evaluations == 1
+    assert np.allclose(result.grads[0], 3 * a * x**2, rtol=1e-15) and result.grads[0].dtype == np.float64
+    assert result.grads[1].shape == (1, 1) and np.allclose(result.grads[1], 0.5)
+    assert result.value == pytest.approx(problem.f0, rel=1e-15)
+
+
+def test_run_gives_zeros_for_a_param_the_loss_does_not_use():
+    from gradcheck._engine.oracles import torch as torch_oracle
+
+    result = torch_oracle.run(_problem(lambda p, a: array_namespace(p["x"]).sum(a * p["x"])))
+    assert np.array_equal(result.grads[1], np.zeros((1, 1))) and np.allclose(result.grads[0], _problem().args[0])
+
+
+def test_run_refuses_a_numpy_only_loss_and_a_vector_loss_with_the_reason():
+    from gradcheck._engine.oracles import CannotRun
+    from gradcheck._engine.oracles import torch as torch_oracle
+
+    with pytest.raises(CannotRun, match=r"^loss raised \w+ on torch tensors .*array_api_compat.array_namespace"):
+        torch_oracle.run(_problem(lambda p, a: float(np.sum(a * np.asarray(p["x"]) ** 3))))
+
+    def vector(p, a):  # a scalar on numpy (the point's value), a vector under torch
+        return float(np.sum(p["x"])) if isinstance(p["x"], np.ndarray) else p["x"] * 2
+
+    with pytest.raises(CannotRun, match=r"loss returned a tensor of shape \(3,\) under torch, expected a scalar"):
+        torch_oracle.run(_problem(vector))
