@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from ..errors import GradientMismatch
 from ..report import Report
-from ..settings import CheckOptions, Options, bad, parse_choice, parse_seed, parse_tolerance
+from ..settings import CheckOptions, Options, bad, parse_choice, parse_fd, parse_seed, parse_tolerance
 from . import assemble
 from . import plan as oracle_plan
 from .calls import record_calls
-from .consult import fd_config, reexamine, runner, taylor_runs
+from .consult import reexamine, runner, taylor_runs
 from .evidence import Evidence, Judgement
 from .health import determinism, for_oracles, kinks, mutation, state
 from .inputs import as_param_array, require_callable
@@ -55,7 +55,7 @@ def grad_report(
         raise bad("label", label, "a non-empty string")
     names, raw, treedef = flatten(params, label)
     leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
-    fd = fd_config(fd)
+    fd = parse_fd(fd)
     args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
     record = record_calls(loss, grad, treedef, leaves, args)
     health = mutation(names, leaves, args, record.calls)

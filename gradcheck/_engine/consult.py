@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GradcheckError
 from . import oracles as oracle_registry
 from .compare import absmax, probe_fails
 from .evidence import TaylorRun
@@ -17,13 +16,6 @@ from .probes import block_direction
 from .problem import Problem
 from .taylor import along
 from .tolerance import machine_eps, resolve_tolerance, roundoff_floor
-
-
-def fd_config(fd) -> FiniteDifferences:
-    fd = fd if fd is not None else FiniteDifferences()
-    if not isinstance(fd, FiniteDifferences):
-        raise GradcheckError(f"Expected fd=FiniteDifferences(...) but got fd={fd!r} (type={type(fd).__name__})")
-    return fd
 
 
 def runner(problem: Problem, fd: FiniteDifferences, claims, rtol=None, atol=None):
