@@ -33,7 +33,13 @@ def test_check_grad_raises_a_mismatch_carrying_the_report_and_grad_report_return
 
 @pytest.mark.parametrize(
     "kwargs, named",
-    [({"kind": "gradient"}, "kind"), ({"label": ""}, "label"), ({"seed": -1}, "seed"), ({"rtol": "big"}, "rtol")],
+    [
+        ({"kind": "gradient"}, "kind"),
+        ({"label": ""}, "label"),
+        ({"seed": -1}, "seed"),
+        ({"rtol": "big"}, "rtol"),
+        ({"fd": "probes"}, "fd"),
+    ],
 )
 def test_grad_report_names_a_bad_argument(kwargs, named):
     with pytest.raises(gc.GradcheckError, match=named):

@@ -1,11 +1,9 @@
-"""consult.py: fd's configuration is checked, fd alone bisects against yours, fd beside AD probes against AD,
-fd re-examines exactly the picked entries, and the Taylor test runs only where fd alone judges a noisy loss."""
+"""consult.py: fd alone bisects against yours, fd beside AD probes against AD, fd re-examines exactly the picked
+entries, and the Taylor test runs only where fd alone judges a loss fd cannot resolve."""
 
 import numpy as np
-import pytest
 
-import gradcheck as gc
-from gradcheck._engine.consult import fd_config, reexamine, runner, taylor_runs
+from gradcheck._engine.consult import reexamine, runner, taylor_runs
 from gradcheck._engine.evidence import Claim
 from gradcheck._engine.oracles import EntryFD, OracleResult, Probe
 from gradcheck._engine.oracles.fd import FiniteDifferences
@@ -30,16 +28,6 @@ def _claims(problem, wrong_at=None):
         gx = gx.copy()
         gx[wrong_at] *= 1.001
     return (Claim(0, "x", "float64", gx), Claim(1, "b", "float64", 2 * b))
-
-
-def test_fd_config_defaults_passes_a_config_through_and_names_a_wrong_one():
-    assert fd_config(None) == FiniteDifferences()
-    mine = FiniteDifferences(mode="probes")
-    assert fd_config(mine) is mine
-    with pytest.raises(
-        gc.GradcheckError, match=r"Expected fd=FiniteDifferences\(...\) but got fd='probes' \(type=str\)"
-    ):
-        fd_config("probes")
 
 
 def test_fd_alone_bisects_down_to_the_entry_yours_gets_wrong():

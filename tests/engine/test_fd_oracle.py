@@ -51,21 +51,35 @@ def test_choose_mode_goes_per_entry_up_to_the_limit_for_its_company():
 
 
 def test_run_per_entry_gives_every_entry_with_its_error_and_no_kinks():
-    problem, method = _problem(), CentralRichardson()
+    calls = []
+
+    def counted(p):
+        calls.append(1)
+        return _loss(p)
+
+    problem, method = _problem(counted), CentralRichardson()
+    calls.clear()
     result = fd_oracle.run(problem, FiniteDifferences(), alone=True)
     assert result.name == "fd" and result.mode == "entries" and result.method == repr(method)
     for got, err, want in zip(result.grads, result.errors, _true(problem)):
         assert got.shape == want.shape and np.all(np.abs(got - want) <= np.maximum(4 * err, 1e-12))
         assert np.all(err < 1e-8)
     assert all(np.isnan(s).all() for s in result.one_sided)
-    assert result.evaluations == problem.n * method.evaluations + 12
+    assert result.evaluations == len(calls) >= problem.n * method.evaluations  # every evaluation counted
 
 
 def test_run_with_probes_measures_the_global_probes_and_confirms_ad_without_block_probes():
-    problem = _problem()
+    calls = []
+
+    def counted(p):
+        calls.append(1)
+        return _loss(p)
+
+    problem = _problem(counted)
+    calls.clear()
     alone = fd_oracle.run(problem, FiniteDifferences(mode="probes"), alone=True)
     assert alone.mode == "probes" and [p.blocks for p in alone.probes] == [(0, 1), (0, 1)]
-    assert alone.evaluations == sum(p.evaluations for p in alone.probes)
+    assert alone.evaluations == len(calls) == sum(p.evaluations for p in alone.probes)
     agree = fd_oracle.run(problem, FiniteDifferences(mode="probes"), fails=lambda p: False)
     assert [p.blocks for p in agree.probes] == [(0, 1), (0, 1)]
     disagree = fd_oracle.run(problem, FiniteDifferences(mode="probes", probes_per_param=2), fails=lambda p: True)
