@@ -45,3 +45,37 @@ def test_property_right_passes_and_a_scaled_input_gradient_is_the_one_named(n, d
         affine_forward, lambda d_, c: backward(d_, c, factor), inputs, oracles=("fd",), raise_on_failure=False
     )
     assert [p.name for p in report.failing] == ["w"]
+
+
+def test_seeded_draws_the_same_global_numpy_numbers_in_every_call_and_restores_the_generator():
+    from gradcheck._engine.backward import seeded
+
+    def dropout_mask(x):
+        return np.random.rand(*x.shape) > 0.5
+
+    np.random.seed(123)
+    after = np.random.rand()
+    np.random.seed(123)
+    f = seeded(dropout_mask, seed=4)
+    first, second = f(np.ones(50)), f(np.ones(50))
+    assert np.array_equal(first, second) and f.__name__ == "dropout_mask"
+    assert np.random.rand() == after  # the caller's global generator is where it was
+    assert not np.array_equal(seeded(dropout_mask, seed=5)(np.ones(50)), first)
+    assert seeded(None, 0) is None
+
+
+def test_read_inputs_names_them_from_forward_and_marks_the_floating_arrays():
+    from gradcheck._engine.backward import fresh, read_inputs
+
+    def forward(x, idx, scale):
+        return x
+
+    ins = read_inputs(forward, [np.ones(2), np.arange(2), 3.0])
+    assert ins.names == ("x", "idx", "scale") and ins.floating == (True, False, False)
+    assert read_inputs(forward, (np.ones(2),) * 3, names=("a", "b", "c")).names == ("a", "b", "c")
+    with pytest.raises(gc.GradcheckError, match=r"Expected inputs to be a non-empty tuple \(the arguments of fn\)"):
+        read_inputs(forward, np.ones(2), who="fn")
+    stats = {"mean": np.zeros(2)}
+    copies = fresh([np.ones(2), stats])
+    copies[1]["mean"] += 1  # a forward updating its running statistics
+    assert not stats["mean"].any() and copies[0] is not ins.values[0]
