@@ -43,20 +43,33 @@ def test_finish_re_diagnoses_a_mismatch_for_the_operation():
     assert adapter.finish(report, [], None).param("w") is before  # no operation: the engine's diagnosis stays
 
 
+REASON = (
+    "loss raised GradcheckError on torch tensors (forward (affine) raised TypeError: no numpy); "
+    "write the loss against the array API"
+)
+
+
 def test_a_skip_reason_about_the_adapted_loss_is_said_of_the_users_function():
-    reason = (
-        "loss raised GradcheckError on torch tensors (forward (affine) raised TypeError: no numpy); "
-        "write the loss against the array API"
-    )
-    assert adapter._in_user_words(reason) == (
-        "forward (affine) raised on torch tensors: TypeError: no numpy); write forward against the array API"
-    )
+    said = adapter._in_user_words(REASON)
+    assert said.startswith("forward (affine) raised on torch tensors: TypeError: no numpy")
+    assert said.endswith("; write forward against the array API") and "loss" not in said
     assert adapter._in_user_words("jax not installed") == "jax not installed"
     report = _report(lambda p: {"w": 2 * p["w"]})
-    report.oracles.append(OracleRun("jax", "skipped", reason.replace("torch tensors", "jax arrays")))
+    report.oracles.append(OracleRun("jax", "skipped", REASON.replace("torch tensors", "jax arrays")))
     done = adapter.finish(report, [], None)
     assert done.oracles[-1].reason.startswith("forward (affine) raised on jax arrays: TypeError")
     assert report.oracles[-1].reason.startswith("loss raised GradcheckError")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="adapter._in_user_words keeps the ')' that closed the oracle's '(forward (f) raised E: ...)': the "
+    "reworded reason reads 'E: ...); write forward', not 'E: ...; write forward' as its docstring says",
+)
+def test_the_reworded_skip_reason_has_no_stray_closing_parenthesis():
+    assert adapter._in_user_words(REASON) == (
+        "forward (affine) raised on torch tensors: TypeError: no numpy; write forward against the array API"
+    )
 
 
 def _forward(x, weight, bias=None):
