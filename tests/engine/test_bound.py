@@ -57,16 +57,16 @@ def _setting(seed, n):
 )
 def test_property_a_single_entry_off_by_more_than_the_probe_bound_fails(seed, n, rtol, over, sign):
     rng, g, v = _setting(seed, n)
-    tol, atol = Tolerance(rtol, 0.0, atol_is_relative=False), 1e-12
-    probe = Probe("x", 0, float(g @ v), 1e-9, True, [v], blocks=(0,))
+    tol, atol, error = Tolerance(rtol, 0.0, atol_is_relative=False), 1e-12, 1e-6
+    i = int(rng.integers(n))
+    toward = sign * np.sign(v[i])  # fd's own error leans the way the planted error moves <g, v>: the worst case
+    probe = Probe("x", 0, float(g @ v) + toward * error, error, True, [v], blocks=(0,))
     right = compare_probes("fd", g, 0, [probe], tol, atol)
     assert right.ok
     bound = detection_bound({"fd": right}, ("fd",))
     assert bound == right.detail["bound"] and 0 < bound < math.inf
-    i = int(rng.integers(n))
     wrong = g.copy()
     wrong[i] += sign * over * bound
-    probe.memo.clear()
     assert not compare_probes("fd", wrong, 0, [probe], tol, atol).ok
 
 

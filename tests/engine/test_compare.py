@@ -38,6 +38,15 @@ def test_compare_entries_flags_exactly_the_planted_entries():
     assert right.ok and right.n_bad == 0 and not right.bad_mask.any()
 
 
+def test_an_entry_passes_just_inside_atol_plus_rtol_times_the_reference_and_fails_just_outside():
+    ref = np.array([2.0, -4.0, 8.0, 0.0])
+    allowed = 1e-9 + 1e-6 * np.abs(ref)
+    inside = compare_entries("torch", ref + 0.9 * allowed * np.sign(ref + 0.5), ref, TOL, 1e-9)
+    outside = compare_entries("torch", ref + 1.1 * allowed * np.sign(ref + 0.5), ref, TOL, 1e-9)
+    assert inside.ok and outside.bad_mask.all()
+    assert inside.detail["bound"] == allowed.max()
+
+
 def test_an_entry_within_its_fd_error_allowance_passes_and_one_beyond_fails():
     ref, err = np.array([1.0, 2.0]), np.array([1e-4, 1e-4])
     tol = Tolerance(1e-6, 0.0, atol_is_relative=False, k_fd=4.0)
@@ -72,6 +81,14 @@ def test_at_a_kink_a_value_between_the_one_sided_slopes_passes_and_one_outside_f
         c = compare_entries("fd", [outside, 2.0, -1.0], ref, TOL, 1e-12, one_sided=sided)
         assert not c.ok and c.bad_mask.tolist() == [True, False, False] and c.kinks == 0, outside
         assert not entries_agree([outside, 2.0, -1.0], ref, TOL, 1e-12, one_sided=sided)
+
+
+def test_at_a_kink_the_interval_is_widened_by_k_fd_times_the_slopes_error_only():
+    ref, err = np.array([0.5, 1.0]), np.array([1e-3, 0.0])
+    sided = _kink(ref.shape, 0, 0.0, 1.0)  # slack: k_fd err = 4e-3 (rtol and atol negligible)
+    assert compare_entries("fd", [1.0039, 1.0], ref, TOL, 0.0, err, sided).ok
+    assert not compare_entries("fd", [1.0041, 1.0], ref, TOL, 0.0, err, sided).ok
+    assert not compare_entries("fd", [-0.0041, 1.0], ref, TOL, 0.0, err, sided).ok
 
 
 def test_interval_check_marks_the_kinks_and_whether_yours_lies_inside():
@@ -110,6 +127,7 @@ def test_property_chunked_comparison_gives_the_one_pass_answer(n, seed, planted_
     bad, max_abs, max_rel, at = _naive(yours, ref, err, TOL, 1e-10)
     assert np.array_equal(c.bad_mask, bad) and c.n_bad == int(bad.sum()) and c.ok == (not bad.any())
     assert c.max_abs == max_abs and c.max_rel == max_rel and c.worst_index == (at,)
+    assert c.detail["bound"] == float(np.max(1e-10 + TOL.rtol * np.abs(ref) + (TOL.k_fd * err if with_err else 0)))
     assert entries_agree(yours, ref, TOL, 1e-10, err) == c.ok
 
 
