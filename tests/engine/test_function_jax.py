@@ -35,6 +35,14 @@ def twice(x, y):
 
 twice.defvjp(lambda x, y: (2 * x * y, (x, y)), lambda res, g: (2 * g * res[1],))  # one gradient for two inputs
 
+
+@jax.custom_vjp
+def repeat(x, n):
+    return x * n
+
+
+repeat.defvjp(lambda x, n: (x * n, n), lambda n, g: (g * n, np.zeros(np.shape(n), dtype=jax.dtypes.float0)))
+
 X = np.array([1.0, -2.0, 0.5])
 
 
@@ -61,3 +69,8 @@ def test_yours_runs_fwd_and_bwd_and_gives_none_for_a_nondiff_argument():
 def test_a_bwd_returning_too_few_gradients_is_an_error_saying_jaxs_rule():
     with pytest.raises(gc.GradcheckError, match=r"twice's bwd rule returned 1 gradients for 2 differentiable"):
         JaxFunction(twice, True).yours([X, X], [np.ones(3)])
+
+
+def test_a_float0_gradient_for_an_integer_argument_is_no_gradient():
+    gx, gn = JaxFunction(repeat, True).yours([X, np.array(3)], [np.ones(3)])
+    assert gn is None and np.array_equal(gx, np.full(3, 3.0))

@@ -60,6 +60,8 @@ def test_the_key_keeps_code_and_plain_values_and_refuses_arrays_and_mutable_obje
     assert jax_oracle._fn_key(make(np.ones(2))) is None
     assert jax_oracle._fn_key(make([1.0, {"a": set()}])) is None
     assert jax_oracle._fn_key(make((1.0, "relu"))) is not None
+    assert jax_oracle._fn_key(make([1.0, 2.0])) == jax_oracle._fn_key(make([1.0, 2.0])) is not None
+    assert jax_oracle._fn_key(make([1.0, 2.0])) != jax_oracle._fn_key(make([1.0, 3.0]))
     assert jax_oracle._fn_key(np.sum) is None  # not a Python function: nothing to key by
 
 

@@ -73,11 +73,13 @@ def test_run_gives_the_float64_gradient_and_value_of_the_loss():
     assert result.value == pytest.approx(problem.f0, rel=1e-15)
 
 
-def test_run_gives_zeros_for_a_param_the_loss_does_not_use():
+def test_run_gives_zeros_for_a_param_the_loss_does_not_use_and_for_a_constant_loss():
     from gradcheck._engine.oracles import torch as torch_oracle
 
     result = torch_oracle.run(_problem(lambda p, a: array_namespace(p["x"]).sum(a * p["x"])))
     assert np.array_equal(result.grads[1], np.zeros((1, 1))) and np.allclose(result.grads[0], _problem().args[0])
+    constant = torch_oracle.run(_problem(lambda p, a: array_namespace(p["x"]).sum(a)))
+    assert [g.tolist() for g in constant.grads] == [[0.0, 0.0, 0.0], [[0.0]]]  # no param reaches the value
 
 
 def test_run_refuses_a_numpy_only_loss_and_a_vector_loss_with_the_reason():
