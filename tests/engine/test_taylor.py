@@ -61,3 +61,35 @@ def test_taylor_data_gives_error_versus_step_for_a_plot(sigmoid_mlp):
     assert len(data["h"]) == len(data["remainder"]) == len(data["fd_error"]) == 16
     assert data["verdict"] == "consistent" and data["seed"] == 3
     assert data["h"] == sorted(data["h"], reverse=True)
+
+
+def test_steps_halve_from_the_first():
+    from gradcheck._engine.taylor import steps
+
+    assert steps(0.5, 4) == [0.5, 0.25, 0.125, 0.0625]
+
+
+def test_fit_order_reads_the_slope_of_log_r_over_the_smallest_steps_above_the_floor():
+    from gradcheck._engine.taylor import fit_order
+
+    hs = [2.0**-k for k in range(10)]
+    order, used, spread = fit_order(hs, [3 * h**2 for h in hs], floor=0.0)
+    assert abs(order - 2) < 1e-12 and used == 4 and spread < 1e-12
+    floor = 3 * hs[5] ** 2  # steps 5.. are round-off: the fit ends at step 4
+    order, used, _ = fit_order(hs, [3 * h**2 for h in hs[:5]] + [1e-300] * 5, floor=floor)
+    assert used == 4 and abs(order - 2) < 1e-12
+    assert fit_order(hs, [1e-300] * 10, floor=1e-20) == (None, 0, None)
+
+
+def test_judge_decides_only_when_the_uncertainty_keeps_the_order_on_its_side():
+    from gradcheck._engine.taylor import judge
+
+    assert judge(2.0) == judge(1.75, 0.2) == judge(None) == "consistent"
+    assert judge(1.0) == judge(1.3, 0.1) == "wrong"
+    assert judge(1.5) == judge(1.8, 0.3) == judge(1.2, 0.2) == "undecided"
+
+
+def test_directional_sums_over_the_blocks_the_direction_covers():
+    from gradcheck._engine.taylor import directional
+
+    assert directional([np.ones(2), np.full(3, 7.0)], [np.array([0.5, 2.0]), None]) == 2.5
