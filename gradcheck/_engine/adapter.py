@@ -83,15 +83,22 @@ def run(
     return report
 
 
+# "loss raised GradcheckError on <where> (<who> (<name>) raised <error>)<; advice>": the oracle's words
+_ADAPTED_SKIP = re.compile(
+    r"loss raised GradcheckError on (torch tensors|jax arrays) \(([\w.]+) \((.*?)\) raised (.*?)\)((?:; .*)?)$", re.S
+)
+
+
 def _in_user_words(reason: str) -> str:
     """An oracle's skip reason about the adapted loss, said of the user's function that raised:
     "loss raised GradcheckError on torch tensors (forward (f) raised E: ...); write the loss ..." becomes
     "forward (f) raised on torch tensors: E: ...; write forward ..."."""
-    m = re.match(r"loss raised GradcheckError on (torch tensors|jax arrays) \(([\w.]+) \((.*?)\) raised (.*)", reason)
+    m = _ADAPTED_SKIP.match(reason)
     if m is None:
         return reason
-    where, who, name, rest = m.groups()
-    return f"{who} ({name}) raised on {where}: {rest}".replace("write the loss against", f"write {who} against")
+    where, who, name, error, advice = m.groups()
+    advice = advice.replace("write the loss against", f"write {who} against")
+    return f"{who} ({name}) raised on {where}: {error}{advice}"
 
 
 def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=()) -> Report:
