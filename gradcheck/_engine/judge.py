@@ -17,6 +17,7 @@ The rules, in the order they apply:
    the interval of the one-sided slopes (widened only by their error) and fails otherwise, whatever an AD
    framework chose: AD disagreeing with fd at a kink is no evidence against you. Entries where yours disagrees
    with AD are few, so fd re-examines exactly those, one-sidedly, when it ran by probes (`to_reexamine`).
+   The interval rules are in kinks.py.
 4. Taylor: the step-free Taylor test decides only entries fd leaves open (ones that pass only thanks to fd's
    own error); a fd failure beyond its error stands; a fitted order near 1 that fd contradicts is inconclusive.
 5. Nondeterminism: differences between two calls at the round-off level (ROUNDOFF_ULPS eps of the magnitude,
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kinks
 from .bound import detection_bound
 from .compare import (
     Comparison,
@@ -39,11 +41,10 @@ from .compare import (
     compare_probes,
     entries_agree,
     interval_check,
-    largest_outside,
     probes_agree,
 )
-from .evidence import Claim, Evidence, Judgement, KinkEntry, Noise, Status, TaylorRun, Verdict
-from .oracles import EntryFD, OracleResult, same_value
+from .evidence import Claim, Evidence, Judgement, Noise, Status, TaylorRun, Verdict
+from .oracles import OracleResult, same_value
 from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
 from .triangulate import triangulate
 
@@ -130,7 +131,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     b, results = claim.block, ev.results
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
     atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
-    sided, sided_err = kink_evidence(ev, b, claim.yours.shape)
+    sided, sided_err = kinks.evidence(ev, b, claim.yours.shape)
     own = _own(ev.own_roundoff, claim, tol)
     comparisons = {
         o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own)
@@ -144,15 +145,8 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     if taylor is not None and fd is not None and set(trust.trusted) == {"fd"}:
         good, words = taylor_rule(claim, fd, b, comparisons["fd"], tol, atol, taylor)
         notes.append(words)
-    kinks = _kink_entries(claim.yours, sided, sided_err, tol, atol)
-    inside = [k for k in kinks if k.inside]
-    if inside:
-        notes.append(
-            f"{len(inside)} entr{'y sits' if len(inside) == 1 else 'ies sit'} on a kink (fd's left and "
-            f"right slopes differ); yours is {_positions(inside)} there, a valid subgradient, so "
-            f"{'it counts' if len(inside) == 1 else 'they count'} as right whatever AD chose"
-        )
-    notes += _ad_overruled(comparisons, ev.reexamined.get(b, ()))
+    at_kinks = kinks.entries(claim.yours, sided, sided_err, tol, atol)
+    notes += kinks.notes(at_kinks, ev.reexamined.get(b, ()))
     if trust.undecided:
         notes.append(
             "the oracles disagree with each other and none is clearly wrong: check the loss for "
@@ -171,31 +165,13 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
         trust.trusted,
         dict(trust.set_aside),
         trust.undecided,
-        tuple(kinks),
+        tuple(at_kinks),
         tuple(notes),
         bound,
         refs,
         fd_error,
         taylor.result if taylor else None,
     )
-
-
-def kink_evidence(ev: Evidence, b: int, shape) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(one-sided slopes (..., 2), NaN where no kink; their errors) for block b from fd's entries or its
-    re-examination of chosen entries, or (None, None) when fd saw no kink there."""
-    fd = ev.results.get("fd")
-    sided, err = None, None
-    if fd is not None and fd.one_sided is not None:
-        sided, err = fd.one_sided[b], fd.errors[b]
-    again = [e for e in ev.reexamined.get(b, ()) if e.one_sided is not None]
-    if again:
-        sided = np.full(tuple(shape) + (2,), np.nan) if sided is None else sided.copy()
-        err = np.zeros(tuple(shape)) if err is None else err.copy()
-        for e in again:
-            sided[e.index], err[e.index] = e.one_sided, e.error
-    if sided is None or np.all(np.isnan(sided[..., 0])):
-        return None, None
-    return sided, err
 
 
 @dataclass(frozen=True)
@@ -227,56 +203,7 @@ def _compare(
         err = result.errors[b] if own is None else result.errors[b] + own.allowance
         return compare_entries(oracle, yours, result.grads[b], tol, atol, err, sided)
     c = compare_entries(oracle, yours, result.grads[b], tol, atol, None if own is None else own.allowance)
-    return _ad_at_kinks(c, yours, result.grads[b], sided, sided_err, tol, atol, again)
-
-
-def _ad_at_kinks(c: Comparison, yours, ref, sided, sided_err, tol, atol, again) -> Comparison:
-    """Rule 3 for an AD oracle: at fd's kinks the interval decides; where fd re-examined an entry, found it
-    smooth and agreeing with yours, AD's disagreement there is not held against you."""
-    if c.bad_mask is None or (sided is None and not again):
-        return c
-    bad, kinks, excused = c.bad_mask.copy(), 0, np.zeros(c.bad_mask.shape, bool)
-    if sided is not None:
-        at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
-        bad = np.where(at_kink, ~inside, bad)
-        kinks, excused = int(np.count_nonzero(inside)), inside
-    for e in again:
-        if e.one_sided is None and _fd_agrees(float(np.asarray(yours)[e.index]), e, tol, atol):
-            bad[e.index], excused[e.index] = False, True
-    n_bad = int(np.count_nonzero(bad))
-    if not excused.any():
-        return Comparison(
-            c.reference, c.mode, n_bad == 0, c.n_total, n_bad, c.max_abs, c.max_rel, c.worst_index, bad, kinks, c.detail
-        )
-    top_abs, top_rel, at = largest_outside(yours, ref, excused, atol)
-    return Comparison(
-        c.reference,
-        c.mode,
-        n_bad == 0,
-        c.n_total,
-        n_bad,
-        top_abs,
-        top_rel,
-        tuple(int(i) for i in np.unravel_index(at, bad.shape)),
-        bad,
-        kinks,
-        c.detail,
-    )
-
-
-def _fd_agrees(value: float, e: EntryFD, tol: Tolerance, atol: float) -> bool:
-    return abs(value - e.value) <= atol + tol.rtol * abs(e.value) + tol.k_fd * e.error
-
-
-def _ad_overruled(comparisons, again) -> list[str]:
-    smooth = [e for e in again if e.one_sided is None]
-    if not smooth:
-        return []
-    where = ", ".join(str(e.index) for e in smooth[:4]) + (" ..." if len(smooth) > 4 else "")
-    return [
-        f"fd re-examined {len(smooth)} entr{'y' if len(smooth) == 1 else 'ies'} where yours and AD differ "
-        f"({where}), one entry at a time"
-    ]
+    return kinks.ad_at_kinks(c, yours, result.grads[b], sided, sided_err, tol, atol, again)
 
 
 def to_reexamine(
@@ -348,28 +275,6 @@ def _fd_contradicts(claim, fd: OracleResult, b, tol, atol, run: TaylorRun) -> bo
         np.sum(np.abs(v) * (tol.k_fd * err + atol + tol.rtol * np.abs(ref)))
     )
     return run.result.slope_error > 2 * allowed
-
-
-def _kink_entries(yours, sided, err, tol, atol) -> list[KinkEntry]:
-    if sided is None:
-        return []
-    at_kink, inside = interval_check(yours, sided, err, tol, atol)
-    y = np.asarray(yours, dtype=np.float64)
-    return [
-        KinkEntry(
-            tuple(int(i) for i in idx),
-            float(sided[tuple(idx)][0]),
-            float(sided[tuple(idx)][1]),
-            float(y[tuple(idx)]),
-            bool(inside[tuple(idx)]),
-        )
-        for idx in np.argwhere(at_kink)
-    ]
-
-
-def _positions(kinks: list[KinkEntry]) -> str:
-    words = list(dict.fromkeys(k.position() for k in kinks))
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _agreement(

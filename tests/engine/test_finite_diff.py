@@ -76,3 +76,18 @@ def test_steps_are_powers_of_two():
     for scale in (0.0, 0.5, 3.0, 1e4):
         h = m.step(scale)
         assert math.log2(h) == round(math.log2(h))
+
+
+@pytest.mark.parametrize("offset", [4e-4, 2.8e-4, -2.8e-4])
+def test_a_small_kink_beyond_the_first_steps_is_left_behind_further_down(offset):
+    """A small jump (1.6e-4) under strong curvature, 3e-4 from the point: the first steps straddle it and are
+    biased by up to half the jump, without a steady gap (not a kink at the point); deeper steps give the
+    derivative at the point. (Closer kinks show a steady gap and are judged by their interval.)"""
+
+    def f(t):
+        return 0.3 * t * t - 0.085 * t + 1.6e-4 * max(0.0, t + offset)
+
+    est = CentralRichardson().derivative(f, f0=f(0.0))
+    true = -0.085 + (1.6e-4 if offset > 0 else 0.0)
+    assert est.kind == "smooth" and est.one_sided is None
+    assert abs(est.value - true) <= est.error <= 1e-9

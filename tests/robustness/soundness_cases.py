@@ -261,10 +261,8 @@ def kink_count(report) -> int:
 def right_cases(draw) -> Case:
     """Right gradients over float32/float64, exact and near kinks, large logits, tiny and huge loss scales,
     batch size 1 and shuffled sums (arrays from a drawn seed: the draw is the configuration)."""
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    case = draw_case(
-        rng,
+    return right_case(
+        draw(st.integers(0, 2**32 - 1)),
         act=draw(st.sampled_from(ACTIVATIONS)),
         head=draw(st.sampled_from(("squared", "softmax"))),
         n=draw(st.sampled_from((1, 1, 2, 3, 5, 8))),
@@ -274,4 +272,10 @@ def right_cases(draw) -> Case:
         kink=draw(st.sampled_from((None, "exact", "near"))),
         shuffled=draw(st.booleans()),
     )
+
+
+def right_case(seed: int, **config) -> Case:
+    """The case right_cases draws for an arrays' seed and a configuration (act, head, n, dtype, scale,
+    logit_scale, kink, shuffled): a campaign's failure line names both, so the case can be frozen as a test."""
+    case = draw_case(np.random.default_rng(seed), **config)
     return Case(case.net, case.params, case.args, f"{case.about} (seed {seed})")

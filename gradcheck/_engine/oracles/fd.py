@@ -16,6 +16,7 @@ import numpy as np
 from ..finite_diff import CentralRichardson
 from ..probes import bisect, block_direction, global_direction, measure
 from ..problem import Problem
+from ..roundoff import measured_noise
 from . import EntryFD, OracleResult
 
 NAME = "fd"
@@ -75,26 +76,9 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
     return result
 
 
-def measured_noise(problem: Problem) -> float:
-    """Round-off in the loss's values near the point, measured, not assumed: a loss computed by cancellation
-    (the log-softmax of a confident prediction, ~1e-9 as the difference of terms ~10) is noisier than eps |loss|.
-    s(t) = phi(t) + phi(-t) - 2 phi(0) = J t + phi'' t^2 + O(t^4) + noise (J: a kink's jump). The combination
-    s(t) - 6 s(t/2) + 8 s(t/4) cancels the t and t^2 terms and leaves up to ~30 noise. Two directions, tiny steps
-    (2^-20 of the probe scale, so a kink beside the point rarely falls inside them): 12 loss evaluations. Read
-    more boldly (/4, or at 2^-14) it hid kinks' evidence: 97 false failures in 10,000 (benchmarks/soundness.py)."""
-    shapes = [x.shape for x in problem.leaves]
-    found = 0.0
-    for k in (0x5EED, 0x5EEE):
-        v = global_direction(problem.seed, k, shapes)
-        phi, t = problem.along(v), 2.0**-20 * problem.scale(v)
-        s = [phi(t / m) + phi(-t / m) - 2 * problem.f0 for m in (1, 2, 4)]
-        found = max(found, abs(s[0] - 6 * s[1] + 8 * s[2]) / 30)
-    return found
-
-
 def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
     """d loss / d x_j for every entry j, each with an error estimate and one-sided slopes at kinks (with the
-    loss's round-off measured first: 12 evaluations, cheap beside n x 6)."""
+    loss's round-off measured first, roundoff.py: 24 evaluations, cheap beside n x 6)."""
     noise = measured_noise(problem)
     grads = [np.empty(x.shape) for x in problem.leaves]
     errors = [np.empty(x.shape) for x in problem.leaves]
@@ -111,7 +95,7 @@ def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
     if resolution > 0:  # the loss's resolution is a property of the loss at the point, not of one entry
         errors = [np.maximum(e, g * resolution) for e, g in zip(errors, gains)]
     return OracleResult(
-        NAME, "entries", grads=grads, errors=errors, one_sided=sided, evaluations=problem.n * method.evaluations + 12
+        NAME, "entries", grads=grads, errors=errors, one_sided=sided, evaluations=problem.n * method.evaluations + 24
     )
 
 
