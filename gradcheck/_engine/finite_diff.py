@@ -112,6 +112,7 @@ class CentralRichardson:
         f0: float | None = None,
         eps: float = EPS,
         noise_floor: float = 0.0,
+        closer: bool = False,
     ) -> FDEstimate:
         """phi'(0) by extrapolated central differences, with truncation + round-off error estimate.
 
@@ -122,21 +123,29 @@ class CentralRichardson:
         keep differing by a step-independent jump, beyond their own errors, are a kink at the point (needs
         f0 = phi(0), which the check already has). `eps`: the relative precision of phi's values;
         `noise_floor`: round-off measured in phi's values (fd.measured_noise), when larger than eps |phi|.
+        `closer`: a second look at an entry yours disagrees with, where the first steps looked smooth: all the
+        steps are taken, and only a kink on that evidence (a small jump under strong curvature) overturns them.
         """
         h = self.step(scale)
         levels = [_level(phi, h / 2**k, f0) for k in range(self.levels)]
         first = self._window(levels, eps, noise_floor)
-        if first.smooth or f0 is None or self.levels < 2:
+        if (first.smooth and not closer) or f0 is None or self.levels < 2:
             return first
         levels += [_level(phi, h / 2**k, f0) for k in range(self.levels, self.levels + EXTRA_LEVELS)]
         q = quantum(levels)
         noise = max(_noise(levels, eps), q, noise_floor)
-        found = _kink(levels, noise) or self._converged(levels, 1, eps, noise_floor, q)
+        found = _kink(levels, noise) or (None if first.smooth else self._converged(levels, 1, eps, noise_floor, q))
         while found is None and len(levels) < self.levels + EXTRA_LEVELS + DEEPER and _resolvable(levels, noise):
             levels.append(_level(phi, levels[-1].h / 2, f0))  # a kink beside the point, left behind further down
-            found = _kink(levels, noise) or self._converged(levels, len(levels) - self.levels, eps, noise_floor, q)
+            found = _kink(levels, noise)
+            if found is None and not first.smooth:
+                found = self._converged(levels, len(levels) - self.levels, eps, noise_floor, q)
         if found is None:
-            found = self._best_pair(levels[: self.levels + EXTRA_LEVELS], eps, noise_floor, noise, q)
+            found = (
+                first
+                if first.smooth
+                else self._best_pair(levels[: self.levels + EXTRA_LEVELS], eps, noise_floor, noise, q)
+            )
         step = h if found.kind == Stencil.KINK else found.step
         return replace(found, evaluations=2 * len(levels), step=step, quantum=q)
 

@@ -199,8 +199,9 @@ def _compare(
             at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
             mine = np.where(at_kink & inside, others[b], mine)  # a subgradient choice fd certified per entry
         return compare_probes(oracle, mine, b, result.probes, tol, atol, others)
-    if oracle == "fd":
-        err = result.errors[b] if own is None else result.errors[b] + own.allowance
+    if oracle == "fd":  # at a kink fd found on a closer look, the error of its one-sided slopes
+        err = result.errors[b] if sided_err is None else sided_err
+        err = err if own is None else err + own.allowance
         return compare_entries(oracle, yours, result.grads[b], tol, atol, err, sided)
     c = compare_entries(oracle, yours, result.grads[b], tol, atol, None if own is None else own.allowance)
     return kinks.ad_at_kinks(c, yours, result.grads[b], sided, sided_err, tol, atol, again)
@@ -215,21 +216,31 @@ def to_reexamine(
     own_roundoff=None,
     cap: int = REEXAMINE_UP_TO,
 ) -> dict[int, list[tuple]]:
-    """Rule 3's cheap step: where fd ran by probes beside AD, the few entries where yours and an AD oracle
-    disagree, per block (none when more than `cap`: a broad disagreement is not a kink)."""
+    """Rule 3's cheap step: the few entries, per block, where yours disagrees with an AD oracle (fd ran by
+    probes beside it) or with fd's smooth per-entry value (a small kink under strong curvature looks smooth at
+    the first steps), for fd to look at again, closer; none when more than `cap`: a broad disagreement is no
+    kink."""
     fd = results.get("fd")
-    ad = [r for o, r in results.items() if o != "fd" and r.grads is not None]
-    if fd is None or fd.mode != "probes" or not ad:
+    if fd is None:
         return {}
-    scale = max((absmax(g) for r in ad for g in r.grads if g.size), default=0.0)
+    if fd.mode == "entries":
+        refs = [(fd.grads, fd.errors, fd.one_sided)]
+    else:
+        refs = [(r.grads, None, None) for o, r in results.items() if o != "fd" and r.grads is not None]
+    scale = max((absmax(g) for grads, _, _ in refs for g in grads if g.size), default=0.0)
     out = {}
     for c in claims:
         tol = resolve_tolerance(c.dtype, rtol, atol)
         a = tol.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype)))
-        bad, own = np.zeros(c.yours.shape, bool), _own(own_roundoff or {}, c, tol)
-        for r in ad:
+        own = _own(own_roundoff or {}, c, tol)
+        bad = np.zeros(c.yours.shape, bool)
+        for grads, errors, sided in refs:
             allowance = None if own is None else own.allowance
-            bad |= compare_entries("", c.yours, r.grads[c.block], tol, a, allowance).bad_mask
+            err = errors[c.block] if errors is not None else None
+            err = err if allowance is None else allowance if err is None else err + allowance
+            bad |= compare_entries("", c.yours, grads[c.block], tol, a, err).bad_mask
+            if sided is not None:  # entries fd already found at a kink are judged by their interval
+                bad &= np.isnan(sided[c.block][..., 0])
         idx = np.argwhere(bad)
         if 0 < len(idx) <= cap:
             out[c.block] = [tuple(int(i) for i in row) for row in idx]

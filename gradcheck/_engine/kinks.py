@@ -87,8 +87,8 @@ def notes(kinks: list[KinkEntry], again) -> list[str]:
     if smooth:
         where = ", ".join(str(e.index) for e in smooth[:4]) + (" ..." if len(smooth) > 4 else "")
         out.append(
-            f"fd re-examined {len(smooth)} entr{'y' if len(smooth) == 1 else 'ies'} where yours and AD differ "
-            f"({where}), one entry at a time"
+            f"fd re-examined {len(smooth)} entr{'y' if len(smooth) == 1 else 'ies'} where yours and an oracle "
+            f"differ ({where}), one entry at a time, and found {'it' if len(smooth) == 1 else 'them'} smooth"
         )
     return out
 

@@ -100,7 +100,8 @@ def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
 
 
 def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
-    """fd one entry at a time at the chosen entries {block: [index]} (the few where yours and AD disagree)."""
+    """fd one entry at a time, closer (every step), at the chosen entries {block: [index]}: the few where yours
+    disagrees with AD or with fd's first look (judge.to_reexamine)."""
     out, noise = {}, measured_noise(problem)
     for b, indices in picks.items():
         found = []
@@ -114,6 +115,7 @@ def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, lis
                 f0=problem.f0,
                 eps=problem.eps,
                 noise_floor=noise,
+                closer=True,
             )
             found.append(EntryFD(index, est.value, est.error, est.one_sided))
         out[b] = tuple(found)
