@@ -16,11 +16,13 @@ from ._engine.tolerance import DEFAULT_TOLERANCES, Tolerance
 from ._engine.vjp import check_vjp
 from .errors import GradcheckError, GradientMismatch, OracleUnavailable
 from .report import HealthCheck, OracleRun, ParamReport, Report
+from .settings import CheckOptions
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CentralRichardson",
+    "CheckOptions",
     "DEFAULT_TOLERANCES",
     "FiniteDifferences",
     "GradcheckError",

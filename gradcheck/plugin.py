@@ -7,6 +7,7 @@ pytest-xdist it travels to the controller on the test report, which alone sums a
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import time
@@ -28,13 +29,11 @@ from .settings import Settings
 MARKER_KEYWORDS = ("oracles", "rtol", "atol", "seed")
 FIXTURE_KEYWORDS = (*MARKER_KEYWORDS, "fd")
 RECORD_KEY = "gradcheck"
-# The keywords each entry point takes beside the settings, passed through to it unchanged.
-ENTRY_KEYWORDS = {
-    "check_vjp": ("cotangent", "names"),
-    "check_backward": ("dout", "outputs", "names"),
-    "check_layer": ("params", "grads", "input_name", "forward", "backward", "dY"),
-    "check_function": ("reference", "cotangent", "names", "float64"),
-}
+
+
+def own_keywords(check) -> tuple[str, ...]:
+    """The keywords an entry point takes beside the check options, passed through to it unchanged."""
+    return tuple(p.name for p in inspect.signature(check).parameters.values() if p.kind is p.KEYWORD_ONLY)
 
 
 def session_settings(config) -> Settings:
@@ -141,7 +140,7 @@ class GradcheckFixture:
     def _entry(self, check, args: tuple, options: dict, label: str):
         """Run one entry point with this test's settings (the call's own keywords first), record, raise on failure."""
         __tracebackhide__ = True
-        own = ENTRY_KEYWORDS[check.__name__]
+        own = own_keywords(check)
         passed = {k: options.pop(k) for k in own if k in options}
         kw = self._options(options, method=check.__name__, extra=own)
         report = check(*args, **passed, raise_on_failure=False, **kw)

@@ -287,7 +287,8 @@ def verdict_line(report: Report) -> str:
             tail += f"; {_and(aside)} set aside, see notes"
         return (
             f"gradient check passed: {what} agrees with {_and(ran)} "
-            f"({len(report.params)} parameters, {n_entries} entries, seed {report.seed}{tail})"
+            f"({_n(len(report.params), 'parameter')}, {_n(n_entries, 'entry', 'entries')}, "
+            f"seed {report.seed}{tail})"
         )
     names = _and([p.name for p in bad])
     mism = [p for p in bad if p.status == "mismatch"]
@@ -347,15 +348,8 @@ def run_failures(outcomes: list) -> list[str]:
 def run_totals(outcomes: list, seconds: float) -> str:
     n_ok = sum(o.ok for o in outcomes)
     kinds = {k: sum(o.kind == k for o in outcomes) for k in ("case", "sweep", "check")}
-    parts = [
-        f"{n} {name}"
-        for n, name in (
-            (kinds["case"], "reference cases"),
-            (kinds["sweep"], "sweep checks"),
-            (kinds["check"], "checks"),
-        )
-        if n
-    ]
+    names = {"case": "reference cases", "sweep": "sweep checks", "check": "checks"}
+    parts = [f"{n} {names[k]}" for k, n in kinds.items() if n]
     verdict = "all passed" if n_ok == len(outcomes) else f"{len(outcomes) - n_ok} FAILED"
     return f"{verdict}: {n_ok}/{len(outcomes)} ({', '.join(parts) or 'nothing ran'}) in {seconds:.1f}s"
 
@@ -363,8 +357,9 @@ def run_totals(outcomes: list, seconds: float) -> str:
 # ---- the pytest plugin's terminal summary --------------------------------------------------------------
 
 
-def _n(k: int, word: str) -> str:
-    return f"{k} {word}" + ("" if k == 1 else "s")
+def _n(k: int, word: str, words: str = "") -> str:
+    """'1 test', '2 tests'; `words` for an irregular plural."""
+    return f"{k} {word if k == 1 else words or word + 's'}"
 
 
 def _rel(x) -> str:

@@ -7,10 +7,17 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from ._engine.compare import MAX_ROWS, Comparison
+
+RunStatus = Literal["ran", "skipped"]
+# judged (evidence.Status): ok, mismatch, nondeterministic; structural (structure.py): grad left a parameter out,
+# returned one that params lacks, returned a wrong shape, or returned NaN/inf
+Status = Literal["ok", "mismatch", "nondeterministic", "missing", "extra", "shape", "nonfinite"]
+Kind = Literal["grad", "vjp", "backward", "layer", "function"]
 
 
 @dataclass
@@ -18,7 +25,7 @@ class OracleRun:
     """One oracle's part in a check: ran or skipped (and why), its mode, work and time."""
 
     name: str
-    status: str  # "ran" or "skipped"
+    status: RunStatus
     reason: str = ""
     mode: str = ""
     method: str = ""
@@ -49,7 +56,7 @@ class ParamReport:
     name: str
     shape: tuple
     dtype: str
-    status: str  # "ok", "mismatch", "missing", "extra", "shape", "nonfinite"
+    status: Status
     comparisons: dict[str, Comparison] = field(default_factory=dict)
     trusted: tuple[str, ...] = ()
     set_aside: dict[str, str] = field(default_factory=dict)
@@ -125,7 +132,7 @@ class Report:
     """The result of one check; `str(report)` is the table a person reads, `to_dict()` the JSON."""
 
     ok: bool
-    kind: str  # "grad" or "vjp"
+    kind: Kind  # which entry point made it
     verdict: str
     params: list[ParamReport]
     oracles: list[OracleRun]

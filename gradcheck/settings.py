@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
 from ._engine.oracles import ORACLE_NAMES
 from .errors import GradcheckError
+
+if TYPE_CHECKING:
+    from ._engine.oracles.fd import FiniteDifferences
 
 AUTO = ("", "auto")
 ALL_ORACLES = "all"
@@ -157,6 +162,56 @@ class Settings:
 
     def describe_oracles(self) -> str:
         return ",".join(self.oracles) if self.oracles else "fd + installed frameworks"
+
+
+class CheckOptions(TypedDict, total=False):
+    """The keyword options every entry point takes (check_grad, check_vjp, check_backward, check_layer,
+    check_function): which oracles, the tolerances, the seed, finite differences' settings, and whether a failed
+    check raises. Each may be left out; `Options` holds the defaults."""
+
+    oracles: str | Sequence[str] | None
+    rtol: float | None
+    atol: float | None
+    seed: int
+    fd: FiniteDifferences | None
+    raise_on_failure: bool
+
+
+@dataclass(frozen=True)
+class Options:
+    """CheckOptions validated before any user code runs, passed down to the engine as one value.
+
+    oracles None: fd and one framework, the third on any disagreement; rtol/atol None: from the dtype."""
+
+    oracles: tuple[str, ...] | str | None = None
+    rtol: float | None = None
+    atol: float | None = None
+    seed: int = 0
+    fd: FiniteDifferences | None = None
+    raise_on_failure: bool = True
+
+    @classmethod
+    def parse(cls, options: dict, who: str) -> Options:
+        """Options from an entry point's keywords; an unknown or bad one is a GradcheckError naming it."""
+        from ._engine.oracles.fd import FiniteDifferences
+
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(options) - set(names))
+        if unknown:
+            raise GradcheckError(
+                f"{who} got an unknown keyword {unknown[0]}={_shown(options[unknown[0]])}; its options are "
+                f"{', '.join(names)} (see gradcheck.CheckOptions) besides its own keywords"
+            )
+        fd = options.get("fd")
+        if fd is not None and not isinstance(fd, FiniteDifferences):
+            raise bad("fd", fd, "fd=FiniteDifferences(...)")
+        given = Settings.parse(**{k: options[k] for k in ("oracles", "rtol", "atol", "seed") if k in options})
+        raises = parse_flag(options.get("raise_on_failure", True), "raise_on_failure")
+        return cls(given.oracles, given.rtol, given.atol, given.seed or 0, fd, raises)
+
+    def engine(self) -> dict:
+        """The keywords of the engine's grad_report: all but raise_on_failure."""
+        return {"oracles": self.oracles, "rtol": self.rtol, "atol": self.atol, "seed": self.seed, "fd": self.fd}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ import pytest
 
 from gradcheck import GradcheckError
 from gradcheck.settings import (
+    CheckOptions,
+    Options,
     ProjectConfig,
     Settings,
     find_config,
@@ -149,3 +151,29 @@ def test_malformed_toml_is_named(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.gradcheck\n")
     with pytest.raises(GradcheckError, match="pyproject.toml is not valid TOML"):
         read_config(tmp_path / "pyproject.toml")
+
+
+def test_options_defaults_and_parsed_values():
+    assert Options.parse({}, "check_grad") == Options(None, None, None, 0, None, True)
+    opts = Options.parse({"oracles": "fd,torch", "seed": "7", "rtol": 1e-6, "raise_on_failure": False}, "check_vjp")
+    assert (opts.oracles, opts.seed, opts.rtol, opts.raise_on_failure) == (("fd", "torch"), 7, 1e-6, False)
+    assert set(opts.engine()) == set(CheckOptions.__annotations__) - {"raise_on_failure"}
+
+
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        ({"rtoll": 1e-3}, "check_layer got an unknown keyword rtoll=0.001; its options are oracles, rtol"),
+        ({"fd": 3}, "Expected fd=FiniteDifferences(...) but got fd=3"),
+        ({"raise_on_failure": "no"}, "Expected True or False but got raise_on_failure='no'"),
+        ({"seed": -1}, "seed=-1"),
+    ],
+)
+def test_options_name_the_bad_keyword(options, words):
+    with pytest.raises(GradcheckError, match=None) as e:
+        Options.parse(options, "check_layer")
+    assert words in str(e.value)
+
+
+def test_check_options_lists_exactly_the_options():
+    assert list(CheckOptions.__annotations__) == [f for f in Options.__dataclass_fields__]

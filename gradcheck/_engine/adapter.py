@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import inspect
 import re
+from dataclasses import replace
 
 from ..errors import GradientMismatch
 from ..render import verdict_line
-from ..report import HealthCheck, Report
+from ..report import HealthCheck, ParamReport, Report
+from ..settings import Options
 from .check import grad_report
 from .diagnose import Operation, diagnose
-
-
-def parse_options(oracles, seed, rtol, atol, fd, raise_on_failure) -> None:
-    """The settings every entry point takes, validated before any user code runs (errors name them)."""
-    from ..settings import Settings, bad, parse_flag, parse_seed
-    from .oracles.fd import FiniteDifferences
-
-    parse_flag(raise_on_failure, "raise_on_failure")
-    parse_seed(seed)
-    Settings.parse(oracles=oracles, rtol=rtol, atol=atol)
-    if fd is not None and not isinstance(fd, FiniteDifferences):
-        raise bad("fd", fd, "fd=FiniteDifferences(...)")
 
 
 def require_callable_or_none(name: str, fn) -> None:
@@ -79,17 +69,16 @@ def run(
     *,
     args,
     kind: str,
-    options: dict,
+    options: Options,
     health=lambda: [],
     op: Operation | None = None,
-    raise_on_failure: bool = True,
 ) -> Report:
     """grad_report on the adapted loss and grad, then the adapter's health checks and advice; raises
-    GradientMismatch when the check fails and `raise_on_failure` is true."""
+    GradientMismatch when the check fails and `options.raise_on_failure` is true."""
     __tracebackhide__ = True
-    report = grad_report(loss, grad, params, args=args, kind=kind, label="inputs", **options)
+    report = grad_report(loss, grad, params, args=args, kind=kind, label="inputs", **options.engine())
     report = finish(report, health(), op, args)
-    if raise_on_failure and not report.ok:
+    if options.raise_on_failure and not report.ok:
         raise GradientMismatch(report)
     return report
 
@@ -106,15 +95,18 @@ def _in_user_words(reason: str) -> str:
 
 
 def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=()) -> Report:
-    """Add the adapter's health checks, re-diagnose mismatches for the operation, and re-state the verdict."""
-    if op is not None:
-        for p in report.params:
-            if p.status == "mismatch":
-                found = diagnose(p, args, op)
-                p.diagnosis, p.diagnosis_kind = found.words, found.kind
-    for run in report.oracles:
-        run.reason = _in_user_words(run.reason)
-    report.health = report.health + list(extra)
-    report.ok = all(p.ok for p in report.params) and not any(h.fails for h in report.health) and bool(report.ran)
-    report.verdict = verdict_line(report)
-    return report
+    """A new report: the adapter's health checks added, mismatches re-diagnosed for the operation, skip reasons
+    said of the user's function, and the verdict re-stated."""
+    params = [_rediagnosed(p, op, args) for p in report.params]
+    oracles = [replace(run, reason=_in_user_words(run.reason)) for run in report.oracles]
+    health = report.health + list(extra)
+    ok = all(p.ok for p in params) and not any(h.fails for h in health) and bool(report.ran)
+    done = replace(report, params=params, oracles=oracles, health=health, ok=ok)
+    return replace(done, verdict=verdict_line(done))
+
+
+def _rediagnosed(p: ParamReport, op: Operation | None, args) -> ParamReport:
+    if op is None or p.status != "mismatch":
+        return p
+    found = diagnose(p, args, op)
+    return replace(p, diagnosis=found.words, diagnosis_kind=found.kind)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import copy
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import GradcheckError
 from ..report import HealthCheck, Report
-from ..settings import parse_int
+from ..settings import CheckOptions, Options, parse_int
 from . import adapter
 from .diagnose import Operation
 from .gradients import Inputs, is_floating_array, match
@@ -25,23 +26,14 @@ from .outputs import make_cotangent, pairing
 from .tree import flatten
 from .writes import Record, changed, copy_arrays, numpy_seed
 
+if TYPE_CHECKING:
+    from typing import Unpack
+
 SEED_STREAM = 0x1A7  # numpy's global seed for the user's calls, derived from the check's seed
 
 
 def check_backward(
-    forward,
-    backward,
-    inputs,
-    *,
-    dout=None,
-    outputs=None,
-    names=None,
-    oracles=None,
-    rtol=None,
-    atol=None,
-    seed=0,
-    fd=None,
-    raise_on_failure=True,
+    forward, backward, inputs, *, dout=None, outputs=None, names=None, **options: Unpack[CheckOptions]
 ) -> Report:
     """Check `backward(dout, cache)` (one gradient per input) against `out, cache = forward(*inputs)`.
 
@@ -51,12 +43,11 @@ def check_backward(
     __tracebackhide__ = True
     require_callable("forward", forward)
     adapter.require_callable_or_none("backward", backward)
-    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
+    opts = Options.parse(options, "check_backward")
     if outputs is not None:
         parse_int(outputs, "outputs", minimum=1)
     ins = read_inputs(forward, inputs, names)
-    forward, backward = (seeded(f, seed) for f in (forward, backward))
-    options = dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd)
+    forward, backward = (seeded(f, opts.seed) for f in (forward, backward))
     op = Operation(getattr(forward, "__name__", None), mlp=False)
     record = Record()
     if backward is None:
@@ -67,15 +58,14 @@ def check_backward(
             params,
             args=(),
             kind="backward",
-            options=options,
+            options=opts,
             op=op,
             health=lambda: record.health("forward") + not_checked(left, "forward"),
-            raise_on_failure=raise_on_failure,
         )
     result = call_user("forward", forward, *fresh(ins.values))
     layout = Layout.read(result, backward, ins.n, outputs)
     out, cache = layout.split(result)
-    cot = make_cotangent(out, dout, seed, "forward", "dout")
+    cot = make_cotangent(out, dout, opts.seed, "forward", "dout")
     found, left = match(
         call_user("backward", backward, *layout.arguments(copy_tree(cot), cache, ins.values)), ins, "backward"
     )
@@ -93,10 +83,9 @@ def check_backward(
         params,
         args=(cot,),
         kind="backward",
-        options=options,
+        options=opts,
         op=op,
         health=lambda: record.health() + not_checked(left, "backward"),
-        raise_on_failure=raise_on_failure,
     )
 
 
@@ -223,20 +212,21 @@ def _adapt(forward, backward, ins: Inputs, diff: list[str], layout: Layout, reco
             vals[i] = v
         return vals
 
-    def loss(p, dout):
-        vals = assemble(p)
-        watch = record.watching()
-        out, _ = layout.split(call_user("forward", forward, *vals))
-        if watch:
-            record.wrote("forward", changed(diff, list(p.values()), [vals[i] for i in where]))
-        return pairing(out, dout)
-
-    def grad(p, dout):
+    def forward_at(p):
+        """forward on fresh inputs holding p; when the record watches this call, forward's writes are noted."""
         vals = assemble(p)
         watch = record.watching()
         out, cache = layout.split(call_user("forward", forward, *vals))
         if watch:
             record.wrote("forward", changed(diff, list(p.values()), [vals[i] for i in where]))
+        return vals, watch, out, cache
+
+    def loss(p, dout):
+        return pairing(forward_at(p)[2], dout)
+
+    def grad(p, dout):
+        vals, watch, out, cache = forward_at(p)
+        if watch:
             after = copy_arrays([vals[i] for i in where])
             out_names, out_leaves, _ = flatten(out, "output")
             out_before = copy_arrays(out_leaves)

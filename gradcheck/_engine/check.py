@@ -6,12 +6,13 @@ Every rule that turns results into a verdict lives in judge.py; this module only
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import GradientMismatch
 from ..report import Report
-from ..settings import bad, parse_choice, parse_flag, parse_seed, parse_tolerance
+from ..settings import CheckOptions, Options, bad, parse_choice, parse_seed, parse_tolerance
 from . import assemble
 from . import plan as oracle_plan
 from .calls import record_calls
@@ -27,19 +28,20 @@ from .structure import match_structure
 from .taylor import along
 from .tree import flatten
 
+if TYPE_CHECKING:
+    from typing import Unpack
 
-def check_grad(
-    loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None, raise_on_failure=True
-) -> Report:
+
+def check_grad(loss, grad, params, *, args=(), **options: Unpack[CheckOptions]) -> Report:
     """Check a hand-written gradient `grad(params, *args)` of the scalar `loss(params, *args)`.
 
     Returns a Report; raises GradientMismatch (an AssertionError carrying the report) when the check fails
     and `raise_on_failure` is true. Bad input raises GradcheckError naming the culprit.
     """
     __tracebackhide__ = True
-    parse_flag(raise_on_failure, "raise_on_failure")
-    report = grad_report(loss, grad, params, args=args, oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd)
-    if raise_on_failure and not report.ok:
+    opts = Options.parse(options, "check_grad")
+    report = grad_report(loss, grad, params, args=args, **opts.engine())
+    if opts.raise_on_failure and not report.ok:
         raise GradientMismatch(report)
     return report
 

@@ -9,33 +9,26 @@ The framework is imported only when F is one of its objects (it is then already 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import GradcheckError
-from ..report import Report
-from ..settings import parse_flag
+from ..report import OracleRun, ParamReport, Report
+from ..settings import CheckOptions, Options, parse_flag
 from . import adapter
 from .backward import not_checked
 from .diagnose import Operation
 from .gradients import Inputs, match
 from .outputs import make_cotangent
 
+if TYPE_CHECKING:
+    from typing import Unpack
+
 
 def check_function(
-    F,
-    inputs,
-    *,
-    reference=None,
-    cotangent=None,
-    names=None,
-    float64=True,
-    oracles=None,
-    rtol=None,
-    atol=None,
-    seed=0,
-    fd=None,
-    raise_on_failure=True,
+    F, inputs, *, reference=None, cotangent=None, names=None, float64=True, **options: Unpack[CheckOptions]
 ) -> Report:
     """Check F's hand-written backward (a torch.autograd.Function subclass or a jax.custom_vjp function).
 
@@ -45,7 +38,7 @@ def check_function(
     otherwise); float64: run F in float64 (default) or in the inputs' own dtypes.
     """
     __tracebackhide__ = True
-    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
+    opts = Options.parse(options, "check_function")
     adapter.require_callable_or_none("reference", reference)
     backend = _backend(F, parse_flag(float64, "float64"))
     if not isinstance(inputs, (list, tuple)) or not inputs:
@@ -61,7 +54,7 @@ def check_function(
     if not floating:
         raise GradcheckError(f"{backend.label} returned no floating output: nothing to differentiate")
     picked = outs[floating[0]] if len(floating) == 1 else tuple(outs[i] for i in floating)
-    cot = make_cotangent(picked, cotangent, seed, backend.label)
+    cot = make_cotangent(picked, cotangent, opts.seed, backend.label)
     cots = _full_cotangents(outs, floating, cot)
     found, left = match(backend.yours(list(values), cots), ins, backend.backward_label)
     if not found:
@@ -70,6 +63,7 @@ def check_function(
             f"({', '.join(ins.names)}): nothing to check"
         )
     why: dict[str, str] = {}
+    oracles = "all" if opts.oracles is None and reference is not None else opts.oracles
     loss, grad = _adapt(backend, reference, ins, [n for n in ins.names if n in found], floating, why)
     params = {n: ins.values[ins.names.index(n)] for n in ins.names if n in found}
     report = adapter.run(
@@ -78,20 +72,16 @@ def check_function(
         params,
         args=(cot,),
         kind="function",
-        options=dict(
-            oracles="all" if oracles is None and reference is not None else oracles,
-            rtol=rtol,
-            atol=atol,
-            seed=seed,
-            fd=fd,
-        ),
+        options=replace(opts, oracles=oracles, raise_on_failure=False),
         op=Operation(getattr(F, "__name__", None) or backend.label, mlp=False),
         health=lambda: not_checked(left, backend.backward_label),
-        raise_on_failure=False,
     )
-    _explain_skips(report, backend, reference, why)
-    _explain_disagreement(report, backend)
-    if raise_on_failure and not report.ok:
+    report = replace(
+        report,
+        oracles=[_explain_skip(run, backend, reference, why) for run in report.oracles],
+        params=[_explain_disagreement(p, backend) for p in report.params],
+    )
+    if opts.raise_on_failure and not report.ok:
         from ..errors import GradientMismatch
 
         raise GradientMismatch(report)
@@ -178,34 +168,37 @@ def _noting(why: dict, who: str, run):
         raise
 
 
-def _explain_disagreement(report: Report, backend) -> None:
+def _explain_disagreement(p: ParamReport, backend) -> ParamReport:
     """Where fd and the autograd of the forward's body disagree, say what commonly causes it."""
-    for p in report.params:
-        if p.oracles_disagree and backend.name in p.trusted and "fd" in p.trusted:
-            ok = [o for o in ("fd", backend.name) if p.comparisons[o].ok]
-            agrees = f"yours agrees with {ok[0]} only; " if len(ok) == 1 else ""
-            p.notes.append(
-                f"{agrees}{backend.name}'s autograd of {backend.body_label} is differentiated step by "
-                f"step: a body that iterates (bisection, Newton) or thresholds gives the derivative of "
-                f"its steps, not of the function they converge to; pass reference= for a third oracle, "
-                f"or oracles=('fd',) when the body cannot be differentiated as written"
-            )
+    if not (p.oracles_disagree and backend.name in p.trusted and "fd" in p.trusted):
+        return p
+    ok = [o for o in ("fd", backend.name) if p.comparisons[o].ok]
+    agrees = f"yours agrees with {ok[0]} only; " if len(ok) == 1 else ""
+    note = (
+        f"{agrees}{backend.name}'s autograd of {backend.body_label} is differentiated step by "
+        f"step: a body that iterates (bisection, Newton) or thresholds gives the derivative of "
+        f"its steps, not of the function they converge to; pass reference= for a third oracle, "
+        f"or oracles=('fd',) when the body cannot be differentiated as written"
+    )
+    return replace(p, notes=[*p.notes, note])
 
 
-def _explain_skips(report: Report, backend, reference, why: dict) -> None:
-    """Skip reasons in the words of check_function: what ran in which framework, and what to pass."""
-    for run in report.oracles:
-        if run.status != "skipped" or run.name == "fd":
-            continue
-        if run.name == backend.name and backend.name in why:
-            run.reason = (
-                f"{backend.body_label} under {backend.name}'s autograd raised {why[backend.name]} "
-                f"(a body outside autograd: numpy, .detach(), in-place or integer ops)"
-            )
-        elif run.name != backend.name and reference is None:
-            run.reason = (
-                f"no reference forward given (pass reference=f, the forward written against the array "
-                f"API, to add {run.name} as an oracle)"
-            )
-        elif run.name != backend.name and "reference" in why:
-            run.reason = f"the reference forward raised {why['reference']} on {run.name} arrays"
+def _explain_skip(run: OracleRun, backend, reference, why: dict) -> OracleRun:
+    """A skip reason in the words of check_function: what ran in which framework, and what to pass."""
+    if run.status != "skipped" or run.name == "fd":
+        return run
+    if run.name == backend.name and backend.name in why:
+        reason = (
+            f"{backend.body_label} under {backend.name}'s autograd raised {why[backend.name]} "
+            f"(a body outside autograd: numpy, .detach(), in-place or integer ops)"
+        )
+    elif run.name != backend.name and reference is None:
+        reason = (
+            f"no reference forward given (pass reference=f, the forward written against the array "
+            f"API, to add {run.name} as an oracle)"
+        )
+    elif run.name != backend.name and "reference" in why:
+        reason = f"the reference forward raised {why['reference']} on {run.name} arrays"
+    else:
+        return run
+    return replace(run, reason=reason)

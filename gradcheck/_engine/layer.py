@@ -9,13 +9,14 @@ dropout layer drawing from np.random is checked like a deterministic one.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import GradcheckError
 from ..report import HealthCheck, Report
-from ..settings import bad
+from ..settings import CheckOptions, Options, bad
 from . import adapter
 from .backward import SEED_STREAM
 from .diagnose import Operation
@@ -23,6 +24,9 @@ from .gradients import Inputs, as_gradient, match
 from .inputs import call_user, changed_arrays, copy_tree
 from .outputs import make_cotangent, pairing
 from .writes import Record, changed, numpy_seed
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 
 def attr(obj, path: str, default=None):
@@ -141,12 +145,7 @@ def check_layer(
     forward="forward",
     backward="backward",
     dY=None,
-    oracles=None,
-    rtol=None,
-    atol=None,
-    seed=0,
-    fd=None,
-    raise_on_failure=True,
+    **options: Unpack[CheckOptions],
 ) -> Report:
     """Check a layer object's backward: dX from `layer.backward(dY)` and each parameter's gradient read from the
     layer after it, against `Y = layer.forward(X)`; every call on a deep copy of the layer.
@@ -158,7 +157,7 @@ def check_layer(
     differentiate through.
     """
     __tracebackhide__ = True
-    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
+    opts = Options.parse(options, "check_layer")
     for what, name in (("forward", forward), ("backward", backward)):
         if not isinstance(name, str) or not name or (name != what and not callable(getattr(layer, name, None))):
             raise bad(what, name, f"{what} to name a method of the layer ({type(layer).__name__})")
@@ -178,10 +177,10 @@ def check_layer(
         raise GradcheckError(
             f"input_name={input_name or ins.names!r} is also a parameter of the layer; pass another input_name"
         )
-    record, rng_seed = Record(), int(np.random.default_rng([seed, SEED_STREAM]).integers(2**31))
+    record, rng_seed = Record(), int(np.random.default_rng([opts.seed, SEED_STREAM]).integers(2**31))
     calls = _Calls(layer, access, names, ins, forward, backward, rng_seed, record)
     start = {**dict(zip(ins.names, ins.values)), **{n: access.get(layer, n) for n in names}}
-    cot = make_cotangent(calls.forward(start)[1], dY, seed, f"layer.{forward}", "dY")
+    cot = make_cotangent(calls.forward(start)[1], dY, opts.seed, f"layer.{forward}", "dY")
     buffers = access.buffers(calls.forward_backward(start, cot)[0], names)
     calls.names = [n for n in names if n not in buffers]
     p0 = {
@@ -195,10 +194,9 @@ def check_layer(
         p0,
         args=(cot,),
         kind="layer",
-        options=dict(oracles=("fd",) if oracles is None else oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
+        options=replace(opts, oracles=("fd",) if opts.oracles is None else opts.oracles),
         op=op,
         health=lambda: record.health(f"layer.{backward}", "dY") + _buffers_note(buffers, access),
-        raise_on_failure=raise_on_failure,
     )
 
 

@@ -8,8 +8,11 @@ read as an array).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from ..errors import GradcheckError
+from ..report import Report
+from ..settings import CheckOptions, Options
 from . import adapter
 from .backward import fresh, read_inputs
 from .diagnose import Operation
@@ -18,21 +21,11 @@ from .inputs import call_user, changed_arrays, copy_tree, require_callable
 from .outputs import make_cotangent, pairing
 from .writes import Record
 
+if TYPE_CHECKING:
+    from typing import Unpack
 
-def check_vjp(
-    fn,
-    vjp,
-    inputs,
-    *,
-    cotangent=None,
-    names=None,
-    oracles=None,
-    rtol=None,
-    atol=None,
-    seed=0,
-    fd=None,
-    raise_on_failure=True,
-):
+
+def check_vjp(fn, vjp, inputs, *, cotangent=None, names=None, **options: Unpack[CheckOptions]) -> Report:
     """Check `vjp(cotangent, *inputs)` (one gradient per input, None if not differentiated) against fn.
 
     fn may return a tuple or dict of arrays, with a cotangent of the same structure; `names` names the inputs
@@ -40,9 +33,9 @@ def check_vjp(
     """
     __tracebackhide__ = True
     require_callable("fn", fn), require_callable("vjp", vjp)
-    adapter.parse_options(oracles, seed, rtol, atol, fd, raise_on_failure)
+    opts = Options.parse(options, "check_vjp")
     ins = read_inputs(fn, inputs, names, who="fn")
-    cot = make_cotangent(call_user("fn", fn, *fresh(ins.values)), cotangent, seed, "fn")
+    cot = make_cotangent(call_user("fn", fn, *fresh(ins.values)), cotangent, opts.seed, "fn")
     first = call_user("vjp", vjp, copy_tree(cot), *fresh(ins.values))
     if isinstance(first, (Mapping, str, bytes, Iterator)) or (ins.n > 1 and not isinstance(first, (list, tuple))):
         raise GradcheckError(
@@ -68,10 +61,9 @@ def check_vjp(
         params,
         args=(cot,),
         kind="vjp",
-        options=dict(oracles=oracles, rtol=rtol, atol=atol, seed=seed, fd=fd),
+        options=opts,
         op=Operation(getattr(fn, "__name__", None), mlp=False),
         health=lambda: record.health("vjp", "cotangent"),
-        raise_on_failure=raise_on_failure,
     )
 
 

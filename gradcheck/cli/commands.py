@@ -183,18 +183,19 @@ def _finish(args, jobs: list[Job], settings: Settings, start: float, meta: dict)
     seconds = time.perf_counter() - start
     print("\n".join(render.run_table(outcomes, only_failures=args.quiet)))
     print("\n".join(render.run_failures(outcomes)))
-    print(render.run_totals(outcomes, seconds))
-    if args.json:
-        runner.write_json(
-            args.json,
-            outcomes,
-            {**meta, "seed": settings.seed or 0, "oracles": list(settings.oracles or ()) or "auto"},
-            seconds,
-        )
-        print(f"report: {args.json}")
+    _totals(args, outcomes, settings, seconds, meta)
     if args.plot:
         _plot_failures(outcomes, jobs, args, settings.seed or 0)
     return runner.exit_code(outcomes)
+
+
+def _totals(args, outcomes: list, settings: Settings, seconds: float, meta: dict) -> None:
+    """Print the totals line, and write the JSON report when --json asks for one."""
+    print(render.run_totals(outcomes, seconds))
+    if args.json:
+        settings_meta = {"seed": settings.seed or 0, "oracles": list(settings.oracles or ()) or "auto"}
+        runner.write_json(args.json, outcomes, {**meta, **settings_meta}, seconds)
+        print(f"report: {args.json}")
 
 
 def _plot_failures(outcomes, jobs: list[Job], args, seed: int) -> None:
@@ -238,18 +239,5 @@ def check(args, settings: Settings) -> int:
     seconds = time.perf_counter() - start
     if len(outcomes) > 1:
         print("\n".join(render.run_table(outcomes)))
-    print(render.run_totals(outcomes, seconds))
-    if args.json:
-        runner.write_json(
-            args.json,
-            outcomes,
-            {
-                "command": args.command,
-                "target": args.target,
-                "seed": settings.seed or 0,
-                "oracles": list(settings.oracles or ()) or "auto",
-            },
-            seconds,
-        )
-        print(f"report: {args.json}")
+    _totals(args, outcomes, settings, seconds, {"command": args.command, "target": args.target})
     return runner.exit_code(outcomes)

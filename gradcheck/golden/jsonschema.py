@@ -176,13 +176,15 @@ def _type(value, kind, where, path):
         )
 
 
+def _length(value, node, key: str, where, path, says: str):
+    """min<key>/max<key> (Length of a string, Items of an array) bound len(value); `says` words a violation."""
+    low, high = node.get(f"min{key}", 0), node.get(f"max{key}")
+    if len(value) < low or (high is not None and len(value) > high):
+        raise CaseError(path, where, says.format(low=low, high="any" if high is None else high, n=len(value)))
+
+
 def _string(value, node, where, path):
-    if len(value) < node.get("minLength", 0) or len(value) > node.get("maxLength", 10**9):
-        raise CaseError(
-            path,
-            where,
-            f"must be {node.get('minLength', 0)} to {node.get('maxLength', 'any')} characters long but is {len(value)}",
-        )
+    _length(value, node, "Length", where, path, "must be {low} to {high} characters long but is {n}")
     if "pattern" in node and not re.search(node["pattern"], value):
         raise CaseError(path, where, f"is {_short(value)}, which does not match {node['pattern']}")
 
@@ -197,12 +199,7 @@ def _number(value, node, where, path):
 
 
 def _array(value, node, where, path):
-    if len(value) < node.get("minItems", 0) or len(value) > node.get("maxItems", 10**9):
-        raise CaseError(
-            path,
-            where,
-            f"must have {node.get('minItems', 0)} to {node.get('maxItems', 'any')} items but has {len(value)}",
-        )
+    _length(value, node, "Items", where, path, "must have {low} to {high} items but has {n}")
     if "items" in node:
         for i, item in enumerate(value):
             _check(item, node["items"], f"{where}[{i}]", path)

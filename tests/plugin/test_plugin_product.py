@@ -71,7 +71,7 @@ def test_junit_xml_gets_one_line_per_check(pytester, xdist):
         for case in root.iter("testcase")
     }
     assert props["test_passes"] == [
-        "right grad: gradient check passed: hand-written grad agrees with fd (1 parameters, 3 entries, seed 0)"
+        "right grad: gradient check passed: hand-written grad agrees with fd (1 parameter, 3 entries, seed 0)"
     ]
     assert len(props["test_two_expected_mismatches"]) == 2
     assert all("\n" not in v and len(v) < 300 for vs in props.values() for v in vs)

@@ -133,10 +133,15 @@ COTANGENTS = ("cotangent", "dout", "dY")  # a wrong shape is said as `dout.shape
 SKIP = {"args"}  # any value is an argument tuple (a single value is wrapped)
 
 
+def _keywords(func):
+    """func's parameters, its `**options` read as the CheckOptions every entry point takes."""
+    for p in inspect.signature(func).parameters.values():
+        yield from gc.CheckOptions.__annotations__ if p.kind is p.VAR_KEYWORD else (p.name,)
+
+
 def _cases():
     for func, good in GOOD.items():
-        params = inspect.signature(func).parameters
-        for name in params:
+        for name in _keywords(func):
             if name in SKIP:
                 continue
             assert name in WRONG, f"{func.__name__}({name}=...) has no wrong values listed: add them"
