@@ -24,11 +24,13 @@ The rules, in the order they apply:
    eps of its dtype) are a note and the verdict is given; larger ones withhold it. A leaf that carried state
    between calls is judged on the first call's copy (the health check says what to fix).
 6. Detection bound: the smallest single-entry error the trusted oracles would have caught (bound.py).
+7. Unresolved: with fd the only oracle, a loss fd never saw move (at any step, for any entry) leaves it nothing
+   to judge a nonzero gradient with: the verdict is withheld, and the report says to add an AD oracle.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -65,6 +67,8 @@ def judge(ev: Evidence) -> Judgement:
         held = [n for n in noise if n.withholds and n.what in ("loss", claim.name)]
         if held and claim.name not in ev.repeat.stateful:
             v = _withheld(v, held[0])
+        elif why := unresolved(ev, claim, v):
+            v = replace(v, status=Status.UNRESOLVED, message=why)
         verdicts.append(v)
     return Judgement(tuple(verdicts), noise)
 
@@ -92,20 +96,24 @@ def _withheld(v: Verdict, n: Noise) -> Verdict:
         if n.what == "loss"
         else f"grad differs by up to {n.difference:.1e} between two calls"
     )
-    return Verdict(
-        v.name,
-        Status.NONDETERMINISTIC,
-        v.comparisons,
-        v.trusted,
-        v.set_aside,
-        v.oracles_disagree,
-        v.kinks,
-        v.notes,
-        v.bound,
-        v.refs,
-        v.fd_error,
-        v.taylor,
-        f"not judged: {why} at the same params (see health below)",
+    return replace(
+        v, status=Status.NONDETERMINISTIC, message=f"not judged: {why} at the same params (see health below)"
+    )
+
+
+def unresolved(ev: Evidence, claim: Claim, v: Verdict) -> str:
+    """Rule 7: why fd alone cannot judge a gradient it would fail, or "": the loss did not change at any step fd
+    took (in its round-off measurement, per entry or along probes), so fd's zero says only that the loss moves
+    in steps coarser than fd's, not that yours is wrong."""
+    fd = ev.results.get("fd")
+    if fd is None or not fd.flat or v.status != Status.MISMATCH or set(v.trusted) != {"fd"}:
+        return ""
+    return (
+        f"not judged: the loss did not change at any step fd took (every value equal to its value at the point, "
+        f"{ev.f0:.3g}), while yours is not zero (largest |entry| {absmax(claim.yours):.2g}): the loss moves in "
+        f"steps coarser than fd's (computed by cancellation or underflow, as the cross-entropy of a very "
+        f'confident prediction is, or piecewise constant); add an AD oracle (oracles=("fd", "torch") or '
+        f'("fd", "jax")) to judge it'
     )
 
 
@@ -140,6 +148,8 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     agree = _agreement(results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
     fd = results.get("fd")
     trust = triangulate(list(results), agree, fd is not None and _fd_rough(fd, b, sided), _other_loss(ev))
+    if fd is not None and fd.flat and "fd" in trust.set_aside:
+        trust = replace(trust, set_aside={**trust.set_aside, "fd": FLAT})
     good = all(comparisons[o].ok for o in trust.trusted)
     notes, taylor = [], ev.taylor.get(b)
     if taylor is not None and fd is not None and set(trust.trusted) == {"fd"}:
@@ -221,7 +231,7 @@ def to_reexamine(
     the first steps), for fd to look at again, closer; none when more than `cap`: a broad disagreement is no
     kink."""
     fd = results.get("fd")
-    if fd is None:
+    if fd is None or fd.flat:  # a loss fd never saw move: a closer look sees nothing either
         return {}
     if fd.mode == "entries":
         refs = [(fd.grads, fd.errors, fd.one_sided)]
@@ -316,9 +326,16 @@ def _agrees(grad, b, result: OracleResult, tol, atol, sided, sided_err, others) 
     return not bad.any()
 
 
+FLAT = (
+    "fd never saw the loss move (every value it computed equalled the loss at the point): the loss moves in "
+    "steps coarser than fd's, so fd's zero is no evidence"
+)
+
+
 def _fd_rough(fd: OracleResult, b: int, sided) -> bool:
-    """fd saw a kink or noise on block b (then fd, not AD, is the likelier odd one out)."""
-    if sided is not None:
+    """fd saw a kink or noise on block b, or never saw the loss move (then fd, not AD, is the likelier odd one
+    out)."""
+    if sided is not None or fd.flat:
         return True
     return any(not p.smooth for p in fd.probes if b in p.blocks)
 

@@ -79,6 +79,7 @@ class OracleResult:
     located: dict = field(default_factory=dict)  # block -> [(index, fd value, fd error)] found by bisection
     value: float | None = None  # the loss at the point as this oracle computed it (AD), for set-aside reasons
     cached: bool = False  # served from a compile cache (jax): confirmed by a fresh trace before it blames anyone
+    flat: bool = False  # fd: every loss value it computed equalled the loss at the point (nothing resolved)
 
 
 def missing(name: str) -> str | None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..finite_diff import CentralRichardson
 from ..probes import bisect, block_direction, global_direction, measure
-from ..problem import Problem
+from ..problem import Problem, scalar
 from ..roundoff import measured_noise
 from . import EntryFD, OracleResult
 
@@ -65,8 +65,11 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
     start = time.perf_counter()
 
     mode = config.choose_mode(problem.n, alone)
-    result = entries(problem, config.method) if mode == "entries" else probes(problem, config, alone, fails)
+    watch = Watch(problem.loss, problem.f0)
+    watched = replace(problem, loss=watch)
+    result = entries(watched, config.method) if mode == "entries" else probes(watched, config, alone, fails)
     result.seconds = time.perf_counter() - start
+    result.flat = not watch.moved
 
     result.method = (
         repr(config.method)
@@ -74,6 +77,20 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
         else repr(_confirming(config.method))
     )
     return result
+
+
+class Watch:
+    """The loss, noting whether any value differs from the loss at the point: a loss fd never saw move (it
+    moves in quanta coarser than every step fd took) leaves fd nothing to judge with (judge.py, rule 7)."""
+
+    def __init__(self, loss, f0: float):
+        self.loss, self.f0, self.moved = loss, f0, False
+
+    def __call__(self, *args):
+        value = self.loss(*args)
+        if not self.moved and scalar(value) != self.f0:
+            self.moved = True
+        return value
 
 
 def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
