@@ -43,6 +43,7 @@ class FDEstimate:
     kind: Stencil = Stencil.SMOOTH
     quantum: float = 0.0  # the loss's resolution seen here: changes of phi that rounded away entirely (0: none)
     gain: float = 0.0  # round-off of phi's values times this is the estimate's round-off error
+    moved: bool = True  # False when phi equalled phi(0) at every step taken: the loss never moved here
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ class CentralRichardson:
         h = self.step(scale)
         levels = [_level(phi, h / 2**k, f0) for k in range(self.levels)]
         first = self._window(levels, eps, noise_floor)
+        if f0 is not None and not _moved(levels):  # the loss never moved here (judge.py rule 7)
+            return replace(first, moved=False)
         if (first.smooth and not closer) or f0 is None or self.levels < 2:
             return first
         levels += [_level(phi, h / 2**k, f0) for k in range(self.levels, self.levels + EXTRA_LEVELS)]
@@ -147,7 +150,7 @@ class CentralRichardson:
                 else self._best_pair(levels[: self.levels + EXTRA_LEVELS], eps, noise_floor, noise, q)
             )
         step = h if found.kind == Stencil.KINK else found.step
-        return replace(found, evaluations=2 * len(levels), step=step, quantum=q)
+        return replace(found, evaluations=2 * len(levels), step=step, quantum=q, moved=_moved(levels))
 
     def _converged(self, levels: list[Level], start: int, eps: float, noise_floor: float, q: float):
         """The first window from `start` on that converges as a smooth function's and moved at all (steps
@@ -222,6 +225,10 @@ def _sides_converge(levels: list[Level], noise: float) -> bool:
         if not _falls(changes, 2 * noise / levels[-1].h, SIDE_BANDS, 2.0):
             return False
     return True
+
+
+def _moved(levels: list[Level]) -> bool:
+    return levels[0].f0 is None or any(lv.fp != lv.f0 or lv.fm != lv.f0 for lv in levels)
 
 
 def _resolvable(levels: list[Level], noise: float) -> bool:

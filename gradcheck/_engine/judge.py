@@ -51,6 +51,7 @@ from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
 from .triangulate import triangulate
 
 OWN_ROUNDOFF = 2.0  # allowance per unit of your code's own round-off (float32 against its float64 run)
+CANCELLATION = 4.0  # ... and per unit of the round-off a loss computed by cancellation implies (yours and AD's)
 ROUNDOFF_ULPS = 256  # two calls differing by up to this many eps of the magnitude differ by round-off only
 REEXAMINE_UP_TO = 64  # entries per parameter fd re-examines where yours and AD disagree
 
@@ -102,19 +103,29 @@ def _withheld(v: Verdict, n: Noise) -> Verdict:
 
 
 def unresolved(ev: Evidence, claim: Claim, v: Verdict) -> str:
-    """Rule 7: why fd alone cannot judge a gradient it would fail, or "": the loss did not change at any step fd
-    took (in its round-off measurement, per entry or along probes), so fd's zero says only that the loss moves
-    in steps coarser than fd's, not that yours is wrong."""
+    """Rule 7: why fd alone cannot judge this gradient, or "". The loss never changed along the parameter at any
+    step fd took, and either it never changed anywhere fd looked (its resolution is unknown) or yours passes
+    only thanks to fd's error there (the loss's measured quantum over the step, above yours): fd's zero says
+    only that the loss moves in steps coarser than fd's. Where the loss moved elsewhere with fine resolution,
+    a flat parameter is a resolved zero, and a nonzero gradient for it fails (an unused parameter)."""
     fd = ev.results.get("fd")
-    if fd is None or not fd.flat or v.status != Status.MISMATCH or set(v.trusted) != {"fd"}:
+    if fd is None or not _flat(fd, claim.block) or set(v.trusted) != {"fd"}:
+        return ""
+    tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
+    atol = tol.absolute_atol(reference_scale(ev), roundoff_floor(ev.f0, machine_eps(claim.dtype)))
+    if absmax(claim.yours) <= atol or not (v.status == Status.OK or all(fd.flat)):
         return ""
     return (
-        f"not judged: the loss did not change at any step fd took (every value equal to its value at the point, "
-        f"{ev.f0:.3g}), while yours is not zero (largest |entry| {absmax(claim.yours):.2g}): the loss moves in "
-        f"steps coarser than fd's (computed by cancellation or underflow, as the cross-entropy of a very "
+        f"not judged: the loss did not change at any step fd took along it (every value equal to its value at "
+        f"the point, {ev.f0:.3g}), while yours is not zero (largest |entry| {absmax(claim.yours):.2g}): the loss "
+        f"moves in steps coarser than fd's (computed by cancellation or underflow, as the cross-entropy of a very "
         f'confident prediction is, or piecewise constant); add an AD oracle (oracles=("fd", "torch") or '
         f'("fd", "jax")) to judge it'
     )
+
+
+def _flat(fd: OracleResult, b: int) -> bool:
+    return bool(fd.flat) and fd.flat[b]
 
 
 def reference_scale(ev: Evidence) -> float:
@@ -140,7 +151,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
     atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
     sided, sided_err = kinks.evidence(ev, b, claim.yours.shape)
-    own = _own(ev.own_roundoff, claim, tol)
+    own = _own(ev.own_roundoff, results.get("fd"), claim, tol)
     comparisons = {
         o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own)
         for o, r in results.items()
@@ -148,7 +159,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     agree = _agreement(results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
     fd = results.get("fd")
     trust = triangulate(list(results), agree, fd is not None and _fd_rough(fd, b, sided), _other_loss(ev))
-    if fd is not None and fd.flat and "fd" in trust.set_aside:
+    if fd is not None and _flat(fd, b) and "fd" in trust.set_aside:
         trust = replace(trust, set_aside={**trust.set_aside, "fd": FLAT})
     good = all(comparisons[o].ok for o in trust.trusted)
     notes, taylor = [], ev.taylor.get(b)
@@ -186,25 +197,29 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
 
 @dataclass(frozen=True)
 class Own:
-    """Rule 1 for lower-precision code: the allowance for its own round-off, in units of the fd error term
-    (k_fd err), and your code's result at float64 params."""
+    """Rule 1's allowance for your code's own round-off, in units of the fd error term (k_fd err): lower-precision
+    code's (against your code's result at float64 params, y64), and that of a gradient computed through a loss
+    fd found computed by cancellation (CANCELLATION times fd's per-parameter estimate, oracles/fd.py)."""
 
     allowance: np.ndarray
-    y64: np.ndarray
+    y64: np.ndarray | None
 
 
-def _own(own_roundoff: dict, claim: Claim, tol: Tolerance) -> Own | None:
+def _own(own_roundoff: dict, fd: OracleResult | None, claim: Claim, tol: Tolerance) -> Own | None:
     y64 = own_roundoff.get(claim.name)
-    if y64 is None or np.shape(y64) != claim.yours.shape:
+    y64 = None if y64 is None or np.shape(y64) != claim.yours.shape else y64
+    cancel = fd.cancellation[claim.block] if fd is not None and fd.cancellation else 0.0
+    if y64 is None and cancel == 0:
         return None
-    return Own(OWN_ROUNDOFF * np.abs(claim.yours - y64) / tol.k_fd, y64)
+    own = OWN_ROUNDOFF * np.abs(claim.yours - y64) if y64 is not None else np.zeros(claim.yours.shape)
+    return Own((own + CANCELLATION * cancel) / tol.k_fd, y64)
 
 
 def _compare(
     oracle, yours, b, result: OracleResult, tol, atol, sided, sided_err, others, again, own=None
 ) -> Comparison:
     if result.mode == "probes":  # lower precision: probes see your code run at float64 (its logic, not its round-off)
-        mine = yours if own is None else own.y64
+        mine = yours if own is None or own.y64 is None else own.y64
         if sided is not None and others is not None and others[b] is not None and others[b] is not yours:
             at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
             mine = np.where(at_kink & inside, others[b], mine)  # a subgradient choice fd certified per entry
@@ -231,7 +246,7 @@ def to_reexamine(
     the first steps), for fd to look at again, closer; none when more than `cap`: a broad disagreement is no
     kink."""
     fd = results.get("fd")
-    if fd is None or fd.flat:  # a loss fd never saw move: a closer look sees nothing either
+    if fd is None or all(fd.flat or [False]):  # a loss fd never saw move: a closer look sees nothing either
         return {}
     if fd.mode == "entries":
         refs = [(fd.grads, fd.errors, fd.one_sided)]
@@ -242,7 +257,7 @@ def to_reexamine(
     for c in claims:
         tol = resolve_tolerance(c.dtype, rtol, atol)
         a = tol.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype)))
-        own = _own(own_roundoff or {}, c, tol)
+        own = _own(own_roundoff or {}, fd, c, tol)
         bad = np.zeros(c.yours.shape, bool)
         for grads, errors, sided in refs:
             allowance = None if own is None else own.allowance
@@ -335,7 +350,7 @@ FLAT = (
 def _fd_rough(fd: OracleResult, b: int, sided) -> bool:
     """fd saw a kink or noise on block b, or never saw the loss move (then fd, not AD, is the likelier odd one
     out)."""
-    if sided is not None or fd.flat:
+    if sided is not None or _flat(fd, b):
         return True
     return any(not p.smooth for p in fd.probes if b in p.blocks)
 

@@ -17,6 +17,8 @@ is ~1e-10) is far noisier than eps |loss|. Two measurements along two fixed dire
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .probes import global_direction
@@ -28,28 +30,41 @@ FINE = 64 * 2**0.5  # the fine scale is STEP / FINE (not a ratio of small whole 
 KINK_RATIO = 64.0  # a wide residue this many times a fine one grew with the step: a kink's, not round-off
 STALL = 1024.0  # a quantum must stand this many times above the values' own round-off (see quantum)
 MULTIPLES = 1024  # ... and every change be at most this many quanta
-WIDER, LOOKS = 16.0, 3  # a loss flat at the tiny steps is looked at up to 16^3 times wider (2^-8 of the scale)
+WIDER, LOOKS = 16.0, 5  # a loss flat at the tiny steps is looked at up to 16^5 times wider (the probe scale)
 DIRECTIONS = (0x5EED, 0x5EEE)
 
 
+@dataclass(frozen=True)
+class Roundoff:
+    """The loss's round-off near the point: per value (`noise`), and its quantum where it showed one (else 0)."""
+
+    noise: float
+    quantum: float
+
+
 def measured_noise(problem: Problem) -> float:
-    """Round-off in one value of the loss near the point (24 loss evaluations; up to 36 more where the loss
-    did not move at all at the tiny steps: then it is looked at over steps WIDER times as large, each stalled
-    scale serving as the fine one for the next, until it moves and shows its quantum)."""
+    """Round-off in one value of the loss near the point (see measure)."""
+    return measure(problem).noise
+
+
+def measure(problem: Problem) -> Roundoff:
+    """The loss's round-off (24 loss evaluations; up to 36 more where the loss did not move at all at the tiny
+    steps: then it is looked at over steps WIDER times as large, each stalled scale serving as the fine one for
+    the next, until it moves and shows its quantum)."""
     shapes = [x.shape for x in problem.leaves]
-    found, f0 = 0.0, problem.f0
+    residue, q, f0 = 0.0, 0.0, problem.f0
     for k in DIRECTIONS:
         v = global_direction(problem.seed, k, shapes)
         phi, t = problem.along(v), STEP * problem.scale(v)
         wide, fine = _sample(phi, t), _sample(phi, t / FINE)
-        found = max(found, _residue(wide, fine, f0), quantum(wide, fine, f0, _tol(f0, wide)))
+        residue, q = max(residue, _residue(wide, fine, f0)), max(q, quantum(wide, fine, f0, _tol(f0, wide)))
         for _ in range(LOOKS):
             if any(w != f0 for w in wide):
                 break
             t *= WIDER
             fine, wide = wide, _sample(phi, t)
-            found = max(found, quantum(wide, fine, f0, _tol(f0, wide)))
-    return found
+            q = max(q, quantum(wide, fine, f0, _tol(f0, wide)))
+    return Roundoff(max(residue, q), q)
 
 
 def _tol(f0: float, values: list[float]) -> float:

@@ -79,7 +79,8 @@ class OracleResult:
     located: dict = field(default_factory=dict)  # block -> [(index, fd value, fd error)] found by bisection
     value: float | None = None  # the loss at the point as this oracle computed it (AD), for set-aside reasons
     cached: bool = False  # served from a compile cache (jax): confirmed by a fresh trace before it blames anyone
-    flat: bool = False  # fd: every loss value it computed equalled the loss at the point (nothing resolved)
+    flat: tuple[bool, ...] = ()  # fd, per block: the loss never moved along it (every value equal to f0)
+    cancellation: tuple[float, ...] = ()  # fd, per block: round-off a gradient of a loss with a quantum carries
 
 
 def missing(name: str) -> str | None:

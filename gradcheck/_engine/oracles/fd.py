@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .. import roundoff
 from ..finite_diff import CentralRichardson
 from ..probes import bisect, block_direction, global_direction, measure
 from ..problem import Problem, scalar
@@ -69,7 +70,8 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
     watched = replace(problem, loss=watch)
     result = entries(watched, config.method) if mode == "entries" else probes(watched, config, alone, fails)
     result.seconds = time.perf_counter() - start
-    result.flat = not watch.moved
+    if mode == "probes" or not watch.moved:  # entries mode says per block (entries())
+        result.flat = (not watch.moved,) * len(problem.leaves)
 
     result.method = (
         repr(config.method)
@@ -81,7 +83,8 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
 
 class Watch:
     """The loss, noting whether any value differs from the loss at the point: a loss fd never saw move (it
-    moves in quanta coarser than every step fd took) leaves fd nothing to judge with (judge.py, rule 7)."""
+    moves in quanta coarser than every step fd took) leaves fd nothing to judge with (judge.py, rule 7).
+    Per entry, the stencils say the same for each parameter (FDEstimate.moved)."""
 
     def __init__(self, loss, f0: float):
         self.loss, self.f0, self.moved = loss, f0, False
@@ -96,24 +99,40 @@ class Watch:
 def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
     """d loss / d x_j for every entry j, each with an error estimate and one-sided slopes at kinks (with the
     loss's round-off measured first, roundoff.py: 24 evaluations, cheap beside n x 6)."""
-    noise = measured_noise(problem)
+    measured = roundoff.measure(problem)
+    noise = measured.noise
     grads = [np.empty(x.shape) for x in problem.leaves]
     errors = [np.empty(x.shape) for x in problem.leaves]
     sided = [np.full(x.shape + (2,), np.nan) for x in problem.leaves]
     gains = [np.zeros(x.shape) for x in problem.leaves]
-    resolution = 0.0
+    resolution, moved = 0.0, [False] * len(problem.leaves)
     for b, j, xj, phi in problem.along_entries():
         est = method.derivative(phi, scale=abs(xj), f0=problem.f0, eps=problem.eps, noise_floor=noise)
         idx = np.unravel_index(j, grads[b].shape) if grads[b].ndim else ()
         grads[b][idx], errors[b][idx], gains[b][idx] = est.value, est.error, est.gain
+        moved[b] = moved[b] or est.moved
         resolution = max(resolution, est.quantum)
         if est.one_sided is not None:
             sided[b][idx] = est.one_sided
     if resolution > 0:  # the loss's resolution is a property of the loss at the point, not of one entry
         errors = [np.maximum(e, g * resolution) for e, g in zip(errors, gains)]
-    return OracleResult(
+    result = OracleResult(
         NAME, "entries", grads=grads, errors=errors, one_sided=sided, evaluations=problem.n * method.evaluations + 24
     )
+    result.flat = tuple(not m for m in moved)
+    result.cancellation = tuple(cancellation(measured.quantum, x) for x in problem.leaves)
+    return result
+
+
+def cancellation(q: float, x: np.ndarray) -> float:
+    """The round-off of a gradient entry computed through a loss whose values move in quanta q (a cross-entropy
+    of a confident prediction, by cancellation): about q per unit of the parameter, q / rms(x). The loss's terms
+    ~ q / eps depend on x with derivatives ~ q / (eps |x|), and so does the gradient's own cancellation: yours
+    and an AD framework's each carry that much (p - y for p = 1 - 1e-10 is exact to eps, not to eps p)."""
+    if q == 0 or x.size == 0:
+        return 0.0
+    rms = float(np.sqrt(np.mean(x * x)))
+    return q / rms if rms > 0 else 0.0
 
 
 def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
