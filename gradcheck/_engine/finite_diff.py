@@ -117,15 +117,12 @@ class CentralRichardson:
     ) -> FDEstimate:
         """phi'(0) by extrapolated central differences, with truncation + round-off error estimate.
 
-        Where the differences do not converge like a smooth function's, the steps are halved further
-        (EXTRA_LEVELS times, then up to DEEPER more while round-off allows): a later window that converges gives
-        the derivative (a smooth point whose first differences happened to cancel, or a kink beside the point
-        left behind as the stencil shrank: the larger steps straddle it and are biased); one-sided slopes that
-        keep differing by a step-independent jump, beyond their own errors, are a kink at the point (needs
-        f0 = phi(0), which the check already has). `eps`: the relative precision of phi's values;
-        `noise_floor`: round-off measured in phi's values (fd.measured_noise), when larger than eps |phi|.
-        `closer`: a second look at an entry yours disagrees with, where the first steps looked smooth: all the
-        steps are taken, and only a kink on that evidence (a small jump under strong curvature) overturns them.
+        Where they do not converge as a smooth function's, steps are halved further (EXTRA_LEVELS, then up to
+        DEEPER more while round-off allows): a later window that converges gives the derivative (first
+        differences that cancelled, or a kink beside the point that the larger steps straddled); one-sided slopes
+        differing by a steady jump beyond their errors are a kink at the point (needs f0 = phi(0)). `eps`: phi's
+        relative precision; `noise_floor`: its measured round-off (roundoff.py). `closer`: a second look where
+        yours disagrees with a smooth first look: all steps taken, only a kink on that evidence overturns it.
         """
         h = self.step(scale)
         levels = [_level(phi, h / 2**k, f0) for k in range(self.levels)]

@@ -52,6 +52,7 @@ from .triangulate import triangulate
 
 OWN_ROUNDOFF = 2.0  # allowance per unit of your code's own round-off (float32 against its float64 run)
 CANCELLATION = 4.0  # ... and per unit of the round-off a loss computed by cancellation implies (yours and AD's)
+COARSE = 0.01  # a detection bound above this share of yours, from fd alone on a loss in quanta, is said in a note
 ROUNDOFF_ULPS = 256  # two calls differing by up to this many eps of the magnitude differ by round-off only
 REEXAMINE_UP_TO = 64  # entries per parameter fd re-examines where yours and AD disagree
 
@@ -124,6 +125,20 @@ def unresolved(ev: Evidence, claim: Claim, v: Verdict) -> str:
     )
 
 
+def _coarse(claim: Claim, fd: OracleResult | None, trusted, bound: float) -> list[str]:
+    """fd alone, on a loss it found moving in quanta, resolves yours only coarsely: say how coarsely."""
+    if fd is None or set(trusted) != {"fd"} or not fd.cancellation or fd.cancellation[claim.block] == 0:
+        return []
+    top = absmax(claim.yours)
+    if not (top > 0 and bound > COARSE * top):
+        return []
+    return [
+        f"fd resolves {claim.name} only to {bound / top:.0%} of its largest entry: the loss moves in quanta "
+        f"(computed by cancellation, as the cross-entropy of a confident prediction is); add an AD oracle for a "
+        f"sharper check"
+    ]
+
+
 def _flat(fd: OracleResult, b: int) -> bool:
     return bool(fd.flat) and fd.flat[b]
 
@@ -156,11 +171,8 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
         o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own)
         for o, r in results.items()
     }
-    agree = _agreement(results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
     fd = results.get("fd")
-    trust = triangulate(list(results), agree, fd is not None and _fd_rough(fd, b, sided), _other_loss(ev))
-    if fd is not None and _flat(fd, b) and "fd" in trust.set_aside:
-        trust = replace(trust, set_aside={**trust.set_aside, "fd": FLAT})
+    trust = _trust(ev, b, scale, sided, sided_err)
     good = all(comparisons[o].ok for o in trust.trusted)
     notes, taylor = [], ev.taylor.get(b)
     if taylor is not None and fd is not None and set(trust.trusted) == {"fd"}:
@@ -168,20 +180,15 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
         notes.append(words)
     at_kinks = kinks.entries(claim.yours, sided, sided_err, tol, atol)
     notes += kinks.notes(at_kinks, ev.reexamined.get(b, ()))
-    if trust.undecided:
-        notes.append(
-            "the oracles disagree with each other and none is clearly wrong: check the loss for "
-            "non-differentiable points or randomness"
-        )
-    status = Status.OK if good else Status.MISMATCH
-    refs = {o: r.grads[b] for o, r in results.items() if r.grads is not None}
+    notes += [UNDECIDED] if trust.undecided else []
     fd_error = fd.errors[b] if fd is not None and fd.errors is not None else None
     bound = detection_bound(
         comparisons, trust.trusted, taylor.result if taylor else None, trust.set_aside, claim.yours.shape
     )
+    notes += _coarse(claim, fd, trust.trusted, bound)
     return Verdict(
         claim.name,
-        status,
+        Status.OK if good else Status.MISMATCH,
         comparisons,
         trust.trusted,
         dict(trust.set_aside),
@@ -189,10 +196,27 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
         tuple(at_kinks),
         tuple(notes),
         bound,
-        refs,
+        {o: r.grads[b] for o, r in results.items() if r.grads is not None},
         fd_error,
         taylor.result if taylor else None,
     )
+
+
+UNDECIDED = (
+    "the oracles disagree with each other and none is clearly wrong: check the loss for non-differentiable points "
+    "or randomness"
+)
+
+
+def _trust(ev: Evidence, b: int, scale: float, sided, sided_err):
+    """Rule 2: which oracles count for block b (fd set aside with the true reason where it never saw the loss
+    move)."""
+    agree = _agreement(ev.results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
+    fd = ev.results.get("fd")
+    trust = triangulate(list(ev.results), agree, fd is not None and _fd_rough(fd, b, sided), _other_loss(ev))
+    if fd is not None and _flat(fd, b) and "fd" in trust.set_aside:
+        trust = replace(trust, set_aside={**trust.set_aside, "fd": FLAT})
+    return trust
 
 
 @dataclass(frozen=True)

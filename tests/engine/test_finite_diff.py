@@ -91,3 +91,25 @@ def test_a_small_kink_beyond_the_first_steps_is_left_behind_further_down(offset)
     true = -0.085 + (1.6e-4 if offset > 0 else 0.0)
     assert est.kind == "smooth" and est.one_sided is None
     assert abs(est.value - true) <= est.error <= 1e-9
+
+
+def test_a_closer_look_finds_a_small_kink_hidden_under_strong_curvature():
+    """A jump of 1e-4 in the slope under a curvature term of 2e4: the first steps look smooth (their midpoint
+    passes for the derivative); the closer look, taken where yours disagrees, finds the kink and its slopes."""
+
+    def f(t):
+        return 1e4 * (math.exp(2 * t) - 1 - 2 * t) + 0.3 * t + 1e-4 * max(0.0, t)
+
+    assert CentralRichardson().derivative(f, f0=f(0.0)).kind == "smooth"
+    est = CentralRichardson().derivative(f, f0=f(0.0), closer=True)
+    assert est.kind == "kink"
+    lo, hi = sorted(est.one_sided)
+    assert lo - est.error <= 0.3 and 0.3001 <= hi + est.error
+
+
+@given(a=st.floats(-3, 3), c=st.floats(0.1, 8), w=st.floats(0, 16))
+@example(a=0.67, c=8.0, w=8.0)
+def test_a_closer_look_never_calls_a_smooth_function_a_kink(a, c, w):
+    est = CentralRichardson().derivative(lambda t: math.tanh(a + c * t), scale=w, f0=math.tanh(a), closer=True)
+    assert est.kind != "kink" and est.one_sided is None
+    assert abs(est.value - c * (1 - math.tanh(a) ** 2)) <= 4 * est.error
