@@ -104,24 +104,34 @@ def _withheld(v: Verdict, n: Noise) -> Verdict:
 
 
 def unresolved(ev: Evidence, claim: Claim, v: Verdict) -> str:
-    """Rule 7: why fd alone cannot judge this gradient, or "". The loss never changed along the parameter at any
-    step fd took, and either it never changed anywhere fd looked (its resolution is unknown) or yours passes
-    only thanks to fd's error there (the loss's measured quantum over the step, above yours): fd's zero says
-    only that the loss moves in steps coarser than fd's. Where the loss moved elsewhere with fine resolution,
-    a flat parameter is a resolved zero, and a nonzero gradient for it fails (an unused parameter)."""
+    """Rule 7: why fd alone cannot judge this gradient, or "". (a) The loss never changed along the parameter at
+    any step fd took, and either never changed anywhere fd looked (its resolution is unknown) or yours passes only
+    thanks to fd's error there: fd's zero says only that the loss moves in steps coarser than fd's. Where the loss
+    moved elsewhere with fine resolution, a flat parameter is a resolved zero, and a gradient for it fails (an
+    unused parameter). (b) The loss moves in quanta and fd's detection bound is above your largest entry: fd
+    cannot tell yours from zero, so a pass would say nothing."""
     fd = ev.results.get("fd")
-    if fd is None or not _flat(fd, claim.block) or set(v.trusted) != {"fd"}:
+    if fd is None or set(v.trusted) != {"fd"}:
         return ""
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
     atol = tol.absolute_atol(reference_scale(ev), roundoff_floor(ev.f0, machine_eps(claim.dtype)))
-    if absmax(claim.yours) <= atol or not (v.status == Status.OK or all(fd.flat)):
+    top = absmax(claim.yours)
+    if top <= atol:
         return ""
+    flat = _flat(fd, claim.block) and (v.status == Status.OK or all(fd.flat))
+    coarse = bool(fd.cancellation) and fd.cancellation[claim.block] > 0 and v.status == Status.OK and v.bound >= top
+    if not (flat or coarse):
+        return ""
+    seen = (
+        f"the loss did not change at any step fd took along it (every value equal to its value at the point, "
+        f"{ev.f0:.3g})"
+        if flat
+        else f"fd resolves it only to {v.bound:.2g}, more than your largest entry"
+    )
     return (
-        f"not judged: the loss did not change at any step fd took along it (every value equal to its value at "
-        f"the point, {ev.f0:.3g}), while yours is not zero (largest |entry| {absmax(claim.yours):.2g}): the loss "
-        f"moves in steps coarser than fd's (computed by cancellation or underflow, as the cross-entropy of a very "
-        f'confident prediction is, or piecewise constant); add an AD oracle (oracles=("fd", "torch") or '
-        f'("fd", "jax")) to judge it'
+        f"not judged: {seen}, while yours is not zero (largest |entry| {top:.2g}): the loss moves in steps coarser "
+        f"than fd's (computed by cancellation or underflow, as the cross-entropy of a very confident prediction "
+        f'is, or piecewise constant); add an AD oracle (oracles=("fd", "torch") or ("fd", "jax")) to judge it'
     )
 
 

@@ -138,3 +138,12 @@ def test_a_loss_in_quanta_allows_the_cancellation_round_off_between_yours_and_ad
     assert verdict([10.1, 20.0], results).verdicts[0].status == Status.MISMATCH  # 1%: far beyond it
     fd.cancellation = ()
     assert verdict([10.003, 19.997], results).verdicts[0].status == Status.MISMATCH  # no quantum: no allowance
+
+
+def test_rule_7_a_loss_in_quanta_that_fd_resolves_no_finer_than_yours_withholds():
+    fd = fd_entries([1e-3, 2e-3], errors=1e-2)  # fd's bound (4e-2) is above yours: it cannot tell yours from 0
+    fd.cancellation = (1e-4,)
+    v = verdict([1.1e-3, 2e-3], {"fd": fd}).verdicts[0]
+    assert v.status == Status.UNRESOLVED and "fd resolves it only to" in v.message
+    fd.cancellation = ()  # an ordinary loss: fd's honest error stands, and so does its verdict
+    assert verdict([1.1e-3, 2e-3], {"fd": fd}).verdicts[0].status == Status.OK
