@@ -108,8 +108,8 @@ def unresolved(ev: Evidence, claim: Claim, v: Verdict) -> str:
     any step fd took, and either never changed anywhere fd looked (its resolution is unknown) or yours passes only
     thanks to fd's error there: fd's zero says only that the loss moves in steps coarser than fd's. Where the loss
     moved elsewhere with fine resolution, a flat parameter is a resolved zero, and a gradient for it fails (an
-    unused parameter). (b) The loss moves in quanta and fd's detection bound is above your largest entry: fd
-    cannot tell yours from zero, so a pass would say nothing."""
+    unused parameter). (b) The loss moves in quanta and fd's own error (k_fd err, not the tolerance) is above
+    your largest entry: fd cannot tell yours from zero, so a pass would say nothing."""
     fd = ev.results.get("fd")
     if fd is None or set(v.trusted) != {"fd"}:
         return ""
@@ -119,14 +119,15 @@ def unresolved(ev: Evidence, claim: Claim, v: Verdict) -> str:
     if top <= atol:
         return ""
     flat = _flat(fd, claim.block) and (v.status == Status.OK or all(fd.flat))
-    coarse = bool(fd.cancellation) and fd.cancellation[claim.block] > 0 and v.status == Status.OK and v.bound >= top
+    coarse = bool(fd.cancellation) and fd.cancellation[claim.block] > 0 and v.status == Status.OK
+    coarse = coarse and fd.errors is not None and tol.k_fd * float(np.max(fd.errors[claim.block], initial=0)) >= top
     if not (flat or coarse):
         return ""
     seen = (
         f"the loss did not change at any step fd took along it (every value equal to its value at the point, "
         f"{ev.f0:.3g})"
         if flat
-        else f"fd resolves it only to {v.bound:.2g}, more than your largest entry"
+        else f"fd's error here is {tol.k_fd * float(np.max(fd.errors[claim.block])):.2g}, more than your largest entry"
     )
     return (
         f"not judged: {seen}, while yours is not zero (largest |entry| {top:.2g}): the loss moves in steps coarser "

@@ -57,14 +57,27 @@ def measure(problem: Problem) -> Roundoff:
         v = global_direction(problem.seed, k, shapes)
         phi, t = problem.along(v), STEP * problem.scale(v)
         wide, fine = _sample(phi, t), _sample(phi, t / FINE)
-        residue, q = max(residue, _residue(wide, fine, f0)), max(q, quantum(wide, fine, f0, _tol(f0, wide)))
+        residue, q = max(residue, _residue(wide, fine, f0)), max(q, _quantum(phi, t, wide, fine, f0))
         for _ in range(LOOKS):
             if any(w != f0 for w in wide):
                 break
             t *= WIDER
             fine, wide = wide, _sample(phi, t)
-            q = max(q, quantum(wide, fine, f0, _tol(f0, wide)))
+            q = max(q, _quantum(phi, t, wide, fine, f0))
     return Roundoff(max(residue, q), q)
+
+
+def _quantum(phi, t: float, wide: list[float], fine: list[float], f0: float) -> float:
+    """quantum(), or where the loss moved at only one or two steps (one quantum, on one side: a kink turning on
+    where phi was flat looks the same) the same lattice confirmed at four more steps, t (1 + 1/8) and t (1 + 1/16)
+    on both sides: a kink's changes grow with the step, a quantum's stay whole multiples."""
+    tol = _tol(f0, wide)
+    q = quantum(wide, fine, f0, tol)
+    if q or quantum(wide, fine, f0, tol, at_least=1) == 0:
+        return q
+    more = [phi(s * t * (1 + d)) for s in (1, -1) for d in (1 / 8, 1 / 16)]
+    q = quantum(wide + more, fine, f0, tol, at_least=1)
+    return q if all(m == f0 or abs(m - f0) >= q / 2 for m in more) else 0.0
 
 
 def _tol(f0: float, values: list[float]) -> float:
@@ -91,17 +104,17 @@ def _combination(values: list[float], f0: float) -> float:
     return abs(s[0] - 6 * s[1] + 8 * s[2]) / 30
 
 
-def quantum(wide: list[float], fine: list[float], f0: float, tol: float) -> float:
+def quantum(wide: list[float], fine: list[float], f0: float, tol: float, at_least: int = 3) -> float:
     """The loss's quantum q where it shows: every change of phi, at the wide and the fine steps, is a whole
     multiple (at most MULTIPLES) of the smallest, within `tol` (the values' own round-off) and q's own error,
-    and q > STALL x tol; 0 otherwise.
+    at least `at_least` changes, and q > STALL x tol; 0 otherwise.
 
     Why a smooth function does not pass: where its fine values all stalled, one dominated by its slope or
     curvature moved by at most 4096 eps |phi| = 512 tol at the wide steps; where they moved, its changes at the
     wide and fine steps stand in the ratio FINE = 64 sqrt(2) (t^2 terms: 2 x 64^2, beyond MULTIPLES), and
     FINE n is at least 0.019 from a whole number for every n <= 44, far beyond 3 tol / q."""
     moved = sorted(abs(v - f0) for v in wide + fine if v != f0)
-    if not moved or moved[0] <= STALL * tol:
+    if len(moved) < at_least or moved[0] <= STALL * tol:  # fewer: a kink turning on where phi was flat looks alike
         return 0.0
     q, uq = moved[0], tol  # refined on each larger change: q = m / k, its error tol / k
     for m in moved[1:]:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gradcheck._engine.problem import Problem
-from gradcheck._engine.roundoff import EPS, FINE, measured_noise, quantum
+from gradcheck._engine.roundoff import EPS, FINE, Roundoff, measure, measured_noise, quantum
 
 
 def problem(loss, w):
@@ -57,7 +57,8 @@ def test_a_quantum_is_whole_multiples_of_the_smallest_change_at_both_scales():
     wide = [f0 + k * q for k in (3, -4, 2, -2, 1, -1)]
     assert quantum(wide, [f0] * 6, f0, tol) == q
     assert quantum(wide, [f0] * 5 + [f0 + q], f0, tol) == q  # moving at the fine steps too, on the same lattice
-    assert quantum([f0 + k * q for k in (1, 0, 0, 0, 0, 0)], [f0] * 6, f0, tol) == q  # one quantum, on one side
+    one = [f0 + k * q for k in (1, 0, 0, 0, 0, 0)]  # one quantum, on one side: measure() confirms it at 4 more steps
+    assert quantum(one, [f0] * 6, f0, tol) == 0.0 and quantum(one, [f0] * 6, f0, tol, at_least=1) == q
     assert quantum(wide[:5] + [f0 + 0.123], [f0] * 6, f0, tol) == 0.0  # not whole multiples
     assert quantum([f0 + 2000 * q] + wide[1:], [f0] * 6, f0, tol) == 0.0  # too many quanta to be evidence
     tiny = [f0 + k * 2e-12 for k in (4, -4, 2, -2, 1, -1)]  # a smooth function stalls at 1/64 of these
@@ -73,3 +74,23 @@ def test_a_linear_loss_never_shows_a_quantum(slope):
         return [f0 + slope * s * t / m for m in (1, 2, 4) for s in (1, -1)]
 
     assert quantum(sample(t), sample(t / FINE), f0, 8 * EPS) == 0.0
+
+
+def test_a_kink_turning_on_where_the_loss_is_flat_is_not_a_quantum():
+    """A dead ReLU that comes alive 1e-4 away: the loss is flat at the tiny steps and moves once, on one side, at
+    a wider one; the four confirming steps see the change grow with the step."""
+
+    def loss(p):
+        return float(np.maximum(p["w"][0] - 1e-4, 0.0) + 0.5)
+
+    assert measure(problem(loss, [0.0, 0.3, -0.2])) == Roundoff(0.0, 0.0)
+
+
+def test_a_loss_that_moves_by_one_quantum_at_one_step_is_confirmed():
+    q = 2.0**-30
+
+    def loss(p):  # a smooth loss rounded to multiples of q, nearly flat along every direction at the point
+        return q * round((0.25 + 1e-5 * float(np.sum(p["w"]))) / q)
+
+    found = measure(problem(loss, [0.0, 0.0, 0.0, 0.0]))
+    assert found.quantum == q

@@ -4,8 +4,9 @@ Planted single-entry errors of 1%-20% at random entries of smooth networks of 50
 differences alone and with AD oracles, and every entry of a parameter wrong at once: no false pass, every
 wrong entry reported. The same networks' right gradients, and Hypothesis-drawn right gradients over
 float32/float64, exact and near kinks, large logits, tiny and huge loss scales, batch size 1 and shuffled sums:
-no false failure and no withheld verdict. The large run is benchmarks/soundness.py (its 10,000 examples still
-find 8 false failures, docs/trust.md "Known limits"): the examples here are derandomized, so the suite is stable.
+no false failure and no withheld verdict. The large run is benchmarks/soundness.py (its figures and what remains
+are in docs/trust.md); the cases it found are frozen in test_soundness_limits.py. The examples here are
+derandomized, so the suite is stable.
 """
 
 from __future__ import annotations
