@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import kinks
+from . import kinks, resolution
 from .bound import detection_bound
 from .compare import (
     Comparison,
@@ -51,8 +51,6 @@ from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
 from .triangulate import triangulate
 
 OWN_ROUNDOFF = 2.0  # allowance per unit of your code's own round-off (float32 against its float64 run)
-CANCELLATION = 4.0  # ... and per unit of the round-off a loss computed by cancellation implies (yours and AD's)
-COARSE = 0.01  # a detection bound above this share of yours, from fd alone on a loss in quanta, is said in a note
 ROUNDOFF_ULPS = 256  # two calls differing by up to this many eps of the magnitude differ by round-off only
 REEXAMINE_UP_TO = 64  # entries per parameter fd re-examines where yours and AD disagree
 
@@ -69,7 +67,7 @@ def judge(ev: Evidence) -> Judgement:
         held = [n for n in noise if n.withholds and n.what in ("loss", claim.name)]
         if held and claim.name not in ev.repeat.stateful:
             v = _withheld(v, held[0])
-        elif why := unresolved(ev, claim, v):
+        elif why := resolution.unresolved(ev, claim, v, _atol(ev, claim)):
             v = replace(v, status=Status.UNRESOLVED, message=why)
         verdicts.append(v)
     return Judgement(tuple(verdicts), noise)
@@ -103,55 +101,9 @@ def _withheld(v: Verdict, n: Noise) -> Verdict:
     )
 
 
-def unresolved(ev: Evidence, claim: Claim, v: Verdict) -> str:
-    """Rule 7: why fd alone cannot judge this gradient, or "". (a) The loss never changed along the parameter at
-    any step fd took, and either never changed anywhere fd looked (its resolution is unknown) or yours passes only
-    thanks to fd's error there: fd's zero says only that the loss moves in steps coarser than fd's. Where the loss
-    moved elsewhere with fine resolution, a flat parameter is a resolved zero, and a gradient for it fails (an
-    unused parameter). (b) The loss moves in quanta and fd's own error (k_fd err, not the tolerance) is above
-    your largest entry: fd cannot tell yours from zero, so a pass would say nothing."""
-    fd = ev.results.get("fd")
-    if fd is None or set(v.trusted) != {"fd"}:
-        return ""
+def _atol(ev: Evidence, claim: Claim) -> float:
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
-    atol = tol.absolute_atol(reference_scale(ev), roundoff_floor(ev.f0, machine_eps(claim.dtype)))
-    top = absmax(claim.yours)
-    if top <= atol:
-        return ""
-    flat = _flat(fd, claim.block) and (v.status == Status.OK or all(fd.flat))
-    coarse = bool(fd.cancellation) and fd.cancellation[claim.block] > 0 and v.status == Status.OK
-    coarse = coarse and fd.errors is not None and tol.k_fd * float(np.max(fd.errors[claim.block], initial=0)) >= top
-    if not (flat or coarse):
-        return ""
-    seen = (
-        f"the loss did not change at any step fd took along it (every value equal to its value at the point, "
-        f"{ev.f0:.3g})"
-        if flat
-        else f"fd's error here is {tol.k_fd * float(np.max(fd.errors[claim.block])):.2g}, more than your largest entry"
-    )
-    return (
-        f"not judged: {seen}, while yours is not zero (largest |entry| {top:.2g}): the loss moves in steps coarser "
-        f"than fd's (computed by cancellation or underflow, as the cross-entropy of a very confident prediction "
-        f'is, or piecewise constant); add an AD oracle (oracles=("fd", "torch") or ("fd", "jax")) to judge it'
-    )
-
-
-def _coarse(claim: Claim, fd: OracleResult | None, trusted, bound: float) -> list[str]:
-    """fd alone, on a loss it found moving in quanta, resolves yours only coarsely: say how coarsely."""
-    if fd is None or set(trusted) != {"fd"} or not fd.cancellation or fd.cancellation[claim.block] == 0:
-        return []
-    top = absmax(claim.yours)
-    if not (top > 0 and bound > COARSE * top):
-        return []
-    return [
-        f"fd resolves {claim.name} only to {bound / top:.0%} of its largest entry: the loss moves in quanta "
-        f"(computed by cancellation, as the cross-entropy of a confident prediction is); add an AD oracle for a "
-        f"sharper check"
-    ]
-
-
-def _flat(fd: OracleResult, b: int) -> bool:
-    return bool(fd.flat) and fd.flat[b]
+    return tol.absolute_atol(reference_scale(ev), roundoff_floor(ev.f0, machine_eps(claim.dtype)))
 
 
 def reference_scale(ev: Evidence) -> float:
@@ -177,7 +129,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
     atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
     sided, sided_err = kinks.evidence(ev, b, claim.yours.shape)
-    own = _own(ev.own_roundoff, results.get("fd"), claim, tol)
+    own = _own(ev.own_roundoff, results.get("fd"), claim, tol, ev.f0)
     comparisons = {
         o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own)
         for o, r in results.items()
@@ -196,7 +148,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     bound = detection_bound(
         comparisons, trust.trusted, taylor.result if taylor else None, trust.set_aside, claim.yours.shape
     )
-    notes += _coarse(claim, fd, trust.trusted, bound)
+    notes += resolution.coarse(claim, fd, trust.trusted, bound)
     return Verdict(
         claim.name,
         Status.OK if good else Status.MISMATCH,
@@ -225,8 +177,8 @@ def _trust(ev: Evidence, b: int, scale: float, sided, sided_err):
     agree = _agreement(ev.results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
     fd = ev.results.get("fd")
     trust = triangulate(list(ev.results), agree, fd is not None and _fd_rough(fd, b, sided), _other_loss(ev))
-    if fd is not None and _flat(fd, b) and "fd" in trust.set_aside:
-        trust = replace(trust, set_aside={**trust.set_aside, "fd": FLAT})
+    if fd is not None and resolution.flat(fd, b) and "fd" in trust.set_aside:
+        trust = replace(trust, set_aside={**trust.set_aside, "fd": resolution.FLAT})
     return trust
 
 
@@ -240,14 +192,14 @@ class Own:
     y64: np.ndarray | None
 
 
-def _own(own_roundoff: dict, fd: OracleResult | None, claim: Claim, tol: Tolerance) -> Own | None:
+def _own(own_roundoff: dict, fd: OracleResult | None, claim: Claim, tol: Tolerance, f0: float) -> Own | None:
     y64 = own_roundoff.get(claim.name)
     y64 = None if y64 is None or np.shape(y64) != claim.yours.shape else y64
-    cancel = fd.cancellation[claim.block] if fd is not None and fd.cancellation else 0.0
-    if y64 is None and cancel == 0:
+    cancel = resolution.cancellation(fd, claim, f0)
+    if y64 is None and cancel is None:
         return None
     own = OWN_ROUNDOFF * np.abs(claim.yours - y64) if y64 is not None else np.zeros(claim.yours.shape)
-    return Own((own + CANCELLATION * cancel) / tol.k_fd, y64)
+    return Own((own + (0.0 if cancel is None else resolution.CANCELLATION * cancel)) / tol.k_fd, y64)
 
 
 def _compare(
@@ -292,7 +244,7 @@ def to_reexamine(
     for c in claims:
         tol = resolve_tolerance(c.dtype, rtol, atol)
         a = tol.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype)))
-        own = _own(own_roundoff or {}, fd, c, tol)
+        own = _own(own_roundoff or {}, fd, c, tol, f0)
         bad = np.zeros(c.yours.shape, bool)
         for grads, errors, sided in refs:
             allowance = None if own is None else own.allowance
@@ -376,16 +328,10 @@ def _agrees(grad, b, result: OracleResult, tol, atol, sided, sided_err, others) 
     return not bad.any()
 
 
-FLAT = (
-    "fd never saw the loss move (every value it computed equalled the loss at the point): the loss moves in "
-    "steps coarser than fd's, so fd's zero is no evidence"
-)
-
-
 def _fd_rough(fd: OracleResult, b: int, sided) -> bool:
     """fd saw a kink or noise on block b, or never saw the loss move (then fd, not AD, is the likelier odd one
     out)."""
-    if sided is not None or _flat(fd, b):
+    if sided is not None or resolution.flat(fd, b):
         return True
     return any(not p.smooth for p in fd.probes if b in p.blocks)
 

@@ -81,6 +81,7 @@ class OracleResult:
     cached: bool = False  # served from a compile cache (jax): confirmed by a fresh trace before it blames anyone
     flat: tuple[bool, ...] = ()  # fd, per block: the loss never moved along it (every value equal to f0)
     cancellation: tuple[float, ...] = ()  # fd, per block: round-off a gradient of a loss with a quantum carries
+    quantum: float = 0.0  # fd: the quantum the loss's values showed near the point (0: none)
 
 
 def missing(name: str) -> str | None:

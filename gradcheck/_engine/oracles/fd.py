@@ -121,6 +121,7 @@ def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
     )
     result.flat = tuple(not m for m in moved)
     result.cancellation = tuple(cancellation(measured.quantum, x) for x in problem.leaves)
+    result.quantum = measured.quantum
     return result
 
 
