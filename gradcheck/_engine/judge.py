@@ -142,7 +142,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
         good, words = taylor_rule(claim, fd, b, comparisons["fd"], tol, atol, taylor)
         notes.append(words)
     at_kinks = kinks.entries(claim.yours, sided, sided_err, tol, atol)
-    notes += kinks.notes(at_kinks, ev.reexamined.get(b, ()))
+    notes += kinks.notes(at_kinks, ev.reexamined.get(b, ()), any(o != "fd" for o in results))
     notes += [UNDECIDED] if trust.undecided else []
     fd_error = fd.errors[b] if fd is not None and fd.errors is not None else None
     bound = detection_bound(
@@ -229,9 +229,9 @@ def to_reexamine(
     cap: int = REEXAMINE_UP_TO,
 ) -> dict[int, list[tuple]]:
     """Rule 3's cheap step: the few entries, per block, where yours disagrees with an AD oracle (fd ran by
-    probes beside it) or with fd's smooth per-entry value (a small kink under strong curvature looks smooth at
-    the first steps), for fd to look at again, closer; none when more than `cap`: a broad disagreement is no
-    kink."""
+    probes beside it) or with fd's smooth per-entry value that no AD oracle confirms (a small kink under strong
+    curvature looks smooth at the first steps), for fd to look at again, closer; none when more than `cap`: a
+    broad disagreement is no kink."""
     fd = results.get("fd")
     if fd is None or all(fd.flat or [False]):  # a loss fd never saw move: a closer look sees nothing either
         return {}
@@ -253,6 +253,10 @@ def to_reexamine(
             bad |= compare_entries("", c.yours, grads[c.block], tol, a, err).bad_mask
             if sided is not None:  # entries fd already found at a kink are judged by their interval
                 bad &= np.isnan(sided[c.block][..., 0])
+        if fd.mode == "entries":  # where an AD oracle agrees with fd's first look, it needs no second one
+            for r in (r for o, r in results.items() if o != "fd" and r.grads is not None):
+                ref, err = fd.grads[c.block], fd.errors[c.block]
+                bad &= compare_entries("", r.grads[c.block], ref, tol, a, err).bad_mask
         idx = np.argwhere(bad)
         if 0 < len(idx) <= cap:
             out[c.block] = [tuple(int(i) for i in row) for row in idx]
