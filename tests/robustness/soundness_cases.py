@@ -1,8 +1,8 @@
 """Cases for the soundness campaign: small networks with hand-written gradients, right or with planted errors.
 
-Logits are scaled at most x10 in softmax heads: beyond that the loss of a confident right prediction underflows to
-exactly 0.0 at every finite-difference step in most draws, and fd alone withholds its verdict (docs/trust.md, "A
-loss fd cannot resolve"); at x10 it still does in about 2 draws in 10,000.
+Logits are scaled at most x10 in softmax heads: beyond that the loss of a confident right prediction is a few
+quanta deep, or underflows to exactly 0.0, in most draws, and its verdict is withheld (docs/trust.md, "A loss fd
+cannot resolve"); at x10 that still happens in about 5 draws in 10,000.
 
 Shared by tests/robustness/test_soundness_campaign.py (the fast part, in the suite) and
 benchmarks/soundness.py (the large run). A case is plain data plus its loss and grad; `planted` returns a grad
