@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -162,17 +162,11 @@ class Report:
         return max(rels, default=None)
 
     def to_dict(self) -> dict:
+        """Every field as plain data; params, oracles and health each by their own to_dict."""
+        nested = {"params": self.params, "oracles": self.oracles, "health": self.health}
         return {
-            "ok": self.ok,
-            "kind": self.kind,
-            "verdict": self.verdict,
-            "seed": self.seed,
-            "params": [p.to_dict() for p in self.params],
-            "oracles": [o.to_dict() for o in self.oracles],
-            "health": [h.to_dict() for h in self.health],
-            "tolerances": self.tolerances,
-            "timings": self.timings,
-            "reproduce": self.reproduce,
+            f.name: [x.to_dict() for x in nested[f.name]] if f.name in nested else getattr(self, f.name)
+            for f in fields(self)
         }
 
     def __str__(self) -> str:

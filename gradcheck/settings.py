@@ -103,6 +103,17 @@ def parse_flag(value, name: str) -> bool:
     return bool(value)
 
 
+def parse_fd(value) -> FiniteDifferences:
+    """finite differences' settings: a FiniteDifferences(...), or None for the defaults."""
+    from ._engine.oracles.fd import FiniteDifferences
+
+    if value is None:
+        return FiniteDifferences()
+    if not isinstance(value, FiniteDifferences):
+        raise bad("fd", value, "fd=FiniteDifferences(...)")
+    return value
+
+
 def parse_choice(value, name: str, choices: tuple) -> str:
     if not isinstance(value, str) or value not in choices:
         raise bad(name, value, f"one of {choices}")
@@ -193,8 +204,6 @@ class Options:
     @classmethod
     def parse(cls, options: dict, who: str) -> Options:
         """Options from an entry point's keywords; an unknown or bad one is a GradcheckError naming it."""
-        from ._engine.oracles.fd import FiniteDifferences
-
         names = [f.name for f in fields(cls)]
         unknown = sorted(set(options) - set(names))
         if unknown:
@@ -202,9 +211,7 @@ class Options:
                 f"{who} got an unknown keyword {unknown[0]}={_shown(options[unknown[0]])}; its options are "
                 f"{', '.join(names)} (see gradcheck.CheckOptions) besides its own keywords"
             )
-        fd = options.get("fd")
-        if fd is not None and not isinstance(fd, FiniteDifferences):
-            raise bad("fd", fd, "fd=FiniteDifferences(...)")
+        fd = None if options.get("fd") is None else parse_fd(options["fd"])
         given = Settings.parse(**{k: options[k] for k in ("oracles", "rtol", "atol", "seed") if k in options})
         raises = parse_flag(options.get("raise_on_failure", True), "raise_on_failure")
         return cls(given.oracles, given.rtol, given.atol, given.seed or 0, fd, raises)

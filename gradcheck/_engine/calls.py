@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .inputs import call_user, copy_tree, grad_value, loss_value, same_array
+from .inputs import call_user, changed_arrays, copy_tree, grad_value, loss_value, same_array
 from .tree import flatten, unflatten
 
 # Above this many entries grad is called once and only the loss twice: a second grad call would cost about
@@ -25,12 +25,13 @@ SECOND_GRAD_UP_TO = 100_000
 
 @dataclass
 class Call:
-    """One call of loss and of grad, each on its own copies of params and args (kept to spot writes)."""
+    """One call of loss and of grad, each on its own copies of params and args; the inputs as the first call
+    left them (`written`; None for later calls) spot writes."""
 
     loss: float
     grad: Any  # a copy, taken as soon as grad returned
-    loss_inputs: tuple[list, tuple]
-    grad_inputs: tuple[list, tuple]
+    loss_inputs: tuple[list, tuple] | None
+    grad_inputs: tuple[list, tuple] | None
 
 
 @dataclass(frozen=True)
@@ -95,16 +96,26 @@ def _grad_at_float64(grad, treedef, leaves, args) -> dict[str, np.ndarray] | Non
 
 
 def observe(loss, grad, treedef, leaves, args, times: int = 2) -> tuple[list[Call], list]:
-    """Call loss and grad `times` times on fresh copies; (calls with copied results, the raw grad results)."""
+    """Call loss and grad `times` times on fresh copies; (calls with copied results, the raw grad results;
+    no raw result when called once, so the user's array is not held beside its copy)."""
     calls, raw = [], []
-    for _ in range(times):
+    for i in range(times):
         lp, la = [x.copy() for x in leaves], copy_tree(args)
         f = loss_value(call_user("loss", loss, unflatten(treedef, lp), *la))
+        lp, la = written(leaves, args, lp, la) if i == 0 else (None, None)  # copies let go before grad runs
         gp, ga = [x.copy() for x in leaves], copy_tree(args)
         g = grad_value(call_user("grad", grad, unflatten(treedef, gp), *ga))
+        gp, ga = written(leaves, args, gp, ga) if i == 0 else (None, None)
         raw.append(g)
         calls.append(Call(f, copy_tree(g), (lp, la), (gp, ga)))  # copied at once: a later call cannot change it
-    return calls, raw
+    return calls, raw if times > 1 else []
+
+
+def written(leaves, args, params_copy: list, args_copy: tuple) -> tuple[list, tuple]:
+    """The inputs as a call left them, holding only what it wrote into: a param copy equal to its original is
+    replaced by the original (the copy is freed), and so are the args when no array in them changed."""
+    params = [x if same_array(x, y) else y for x, y in zip(leaves, params_copy)]
+    return params, args if not changed_arrays(args, args_copy) else args_copy
 
 
 def compare_calls(calls: list[Call], raw: list, grad_repeated: bool = True) -> Repeat:

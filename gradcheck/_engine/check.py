@@ -8,24 +8,20 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..errors import GradientMismatch
 from ..report import Report
-from ..settings import CheckOptions, Options, bad, parse_choice, parse_seed, parse_tolerance
+from ..settings import CheckOptions, Options, bad, parse_choice, parse_fd, parse_seed, parse_tolerance
 from . import assemble
 from . import plan as oracle_plan
 from .calls import record_calls
-from .consult import fd_config, reexamine, runner
-from .evidence import Evidence, Judgement, TaylorRun
+from .consult import reexamine, runner, taylor_runs
+from .evidence import Evidence, Judgement
 from .health import determinism, for_oracles, kinks, mutation, state
 from .inputs import as_param_array, require_callable
 from .judge import judge, to_reexamine
 from .oracles import OracleResult
-from .probes import block_direction
-from .problem import Problem
+from .problem import Problem, float64_point
 from .structure import match_structure
-from .taylor import along
 from .tree import flatten
 
 if TYPE_CHECKING:
@@ -59,7 +55,7 @@ def grad_report(
         raise bad("label", label, "a non-empty string")
     names, raw, treedef = flatten(params, label)
     leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
-    fd = fd_config(fd)
+    fd = parse_fd(fd)
     args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
     record = record_calls(loss, grad, treedef, leaves, args)
     health = mutation(names, leaves, args, record.calls)
@@ -68,7 +64,7 @@ def grad_report(
     problem = Problem(
         for_oracles(loss, health),
         tuple(names),
-        tuple(_read_only_float64(x) for x in leaves),
+        tuple(float64_point(x) for x in leaves),
         treedef,
         record.args,
         record.f64,
@@ -88,7 +84,7 @@ def grad_report(
             rtol,
             atol,
             reexamine(problem, fd, picks),
-            _taylor_runs(problem, claims, results),
+            taylor_runs(problem, claims, results),
             record.grad64 or {},
         )
         judgement = judge(evidence)
@@ -98,28 +94,3 @@ def grad_report(
     health += state(record.repeat) + determinism(judgement.noise)
     health += kinks(judgement.verdicts, results["fd"].probes if "fd" in results else ())
     return assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)
-
-
-def _read_only_float64(x: np.ndarray) -> np.ndarray:
-    """The point the oracles differentiate at: a float64 copy, or for a float64 param a read-only view of it
-    (no copy at 1e7 entries; a loss that writes into it raises instead of changing the caller's array)."""
-    if x.dtype != np.float64:
-        return x.astype(np.float64)
-    view = x.view()
-    view.flags.writeable = False
-    return view
-
-
-def _taylor_runs(problem: Problem, claims, results: dict[str, OracleResult]) -> dict[int, TaylorRun]:
-    """The step-free Taylor test of each claimed block where fd alone judges it and round-off limits fd."""
-    fd = results.get("fd")
-    if fd is None or len(results) > 1:
-        return {}
-    shapes = [x.shape for x in problem.leaves]
-    out = {}
-    for c in claims:
-        if problem.eps > 1e-10 or any(pr.kind == "noisy" for pr in fd.probes if c.block in pr.blocks):
-            direction = block_direction(problem.seed, c.block, 0, shapes)
-            grads = [c.yours if i == c.block else None for i in range(len(shapes))]
-            out[c.block] = TaylorRun(along(problem, direction, grads), direction[c.block])
-    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -25,7 +26,7 @@ class Comparison:
     """How one gradient block compares with one reference (an oracle, or another oracle)."""
 
     reference: str
-    mode: str  # "entries" or "probes"
+    mode: Literal["entries", "probes"]
     ok: bool
     n_total: int
     n_bad: int
@@ -71,8 +72,7 @@ def compare_entries(
 ) -> Comparison:
     """Entry-wise comparison; an FD entry at a kink passes when yours lies between its one-sided slopes."""
     yours = np.asarray(yours, dtype=np.float64)
-    y, r = yours.reshape(-1), np.asarray(ref).reshape(-1)
-    e = err.reshape(-1) if err is not None else None
+    y, r, e = _flat(yours, ref, err)
     bad = np.empty(r.size, dtype=bool)
     top = {"abs": 0.0, "rel": 0.0, "bound": 0.0, "at": None}
     for lo in range(0, r.size, CHUNK):
@@ -137,20 +137,30 @@ def entries_agree(
     """compare_entries(...).ok without the statistics (oracle against oracle needs only yes or no)."""
     if one_sided is not None and not np.all(np.isnan(one_sided[..., 0])):
         return compare_entries("", yours, ref, tol, atol, err, one_sided).ok
-    y, r = np.asarray(yours, dtype=np.float64).reshape(-1), np.asarray(ref).reshape(-1)
-    e = err.reshape(-1) if err is not None else None
+    y, r, e = _flat(yours, ref, err)
     for lo in range(0, r.size, CHUNK):
-        s = slice(lo, lo + CHUNK)
-        absd = y[s] - r[s]
-        np.abs(absd, out=absd)
-        bound = np.abs(r[s])
-        bound *= tol.rtol
-        bound += atol
-        if e is not None:
-            bound += tol.k_fd * e[s]
+        absd, _, bound = _gap_and_bound(y, r, e, slice(lo, lo + CHUNK), tol, atol)
         if not np.all(absd <= bound):  # a NaN difference is never within its bound
             return False
     return True
+
+
+def _flat(yours, ref, err) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """yours (as float64), the reference and its error estimate (if any) as flat views."""
+    e = err.reshape(-1) if err is not None else None
+    return np.asarray(yours, dtype=np.float64).reshape(-1), np.asarray(ref).reshape(-1), e
+
+
+def _gap_and_bound(y, r, e, s: slice, tol: Tolerance, atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Over one chunk, new arrays |y - r|, |r| and the allowed atol + rtol |r| + k_fd e (the module's rule)."""
+    absd = y[s] - r[s]
+    np.abs(absd, out=absd)  # NaN stays NaN and counts as bad
+    aref = np.abs(r[s])
+    bound = aref * tol.rtol
+    bound += atol
+    if e is not None:
+        bound += tol.k_fd * e[s]
+    return absd, aref, bound
 
 
 def _nanmax(a: float, b: float) -> float:
@@ -160,13 +170,7 @@ def _nanmax(a: float, b: float) -> float:
 
 def _entries_chunk(y, r, e, s: slice, tol: Tolerance, atol: float, bad: np.ndarray, top: dict) -> None:
     """One chunk of compare_entries: fills bad[s], updates the running maxima and the first worst index."""
-    absd = y[s] - r[s]
-    np.abs(absd, out=absd)  # NaN stays NaN and counts as bad
-    aref = np.abs(r[s])
-    bound = aref * tol.rtol
-    bound += atol
-    if e is not None:
-        bound += tol.k_fd * e[s]
+    absd, aref, bound = _gap_and_bound(y, r, e, s, tol, atol)
     np.less_equal(absd, bound, out=bad[s])
     np.logical_not(bad[s], out=bad[s])
     top["bound"] = _nanmax(top["bound"], float(bound.max()))

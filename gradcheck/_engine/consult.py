@@ -1,25 +1,21 @@
 """Run one oracle: each with what it needs (finite differences' probes get feedback: bisection against yours
 when alone, block probes against the first AD gradient beside it), and fd's second look at the few entries the
-judge asks about. Which oracles run, and when, is the plan's (plan.py)."""
+judge asks about, and the step-free Taylor test where fd alone judges. Which oracles run, and when, is the
+plan's (plan.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GradcheckError
 from . import oracles as oracle_registry
 from .compare import absmax, probe_fails
+from .evidence import TaylorRun
 from .oracles import OracleResult
 from .oracles.fd import FiniteDifferences, at_entries
+from .probes import block_direction
 from .problem import Problem
+from .taylor import along
 from .tolerance import machine_eps, resolve_tolerance, roundoff_floor
-
-
-def fd_config(fd) -> FiniteDifferences:
-    fd = fd if fd is not None else FiniteDifferences()
-    if not isinstance(fd, FiniteDifferences):
-        raise GradcheckError(f"Expected fd=FiniteDifferences(...) but got fd={fd!r} (type={type(fd).__name__})")
-    return fd
 
 
 def runner(problem: Problem, fd: FiniteDifferences, claims, rtol=None, atol=None):
@@ -64,3 +60,18 @@ def _ad_fails(grads, floor=0.0):
     tol = resolve_tolerance(np.float64)
     atol = tol.absolute_atol(max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads), floor)
     return lambda probe: probe_fails(probe, grads, tol, atol)
+
+
+def taylor_runs(problem: Problem, claims, results: dict[str, OracleResult]) -> dict[int, TaylorRun]:
+    """The step-free Taylor test of each claimed block where fd alone judges it and round-off limits fd."""
+    fd = results.get("fd")
+    if fd is None or len(results) > 1:
+        return {}
+    shapes = [x.shape for x in problem.leaves]
+    out = {}
+    for c in claims:
+        if problem.eps > 1e-10 or any(pr.kind == "noisy" for pr in fd.probes if c.block in pr.blocks):
+            direction = block_direction(problem.seed, c.block, 0, shapes)
+            grads = [c.yours if i == c.block else None for i in range(len(shapes))]
+            out[c.block] = TaylorRun(along(problem, direction, grads), direction[c.block])
+    return out

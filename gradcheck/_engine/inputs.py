@@ -55,23 +55,44 @@ def all_finite(arr: np.ndarray) -> bool:
 
 
 def copy_tree(x):
-    """Deep copy of every numpy array in a nested structure; other leaves are shared."""
-    return convert_args(x, lambda a: a.copy())
+    """Deep copy of every numpy array and torch tensor in a nested structure (a tensor is cloned, which keeps
+    autograd's graph); other leaves are shared (jax arrays are immutable)."""
+    return convert_args(x, lambda a: a.clone() if _is_tensor(a) else a.copy(), _copyable)
+
+
+def _copyable(a) -> bool:
+    return isinstance(a, np.ndarray) or _is_tensor(a)
+
+
+def _is_tensor(a) -> bool:
+    return type(a).__module__.split(".")[0] == "torch" and hasattr(a, "clone")
 
 
 def same_array(a: np.ndarray, b: np.ndarray) -> bool:
     """a and b hold equal values (NaN equal to NaN); identical bytes are checked first, in one cheap pass."""
+    if a is b:
+        return True
     if a.shape != b.shape:
         return False
     if a.dtype == b.dtype and a.dtype.kind in "fiub" and a.flags.c_contiguous and b.flags.c_contiguous:
         bits = np.dtype(f"u{a.dtype.itemsize}") if a.dtype.itemsize in (1, 2, 4, 8) else None
-        if bits is not None and np.array_equal(a.view(bits), b.view(bits)):
+        if bits is not None and _same_bits(a.reshape(-1).view(bits), b.reshape(-1).view(bits)):
             return True  # unchanged bits: the usual case, ~10x cheaper than a NaN-aware comparison
     return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
 
 
+BITS_CHUNK = 1 << 16  # entries compared at a time: no array-sized boolean temporary (10 MB at 1e7 entries)
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Flat unsigned views a and b are equal, a chunk at a time (stops at the first chunk that differs)."""
+    return all(np.array_equal(a[lo : lo + BITS_CHUNK], b[lo : lo + BITS_CHUNK]) for lo in range(0, a.size, BITS_CHUNK))
+
+
 def changed_arrays(before, after, prefix: str = "args") -> list[str]:
     """Names of arrays in `after` that differ from `before` (NaN equal to NaN)."""
+    if after is before:  # the inputs a call was seen not to write into (calls.written)
+        return []
     names, old, _ = flatten(before, prefix)
     new = dict(zip(*flatten(after, prefix)[:2]))
     return [

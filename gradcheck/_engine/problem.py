@@ -104,3 +104,13 @@ def scalar(value: Any) -> float:
 def convert_args(args, to_array: Callable, is_array: Callable[[Any], bool] = lambda a: isinstance(a, np.ndarray)):
     """Map every array inside args (nested in any container of tree.py, which keeps its class) through `to_array`."""
     return map_leaves(args, lambda a: to_array(a) if is_array(a) else a)
+
+
+def float64_point(x: np.ndarray) -> np.ndarray:
+    """The point the oracles differentiate at: a float64 copy, or for a float64 param a read-only view of it
+    (no copy at 1e7 entries; a loss that writes into it raises instead of changing the caller's array)."""
+    if x.dtype != np.float64:
+        return x.astype(np.float64)
+    view = x.view()
+    view.flags.writeable = False
+    return view

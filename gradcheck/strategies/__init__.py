@@ -3,8 +3,10 @@ and the layers beyond the MLP (conv and pooling geometries, sequence lengths, id
 
 Compose them in your own `@given` tests. Bounds are keyword-only `min_*`/`max_*` as in `hypothesis.extra.numpy`;
 arguments are validated when the strategy is built, and a bad one raises `InvalidArgument` naming it.
-This module only re-exports: the MLP strategies live in `_networks`, the layer strategies in `_layers`, the
-argument checks in `_validation`. Example:
+This module only re-exports: the array strategies live in `_arrays`, the MLP strategies in `_networks`, the
+layer strategies in `_layers`, the argument checks in `_validation`. Arrays are filled by numpy from one drawn
+seed, so they cost one Hypothesis choice each; shapes and every other choice shrink as usual
+(docs/strategies.md). Example:
 
     @settings(deadline=None)  # the first check imports torch and jax
     @given(case=mlp_cases(mlp_specs(max_layers=2), kink_margin=0.05))
@@ -12,9 +14,11 @@ argument checks in `_validation`. Example:
         check_grad(my_loss, my_grad, case.params, args=case.args)
 """
 
+from gradcheck.strategies._arrays import finite_arrays, one_hot_labels
 from gradcheck.strategies._layers import (
     ConvGeometry,
     PoolGeometry,
+    WindowBounds,
     attention_masks,
     conv_geometries,
     kernel_sizes,
@@ -28,14 +32,12 @@ from gradcheck.strategies._layers import (
 from gradcheck.strategies._networks import (
     MLPCase,
     batch_sizes,
-    finite_arrays,
     layer_widths,
     mlp_batches,
     mlp_cases,
     mlp_params,
     mlp_specs,
     network_widths,
-    one_hot_labels,
     relu_kink_distance,
 )
 from gradcheck.strategies._validation import InvalidArgument
@@ -64,15 +66,24 @@ __all__ = [
     "sequence_lengths",
     "strides",
     "token_ids",
+    "WindowBounds",
 ]
 
 
 def _check_exports(public: set) -> None:
-    """`__all__` names exactly the public strategies: every name this package binds and the private modules list."""
-    from gradcheck.strategies import _layers, _networks
+    """`__all__` names exactly the public strategies: every name this package binds, which is every public
+    class and function the strategy modules define (their helpers' names start with an underscore;
+    InvalidArgument names this package as its home)."""
+    from gradcheck.strategies import _arrays, _layers, _networks, _validation
 
-    listed = set(_networks.__all__) | set(_layers.__all__) | {"InvalidArgument"}
-    assert set(__all__) == public == listed, (set(__all__) ^ public, set(__all__) ^ listed)
+    homes = {m: (m.__name__, __name__) for m in (_arrays, _layers, _networks, _validation)}
+    defined = {
+        n
+        for m, home in homes.items()
+        for n, v in vars(m).items()
+        if n[0] != "_" and callable(v) and getattr(v, "__module__", None) in home
+    }
+    assert set(__all__) == public == defined, (set(__all__) ^ public, set(__all__) ^ defined)
 
 
 _check_exports({n for n in dir() if n[0] not in "_@"})  # "@py_builtins": pytest's assertion rewriting

@@ -14,44 +14,37 @@ Example:
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
+from gradcheck.strategies._arrays import _SEEDS, _generator
 from gradcheck.strategies._validation import InvalidArgument, _bounds, _dtype, _int, _real, _shape
 
-__all__ = [
-    "ConvGeometry",
-    "PoolGeometry",
-    "attention_masks",
-    "conv_geometries",
-    "kernel_sizes",
-    "paddings",
-    "pool_geometries",
-    "separated_arrays",
-    "sequence_lengths",
-    "strides",
-    "token_ids",
-]
+if TYPE_CHECKING:
+    from typing import Unpack
 
 
-class ConvGeometry(NamedTuple):
+def _x_shape(g) -> tuple:
+    """The input's (N, C, H, W) of a conv or pooling geometry."""
+    return (g.batch, g.channels, g.height, g.width)
+
+
+def _out(g) -> tuple:
+    """(H', W') of a window geometry: (H + 2 pad - KH) // stride + 1, and the same for W."""
+    return tuple((n + 2 * g.pad - k) // g.stride + 1 for n, k in zip((g.height, g.width), g.kernel))
+
+
+# (H, W), (KH, KW), stride, pad: the fields both geometries share after their counts
+_WINDOW_FIELDS = [("height", int), ("width", int), ("kernel", tuple), ("stride", int), ("pad", int)]
+
+
+class ConvGeometry(NamedTuple("ConvGeometry", [("batch", int), ("channels", int), ("filters", int), *_WINDOW_FIELDS])):
     """One conv2d problem: x (N, C, H, W), w (F, C, KH, KW), b (F,), with stride and zero padding pad."""
 
-    batch: int
-    channels: int
-    filters: int
-    height: int
-    width: int
-    kernel: tuple  # (KH, KW)
-    stride: int
-    pad: int
-
-    @property
-    def x_shape(self) -> tuple:
-        return (self.batch, self.channels, self.height, self.width)
+    __slots__ = ()
+    x_shape = property(_x_shape)
 
     @property
     def w_shape(self) -> tuple:
@@ -64,31 +57,19 @@ class ConvGeometry(NamedTuple):
     @property
     def out_shape(self) -> tuple:
         """(N, F, H', W') with H' = (H + 2 pad - KH) // stride + 1."""
-        return (self.batch, self.filters) + _out(self.height, self.width, self.kernel, self.stride, self.pad)
+        return (self.batch, self.filters) + _out(self)
 
 
-class PoolGeometry(NamedTuple):
+class PoolGeometry(NamedTuple("PoolGeometry", [("batch", int), ("channels", int), *_WINDOW_FIELDS])):
     """One pooling problem: x (N, C, H, W), a KH x KW window, stride and padding pad <= min(KH, KW) // 2."""
 
-    batch: int
-    channels: int
-    height: int
-    width: int
-    kernel: tuple  # (KH, KW)
-    stride: int
-    pad: int
-
-    @property
-    def x_shape(self) -> tuple:
-        return (self.batch, self.channels, self.height, self.width)
+    __slots__ = ()
+    x_shape = property(_x_shape)
 
     @property
     def out_shape(self) -> tuple:
-        return (self.batch, self.channels) + _out(self.height, self.width, self.kernel, self.stride, self.pad)
-
-
-def _out(h, w, kernel, stride, pad):
-    return tuple((n + 2 * pad - k) // stride + 1 for n, k in zip((h, w), kernel))
+        """(N, C, H', W') with H' = (H + 2 pad - KH) // stride + 1."""
+        return (self.batch, self.channels) + _out(self)
 
 
 # --- sizes -------------------------------------------------------------------------------
@@ -148,16 +129,23 @@ def _window(draw, kernels, max_stride, max_pad, max_size, pool):
     return kernel, stride, pad, h, w
 
 
+class WindowBounds(TypedDict, total=False):
+    """The window bounds conv_geometries and pool_geometries take: KH and KW in [min_kernel, max_kernel]
+    (defaults 1, 3), stride in [1, max_stride], pad in [0, max_pad] (default 1), H and W up to max_size (default
+    5)."""
+
+    min_kernel: int
+    max_kernel: int
+    max_stride: int
+    max_pad: int
+    max_size: int
+
+
+WINDOW_DEFAULTS = {"min_kernel": 1, "max_kernel": 3, "max_pad": 1, "max_size": 5}
+
+
 def conv_geometries(
-    *,
-    max_batch: int = 2,
-    max_channels: int = 2,
-    max_filters: int = 2,
-    min_kernel: int = 1,
-    max_kernel: int = 3,
-    max_stride: int = 2,
-    max_pad: int = 1,
-    max_size: int = 5,
+    *, max_batch: int = 2, max_channels: int = 2, max_filters: int = 2, **window: Unpack[WindowBounds]
 ) -> st.SearchStrategy[ConvGeometry]:
     """ConvGeometry: N, C, F in [1, max_batch / max_channels / max_filters] (defaults 2), KH and KW drawn apart
     in [min_kernel, max_kernel] (defaults 1, 3), stride in [1, max_stride] (default 2), pad in [0, max_pad]
@@ -165,29 +153,12 @@ def conv_geometries(
 
     Example: conv_geometries(max_stride=1, max_pad=0) (a 'valid' convolution)
     """
-    n, c, f = (
-        _int(name, v, 1)
-        for name, v in (("max_batch", max_batch), ("max_channels", max_channels), ("max_filters", max_filters))
-    )
-    window = _window(*_window_bounds(min_kernel, max_kernel, max_stride, max_pad, max_size), pool=False)
-    return st.builds(
-        lambda n, c, f, win: ConvGeometry(n, c, f, win[3], win[4], win[0], win[1], win[2]),
-        st.integers(1, n),
-        st.integers(1, c),
-        st.integers(1, f),
-        window,
-    )
+    counts = {"max_batch": max_batch, "max_channels": max_channels, "max_filters": max_filters}
+    return _geometries(ConvGeometry, counts, {"max_stride": 2, **window}, pool=False)
 
 
 def pool_geometries(
-    *,
-    max_batch: int = 2,
-    max_channels: int = 2,
-    min_kernel: int = 1,
-    max_kernel: int = 3,
-    max_stride: int = 3,
-    max_pad: int = 1,
-    max_size: int = 5,
+    *, max_batch: int = 2, max_channels: int = 2, **window: Unpack[WindowBounds]
 ) -> st.SearchStrategy[PoolGeometry]:
     """PoolGeometry: N, C in [1, max_batch / max_channels] (defaults 2), KH and KW in [min_kernel, max_kernel]
     (defaults 1, 3), stride in [1, max_stride] (default 3: overlapping, tiling and gapped windows), pad in
@@ -196,14 +167,20 @@ def pool_geometries(
 
     Example: pool_geometries(min_kernel=2, max_pad=1)
     """
-    n, c = _int("max_batch", max_batch, 1), _int("max_channels", max_channels, 1)
-    window = _window(*_window_bounds(min_kernel, max_kernel, max_stride, max_pad, max_size), pool=True)
-    return st.builds(
-        lambda n, c, win: PoolGeometry(n, c, win[3], win[4], win[0], win[1], win[2]),
-        st.integers(1, n),
-        st.integers(1, c),
-        window,
-    )
+    counts = {"max_batch": max_batch, "max_channels": max_channels}
+    return _geometries(PoolGeometry, counts, {"max_stride": 3, **window}, pool=True)
+
+
+def _geometries(geometry, counts: dict, window: dict, pool: bool):
+    """ConvGeometry or PoolGeometry strategies: each count (N, C[, F]) in [1, its max], then the window."""
+    known = (*counts, *WindowBounds.__annotations__)
+    unknown = sorted(set(window) - set(known))
+    if unknown:
+        name = unknown[0]
+        raise InvalidArgument(f"Unknown keyword {name}={window[name]!r}; expected one of {', '.join(known)}")
+    sizes = st.tuples(*(st.integers(1, _int(name, top, 1)) for name, top in counts.items()))
+    bounds = _window_bounds(**{**WINDOW_DEFAULTS, **window})
+    return st.builds(lambda n, win: geometry(*n, win[3], win[4], win[0], win[1], win[2]), sizes, _window(*bounds, pool))
 
 
 # --- ids, masks, inputs ------------------------------------------------------------------
@@ -211,47 +188,39 @@ def pool_geometries(
 
 def token_ids(shape, *, vocab_size: int, repeat: bool = True) -> st.SearchStrategy[np.ndarray]:
     """int64 ids of `shape` in [0, vocab_size); with repeat=True (default) and at least 2 ids, some id occurs
-    twice (one drawn position copies another), the case a scatter-by-assignment backward gets wrong.
-
-    Example: token_ids((2, 3), vocab_size=4)
+    twice (one position, chosen at random, copies another), the case a scatter-by-assignment backward gets wrong.
+    One seed a draw (see `finite_arrays`). Example: token_ids((2, 3), vocab_size=4)
     """
     shape, vocab = _shape(shape), _int("vocab_size", vocab_size, 1)
     if not isinstance(repeat, bool):
         raise InvalidArgument(f"Expected repeat to be a bool but got repeat={repeat!r}")
-    ids = hnp.arrays(np.int64, shape, elements=st.integers(0, vocab - 1))
-    size = int(np.prod(shape))
-    if not repeat or size < 2:
-        return ids
-    pairs = st.tuples(st.integers(0, size - 1), st.integers(0, size - 2))
-    return st.builds(_copy_id, ids, pairs)
+    return _SEEDS.map(lambda seed: _ids(_generator(seed), shape, vocab, repeat))
 
 
-def _copy_id(ids, pair):
-    """ids with the entry at flat position j (skipping i) set to the entry at i."""
-    i, j = pair
-    j = j + (j >= i)
-    flat = ids.reshape(-1).copy()
-    flat[j] = flat[i]
-    return flat.reshape(ids.shape)
+def _ids(rng, shape, vocab, repeat):
+    """Uniform ids; with repeat and 2+ entries the entry at one position copied to another."""
+    ids = rng.integers(0, vocab, shape, dtype=np.int64)
+    if repeat and ids.size >= 2:
+        i, j = rng.choice(ids.size, 2, replace=False)
+        ids.reshape(-1)[j] = ids.reshape(-1)[i]
+    return ids
 
 
 def attention_masks(shape) -> st.SearchStrategy[np.ndarray]:
     """Boolean masks of `shape` (..., Tq, Tk), True = may attend, with at least one True in every row
-    (a row of False would make the softmax 0/0). Example: attention_masks((3, 4))
+    (a row of False would make the softmax 0/0). One seed a draw. Example: attention_masks((3, 4))
     """
     shape = _shape(shape)
     if len(shape) < 2 or 0 in shape:
         raise InvalidArgument(f"Expected a shape (..., Tq, Tk) with no zero size but got shape={shape}")
-    rows = int(np.prod(shape[:-1]))
-    keep = hnp.arrays(np.int64, (rows,), elements=st.integers(0, shape[-1] - 1))
-    return st.builds(_with_a_key_per_row, hnp.arrays(np.bool_, shape), keep)
+    return _SEEDS.map(lambda seed: _mask(_generator(seed), shape))
 
 
-def _with_a_key_per_row(mask, keep):
-    """mask with entry keep[r] of every row r set True."""
-    rows = mask.reshape(-1, mask.shape[-1]).copy()
-    rows[np.arange(len(rows)), keep] = True
-    return rows.reshape(mask.shape)
+def _mask(rng, shape):
+    """Each entry True with probability 1/2, then one entry of every row set True."""
+    rows = rng.random(shape).reshape(-1, shape[-1]) < 0.5
+    rows[np.arange(len(rows)), rng.integers(0, shape[-1], len(rows))] = True
+    return rows.reshape(shape)
 
 
 def separated_arrays(shape, *, dtype="float64", spacing: float = 0.05) -> st.SearchStrategy[np.ndarray]:
@@ -260,17 +229,15 @@ def separated_arrays(shape, *, dtype="float64", spacing: float = 0.05) -> st.Sea
     No ties and no near-ties: where max pooling picks a winner, a rival within the finite-difference step would
     make fd see the average of two slopes. Entries are a shuffled grid of step 2 spacing plus jitter in
     [0, spacing), so their range grows with the size (100 entries span about 10). dtype "float64" or "float32".
-    Example: separated_arrays((1, 2, 4, 4), spacing=0.1)
+    One seed a draw. Example: separated_arrays((1, 2, 4, 4), spacing=0.1)
     """
     shape, dtype = _shape(shape), _dtype(dtype)
     spacing = _real("spacing", spacing, positive=True)
+    return _SEEDS.map(lambda seed: _separated(_generator(seed), shape, dtype, spacing))
+
+
+def _separated(rng, shape, dtype, spacing):
+    """A shuffled grid (k - (size - 1) / 2) 2 spacing, k = 0..size-1, plus jitter in [0, spacing)."""
     size = int(np.prod(shape))
-    jitter = hnp.arrays(np.float64, (size,), elements=st.floats(0.0, spacing, exclude_max=True))
-    order = st.permutations(range(size))
-    return st.builds(
-        lambda o, j: (
-            ((np.asarray(o, dtype=np.float64) - (size - 1) / 2) * 2 * spacing + j).reshape(shape).astype(dtype)
-        ),
-        order,
-        jitter,
-    )
+    grid = (rng.permutation(size) - (size - 1) / 2) * 2 * spacing
+    return (grid + spacing * rng.random(size)).reshape(shape).astype(dtype)

@@ -1,15 +1,8 @@
 """Hypothesis strategies for the MLP: widths, batches, network specs, parameters, data and whole cases.
 
-Public through `gradcheck.strategies`; import them from there. Bounds are keyword-only `min_*`/`max_*` as in
-`hypothesis.extra.numpy`; arguments are validated when the strategy is built, and a bad one raises
-`InvalidArgument` naming it. Generated arrays are finite and well scaled; cross-entropy labels are one-hot; ReLU
-kinks can be kept at a margin.
-Example:
-
-    @settings(deadline=None)  # the first check imports torch and jax
-    @given(case=mlp_cases(mlp_specs(max_layers=2), kink_margin=0.05))
-    def test_my_backprop(case):
-        check_grad(my_loss, my_grad, case.params, args=case.args)
+Public through `gradcheck.strategies` (its docstring has an example); import them from there. Arrays are filled
+from one drawn seed (see `_arrays`); everything else is a Hypothesis choice. Cross-entropy labels are one-hot;
+ReLU kinks can be kept at a margin.
 """
 
 from __future__ import annotations
@@ -20,38 +13,17 @@ from typing import NamedTuple
 import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from gradcheck.nets.activations import ELEMENTWISE
 from gradcheck.nets.mlp import forward_trace
 from gradcheck.nets.spec import BIASES, CONVENTIONS, LOSSES, REDUCTIONS, MLPSpec
-from gradcheck.strategies._validation import (
-    InvalidArgument,
-    _bounds,
-    _choices,
-    _dtype,
-    _real,
-    _shape,
-    _strategy,
-)
-
-__all__ = [
-    "MLPCase",
-    "batch_sizes",
-    "finite_arrays",
-    "layer_widths",
-    "mlp_batches",
-    "mlp_cases",
-    "mlp_params",
-    "mlp_specs",
-    "network_widths",
-    "one_hot_labels",
-    "relu_kink_distance",
-]
+from gradcheck.strategies._arrays import _SEEDS, _cast, _generator, _inward, _one_hot, _uniform
+from gradcheck.strategies._validation import InvalidArgument, _bounds, _choices, _dtype, _real, _strategy
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 OUTPUT_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu")  # for squared_error; the cross-entropies fix theirs
 _OUTPUT_FOR_LOSS = {"cross_entropy": "softmax", "softmax_cross_entropy": "identity"}
+_FLOAT64 = np.dtype("float64")
 _TARGET_RANGE = {"sigmoid": (0.0, 1.0), "relu": (0.0, 1.0)}  # other outputs get targets in [-1, 1]
 
 
@@ -141,112 +113,39 @@ def mlp_specs(
             f"Expected max_width >= 2 when losses include a cross-entropy (softmax needs 2 "
             f"classes) but got max_width={max_width}, losses={losses!r}"
         )
-    return _specs(
-        min_layers,
-        max_layers,
-        min_width,
-        max_width,
-        hidden,
-        outputs,
-        losses,
-        _choices("conventions", conventions, CONVENTIONS),
-        _choices("biases", biases, BIASES),
-        _choices("reductions", reductions, REDUCTIONS),
-    )
+    pick = {
+        name: st.sampled_from(values)
+        for name, values in (
+            ("loss", losses),
+            ("hidden", hidden),
+            ("output", outputs),
+            ("convention", _choices("conventions", conventions, CONVENTIONS)),
+            ("bias", _choices("biases", biases, BIASES)),
+            ("reduction", _choices("reductions", reductions, REDUCTIONS)),
+        )
+    }
+    width = st.integers(min_width, max_width)
+    classes = st.integers(max(min_width, 2), max_width) if max_width >= 2 else width  # a softmax needs 2
+    return _specs(st.integers(min_layers, max_layers), width, classes, pick)
 
 
 @st.composite
-def _specs(
-    draw, min_layers, max_layers, min_width, max_width, hidden, outputs, losses, conventions, biases, reductions
-):
-    loss = draw(st.sampled_from(losses))
-    n_layers = draw(st.integers(min_layers, max_layers))
-    widths = draw(st.lists(st.integers(min_width, max_width), min_size=n_layers, max_size=n_layers))
-    out_lo = max(min_width, 2) if loss in _OUTPUT_FOR_LOSS else min_width
-    widths.append(draw(st.integers(out_lo, max_width)))
-    acts = [draw(st.sampled_from(hidden)) for _ in range(n_layers - 1)]
-    acts.append(_OUTPUT_FOR_LOSS.get(loss) or draw(st.sampled_from(outputs)))
+def _specs(draw, depths, width, classes, pick):
+    """An MLPSpec; the strategies are built once by mlp_specs, not per draw."""
+    loss = draw(pick["loss"])
+    n_layers = draw(depths)
+    widths = [draw(width) for _ in range(n_layers)]
+    widths.append(draw(classes if loss in _OUTPUT_FOR_LOSS else width))
+    acts = [draw(pick["hidden"]) for _ in range(n_layers - 1)]
+    acts.append(_OUTPUT_FOR_LOSS.get(loss) or draw(pick["output"]))
     return MLPSpec(
         tuple(widths),
         tuple(acts),
         loss=loss,
-        convention=draw(st.sampled_from(conventions)),
-        bias=draw(st.sampled_from(biases)),
-        reduction=draw(st.sampled_from(reductions)),
+        convention=draw(pick["convention"]),
+        bias=draw(pick["bias"]),
+        reduction=draw(pick["reduction"]),
     )
-
-
-# --- arrays ------------------------------------------------------------------------------
-
-
-def _inward(lo, hi, dtype):
-    """[lo, hi] rounded inwards to values of dtype (exact, so Hypothesis can draw at that width)."""
-    lo_d, hi_d = np.asarray(lo, dtype), np.asarray(hi, dtype)
-    lo_d = np.nextafter(lo_d, dtype.type(np.inf)) if lo_d < lo else lo_d
-    hi_d = np.nextafter(hi_d, dtype.type(-np.inf)) if hi_d > hi else hi_d
-    return float(lo_d), float(hi_d)
-
-
-def _cast(a, dtype):
-    """a as dtype, with entries too small to be normal in dtype flushed to 0 (no subnormals after a cast)."""
-    a = np.asarray(a).astype(dtype)
-    return np.where(np.abs(a) < np.finfo(dtype).tiny, dtype.type(0), a)
-
-
-def _push_off_zero(a, margin, lo, hi):
-    """Entries with |a| < margin become +-margin (keeping their sign where [lo, hi] allows)."""
-    side = np.where(np.signbit(a), -margin, margin).astype(a.dtype)
-    side = np.where(side < lo, margin, np.where(side > hi, -margin, side)).astype(a.dtype)
-    return np.where(np.abs(a) < margin, side, a)
-
-
-def finite_arrays(
-    shape, *, dtype="float64", min_value: float = -1.0, max_value: float = 1.0, kink_margin: float = 0.0
-) -> st.SearchStrategy[np.ndarray]:
-    """Finite float arrays of `shape` with entries in [min_value, max_value] (defaults -1, 1); no subnormals.
-
-    dtype is "float64" (default) or "float32". With kink_margin > 0 (default 0) every entry has |x| >=
-    kink_margin (entries closer to 0 are moved to +-kink_margin), e.g. inputs of relu kept off its kink.
-    Example: finite_arrays((2, 3), dtype="float32", kink_margin=0.1)
-    """
-    shape, dtype = _shape(shape), _dtype(dtype)
-    lo, hi = _real("min_value", min_value), _real("max_value", max_value)
-    margin = _real("kink_margin", kink_margin)
-    if lo > hi:
-        raise InvalidArgument(f"Expected min_value <= max_value but got min_value={lo}, max_value={hi}")
-    if margin < 0 or (margin > 0 and hi < margin and lo > -margin):
-        raise InvalidArgument(
-            f"Expected kink_margin >= 0 with room in [min_value, max_value] outside "
-            f"(-kink_margin, kink_margin) but got kink_margin={margin}, min_value={lo}, "
-            f"max_value={hi}"
-        )
-    lo_d, hi_d = _inward(lo, hi, dtype)
-    if lo_d > hi_d:
-        raise InvalidArgument(
-            f"Expected [min_value, max_value] to contain a {dtype.name} value but got min_value={lo}, max_value={hi}"
-        )
-    elements = st.floats(lo_d, hi_d, allow_subnormal=False, width=dtype.itemsize * 8)
-    arrays = hnp.arrays(dtype, shape, elements=elements, fill=st.nothing())
-    if margin == 0:
-        return arrays
-    m = float(np.nextafter(np.asarray(margin, dtype), np.inf) if np.asarray(margin, dtype) < margin else margin)
-    return arrays.map(lambda a: _push_off_zero(a, dtype.type(m), lo_d, hi_d))
-
-
-def one_hot_labels(shape, *, axis: int = -1, dtype="float64") -> st.SearchStrategy[np.ndarray]:
-    """One-hot label arrays of `shape`: exactly one 1 along `axis` (default -1, the class axis), 0 elsewhere.
-
-    Example: one_hot_labels((4, 3)) (4 examples, 3 classes; use axis=0 for the column convention).
-    """
-    shape, dtype = _shape(shape), _dtype(dtype)
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -len(shape) <= axis < len(shape):
-        raise InvalidArgument(f"Expected an axis of a {len(shape)}-d shape but got axis={axis!r}")
-    n_classes = shape[axis]
-    if n_classes < 1:
-        raise InvalidArgument(f"Expected at least one class along axis={axis} but got shape={shape}")
-    rest = shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]
-    labels = hnp.arrays(np.int64, rest, elements=st.integers(0, n_classes - 1))
-    return labels.map(lambda k: np.moveaxis(np.eye(n_classes, dtype=dtype)[k], -1, axis))
 
 
 # --- networks ----------------------------------------------------------------------------
@@ -259,17 +158,31 @@ def _glorot(spec, name):
 
 
 def mlp_params(spec: MLPSpec, *, dtype="float64", scale: float = 1.0) -> st.SearchStrategy[dict]:
-    """Parameter dicts for spec ({"W1", "b1", ...}, spec.param_shapes()), entries of layer i within
+    """Parameter dicts for spec ({"W1", "b1", ...}, spec.param_shapes()), entries of layer i uniform within
     +-scale * sqrt(6 / (n_{i-1} + n_i)) (Glorot; scale default 1), dtype "float64" (default) or "float32".
 
     Example: mlp_params(MLPSpec((3, 2), ("sigmoid",)), dtype="float32")
     """
     spec, dtype = _spec(spec), _dtype(dtype)
     scale = _real("scale", scale, positive=True)
-    unit = {name: finite_arrays(shape) for name, shape in spec.param_shapes().items()}
-    return st.fixed_dictionaries(unit).map(
-        lambda u: {k: _cast(v * (scale * _glorot(spec, k)), dtype) for k, v in u.items()}
-    )
+    return _SEEDS.map(lambda seed: {k: _cast(v, dtype) for k, v in _params(spec, seed, scale).items()})
+
+
+def _params(spec, seed, scale):
+    """spec's parameters in float64 from one seed, layer i within +-scale * its Glorot limit."""
+    rng = _generator(seed)
+    return {k: _uniform(rng, shape, -1.0, 1.0) * (scale * _glorot(spec, k)) for k, shape in spec.param_shapes().items()}
+
+
+def _batch(spec, n, seed, scale, dtype):
+    """(x, y) of n examples for spec from one seed, in dtype: x within +-scale, y as _TARGET_RANGE or one-hot."""
+    rng = _generator(seed)
+    x_shape, y_shape = _data_shapes(spec, n)
+    x = _cast(_uniform(rng, x_shape, *_inward(-scale, scale, dtype)), dtype)
+    if spec.loss != "squared_error":
+        return x, _one_hot(rng, y_shape, 1 - spec.batch_axis, dtype)
+    lo, hi = _TARGET_RANGE.get(spec.activations[-1], (-1.0, 1.0))
+    return x, _cast(_uniform(rng, y_shape, lo, hi), dtype)
 
 
 def _data_shapes(spec, n):
@@ -278,31 +191,19 @@ def _data_shapes(spec, n):
     return ((n_in, n), (n_out, n)) if spec.convention == "column" else ((n, n_in), (n, n_out))
 
 
-def _targets(spec, shape, dtype):
-    """One-hot labels for the cross-entropies; otherwise targets inside the output activation's range."""
-    if spec.loss != "squared_error":
-        return one_hot_labels(shape, axis=1 - spec.batch_axis, dtype=dtype)
-    lo, hi = _TARGET_RANGE.get(spec.activations[-1], (-1.0, 1.0))
-    return finite_arrays(shape, dtype=dtype, min_value=lo, max_value=hi)
-
-
 def mlp_batches(
     spec: MLPSpec, *, batch_size=None, dtype="float64", scale: float = 1.0
 ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
-    """(x, y) for spec in its convention: x entries in [-scale, scale] (default 1); y one-hot along the class
-    axis for the cross-entropies, else within the output's range ([0, 1] for sigmoid/relu, [-1, 1] otherwise).
+    """(x, y) for spec in its convention: x entries uniform in [-scale, scale] (default 1); y one-hot along the
+    class axis for the cross-entropies, else within the output's range ([0, 1] for sigmoid/relu, [-1, 1]
+    otherwise).
 
     batch_size: an int or a strategy (default batch_sizes()). Example: mlp_batches(spec, batch_size=1)
     """
     spec, dtype = _spec(spec), _dtype(dtype)
     scale = _real("scale", scale, positive=True)
     sizes = _strategy("batch_size", batch_size, batch_sizes())
-    return sizes.flatmap(
-        lambda n: st.tuples(
-            finite_arrays(_data_shapes(spec, n)[0], dtype=dtype, min_value=-scale, max_value=scale),
-            _targets(spec, _data_shapes(spec, n)[1], dtype),
-        )
-    )
+    return st.tuples(sizes, _SEEDS).map(lambda ns: _batch(spec, ns[0], ns[1], scale, dtype))
 
 
 def _kink_shift(values, margin):
@@ -368,8 +269,8 @@ def mlp_cases(
 def _cases(draw, specs, dtypes, sizes, scale, margin):
     spec = _spec(draw(specs))
     dtype = _dtype(draw(dtypes))
-    params = draw(mlp_params(spec, scale=scale))
-    x, y = draw(mlp_batches(spec, batch_size=sizes, scale=scale))
+    params = _params(spec, draw(_SEEDS), scale)
+    x, y = _batch(spec, draw(sizes), draw(_SEEDS), scale, _FLOAT64)  # drawn in float64, cast once below
     if margin > 0:
         params = _clear_kinks(spec, params, x, margin)
     case = MLPCase(spec, {k: _cast(v, dtype) for k, v in params.items()}, _cast(x, dtype), _cast(y, dtype))

@@ -47,3 +47,18 @@ def test_lower_precision_params_record_the_grad_at_float64():
     assert r.grad64 is not None and r.grad64["w"].dtype == np.float64
     assert np.allclose(r.grad64["w"], [0.2, 0.4], rtol=1e-6)
     assert record(lambda p: {"w": 2 * p["w"]}).grad64 is None
+
+
+def test_input_copies_are_let_go_unless_written_into():
+    """Only a written copy is held for the mutation check (at 1e7 entries each copy is 80 MB)."""
+
+    def loss(p, x):
+        x *= 2.0  # writes into its args, not its params
+        return float(np.sum(p["w"] ** 2))
+
+    names, leaves, treedef = flatten({"w": np.array([1.0, 2.0])})
+    x = np.ones(2)
+    r = record_calls(loss, lambda p, x: {"w": 2 * p["w"]}, treedef, leaves, (x,))
+    (lp, la), (gp, ga) = r.calls[0].loss_inputs, r.calls[0].grad_inputs
+    assert lp[0] is leaves[0] and gp[0] is leaves[0] and ga[0] is x  # unchanged: the originals, no copy
+    assert la[0] is not x and la[0].tolist() == [2.0, 2.0] and x.tolist() == [1.0, 1.0]

@@ -33,6 +33,8 @@ BAD_ARGUMENTS = [
     (conv_geometries, {"max_kernel": 4, "max_size": 3}, "max_size=3, max_kernel=4"),
     (pool_geometries, {"max_stride": True}, "max_stride=True"),
     (pool_geometries, {"min_kernel": 3, "max_kernel": 2}, "min_kernel=3, max_kernel=2"),
+    (conv_geometries, {"max_strid": 2}, "Unknown keyword max_strid=2; expected one of max_batch"),
+    (pool_geometries, {"max_filters": 2}, "Unknown keyword max_filters=2"),
     (lambda **kw: token_ids((2, 2), **kw), {"vocab_size": 0}, "vocab_size=0"),
     (lambda **kw: token_ids((2, 2), vocab_size=3, **kw), {"repeat": 1}, "repeat=1"),
     (attention_masks, {"shape": (3,)}, r"shape=\(3,\)"),
@@ -53,8 +55,9 @@ def test_bad_arguments_are_named_when_the_strategy_is_built(strategy, kwargs, na
 def test_the_layer_strategies_are_re_exported():
     from gradcheck.strategies import _layers
 
-    assert set(_layers.__all__) <= set(strategies.__all__)
-    assert all(getattr(strategies, n) is getattr(_layers, n) for n in _layers.__all__)
+    public = [n for n, v in vars(_layers).items() if n[0] != "_" and getattr(v, "__module__", None) == _layers.__name__]
+    assert {"conv_geometries", "token_ids", "ConvGeometry"} <= set(public) <= set(strategies.__all__)
+    assert all(getattr(strategies, n) is getattr(_layers, n) for n in public)
     assert strategies.InvalidArgument.__module__ == "gradcheck.strategies"
 
 

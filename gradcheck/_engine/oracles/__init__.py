@@ -7,10 +7,13 @@ Frameworks are imported inside `run`, never at module load.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import sys
+import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -32,7 +35,7 @@ class Probe:
     error: float
     smooth: bool
     direction: list  # the per-leaf direction arrays (kept in memory only, never serialised)
-    kind: str = "smooth"  # "smooth", "kink" or "noisy" (see finite_diff.FDEstimate)
+    kind: Literal["smooth", "kink", "noisy"] = "smooth"  # see finite_diff.FDEstimate
     one_sided: tuple[float, float] | None = None  # (left, right) directional derivatives at a kink
     blocks: tuple[int, ...] = ()  # the parameter blocks the direction touches
     span: tuple[int, int] | None = None  # flat entry range within a single block (bisection), None = all
@@ -40,17 +43,6 @@ class Probe:
     evaluations: int = 0
     # comparisons memoised on the probe, by kind ("gaps", "partials", "largest"): never serialised or compared
     memo: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def to_dict(self) -> dict:
-        return {
-            "param": self.param,
-            "index": self.index,
-            "value": self.value,
-            "error": self.error,
-            "kind": self.kind,
-            "blocks": list(self.blocks),
-            "span": list(self.span) if self.span else None,
-        }
 
 
 @dataclass(frozen=True)
@@ -84,18 +76,35 @@ class OracleResult:
     quantum: float = 0.0  # fd: the quantum the loss's values showed near the point (0: none)
 
 
+def ad_result(name: str, grads: list[np.ndarray], value, method: str, start: float, cached=False) -> OracleResult:
+    """An AD framework's result: every entry from one evaluation of the loss, timed from `start` (perf_counter)."""
+    return OracleResult(
+        name,
+        "entries",
+        grads=grads,
+        seconds=time.perf_counter() - start,
+        evaluations=1,
+        method=method,
+        value=value,
+        cached=cached,
+    )
+
+
 def missing(name: str) -> str | None:
     """Why oracle `name` cannot be imported here, or None when it can."""
-    if name == "fd" or name in sys.modules:  # imported already: installed (find_spec costs ~1 ms a call)
+    if name == "fd" or name in sys.modules:  # imported already: installed
         return None
-    if name == "jax":
-        for mod in ("jax", "jaxlib"):
-            if importlib.util.find_spec(mod) is None:
-                return f"{mod} not installed (pip install 'gradcheck[jax]')"
-        return None
-    if importlib.util.find_spec(name) is None:
-        return f"{name} not installed (pip install 'gradcheck[{name}]')"
+    for mod in ("jax", "jaxlib") if name == "jax" else (name,):
+        if not _installed(mod):
+            return f"{mod} not installed (pip install 'gradcheck[{name}]')"
     return None
+
+
+@functools.cache
+def _installed(module: str) -> bool:
+    """Whether `module` can be imported, asked once a process: find_spec stats the path (~0.2 ms), and every
+    default check asks it of the framework it leaves out."""
+    return importlib.util.find_spec(module) is not None
 
 
 def oracle_module(name: str):

@@ -30,7 +30,7 @@ import numpy as np
 from ..probes import global_direction
 from ..problem import Problem, convert_args
 from ..tree import unflatten
-from . import CannotRun, OracleResult, jax_disk, same_value, short_message
+from . import CannotRun, OracleResult, ad_result, jax_disk, same_value, short_message
 
 NAME = "jax"
 HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so jax can run it"
@@ -66,16 +66,7 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
             raise CannotRun(f"loss raised {type(exc).__name__} on jax arrays ({short_message(exc)}); {HINT}") from exc
         value, raw = out
         grads = [np.asarray(g, dtype=np.float64).reshape(x.shape) for g, x in zip(raw, problem.leaves)]
-    return OracleResult(
-        NAME,
-        "entries",
-        grads=grads,
-        seconds=time.perf_counter() - start,
-        evaluations=1,
-        method=f"jax {jax.__version__} grad, float64",
-        value=float(value),
-        cached=cached,
-    )
+    return ad_result(NAME, grads, float(value), f"jax {jax.__version__} grad, float64", start, cached)
 
 
 def _float64_args(args):

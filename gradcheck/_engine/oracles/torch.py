@@ -1,14 +1,23 @@
-"""PyTorch autograd oracle: the loss re-run on float64 tensors, differentiated by torch.autograd.grad."""
+"""PyTorch autograd oracle: the loss re-run on float64 tensors, differentiated by torch.autograd.grad.
+
+The parameter tensors share memory with the check's float64 point, which for a float64 param is your array
+(torch.from_numpy: no copy at 1e7 entries). Autograd refuses in-place writes into a leaf that requires grad.
+A loss that writes into its inputs anyway was seen doing it on numpy copies first and then runs on clones
+(health.for_oracles, inputs.copy_tree); one that writes only under torch (torch.no_grad, .detach()) moves the
+leaf's version counter and is an error that says so. A write through `.data` is the one torch hides.
+"""
 
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
+from ...errors import GradcheckError
 from ..problem import Problem, convert_args
 from ..tree import unflatten
-from . import CannotRun, OracleResult, short_message
+from . import CannotRun, OracleResult, ad_result, short_message
 
 NAME = "torch"
 ONE_THREAD_UP_TO = 100_000
@@ -28,25 +37,18 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
     finally:
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
-    return OracleResult(
-        NAME,
-        "entries",
-        grads=grads,
-        seconds=time.perf_counter() - start,
-        evaluations=1,
-        method=f"torch {torch.__version__} autograd, float64",
-        value=value,
-    )
+    return ad_result(NAME, grads, value, f"torch {torch.__version__} autograd, float64", start)
 
 
 def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
     """(gradients, loss value) at the point."""
-    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in problem.leaves]
+    leaves = [_shared(torch, x) for x in problem.leaves]
     args = convert_args(problem.args, _to_tensor)
     try:
         out = problem.loss(unflatten(problem.treedef, leaves), *args)
     except Exception as exc:  # the user's numpy-only code meeting a tensor
         raise CannotRun(f"loss raised {type(exc).__name__} on torch tensors ({short_message(exc)}); {HINT}") from exc
+    _unwritten(problem, leaves)
     if not isinstance(out, torch.Tensor):
         raise CannotRun(f"loss returned {type(out).__name__}, not a torch tensor, so autograd lost the graph; {HINT}")
     if out.numel() != 1:
@@ -60,6 +62,25 @@ def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
             for g, x in zip(raw, problem.leaves)
         ]
     return grads, _value(out)
+
+
+def _unwritten(problem: Problem, leaves: list) -> None:
+    """Raise when the loss wrote into a parameter tensor in place (its version counter moved): that memory is
+    shared with your array, which the write changed."""
+    wrote = [n for n, t in zip(problem.names, leaves) if t._version]
+    if wrote:
+        raise GradcheckError(
+            f"loss wrote into params {', '.join(wrote)} in place under torch (no_grad or .detach(), hidden "
+            f"from autograd); the torch oracle runs on your float64 arrays' memory, so they changed: compute "
+            f"the loss without writing into its inputs"
+        )
+
+
+def _shared(torch, x: np.ndarray):
+    """A float64 leaf tensor that requires grad, on x's memory (x is float64: the problem's point)."""
+    with warnings.catch_warnings():  # the point is a read-only view; autograd does not write into leaves
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(np.asarray(x, dtype=np.float64)).requires_grad_(True)
 
 
 def _value(out) -> float | None:
