@@ -273,6 +273,9 @@ def verdict_line(report: Report) -> str:
         return f"no verdict: no oracle could run ({'; '.join(o.reason for o in report.oracles)})"
     if any(h.name == "nondeterministic" for h in blocking):
         return f"no verdict: {what.split()[-1]} or loss is nondeterministic (see health below)"
+    unresolved = [p.name for p in report.params if p.status == "unresolved"]
+    if unresolved and all(p.status in ("ok", "unresolved") for p in report.params):
+        return f"no verdict for {_and(unresolved)}: the loss moves in steps too coarse to judge it (see below)"
     bad = report.failing
     n_entries = sum(int(np.prod(p.shape)) for p in report.params if p.status != "extra")
     if not bad:

@@ -14,9 +14,9 @@ import numpy as np
 from ._engine.compare import MAX_ROWS, Comparison
 
 RunStatus = Literal["ran", "skipped"]
-# judged (evidence.Status): ok, mismatch, nondeterministic; structural (structure.py): grad left a parameter out,
-# returned one that params lacks, returned a wrong shape, or returned NaN/inf
-Status = Literal["ok", "mismatch", "nondeterministic", "missing", "extra", "shape", "nonfinite"]
+# judged (evidence.Status): ok, mismatch, nondeterministic, unresolved; structural (structure.py): grad left a
+# parameter out, returned one that params lacks, returned a wrong shape, or returned NaN/inf
+Status = Literal["ok", "mismatch", "nondeterministic", "unresolved", "missing", "extra", "shape", "nonfinite"]
 Kind = Literal["grad", "vjp", "backward", "layer", "function"]
 
 

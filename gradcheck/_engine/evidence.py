@@ -20,6 +20,7 @@ class Status(str, Enum):
     OK = "ok"
     MISMATCH = "mismatch"
     NONDETERMINISTIC = "nondeterministic"
+    UNRESOLVED = "unresolved"  # fd alone never saw the loss move: no verdict either way
 
 
 @dataclass(frozen=True)

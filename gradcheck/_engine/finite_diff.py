@@ -43,6 +43,7 @@ class FDEstimate:
     kind: Stencil = Stencil.SMOOTH
     quantum: float = 0.0  # the loss's resolution seen here: changes of phi that rounded away entirely (0: none)
     gain: float = 0.0  # round-off of phi's values times this is the estimate's round-off error
+    moved: bool = True  # False when phi equalled phi(0) at every step taken: the loss never moved here
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Level:
 
 
 EXTRA_LEVELS = 4  # halvings beyond the method's levels, taken only where the first levels do not look smooth
+DEEPER = 8  # ... and at most this many more, one at a time, while no window converges and round-off allows
 
 
 @dataclass(frozen=True)
@@ -111,52 +113,65 @@ class CentralRichardson:
         f0: float | None = None,
         eps: float = EPS,
         noise_floor: float = 0.0,
+        closer: bool = False,
     ) -> FDEstimate:
         """phi'(0) by extrapolated central differences, with truncation + round-off error estimate.
 
-        Where the differences do not converge like a smooth function's, the steps are halved further (at most
-        EXTRA_LEVELS times): a later window that converges gives the derivative (a smooth point whose first
-        differences happened to cancel, or a kink left behind as the stencil shrank); one-sided slopes that
-        keep differing by a step-independent jump, beyond their own errors, are a kink at the point (needs
-        f0 = phi(0), which the check already has). `eps`: the relative precision of phi's values;
-        `noise_floor`: round-off measured in phi's values (fd.measured_noise), when larger than eps |phi|.
+        Where they do not converge as a smooth function's, steps are halved further (EXTRA_LEVELS, then up to
+        DEEPER more while round-off allows): a later window that converges gives the derivative (first
+        differences that cancelled, or a kink beside the point that the larger steps straddled); one-sided slopes
+        differing by a steady jump beyond their errors are a kink at the point (needs f0 = phi(0)). `eps`: phi's
+        relative precision; `noise_floor`: its measured round-off (roundoff.py). `closer`: a second look where
+        yours disagrees with a smooth first look: all steps taken, only a kink on that evidence overturns it.
         """
         h = self.step(scale)
         levels = [_level(phi, h / 2**k, f0) for k in range(self.levels)]
         first = self._window(levels, eps, noise_floor)
-        if first.smooth or f0 is None or self.levels < 2:
+        if f0 is not None and not _moved(levels):  # the loss never moved here (judge.py rule 7)
+            return replace(first, moved=False)
+        if (first.smooth and not closer) or f0 is None or self.levels < 2:
             return first
         levels += [_level(phi, h / 2**k, f0) for k in range(self.levels, self.levels + EXTRA_LEVELS)]
         q = quantum(levels)
         noise = max(_noise(levels, eps), q, noise_floor)
-        evals = 2 * len(levels)
-        kink = _kink(levels, noise)
-        if kink is not None:
-            return replace(kink, evaluations=evals, step=h, quantum=q)
-        for k in range(1, EXTRA_LEVELS + 1):
+        found = _kink(levels, noise) or (None if first.smooth else self._converged(levels, 1, eps, noise_floor, q))
+        while found is None and len(levels) < self.levels + EXTRA_LEVELS + DEEPER and _resolvable(levels, noise):
+            levels.append(_level(phi, levels[-1].h / 2, f0))  # a kink beside the point, left behind further down
+            found = _kink(levels, noise)
+            if found is None and not first.smooth:
+                found = self._converged(levels, len(levels) - self.levels, eps, noise_floor, q)
+        if found is None:
+            found = (
+                first
+                if first.smooth
+                else self._best_pair(levels[: self.levels + EXTRA_LEVELS], eps, noise_floor, noise, q)
+            )
+        step = h if found.kind == Stencil.KINK else found.step
+        return replace(found, evaluations=2 * len(levels), step=step, quantum=q, moved=_moved(levels))
+
+    def _converged(self, levels: list[Level], start: int, eps: float, noise_floor: float, q: float):
+        """The first window from `start` on that converges as a smooth function's and moved at all (steps
+        whose values all rounded away say nothing), or None."""
+        for k in range(start, len(levels) - self.levels + 1):
             window = self._window(levels[k : k + self.levels], eps, noise_floor)
             moving = any(lv.fp != lv.f0 or lv.fm != lv.f0 for lv in levels[k : k + self.levels])
-            if window.smooth and (moving or q == 0):  # steps that all rounded away say nothing
-                return replace(window, evaluations=evals, quantum=q)
-        # no kink on evidence and no window converging as a smooth function's: round-off (a loss computed by
-        # cancellation, or quantised), a near-inflection the bands do not admit, or a kink beside the point.
-        # The estimate is the window that agrees best with the next one; their difference is its error.
-        windows = [self._window(levels[k : k + self.levels], eps, noise_floor) for k in range(EXTRA_LEVELS + 1)]
+            if window.smooth and (moving or q == 0):
+                return window
+        return None
+
+    def _best_pair(self, levels: list[Level], eps: float, noise_floor: float, noise: float, q: float) -> FDEstimate:
+        """No kink on evidence and no window converging as a smooth function's: round-off (a loss computed by
+        cancellation, or quantised), a near-inflection the bands do not admit, or a kink beside the point.
+        The estimate is the window that agrees best with the next one; their difference is its error."""
+        n = len(levels) - self.levels + 1
+        windows = [self._window(levels[k : k + self.levels], eps, noise_floor) for k in range(n)]
         best = min(
-            range(EXTRA_LEVELS),
+            range(n - 1),
             key=lambda k: abs(windows[k + 1].value - windows[k].value) + windows[k + 1].gain * noise,
         )
         w = windows[best + 1]
         error = abs(w.value - windows[best].value) + w.gain * noise
-        return replace(
-            w,
-            kind=Stencil.NOISY,
-            smooth=False,
-            evaluations=evals,
-            quantum=q,
-            error=max(error, w.gain * q),
-            one_sided=None,
-        )
+        return replace(w, kind=Stencil.NOISY, smooth=False, error=max(error, w.gain * q), one_sided=None)
 
     def _window(self, levels: list[Level], eps: float, noise_floor: float = 0.0) -> FDEstimate:
         """Richardson over consecutive levels; smooth when differences and bends shrink as a smooth phi's do."""
@@ -207,6 +222,18 @@ def _sides_converge(levels: list[Level], noise: float) -> bool:
         if not _falls(changes, 2 * noise / levels[-1].h, SIDE_BANDS, 2.0):
             return False
     return True
+
+
+def _moved(levels: list[Level]) -> bool:
+    return levels[0].f0 is None or any(lv.fp != lv.f0 or lv.fm != lv.f0 for lv in levels)
+
+
+def _resolvable(levels: list[Level], noise: float) -> bool:
+    """A smaller step still resolves the derivative: the one-sided slopes' round-off at the next step,
+    2 noise / (h/2), is below 1/64 of their recent spread (a kink's bias there is larger than round-off)."""
+    last = levels[-3:]
+    spread = max(max(lv.left, lv.right) for lv in last) - min(min(lv.left, lv.right) for lv in last)
+    return 4 * noise / levels[-1].h < spread / 64
 
 
 def _level(phi, h: float, f0: float | None) -> Level:

@@ -17,20 +17,24 @@ The rules, in the order they apply:
    the interval of the one-sided slopes (widened only by their error) and fails otherwise, whatever an AD
    framework chose: AD disagreeing with fd at a kink is no evidence against you. Entries where yours disagrees
    with AD are few, so fd re-examines exactly those, one-sidedly, when it ran by probes (`to_reexamine`).
+   The interval rules are in kinks.py.
 4. Taylor: the step-free Taylor test decides only entries fd leaves open (ones that pass only thanks to fd's
    own error); a fd failure beyond its error stands; a fitted order near 1 that fd contradicts is inconclusive.
 5. Nondeterminism: differences between two calls at the round-off level (ROUNDOFF_ULPS eps of the magnitude,
    eps of its dtype) are a note and the verdict is given; larger ones withhold it. A leaf that carried state
    between calls is judged on the first call's copy (the health check says what to fix).
 6. Detection bound: the smallest single-entry error the trusted oracles would have caught (bound.py).
+7. Unresolved: with fd the only oracle, a loss fd never saw move (at any step, for any entry) leaves it nothing
+   to judge a nonzero gradient with: the verdict is withheld, and the report says to add an AD oracle.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import kinks, resolution
 from .bound import detection_bound
 from .compare import (
     Comparison,
@@ -39,11 +43,10 @@ from .compare import (
     compare_probes,
     entries_agree,
     interval_check,
-    largest_outside,
     probes_agree,
 )
-from .evidence import Claim, Evidence, Judgement, KinkEntry, Noise, Status, TaylorRun, Verdict
-from .oracles import EntryFD, OracleResult, same_value
+from .evidence import Claim, Evidence, Judgement, Noise, Status, TaylorRun, Verdict
+from .oracles import OracleResult, same_value
 from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
 from .triangulate import triangulate
 
@@ -64,6 +67,8 @@ def judge(ev: Evidence) -> Judgement:
         held = [n for n in noise if n.withholds and n.what in ("loss", claim.name)]
         if held and claim.name not in ev.repeat.stateful:
             v = _withheld(v, held[0])
+        elif why := resolution.unresolved(ev, claim, v, _atol(ev, claim)):
+            v = replace(v, status=Status.UNRESOLVED, message=why)
         verdicts.append(v)
     return Judgement(tuple(verdicts), noise)
 
@@ -91,21 +96,14 @@ def _withheld(v: Verdict, n: Noise) -> Verdict:
         if n.what == "loss"
         else f"grad differs by up to {n.difference:.1e} between two calls"
     )
-    return Verdict(
-        v.name,
-        Status.NONDETERMINISTIC,
-        v.comparisons,
-        v.trusted,
-        v.set_aside,
-        v.oracles_disagree,
-        v.kinks,
-        v.notes,
-        v.bound,
-        v.refs,
-        v.fd_error,
-        v.taylor,
-        f"not judged: {why} at the same params (see health below)",
+    return replace(
+        v, status=Status.NONDETERMINISTIC, message=f"not judged: {why} at the same params (see health below)"
     )
+
+
+def _atol(ev: Evidence, claim: Claim) -> float:
+    tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
+    return tol.absolute_atol(reference_scale(ev), roundoff_floor(ev.f0, machine_eps(claim.dtype)))
 
 
 def reference_scale(ev: Evidence) -> float:
@@ -130,153 +128,95 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     b, results = claim.block, ev.results
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
     atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
-    sided, sided_err = kink_evidence(ev, b, claim.yours.shape)
-    own = _own(ev.own_roundoff, claim, tol)
+    sided, sided_err = kinks.evidence(ev, b, claim.yours.shape)
+    own = _own(ev.own_roundoff, results.get("fd"), claim, tol, ev.f0)
     comparisons = {
         o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own)
         for o, r in results.items()
     }
-    agree = _agreement(results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
     fd = results.get("fd")
-    trust = triangulate(list(results), agree, fd is not None and _fd_rough(fd, b, sided), _other_loss(ev))
+    trust = _trust(ev, b, scale, sided, sided_err)
     good = all(comparisons[o].ok for o in trust.trusted)
     notes, taylor = [], ev.taylor.get(b)
     if taylor is not None and fd is not None and set(trust.trusted) == {"fd"}:
         good, words = taylor_rule(claim, fd, b, comparisons["fd"], tol, atol, taylor)
         notes.append(words)
-    kinks = _kink_entries(claim.yours, sided, sided_err, tol, atol)
-    inside = [k for k in kinks if k.inside]
-    if inside:
-        notes.append(
-            f"{len(inside)} entr{'y sits' if len(inside) == 1 else 'ies sit'} on a kink (fd's left and "
-            f"right slopes differ); yours is {_positions(inside)} there, a valid subgradient, so "
-            f"{'it counts' if len(inside) == 1 else 'they count'} as right whatever AD chose"
-        )
-    notes += _ad_overruled(comparisons, ev.reexamined.get(b, ()))
-    if trust.undecided:
-        notes.append(
-            "the oracles disagree with each other and none is clearly wrong: check the loss for "
-            "non-differentiable points or randomness"
-        )
-    status = Status.OK if good else Status.MISMATCH
-    refs = {o: r.grads[b] for o, r in results.items() if r.grads is not None}
+    at_kinks = kinks.entries(claim.yours, sided, sided_err, tol, atol)
+    notes += kinks.notes(at_kinks, ev.reexamined.get(b, ()), any(o != "fd" for o in results))
+    notes += [UNDECIDED] if trust.undecided else []
     fd_error = fd.errors[b] if fd is not None and fd.errors is not None else None
     bound = detection_bound(
         comparisons, trust.trusted, taylor.result if taylor else None, trust.set_aside, claim.yours.shape
     )
+    notes += resolution.coarse(claim, fd, trust.trusted, bound)
     return Verdict(
         claim.name,
-        status,
+        Status.OK if good else Status.MISMATCH,
         comparisons,
         trust.trusted,
         dict(trust.set_aside),
         trust.undecided,
-        tuple(kinks),
+        tuple(at_kinks),
         tuple(notes),
         bound,
-        refs,
+        {o: r.grads[b] for o, r in results.items() if r.grads is not None},
         fd_error,
         taylor.result if taylor else None,
     )
 
 
-def kink_evidence(ev: Evidence, b: int, shape) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(one-sided slopes (..., 2), NaN where no kink; their errors) for block b from fd's entries or its
-    re-examination of chosen entries, or (None, None) when fd saw no kink there."""
+UNDECIDED = (
+    "the oracles disagree with each other and none is clearly wrong: check the loss for non-differentiable points "
+    "or randomness"
+)
+
+
+def _trust(ev: Evidence, b: int, scale: float, sided, sided_err):
+    """Rule 2: which oracles count for block b (fd set aside with the true reason where it never saw the loss
+    move)."""
+    agree = _agreement(ev.results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
     fd = ev.results.get("fd")
-    sided, err = None, None
-    if fd is not None and fd.one_sided is not None:
-        sided, err = fd.one_sided[b], fd.errors[b]
-    again = [e for e in ev.reexamined.get(b, ()) if e.one_sided is not None]
-    if again:
-        sided = np.full(tuple(shape) + (2,), np.nan) if sided is None else sided.copy()
-        err = np.zeros(tuple(shape)) if err is None else err.copy()
-        for e in again:
-            sided[e.index], err[e.index] = e.one_sided, e.error
-    if sided is None or np.all(np.isnan(sided[..., 0])):
-        return None, None
-    return sided, err
+    trust = triangulate(list(ev.results), agree, fd is not None and _fd_rough(fd, b, sided), _other_loss(ev))
+    if fd is not None and resolution.flat(fd, b) and "fd" in trust.set_aside:
+        trust = replace(trust, set_aside={**trust.set_aside, "fd": resolution.FLAT})
+    return trust
 
 
 @dataclass(frozen=True)
 class Own:
-    """Rule 1 for lower-precision code: the allowance for its own round-off, in units of the fd error term
-    (k_fd err), and your code's result at float64 params."""
+    """Rule 1's allowance for your code's own round-off, in units of the fd error term (k_fd err): lower-precision
+    code's (against your code's result at float64 params, y64), and that of a gradient computed through a loss
+    fd found computed by cancellation (CANCELLATION times fd's per-parameter estimate, oracles/fd.py)."""
 
     allowance: np.ndarray
-    y64: np.ndarray
+    y64: np.ndarray | None
 
 
-def _own(own_roundoff: dict, claim: Claim, tol: Tolerance) -> Own | None:
+def _own(own_roundoff: dict, fd: OracleResult | None, claim: Claim, tol: Tolerance, f0: float) -> Own | None:
     y64 = own_roundoff.get(claim.name)
-    if y64 is None or np.shape(y64) != claim.yours.shape:
+    y64 = None if y64 is None or np.shape(y64) != claim.yours.shape else y64
+    cancel = resolution.cancellation(fd, claim, f0)
+    if y64 is None and cancel is None:
         return None
-    return Own(OWN_ROUNDOFF * np.abs(claim.yours - y64) / tol.k_fd, y64)
+    own = OWN_ROUNDOFF * np.abs(claim.yours - y64) if y64 is not None else np.zeros(claim.yours.shape)
+    return Own((own + (0.0 if cancel is None else resolution.CANCELLATION * cancel)) / tol.k_fd, y64)
 
 
 def _compare(
     oracle, yours, b, result: OracleResult, tol, atol, sided, sided_err, others, again, own=None
 ) -> Comparison:
     if result.mode == "probes":  # lower precision: probes see your code run at float64 (its logic, not its round-off)
-        mine = yours if own is None else own.y64
+        mine = yours if own is None or own.y64 is None else own.y64
         if sided is not None and others is not None and others[b] is not None and others[b] is not yours:
             at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
             mine = np.where(at_kink & inside, others[b], mine)  # a subgradient choice fd certified per entry
         return compare_probes(oracle, mine, b, result.probes, tol, atol, others)
-    if oracle == "fd":
-        err = result.errors[b] if own is None else result.errors[b] + own.allowance
+    if oracle == "fd":  # at a kink fd found on a closer look, the error of its one-sided slopes
+        err = result.errors[b] if sided_err is None else sided_err
+        err = err if own is None else err + own.allowance
         return compare_entries(oracle, yours, result.grads[b], tol, atol, err, sided)
     c = compare_entries(oracle, yours, result.grads[b], tol, atol, None if own is None else own.allowance)
-    return _ad_at_kinks(c, yours, result.grads[b], sided, sided_err, tol, atol, again)
-
-
-def _ad_at_kinks(c: Comparison, yours, ref, sided, sided_err, tol, atol, again) -> Comparison:
-    """Rule 3 for an AD oracle: at fd's kinks the interval decides; where fd re-examined an entry, found it
-    smooth and agreeing with yours, AD's disagreement there is not held against you."""
-    if c.bad_mask is None or (sided is None and not again):
-        return c
-    bad, kinks, excused = c.bad_mask.copy(), 0, np.zeros(c.bad_mask.shape, bool)
-    if sided is not None:
-        at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
-        bad = np.where(at_kink, ~inside, bad)
-        kinks, excused = int(np.count_nonzero(inside)), inside
-    for e in again:
-        if e.one_sided is None and _fd_agrees(float(np.asarray(yours)[e.index]), e, tol, atol):
-            bad[e.index], excused[e.index] = False, True
-    n_bad = int(np.count_nonzero(bad))
-    if not excused.any():
-        return Comparison(
-            c.reference, c.mode, n_bad == 0, c.n_total, n_bad, c.max_abs, c.max_rel, c.worst_index, bad, kinks, c.detail
-        )
-    top_abs, top_rel, at = largest_outside(yours, ref, excused, atol)
-    return Comparison(
-        c.reference,
-        c.mode,
-        n_bad == 0,
-        c.n_total,
-        n_bad,
-        top_abs,
-        top_rel,
-        tuple(int(i) for i in np.unravel_index(at, bad.shape)),
-        bad,
-        kinks,
-        c.detail,
-    )
-
-
-def _fd_agrees(value: float, e: EntryFD, tol: Tolerance, atol: float) -> bool:
-    return abs(value - e.value) <= atol + tol.rtol * abs(e.value) + tol.k_fd * e.error
-
-
-def _ad_overruled(comparisons, again) -> list[str]:
-    smooth = [e for e in again if e.one_sided is None]
-    if not smooth:
-        return []
-    where = ", ".join(str(e.index) for e in smooth[:4]) + (" ..." if len(smooth) > 4 else "")
-    return [
-        f"fd re-examined {len(smooth)} entr{'y' if len(smooth) == 1 else 'ies'} where yours and AD differ "
-        f"({where}), one entry at a time"
-    ]
+    return kinks.ad_at_kinks(c, yours, result.grads[b], sided, sided_err, tol, atol, again)
 
 
 def to_reexamine(
@@ -288,21 +228,35 @@ def to_reexamine(
     own_roundoff=None,
     cap: int = REEXAMINE_UP_TO,
 ) -> dict[int, list[tuple]]:
-    """Rule 3's cheap step: where fd ran by probes beside AD, the few entries where yours and an AD oracle
-    disagree, per block (none when more than `cap`: a broad disagreement is not a kink)."""
+    """Rule 3's cheap step: the few entries, per block, where yours disagrees with an AD oracle (fd ran by
+    probes beside it) or with fd's smooth per-entry value that no AD oracle confirms (a small kink under strong
+    curvature looks smooth at the first steps), for fd to look at again, closer; none when more than `cap`: a
+    broad disagreement is no kink."""
     fd = results.get("fd")
-    ad = [r for o, r in results.items() if o != "fd" and r.grads is not None]
-    if fd is None or fd.mode != "probes" or not ad:
+    if fd is None or all(fd.flat or [False]):  # a loss fd never saw move: a closer look sees nothing either
         return {}
-    scale = max((absmax(g) for r in ad for g in r.grads if g.size), default=0.0)
+    if fd.mode == "entries":
+        refs = [(fd.grads, fd.errors, fd.one_sided)]
+    else:
+        refs = [(r.grads, None, None) for o, r in results.items() if o != "fd" and r.grads is not None]
+    scale = max((absmax(g) for grads, _, _ in refs for g in grads if g.size), default=0.0)
     out = {}
     for c in claims:
         tol = resolve_tolerance(c.dtype, rtol, atol)
         a = tol.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype)))
-        bad, own = np.zeros(c.yours.shape, bool), _own(own_roundoff or {}, c, tol)
-        for r in ad:
+        own = _own(own_roundoff or {}, fd, c, tol, f0)
+        bad = np.zeros(c.yours.shape, bool)
+        for grads, errors, sided in refs:
             allowance = None if own is None else own.allowance
-            bad |= compare_entries("", c.yours, r.grads[c.block], tol, a, allowance).bad_mask
+            err = errors[c.block] if errors is not None else None
+            err = err if allowance is None else allowance if err is None else err + allowance
+            bad |= compare_entries("", c.yours, grads[c.block], tol, a, err).bad_mask
+            if sided is not None:  # entries fd already found at a kink are judged by their interval
+                bad &= np.isnan(sided[c.block][..., 0])
+        if fd.mode == "entries":  # where an AD oracle agrees with fd's first look, it needs no second one
+            for r in (r for o, r in results.items() if o != "fd" and r.grads is not None):
+                ref, err = fd.grads[c.block], fd.errors[c.block]
+                bad &= compare_entries("", r.grads[c.block], ref, tol, a, err).bad_mask
         idx = np.argwhere(bad)
         if 0 < len(idx) <= cap:
             out[c.block] = [tuple(int(i) for i in row) for row in idx]
@@ -350,28 +304,6 @@ def _fd_contradicts(claim, fd: OracleResult, b, tol, atol, run: TaylorRun) -> bo
     return run.result.slope_error > 2 * allowed
 
 
-def _kink_entries(yours, sided, err, tol, atol) -> list[KinkEntry]:
-    if sided is None:
-        return []
-    at_kink, inside = interval_check(yours, sided, err, tol, atol)
-    y = np.asarray(yours, dtype=np.float64)
-    return [
-        KinkEntry(
-            tuple(int(i) for i in idx),
-            float(sided[tuple(idx)][0]),
-            float(sided[tuple(idx)][1]),
-            float(y[tuple(idx)]),
-            bool(inside[tuple(idx)]),
-        )
-        for idx in np.argwhere(at_kink)
-    ]
-
-
-def _positions(kinks: list[KinkEntry]) -> str:
-    words = list(dict.fromkeys(k.position() for k in kinks))
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-
 def _agreement(
     results: dict[str, OracleResult], b: int, scale: float, sided, sided_err, floor: float = 0.0
 ) -> dict[frozenset, bool]:
@@ -401,8 +333,9 @@ def _agrees(grad, b, result: OracleResult, tol, atol, sided, sided_err, others) 
 
 
 def _fd_rough(fd: OracleResult, b: int, sided) -> bool:
-    """fd saw a kink or noise on block b (then fd, not AD, is the likelier odd one out)."""
-    if sided is not None:
+    """fd saw a kink or noise on block b, or never saw the loss move (then fd, not AD, is the likelier odd one
+    out)."""
+    if sided is not None or resolution.flat(fd, b):
         return True
     return any(not p.smooth for p in fd.probes if b in p.blocks)
 

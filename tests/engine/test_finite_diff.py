@@ -76,3 +76,40 @@ def test_steps_are_powers_of_two():
     for scale in (0.0, 0.5, 3.0, 1e4):
         h = m.step(scale)
         assert math.log2(h) == round(math.log2(h))
+
+
+@pytest.mark.parametrize("offset", [4e-4, 2.8e-4, -2.8e-4])
+def test_a_small_kink_beyond_the_first_steps_is_left_behind_further_down(offset):
+    """A small jump (1.6e-4) under strong curvature, 3e-4 from the point: the first steps straddle it and are
+    biased by up to half the jump, without a steady gap (not a kink at the point); deeper steps give the
+    derivative at the point. (Closer kinks show a steady gap and are judged by their interval.)"""
+
+    def f(t):
+        return 0.3 * t * t - 0.085 * t + 1.6e-4 * max(0.0, t + offset)
+
+    est = CentralRichardson().derivative(f, f0=f(0.0))
+    true = -0.085 + (1.6e-4 if offset > 0 else 0.0)
+    assert est.kind == "smooth" and est.one_sided is None
+    assert abs(est.value - true) <= est.error <= 1e-9
+
+
+def test_a_closer_look_finds_a_small_kink_hidden_under_strong_curvature():
+    """A jump of 1e-4 in the slope under a curvature term of 2e4: the first steps look smooth (their midpoint
+    passes for the derivative); the closer look, taken where yours disagrees, finds the kink and its slopes."""
+
+    def f(t):
+        return 1e4 * (math.exp(2 * t) - 1 - 2 * t) + 0.3 * t + 1e-4 * max(0.0, t)
+
+    assert CentralRichardson().derivative(f, f0=f(0.0)).kind == "smooth"
+    est = CentralRichardson().derivative(f, f0=f(0.0), closer=True)
+    assert est.kind == "kink"
+    lo, hi = sorted(est.one_sided)
+    assert lo - est.error <= 0.3 and 0.3001 <= hi + est.error
+
+
+@given(a=st.floats(-3, 3), c=st.floats(0.1, 8), w=st.floats(0, 16))
+@example(a=0.67, c=8.0, w=8.0)
+def test_a_closer_look_never_calls_a_smooth_function_a_kink(a, c, w):
+    est = CentralRichardson().derivative(lambda t: math.tanh(a + c * t), scale=w, f0=math.tanh(a), closer=True)
+    assert est.kind != "kink" and est.one_sided is None
+    assert abs(est.value - c * (1 - math.tanh(a) ** 2)) <= 4 * est.error

@@ -96,3 +96,54 @@ def test_taylor_decides_only_what_fd_leaves_open():
     assert verdict([1.0, 2.0], tight, taylor=wrong).verdicts[0].status == Status.OK
     consistent = {0: TaylorRun(taylor("consistent", 2.0, 0.0), v)}
     assert verdict([1.0, 2.5], tight, taylor=consistent).verdicts[0].status == Status.MISMATCH
+
+
+def flat_fd(values, errors=0.0, flat=True):
+    r = fd_entries(values, errors)
+    r.flat = (flat,)
+    return r
+
+
+def test_rule_7_a_loss_fd_never_saw_move_withholds_only_where_fd_cannot_tell():
+    # the loss never moved anywhere: fd's zeros say nothing about yours
+    v = verdict([1e-3, -2e-3], {"fd": flat_fd([0.0, 0.0])}).verdicts[0]
+    assert v.status == Status.UNRESOLVED and "add an AD oracle" in v.message
+    # yours is zero within the tolerance (round-off of a loss of 1): fd's zero agrees
+    assert verdict([1e-20, 0.0], {"fd": flat_fd([0.0, 0.0])}).verdicts[0].status == Status.OK
+    # beside AD, fd is set aside for that reason and AD decides
+    v = verdict([1e-3, -2e-3], {"fd": flat_fd([0.0, 0.0]), "torch": ad("torch", [1e-3, -2e-3])}).verdicts[0]
+    assert v.status == Status.OK and "never saw the loss move" in v.set_aside["fd"]
+
+
+def test_rule_7_does_not_excuse_a_gradient_for_a_parameter_the_loss_resolvably_ignores():
+    claims = (Claim(0, "w", "float64", np.array([1.0, 2.0])), Claim(1, "b", "float64", np.array([0.1, 0.1])))
+    fd = OracleResult(
+        "fd",
+        "entries",
+        grads=[np.array([1.0, 2.0]), np.zeros(2)],
+        errors=[np.full(2, 1e-10), np.full(2, 1e-12)],
+        one_sided=[np.full((2, 2), np.nan)] * 2,
+        flat=(False, True),  # the loss moved along w, with fine resolution, and not along b
+    )
+    repeat = Repeat((1.0, 1.0), {}, {"w": 1.0, "b": 1.0}, {})
+    v = judge(Evidence(claims, {"fd": fd}, repeat, 1.0)).verdicts
+    assert [x.status for x in v] == [Status.OK, Status.MISMATCH]
+
+
+def test_a_loss_in_quanta_allows_the_cancellation_round_off_between_yours_and_ad_and_no_more():
+    fd = fd_entries([10.0, 20.0], errors=0.5)
+    fd.cancellation = (1e-3,)  # per unit of the parameter: 4 x 1e-3 allowed between yours and AD
+    results = {"fd": fd, "torch": ad("torch", [10.0, 20.0])}
+    assert verdict([10.003, 19.997], results).verdicts[0].status == Status.OK
+    assert verdict([10.1, 20.0], results).verdicts[0].status == Status.MISMATCH  # 1%: far beyond it
+    fd.cancellation = ()
+    assert verdict([10.003, 19.997], results).verdicts[0].status == Status.MISMATCH  # no quantum: no allowance
+
+
+def test_rule_7_a_loss_in_quanta_that_fd_resolves_no_finer_than_yours_withholds():
+    fd = fd_entries([1e-3, 2e-3], errors=1e-2)  # fd's bound (4e-2) is above yours: it cannot tell yours from 0
+    fd.cancellation = (1e-4,)
+    v = verdict([1.1e-3, 2e-3], {"fd": fd}).verdicts[0]
+    assert v.status == Status.UNRESOLVED and "fd's error here is" in v.message
+    fd.cancellation = ()  # an ordinary loss: fd's honest error stands, and so does its verdict
+    assert verdict([1.1e-3, 2e-3], {"fd": fd}).verdicts[0].status == Status.OK

@@ -4,8 +4,9 @@ Planted single-entry errors of 1%-20% at random entries of smooth networks of 50
 differences alone and with AD oracles, and every entry of a parameter wrong at once: no false pass, every
 wrong entry reported. The same networks' right gradients, and Hypothesis-drawn right gradients over
 float32/float64, exact and near kinks, large logits, tiny and huge loss scales, batch size 1 and shuffled sums:
-no false failure and no withheld verdict. The large run is benchmarks/soundness.py (its 10,000 examples still
-find 8 false failures, docs/trust.md "Known limits"): the examples here are derandomized, so the suite is stable.
+no false failure, and no withheld verdict except for a confident cross-entropy a few quanta deep, which fd cannot
+resolve and says so. The large run is benchmarks/soundness.py (its figures and what remains are in docs/trust.md);
+the cases it found are frozen in test_soundness_limits.py. The examples here are derandomized.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def test_planted_errors_are_all_found_and_right_gradients_all_pass(mode, checks,
 @given(case=right_cases())
 def test_right_gradients_drawn_by_hypothesis_pass_with_a_verdict(case):
     report = gc.grad_report(case.net.loss, case.net.grad, case.params, args=case.args, oracles=("fd",))
+    if report.verdict.startswith("no verdict") and case.net.head == "softmax" and case.net.logit_scale >= 10:
+        # a confident cross-entropy a few quanta deep: fd cannot resolve it, and says so (docs/trust.md, "A loss fd
+        # cannot resolve"; about 5 draws in 10,000). Never a mismatch, and no verdict for no other reason.
+        assert {p.status for p in report.params} <= {"ok", "unresolved"}, f"{case.about}\n{report}"
+        return
     assert report.ok, f"{case.about}\n{report}"
     if case.net.act != "relu":
         assert kink_count(report) == 0, f"{case.about}\n{report}"

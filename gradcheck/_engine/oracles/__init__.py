@@ -71,6 +71,9 @@ class OracleResult:
     located: dict = field(default_factory=dict)  # block -> [(index, fd value, fd error)] found by bisection
     value: float | None = None  # the loss at the point as this oracle computed it (AD), for set-aside reasons
     cached: bool = False  # served from a compile cache (jax): confirmed by a fresh trace before it blames anyone
+    flat: tuple[bool, ...] = ()  # fd, per block: the loss never moved along it (every value equal to f0)
+    cancellation: tuple[float, ...] = ()  # fd, per block: round-off a gradient of a loss with a quantum carries
+    quantum: float = 0.0  # fd: the quantum the loss's values showed near the point (0: none)
 
 
 def ad_result(name: str, grads: list[np.ndarray], value, method: str, start: float, cached=False) -> OracleResult:

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .. import roundoff
 from ..finite_diff import CentralRichardson
 from ..probes import bisect, block_direction, global_direction, measure
-from ..problem import Problem
+from ..problem import Problem, scalar
+from ..roundoff import measured_noise
 from . import EntryFD, OracleResult
 
 NAME = "fd"
@@ -64,8 +66,12 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
     start = time.perf_counter()
 
     mode = config.choose_mode(problem.n, alone)
-    result = entries(problem, config.method) if mode == "entries" else probes(problem, config, alone, fails)
+    watch = Watch(problem.loss, problem.f0)
+    watched = replace(problem, loss=watch)
+    result = entries(watched, config.method) if mode == "entries" else probes(watched, config, alone, fails)
     result.seconds = time.perf_counter() - start
+    if mode == "probes" or not watch.moved:  # entries mode says per block (entries())
+        result.flat = (not watch.moved,) * len(problem.leaves)
 
     result.method = (
         repr(config.method)
@@ -75,48 +81,64 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
     return result
 
 
-def measured_noise(problem: Problem) -> float:
-    """Round-off in the loss's values near the point, measured, not assumed: a loss computed by cancellation
-    (the log-softmax of a confident prediction, ~1e-9 as the difference of terms ~10) is noisier than eps |loss|.
-    s(t) = phi(t) + phi(-t) - 2 phi(0) = J t + phi'' t^2 + O(t^4) + noise (J: a kink's jump). The combination
-    s(t) - 6 s(t/2) + 8 s(t/4) cancels the t and t^2 terms and leaves up to ~30 noise. Two directions, tiny steps
-    (2^-20 of the probe scale, so a kink beside the point rarely falls inside them): 12 loss evaluations. Read
-    more boldly (/4, or at 2^-14) it hid kinks' evidence: 97 false failures in 10,000 (benchmarks/soundness.py)."""
-    shapes = [x.shape for x in problem.leaves]
-    found = 0.0
-    for k in (0x5EED, 0x5EEE):
-        v = global_direction(problem.seed, k, shapes)
-        phi, t = problem.along(v), 2.0**-20 * problem.scale(v)
-        s = [phi(t / m) + phi(-t / m) - 2 * problem.f0 for m in (1, 2, 4)]
-        found = max(found, abs(s[0] - 6 * s[1] + 8 * s[2]) / 30)
-    return found
+class Watch:
+    """The loss, noting whether any value differs from the loss at the point: a loss fd never saw move (it
+    moves in quanta coarser than every step fd took) leaves fd nothing to judge with (judge.py, rule 7).
+    Per entry, the stencils say the same for each parameter (FDEstimate.moved)."""
+
+    def __init__(self, loss, f0: float):
+        self.loss, self.f0, self.moved = loss, f0, False
+
+    def __call__(self, *args):
+        value = self.loss(*args)
+        if not self.moved and scalar(value) != self.f0:
+            self.moved = True
+        return value
 
 
 def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
     """d loss / d x_j for every entry j, each with an error estimate and one-sided slopes at kinks (with the
-    loss's round-off measured first: 12 evaluations, cheap beside n x 6)."""
-    noise = measured_noise(problem)
+    loss's round-off measured first, roundoff.py: 24 evaluations, cheap beside n x 6)."""
+    measured = roundoff.measure(problem)
+    noise = measured.noise
     grads = [np.empty(x.shape) for x in problem.leaves]
     errors = [np.empty(x.shape) for x in problem.leaves]
     sided = [np.full(x.shape + (2,), np.nan) for x in problem.leaves]
     gains = [np.zeros(x.shape) for x in problem.leaves]
-    resolution = 0.0
+    resolution, moved = 0.0, [False] * len(problem.leaves)
     for b, j, xj, phi in problem.along_entries():
         est = method.derivative(phi, scale=abs(xj), f0=problem.f0, eps=problem.eps, noise_floor=noise)
         idx = np.unravel_index(j, grads[b].shape) if grads[b].ndim else ()
         grads[b][idx], errors[b][idx], gains[b][idx] = est.value, est.error, est.gain
+        moved[b] = moved[b] or est.moved
         resolution = max(resolution, est.quantum)
         if est.one_sided is not None:
             sided[b][idx] = est.one_sided
     if resolution > 0:  # the loss's resolution is a property of the loss at the point, not of one entry
         errors = [np.maximum(e, g * resolution) for e, g in zip(errors, gains)]
-    return OracleResult(
-        NAME, "entries", grads=grads, errors=errors, one_sided=sided, evaluations=problem.n * method.evaluations + 12
+    result = OracleResult(
+        NAME, "entries", grads=grads, errors=errors, one_sided=sided, evaluations=problem.n * method.evaluations + 24
     )
+    result.flat = tuple(not m for m in moved)
+    result.cancellation = tuple(cancellation(measured.quantum, x) for x in problem.leaves)
+    result.quantum = measured.quantum
+    return result
+
+
+def cancellation(q: float, x: np.ndarray) -> float:
+    """The round-off of a gradient entry computed through a loss whose values move in quanta q (a cross-entropy
+    of a confident prediction, by cancellation): about q per unit of the parameter, q / rms(x). The loss's terms
+    ~ q / eps depend on x with derivatives ~ q / (eps |x|), and so does the gradient's own cancellation: yours
+    and an AD framework's each carry that much (p - y for p = 1 - 1e-10 is exact to eps, not to eps p)."""
+    if q == 0 or x.size == 0:
+        return 0.0
+    rms = float(np.sqrt(np.mean(x * x)))
+    return q / rms if rms > 0 else 0.0
 
 
 def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
-    """fd one entry at a time at the chosen entries {block: [index]} (the few where yours and AD disagree)."""
+    """fd one entry at a time, closer (every step), at the chosen entries {block: [index]}: the few where yours
+    disagrees with AD or with fd's first look (judge.to_reexamine)."""
     out, noise = {}, measured_noise(problem)
     for b, indices in picks.items():
         found = []
@@ -130,6 +152,7 @@ def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, lis
                 f0=problem.f0,
                 eps=problem.eps,
                 noise_floor=noise,
+                closer=True,
             )
             found.append(EntryFD(index, est.value, est.error, est.one_sided))
         out[b] = tuple(found)

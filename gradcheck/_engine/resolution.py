@@ -1,0 +1,101 @@
+"""Whether finite differences can resolve the loss at all (rule 7 of the judge), and the round-off a loss computed
+by cancellation gives every gradient of it (rule 1's allowance between yours and an AD oracle).
+
+A loss that moves in quanta q far above eps |loss| (roundoff.py; a softmax cross-entropy of a confident
+prediction) limits fd to about q over its step, and its gradients, yours and AD's alike, carry round-off of about
+q per unit of the parameter or q / |loss| of themselves. Where that leaves no comparison able to tell yours from
+zero, the verdict is withheld with the reason rather than given on no evidence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .compare import absmax
+from .evidence import Claim, Evidence, Status, Verdict
+from .oracles import OracleResult
+from .tolerance import resolve_tolerance
+
+CANCELLATION = 4.0  # allowance per unit of the round-off a loss computed by cancellation implies (yours and AD's)
+COARSE = 0.01  # a detection bound above this share of yours, from fd alone on a loss in quanta, is said in a note
+
+
+FLAT = (
+    "fd never saw the loss move (every value it computed equalled the loss at the point): the loss moves in "
+    "steps coarser than fd's, so fd's zero is no evidence"
+)
+
+
+def unresolved(ev: Evidence, claim: Claim, v: Verdict, atol: float) -> str:
+    """Rule 7: why fd alone cannot judge this gradient, or "". (a) The loss never changed along the parameter at
+    any step fd took, and either never changed anywhere fd looked (its resolution is unknown) or yours passes only
+    thanks to fd's error there: fd's zero says only that the loss moves in steps coarser than fd's. Where the loss
+    moved elsewhere with fine resolution, a flat parameter is a resolved zero, and a gradient for it fails (an
+    unused parameter). (b) The loss moves in quanta and fd's own error (k_fd err, not the tolerance) is above
+    your largest entry: fd cannot tell yours from zero, so a pass would say nothing. (c) Beside AD, the round-off
+    a loss that deep in quanta gives yours and AD is as large as your entries: no comparison can decide."""
+    fd = ev.results.get("fd")
+    k_fd = resolve_tolerance(claim.dtype, ev.rtol, ev.atol).k_fd
+    top = absmax(claim.yours)
+    if fd is None or top <= atol:
+        return ""
+    if set(v.trusted) != {"fd"}:
+        return _beside_ad(ev, claim, v, top)
+    still = flat(fd, claim.block) and (v.status == Status.OK or all(fd.flat))
+    deep = bool(fd.cancellation) and fd.cancellation[claim.block] > 0 and v.status == Status.OK
+    deep = deep and fd.errors is not None and k_fd * float(np.max(fd.errors[claim.block], initial=0)) >= top
+    if not (still or deep):
+        return ""
+    seen = (
+        f"the loss did not change at any step fd took along it (every value equal to its value at the point, "
+        f"{ev.f0:.3g})"
+        if still
+        else f"fd's error here is {k_fd * float(np.max(fd.errors[claim.block])):.2g}, more than your largest entry"
+    )
+    return (
+        f"not judged: {seen}, while yours is not zero (largest |entry| {top:.2g}): the loss moves in steps coarser "
+        f"than fd's (computed by cancellation or underflow, as the cross-entropy of a very confident prediction "
+        f'is, or piecewise constant); add an AD oracle (oracles=("fd", "torch") or ("fd", "jax")) to judge it'
+    )
+
+
+def _beside_ad(ev: Evidence, claim: Claim, v: Verdict, top: float) -> str:
+    """Rule 7 (c): beside AD, yours and AD are both round-off of a loss a few quanta deep, up to your entries."""
+    fd = ev.results["fd"]
+    cancel = cancellation(fd, claim, ev.f0)
+    if cancel is None or CANCELLATION * float(np.max(cancel)) < top:
+        return ""
+    return (
+        f"not judged: the loss is {abs(ev.f0) / fd.quantum:.0f} quanta of {fd.quantum:.2g} (computed by "
+        f"cancellation, as the cross-entropy of a very confident prediction is), so yours and "
+        f"{' and '.join(o for o in v.trusted if o != 'fd')} are both round-off here, up to the size of your largest "
+        f"entry ({top:.2g}); check at a less confident point"
+    )
+
+
+def coarse(claim: Claim, fd: OracleResult | None, trusted, bound: float) -> list[str]:
+    """fd alone, on a loss it found moving in quanta, resolves yours only coarsely: say how coarsely."""
+    if fd is None or set(trusted) != {"fd"} or not fd.cancellation or fd.cancellation[claim.block] == 0:
+        return []
+    top = absmax(claim.yours)
+    if not (top > 0 and bound > COARSE * top):
+        return []
+    return [
+        f"fd resolves {claim.name} only to {bound / top:.0%} of its largest entry: the loss moves in quanta "
+        f"(computed by cancellation, as the cross-entropy of a confident prediction is); add an AD oracle for a "
+        f"sharper check"
+    ]
+
+
+def flat(fd: OracleResult, b: int) -> bool:
+    return bool(fd.flat) and fd.flat[b]
+
+
+def cancellation(fd: OracleResult | None, claim: Claim, f0: float) -> np.ndarray | None:
+    """The round-off of a gradient through a loss fd found moving in quanta q: q / rms(x) per entry (fd.py), or
+    the loss's own relative round-off q / |loss| of the entry, whichever is larger (a cross-entropy of a
+    confident prediction is ~ e^-m, and so is its gradient: both differences of terms ~ 1)."""
+    if fd is None or not fd.cancellation or fd.cancellation[claim.block] == 0:
+        return None
+    relative = fd.quantum / abs(f0) if f0 else 0.0
+    return np.maximum(fd.cancellation[claim.block], relative * np.abs(claim.yours))
