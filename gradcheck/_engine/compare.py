@@ -61,16 +61,29 @@ def absmax(g) -> float:
 CHUNK = 1 << 15  # entries per pass: temporaries stay in cache, so a 1e6-entry comparison reads each array once
 
 
-def compare_entries(
-    reference: str,
-    yours: np.ndarray,
-    ref: np.ndarray,
-    tol: Tolerance,
-    atol: float,
-    err: np.ndarray | None = None,
-    one_sided: np.ndarray | None = None,
-) -> Comparison:
-    """Entry-wise comparison; an FD entry at a kink passes when yours lies between its one-sided slopes."""
+@dataclass(frozen=True)
+class Reference:
+    """One oracle's gradient of one block, as compared against: its values, fd's error estimate of each entry
+    (None for AD, exact to round-off) and fd's one-sided slopes, shape (..., 2), NaN where it found no kink."""
+
+    values: np.ndarray
+    err: np.ndarray | None = None
+    one_sided: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, ref: Reference | np.ndarray) -> Reference:
+        return ref if isinstance(ref, Reference) else cls(np.asarray(ref))
+
+    @property
+    def kinks(self) -> bool:
+        return self.one_sided is not None and not np.all(np.isnan(self.one_sided[..., 0]))
+
+
+def compare_entries(reference: str, yours: np.ndarray, ref: Reference | np.ndarray, tol: Tolerance, atol: float):
+    """Entry-wise comparison (a Comparison); an FD entry at a kink passes when yours lies between its one-sided
+    slopes."""
+    given = Reference.of(ref)
+    ref, err = given.values, given.err
     yours = np.asarray(yours, dtype=np.float64)
     y, r, e = _flat(yours, ref, err)
     bad = np.empty(r.size, dtype=bool)
@@ -79,8 +92,8 @@ def compare_entries(
         _entries_chunk(y, r, e, slice(lo, lo + CHUNK), tol, atol, bad, top)
     bad = bad.reshape(ref.shape)
     kinks = 0
-    if one_sided is not None and not np.all(np.isnan(one_sided[..., 0])):
-        at_kink, inside = interval_check(yours, one_sided, err, tol, atol)
+    if given.kinks:
+        at_kink, inside = interval_check(yours, given.one_sided, err, tol, atol)
         kinks = int(np.count_nonzero(inside))
         bad = np.where(at_kink, ~inside, bad)  # at a kink the interval decides, in both directions
         if kinks:
@@ -126,18 +139,12 @@ def interval_check(
     return at_kink, at_kink & (yours >= lo - slack) & (yours <= hi + slack)
 
 
-def entries_agree(
-    yours: np.ndarray,
-    ref: np.ndarray,
-    tol: Tolerance,
-    atol: float,
-    err: np.ndarray | None = None,
-    one_sided: np.ndarray | None = None,
-) -> bool:
+def entries_agree(yours: np.ndarray, ref: Reference | np.ndarray, tol: Tolerance, atol: float) -> bool:
     """compare_entries(...).ok without the statistics (oracle against oracle needs only yes or no)."""
-    if one_sided is not None and not np.all(np.isnan(one_sided[..., 0])):
-        return compare_entries("", yours, ref, tol, atol, err, one_sided).ok
-    y, r, e = _flat(yours, ref, err)
+    ref = Reference.of(ref)
+    if ref.kinks:
+        return compare_entries("", yours, ref, tol, atol).ok
+    y, r, e = _flat(yours, ref.values, ref.err)
     for lo in range(0, r.size, CHUNK):
         absd, _, bound = _gap_and_bound(y, r, e, slice(lo, lo + CHUNK), tol, atol)
         if not np.all(absd <= bound):  # a NaN difference is never within its bound

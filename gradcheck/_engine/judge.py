@@ -38,6 +38,7 @@ from . import kinks, resolution
 from .bound import detection_bound
 from .compare import (
     Comparison,
+    Reference,
     absmax,
     compare_entries,
     compare_probes,
@@ -214,8 +215,8 @@ def _compare(
     if oracle == "fd":  # at a kink fd found on a closer look, the error of its one-sided slopes
         err = result.errors[b] if sided_err is None else sided_err
         err = err if own is None else err + own.allowance
-        return compare_entries(oracle, yours, result.grads[b], tol, atol, err, sided)
-    c = compare_entries(oracle, yours, result.grads[b], tol, atol, None if own is None else own.allowance)
+        return compare_entries(oracle, yours, Reference(result.grads[b], err, sided), tol, atol)
+    c = compare_entries(oracle, yours, Reference(result.grads[b], None if own is None else own.allowance), tol, atol)
     return kinks.ad_at_kinks(c, yours, result.grads[b], sided, sided_err, tol, atol, again)
 
 
@@ -250,13 +251,13 @@ def to_reexamine(
             allowance = None if own is None else own.allowance
             err = errors[c.block] if errors is not None else None
             err = err if allowance is None else allowance if err is None else err + allowance
-            bad |= compare_entries("", c.yours, grads[c.block], tol, a, err).bad_mask
+            bad |= compare_entries("", c.yours, Reference(grads[c.block], err), tol, a).bad_mask
             if sided is not None:  # entries fd already found at a kink are judged by their interval
                 bad &= np.isnan(sided[c.block][..., 0])
         if fd.mode == "entries":  # where an AD oracle agrees with fd's first look, it needs no second one
             for r in (r for o, r in results.items() if o != "fd" and r.grads is not None):
                 ref, err = fd.grads[c.block], fd.errors[c.block]
-                bad &= compare_entries("", r.grads[c.block], ref, tol, a, err).bad_mask
+                bad &= compare_entries("", r.grads[c.block], Reference(ref, err), tol, a).bad_mask
         idx = np.argwhere(bad)
         if 0 < len(idx) <= cap:
             out[c.block] = [tuple(int(i) for i in row) for row in idx]
@@ -325,7 +326,7 @@ def _agrees(grad, b, result: OracleResult, tol, atol, sided, sided_err, others) 
     if result.mode == "probes":
         return probes_agree(grad, b, result.probes, tol, atol, others)
     if result.name == "fd":
-        return entries_agree(grad, result.grads[b], tol, atol, result.errors[b], sided)
+        return entries_agree(grad, Reference(result.grads[b], result.errors[b], sided), tol, atol)
     if sided is None:
         return entries_agree(grad, result.grads[b], tol, atol)
     bad = compare_entries("", grad, result.grads[b], tol, atol).bad_mask & np.isnan(sided[..., 0])

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import gradcheck as gc
 from gradcheck._engine.bound import detection_bound
-from gradcheck._engine.compare import compare_entries, compare_probes
+from gradcheck._engine.compare import Reference, compare_entries, compare_probes
 from gradcheck._engine.oracles import Probe
 from gradcheck._engine.tolerance import Tolerance
 
@@ -76,11 +76,11 @@ def test_property_a_single_entry_off_by_more_than_the_entries_bound_fails(seed, 
     rng, g, _ = _setting(seed, n)
     tol = Tolerance(1e-6, 0.0, atol_is_relative=False)
     err = np.abs(rng.normal(size=n)) * 1e-9
-    right = compare_entries("fd", g, g, tol, 1e-12, err)
+    right = compare_entries("fd", g, Reference(g, err), tol, 1e-12)
     bound = detection_bound({"fd": right}, ("fd",))
     wrong = g.copy()
     wrong[int(rng.integers(n))] += over * bound
-    assert right.ok and not compare_entries("fd", wrong, g, tol, 1e-12, err).ok
+    assert right.ok and not compare_entries("fd", wrong, Reference(g, err), tol, 1e-12).ok
 
 
 @settings(max_examples=30, deadline=None)

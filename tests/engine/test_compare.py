@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 
 import gradcheck as gc
 from gradcheck._engine import compare
-from gradcheck._engine.compare import CHUNK, absmax, compare_entries, compare_probes, entries_agree, probes_agree
+from gradcheck._engine.compare import (
+    CHUNK,
+    Reference,
+    absmax,
+    compare_entries,
+    compare_probes,
+    entries_agree,
+    probes_agree,
+)
 from gradcheck._engine.oracles import Probe
 from gradcheck._engine.tolerance import Tolerance
 
@@ -50,8 +58,8 @@ def test_an_entry_passes_just_inside_atol_plus_rtol_times_the_reference_and_fail
 def test_an_entry_within_its_fd_error_allowance_passes_and_one_beyond_fails():
     ref, err = np.array([1.0, 2.0]), np.array([1e-4, 1e-4])
     tol = Tolerance(1e-6, 0.0, atol_is_relative=False, k_fd=4.0)
-    inside = compare_entries("fd", ref + [3.9e-4, 0.0], ref, tol, 0.0, err)
-    outside = compare_entries("fd", ref + [4.1e-4 + 2e-6, 0.0], ref, tol, 0.0, err)
+    inside = compare_entries("fd", ref + [3.9e-4, 0.0], Reference(ref, err), tol, 0.0)
+    outside = compare_entries("fd", ref + [4.1e-4 + 2e-6, 0.0], Reference(ref, err), tol, 0.0)
     assert inside.ok and outside.bad_mask.tolist() == [True, False]
 
 
@@ -75,20 +83,20 @@ def test_at_a_kink_a_value_between_the_one_sided_slopes_passes_and_one_outside_f
     ref = np.array([0.5, 2.0, -1.0])  # fd's midpoint 0.5 at entry 0, between its one-sided slopes 0 and 1
     sided = _kink(ref.shape, 0, 0.0, 1.0)
     for between in (0.0, 0.3, 1.0):
-        c = compare_entries("fd", [between, 2.0, -1.0], ref, TOL, 1e-12, one_sided=sided)
+        c = compare_entries("fd", [between, 2.0, -1.0], Reference(ref, None, sided), TOL, 1e-12)
         assert c.ok and c.kinks == 1, between
     for outside in (-0.1, 1.1, 3.0):
-        c = compare_entries("fd", [outside, 2.0, -1.0], ref, TOL, 1e-12, one_sided=sided)
+        c = compare_entries("fd", [outside, 2.0, -1.0], Reference(ref, None, sided), TOL, 1e-12)
         assert not c.ok and c.bad_mask.tolist() == [True, False, False] and c.kinks == 0, outside
-        assert not entries_agree([outside, 2.0, -1.0], ref, TOL, 1e-12, one_sided=sided)
+        assert not entries_agree([outside, 2.0, -1.0], Reference(ref, None, sided), TOL, 1e-12)
 
 
 def test_at_a_kink_the_interval_is_widened_by_k_fd_times_the_slopes_error_only():
     ref, err = np.array([0.5, 1.0]), np.array([1e-3, 0.0])
     sided = _kink(ref.shape, 0, 0.0, 1.0)  # slack: k_fd err = 4e-3 (rtol and atol negligible)
-    assert compare_entries("fd", [1.0039, 1.0], ref, TOL, 0.0, err, sided).ok
-    assert not compare_entries("fd", [1.0041, 1.0], ref, TOL, 0.0, err, sided).ok
-    assert not compare_entries("fd", [-0.0041, 1.0], ref, TOL, 0.0, err, sided).ok
+    assert compare_entries("fd", [1.0039, 1.0], Reference(ref, err, sided), TOL, 0.0).ok
+    assert not compare_entries("fd", [1.0041, 1.0], Reference(ref, err, sided), TOL, 0.0).ok
+    assert not compare_entries("fd", [-0.0041, 1.0], Reference(ref, err, sided), TOL, 0.0).ok
 
 
 def test_interval_check_marks_the_kinks_and_whether_yours_lies_inside():
@@ -123,12 +131,12 @@ def test_property_chunked_comparison_gives_the_one_pass_answer(n, seed, planted_
     if nan:
         yours[rng.integers(n)] = np.nan
     err = np.abs(rng.normal(size=n)) * 1e-8 if with_err else None
-    c = compare_entries("fd", yours, ref, TOL, 1e-10, err)
+    c = compare_entries("fd", yours, Reference(ref, err), TOL, 1e-10)
     bad, max_abs, max_rel, at = _naive(yours, ref, err, TOL, 1e-10)
     assert np.array_equal(c.bad_mask, bad) and c.n_bad == int(bad.sum()) and c.ok == (not bad.any())
     assert c.max_abs == max_abs and c.max_rel == max_rel and c.worst_index == (at,)
     assert c.detail["bound"] == float(np.max(1e-10 + TOL.rtol * np.abs(ref) + (TOL.k_fd * err if with_err else 0)))
-    assert entries_agree(yours, ref, TOL, 1e-10, err) == c.ok
+    assert entries_agree(yours, Reference(ref, err), TOL, 1e-10) == c.ok
 
 
 @settings(max_examples=40, deadline=None)
@@ -150,8 +158,8 @@ def test_property_entries_agree_is_compare_entries_ok(seed, shape, rel, nan, kin
     if kink:
         at = tuple(int(rng.integers(s)) for s in shape)
         sided = _kink(shape, at, ref[at] - abs(rng.normal()), ref[at] + abs(rng.normal()))
-    full = compare_entries("x", yours, ref, TOL, 1e-10, err, sided)
-    assert entries_agree(yours, ref, TOL, 1e-10, err, sided) == full.ok
+    full = compare_entries("x", yours, Reference(ref, err, sided), TOL, 1e-10)
+    assert entries_agree(yours, Reference(ref, err, sided), TOL, 1e-10) == full.ok
 
 
 def test_absmax_ignores_nan():
