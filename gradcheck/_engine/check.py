@@ -1,6 +1,6 @@
 """Orchestration: record the user's calls, set up the problem, ask the oracles, let the judge decide, report.
 
-Every rule that turns results into a verdict lives in judge.py; this module only runs the pipeline.
+Every rule that turns results into a verdict lives in the judge package (judge/); this module only runs the pipeline.
 """
 
 from __future__ import annotations

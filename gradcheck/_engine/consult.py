@@ -37,7 +37,7 @@ def runner(problem: Problem, fd: FiniteDifferences, claims, rtol=None, atol=None
 
 
 def reexamine(problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
-    """fd per entry at the entries the judge picked (rule 3 in judge.py)."""
+    """fd per entry at the entries the judge picked (rule 3 of the judge)."""
     if not picks:
         return {}
     return at_entries(problem, fd.method, picks)

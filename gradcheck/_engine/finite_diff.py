@@ -127,7 +127,7 @@ class CentralRichardson:
         h = self.step(scale)
         levels = [_level(phi, h / 2**k, f0) for k in range(self.levels)]
         first = self._window(levels, eps, noise_floor)
-        if f0 is not None and not _moved(levels):  # the loss never moved here (judge.py rule 7)
+        if f0 is not None and not _moved(levels):  # the loss never moved here (the judge's rule 7)
             return replace(first, moved=False)
         if (first.smooth and not closer) or f0 is None or self.levels < 2:
             return first

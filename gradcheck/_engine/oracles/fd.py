@@ -83,7 +83,7 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
 
 class Watch:
     """The loss, noting whether any value differs from the loss at the point: a loss fd never saw move (it
-    moves in quanta coarser than every step fd took) leaves fd nothing to judge with (judge.py, rule 7).
+    moves in quanta coarser than every step fd took) leaves fd nothing to judge with (the judge's rule 7).
     Per entry, the stencils say the same for each parameter (FDEstimate.moved)."""
 
     def __init__(self, loss, f0: float):

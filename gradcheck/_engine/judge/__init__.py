@@ -1,5 +1,7 @@
 """The judge: every rule that turns oracle results into a verdict, as one pure function of plain data.
 
+This package is the one place to read them: this module, its kink rules (kinks.py) and rule 7 (resolution.py).
+
 `judge(Evidence) -> Judgement` (the values are in evidence.py): the record of the user's calls, the oracles'
 results (with fd's re-examination of chosen entries and the Taylor test where it ran) and the tolerances in;
 a Verdict per parameter out.
@@ -17,15 +19,17 @@ The rules, in the order they apply:
    the interval of the one-sided slopes (widened only by their error) and fails otherwise, whatever an AD
    framework chose: AD disagreeing with fd at a kink is no evidence against you. Entries where yours disagrees
    with AD are few, so fd re-examines exactly those, one-sidedly, when it ran by probes (`to_reexamine`).
-   The interval rules are in kinks.py.
+   The interval rules are in judge/kinks.py.
 4. Taylor: the step-free Taylor test decides only entries fd leaves open (ones that pass only thanks to fd's
    own error); a fd failure beyond its error stands; a fitted order near 1 that fd contradicts is inconclusive.
 5. Nondeterminism: differences between two calls at the round-off level (ROUNDOFF_ULPS eps of the magnitude,
    eps of its dtype) are a note and the verdict is given; larger ones withhold it. A leaf that carried state
    between calls is judged on the first call's copy (the health check says what to fix).
 6. Detection bound: the smallest single-entry error the trusted oracles would have caught (bound.py).
-7. Unresolved: with fd the only oracle, a loss fd never saw move (at any step, for any entry) leaves it nothing
-   to judge a nonzero gradient with: the verdict is withheld, and the report says to add an AD oracle.
+7. Unresolved (resolution.py): a loss fd cannot resolve along a parameter (it never moved at any step fd took,
+   or fd's own error exceeds your largest entry on a loss that moves in quanta) leaves fd alone nothing to judge
+   with: that verdict is withheld and the report says to add an AD oracle. Beside AD, fd is set aside and AD
+   decides, unless the loss is so few quanta deep that yours and AD's are both round-off.
 """
 
 from __future__ import annotations
@@ -34,9 +38,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import kinks, resolution
-from .bound import detection_bound
-from .compare import (
+from ..bound import detection_bound
+from ..compare import (
     Comparison,
     Reference,
     absmax,
@@ -46,10 +49,11 @@ from .compare import (
     interval_check,
     probes_agree,
 )
-from .evidence import Claim, Evidence, Judgement, Noise, Status, TaylorRun, Verdict
-from .oracles import OracleResult, same_value
-from .tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
-from .triangulate import triangulate
+from ..evidence import Claim, Evidence, Judgement, Noise, Status, TaylorRun, Verdict
+from ..oracles import OracleResult, same_value
+from ..tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
+from ..triangulate import triangulate
+from . import kinks, resolution
 
 OWN_ROUNDOFF = 2.0  # allowance per unit of your code's own round-off (float32 against its float64 run)
 ROUNDOFF_ULPS = 256  # two calls differing by up to this many eps of the magnitude differ by round-off only

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compare import absmax
-from .evidence import Claim, Evidence, Status, Verdict
-from .oracles import OracleResult
-from .tolerance import resolve_tolerance
+from ..compare import absmax
+from ..evidence import Claim, Evidence, Status, Verdict
+from ..oracles import OracleResult
+from ..tolerance import resolve_tolerance
 
 CANCELLATION = 4.0  # allowance per unit of the round-off a loss computed by cancellation implies (yours and AD's)
 COARSE = 0.01  # a detection bound above this share of yours, from fd alone on a loss in quanta, is said in a note

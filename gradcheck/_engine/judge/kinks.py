@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compare import Comparison, interval_check, largest_outside
-from .evidence import Evidence, KinkEntry
-from .oracles import EntryFD
-from .tolerance import Tolerance
+from ..compare import Comparison, interval_check, largest_outside
+from ..evidence import Evidence, KinkEntry
+from ..oracles import EntryFD
+from ..tolerance import Tolerance
 
 
 def evidence(ev: Evidence, b: int, shape) -> tuple[np.ndarray | None, np.ndarray | None]:
