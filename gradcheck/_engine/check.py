@@ -83,7 +83,7 @@ def grad_report(
             record.eps,
             rtol,
             atol,
-            reexamine(problem, fd, picks),
+            reexamine(problem, fd, picks, results["fd"].noise if "fd" in results else None),
             taylor_runs(problem, claims, results),
             record.grad64 or {},
         )

@@ -36,11 +36,12 @@ def runner(problem: Problem, fd: FiniteDifferences, claims, rtol=None, atol=None
     return run_one
 
 
-def reexamine(problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
-    """fd per entry at the entries the judge picked (rule 3 of the judge)."""
+def reexamine(problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tuple]], noise=None) -> dict[int, tuple]:
+    """fd per entry at the entries the judge picked (rule 3 of the judge); `noise`: the loss's round-off where
+    fd already measured it."""
     if not picks:
         return {}
-    return at_entries(problem, fd.method, picks)
+    return at_entries(problem, fd.method, picks, noise)
 
 
 def _fails_for(problem: Problem, claims, rtol, atol):

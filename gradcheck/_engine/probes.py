@@ -74,13 +74,16 @@ def block_direction(seed: int, block: int, index: int, shapes) -> list[np.ndarra
 
 
 def measure(
-    problem, method: CentralRichardson, direction, *, name=None, index=0, scale=None, span=None, eps=None
+    problem, method: CentralRichardson, direction, *, name=None, index=0, scale=None, span=None, eps=None, noise=0.0
 ) -> Probe:
-    """The FD directional derivative of the loss along `direction` (None blocks untouched)."""
+    """The FD directional derivative of the loss along `direction` (None blocks untouched); `noise`: the loss's
+    measured round-off (roundoff.py), where it was measured."""
     covered = [b for b, v in enumerate(direction) if v is not None]
     if scale is None:
         scale = problem.scale(direction)
-    est = method.derivative(problem.along(direction), scale=scale, f0=problem.f0, eps=eps or problem.eps)
+    est = method.derivative(
+        problem.along(direction), scale=scale, f0=problem.f0, eps=eps or problem.eps, noise_floor=noise
+    )
     label = name if name is not None else ("*" if len(covered) > 1 else problem.names[covered[0]])
     return Probe(
         label,
@@ -120,13 +123,15 @@ def is_leaf(probe: Probe) -> bool:
     return len(probe.blocks) == 1 and probe.span is not None and probe.span[1] - probe.span[0] == 1
 
 
-def bisect(problem, method, probe: Probe, fails: Callable[[Probe], bool], budget: int) -> list[Probe]:
+def bisect(
+    problem, method, probe: Probe, fails: Callable[[Probe], bool], budget: int, noise: float = 0.0
+) -> list[Probe]:
     """Sub-probes that localise the failures of `probe` down to single entries, at most `budget` of them."""
     found, stack = [], [probe]
     while stack and len(found) + 2 <= budget:
         parent = stack.pop()
         for direction, span in split(parent):
-            child = measure(problem, method, direction, index=parent.index, scale=parent.scale, span=span)
+            child = measure(problem, method, direction, index=parent.index, scale=parent.scale, span=span, noise=noise)
             found.append(child)
             if fails(child) and not is_leaf(child):
                 stack.append(child)

@@ -74,6 +74,7 @@ class OracleResult:
     flat: tuple[bool, ...] = ()  # fd, per block: the loss never moved along it (every value equal to f0)
     cancellation: tuple[float, ...] = ()  # fd, per block: round-off a gradient of a loss with a quantum carries
     quantum: float = 0.0  # fd: the quantum the loss's values showed near the point (0: none)
+    noise: float | None = None  # fd: the loss's measured round-off per value (roundoff.py; None: not measured)
 
 
 def ad_result(name: str, grads: list[np.ndarray], value, method: str, start: float, cached=False) -> OracleResult:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .. import roundoff
-from ..finite_diff import CentralRichardson
+from ..finite_diff import CentralRichardson, Stencil
 from ..probes import bisect, block_direction, global_direction, measure
 from ..problem import Problem, scalar
 from ..roundoff import measured_noise
@@ -117,12 +117,10 @@ def entries(problem: Problem, method: CentralRichardson) -> OracleResult:
     if resolution > 0:  # the loss's resolution is a property of the loss at the point, not of one entry
         errors = [np.maximum(e, g * resolution) for e, g in zip(errors, gains)]
     result = OracleResult(
-        NAME, "entries", grads=grads, errors=errors, one_sided=sided, evaluations=problem.n * method.evaluations + 24
+        NAME, "entries", grads=grads, errors=errors, one_sided=sided, evaluations=problem.n * method.evaluations
     )
     result.flat = tuple(not m for m in moved)
-    result.cancellation = tuple(cancellation(measured.quantum, x) for x in problem.leaves)
-    result.quantum = measured.quantum
-    return result
+    return _with_roundoff(result, measured, problem)
 
 
 def cancellation(q: float, x: np.ndarray) -> float:
@@ -136,10 +134,13 @@ def cancellation(q: float, x: np.ndarray) -> float:
     return q / rms if rms > 0 else 0.0
 
 
-def at_entries(problem: Problem, method: CentralRichardson, picks: dict[int, list[tuple]]) -> dict[int, tuple]:
+def at_entries(
+    problem: Problem, method: CentralRichardson, picks: dict[int, list[tuple]], noise: float | None = None
+) -> dict[int, tuple]:
     """fd one entry at a time, closer (every step), at the chosen entries {block: [index]}: the few where yours
     disagrees with AD or with fd's first look (judge.to_reexamine)."""
-    out, noise = {}, measured_noise(problem)
+    out = {}
+    noise = measured_noise(problem) if noise is None else noise  # measured once per check where fd measured it
     for b, indices in picks.items():
         found = []
         for index in indices:
@@ -174,15 +175,35 @@ def probes(problem: Problem, config: FiniteDifferences, alone: bool = False, fai
         measure(problem, method, global_direction(problem.seed, k, shapes), index=k)
         for k in range(1 if large else config.global_probes)
     ]
+    # a probe that is not smooth depends on the loss's round-off: measure it (only then), and look again with it
+    measured = roundoff.measure(problem) if any(p.kind != Stencil.SMOOTH for p in found) else None
+    noise = measured.noise if measured is not None else 0.0
+    if noise > 0:
+        found = [p if p.kind == Stencil.SMOOTH else _again(problem, method, p, noise) for p in found]
     confirmed = not alone and fails is not None and not any(fails(p) for p in found)
     # beside AD, block probes only attribute a global disagreement to a block: skip them when AD passed
     if not alone and not confirmed and problem.n <= config.block_probes_up_to and len(shapes) > 1:
         found += [
-            measure(problem, method, block_direction(problem.seed, b, k, shapes), index=k)
+            measure(problem, method, block_direction(problem.seed, b, k, shapes), index=k, noise=noise)
             for b in range(len(shapes))
             for k in range(config.probes_per_param)
         ]
     if alone and fails is not None:
         for p in [p for p in found if fails(p)][:1]:  # one failing probe's bisection finds its wrong entries
-            found += bisect(problem, method, p, fails, config.bisect_budget)
-    return OracleResult(NAME, "probes", probes=found, evaluations=sum(p.evaluations for p in found))
+            found += bisect(problem, method, p, fails, config.bisect_budget, noise)
+    result = OracleResult(NAME, "probes", probes=found, evaluations=sum(p.evaluations for p in found))
+    return _with_roundoff(result, measured, problem) if measured is not None else result
+
+
+def _again(problem: Problem, method: CentralRichardson, p, noise: float):
+    """Probe p measured again against the loss's measured round-off (its evaluations counted once more)."""
+    again = measure(problem, method, p.direction, name=p.param, index=p.index, scale=p.scale, span=p.span, noise=noise)
+    return replace(again, evaluations=again.evaluations + p.evaluations)
+
+
+def _with_roundoff(result: OracleResult, measured: roundoff.Roundoff, problem: Problem) -> OracleResult:
+    """fd's result with the loss's measured round-off: its quantum, and what that quantum puts into gradients."""
+    result.noise, result.quantum = measured.noise, measured.quantum
+    result.cancellation = tuple(cancellation(measured.quantum, x) for x in problem.leaves)
+    result.evaluations += 24
+    return result
