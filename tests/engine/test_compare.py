@@ -20,6 +20,7 @@ from gradcheck._engine.compare import (
 from gradcheck._engine.oracles import Probe
 from gradcheck._engine.tolerance import Tolerance
 
+from ..robustness.soundness_cases import relu_grad, relu_net
 from .conftest import big_loss, planted
 
 INDEX = (37, 58)
@@ -218,25 +219,6 @@ def test_single_entry_off_by_1e3_is_located_by_the_ad_oracles(big):
         assert w.comparisons[oracle].n_bad == 1 and w.comparisons[oracle].worst_index == INDEX
     assert w.comparisons["fd"].mode == "probes" and not w.comparisons["fd"].ok  # fd saw it too
     assert "(37, 58)" in str(report)
-
-
-def relu_net(p, x, y):
-    from array_api_compat import array_namespace
-
-    xp = array_namespace(p["W1"])
-    h = xp.maximum(p["W1"] @ x + p["b1"], 0.0 * p["b1"])
-    return 0.5 * xp.sum((p["W2"] @ h - y) ** 2)
-
-
-def relu_grad(at_zero):
-    def grad(p, x, y):
-        z = p["W1"] @ x + p["b1"]
-        h = np.maximum(z, 0.0)
-        d2 = p["W2"] @ h - y  # dL/dy_hat
-        d1 = (p["W2"].T @ d2) * np.where(z > 0, 1.0, np.where(z == 0, at_zero, 0.0))  # relu'(0) chosen
-        return {"W1": d1 @ x.T, "b1": d1.sum(1, keepdims=True), "W2": d2 @ h.T}
-
-    return grad
 
 
 @pytest.mark.parametrize("at_zero", [0.0, 1.0])

@@ -279,3 +279,23 @@ def right_case(seed: int, **config) -> Case:
     logit_scale, kink, shuffled): a campaign's failure line names both, so the case can be frozen as a test."""
     case = draw_case(np.random.default_rng(seed), **config)
     return Case(case.net, case.params, case.args, f"{case.about} (seed {seed})")
+
+
+# a ReLU net whose hand-written backward chooses relu'(0), for the kink tests (test_soundness, test_compare)
+def relu_net(p, x, y):
+    xp = array_namespace(p["W1"])
+    h = xp.maximum(p["W1"] @ x + p["b1"], 0.0 * p["b1"])
+    return 0.5 * xp.sum((p["W2"] @ h - y) ** 2)
+
+
+def relu_grad(at_zero):
+    """Hand-written backward with relu'(0) = at_zero (1: the mask z >= 0)."""
+
+    def grad(p, x, y):
+        z = p["W1"] @ x + p["b1"]
+        h = np.maximum(z, 0.0)
+        d2 = p["W2"] @ h - y
+        d1 = (p["W2"].T @ d2) * np.where(z > 0, 1.0, np.where(z == 0, at_zero, 0.0))
+        return {"W1": d1 @ x.T, "b1": d1.sum(1, keepdims=True), "W2": d2 @ h.T}
+
+    return grad

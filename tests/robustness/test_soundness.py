@@ -15,6 +15,8 @@ from array_api_compat import array_namespace
 import gradcheck as gc
 from gradcheck import FiniteDifferences
 
+from .soundness_cases import relu_grad, relu_net
+
 FD = ("fd",)
 
 
@@ -85,25 +87,6 @@ def test_every_entry_of_a_dense_tanh_layer_wrong_is_reported_in_full():
 
 
 # --- 2. kinks: judged by the interval of one-sided slopes, whatever AD chose -------------------------------
-
-
-def relu_net(p, x, y):
-    xp = array_namespace(p["W1"])
-    h = xp.maximum(p["W1"] @ x + p["b1"], 0.0 * p["b1"])
-    return 0.5 * xp.sum((p["W2"] @ h - y) ** 2)
-
-
-def relu_grad(at_zero):
-    """Hand-written backward with relu'(0) = at_zero (1: the mask z >= 0)."""
-
-    def grad(p, x, y):
-        z = p["W1"] @ x + p["b1"]
-        h = np.maximum(z, 0.0)
-        d2 = p["W2"] @ h - y
-        d1 = (p["W2"].T @ d2) * np.where(z > 0, 1.0, np.where(z == 0, at_zero, 0.0))
-        return {"W1": d1 @ x.T, "b1": d1.sum(1, keepdims=True), "W2": d2 @ h.T}
-
-    return grad
 
 
 def relu_problem(hidden, inputs):
