@@ -1,21 +1,22 @@
-"""oracles/torch.py: run() gives autograd's float64 gradient or a reason it cannot; the parameter tensors share the
-point's memory, and the caller's arrays stay untouched."""
+"""oracles/torch.py: run() gives autograd's float64 gradient or a reason it cannot; the parameter tensors are torch's
+own copies, so the caller's arrays stay untouched whatever the loss writes under torch."""
 
 import numpy as np
 import pytest
 from array_api_compat import array_namespace
 
 import gradcheck as gc
-from gradcheck._engine.oracles.torch import _shared
+from gradcheck._engine.oracles.torch import _leaf
 
 torch = pytest.importorskip("torch")
 
 
-def test_a_float64_point_is_shared_not_copied():
+def test_a_float64_point_is_copied_for_torch():
     x = np.linspace(-1, 1, 5)
     x.flags.writeable = False  # the check's point is a read-only view of your float64 param
-    t = _shared(torch, x)
-    assert t.requires_grad and t.dtype == torch.float64 and t.data_ptr() == x.ctypes.data
+    t = _leaf(torch, x)
+    assert t.requires_grad and t.dtype == torch.float64 and t.data_ptr() != x.ctypes.data
+    assert t.detach().numpy().tolist() == x.tolist()
 
 
 def _decays_in_place(p, x):
@@ -44,10 +45,20 @@ def _decays_under_torch_only(p, x):
     return value
 
 
-def test_a_write_only_under_torch_is_an_error_that_says_so():
+def _decays_through_data(p, x):
+    xp = array_namespace(p["w"])
+    value = xp.sum((p["w"] * x) ** 2)
+    if hasattr(p["w"], "detach"):
+        p["w"].data *= 0.5  # a write torch's version counter does not see
+    return value
+
+
+@pytest.mark.parametrize("loss", [_decays_under_torch_only, _decays_through_data], ids=["no_grad", "data"])
+def test_a_write_only_under_torch_is_an_error_that_says_so_and_the_callers_arrays_are_unchanged(loss):
     w, x = np.array([1.0, -2.0, 3.0]), np.array([0.5, 1.0, 2.0])
-    with pytest.raises(gc.GradcheckError, match=r"loss wrote into params w in place under torch"):
-        gc.grad_report(_decays_under_torch_only, lambda p, x: {"w": 2 * p["w"] * x * x}, {"w": w}, args=(x,))
+    with pytest.raises(gc.GradcheckError, match=r"loss wrote into params w in place under torch .*your arrays are "):
+        gc.grad_report(loss, lambda p, x: {"w": 2 * p["w"] * x * x}, {"w": w}, args=(x,), oracles=("fd", "torch"))
+    assert w.tolist() == [1.0, -2.0, 3.0] and x.tolist() == [0.5, 1.0, 2.0]
 
 
 def _cubic(p, a):

@@ -1,20 +1,20 @@
 """PyTorch autograd oracle: the loss re-run on float64 tensors, differentiated by torch.autograd.grad.
 
-The parameter tensors share memory with the check's float64 point, which for a float64 param is your array
-(torch.from_numpy: no copy at 1e7 entries). Autograd refuses in-place writes into a leaf that requires grad.
-A loss that writes into its inputs anyway was seen doing it on numpy copies first and then runs on clones
-(health.for_oracles, inputs.copy_tree); one that writes only under torch (torch.no_grad, .detach()) moves the
-leaf's version counter and is an error that says so. A write through `.data` is the one torch hides.
+The parameter tensors are torch's own copies of the check's float64 point (which for a float64 param is a view of
+your array), so nothing a loss does under torch can change your arrays. Autograd refuses in-place writes into a
+leaf that requires grad; a loss that writes into its params anyway, hidden from autograd (torch.no_grad,
+.detach(), .data), changes the copy, which is compared with the point afterwards: an error that says so, since
+torch then differentiated at another point.
 """
 
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 
 from ...errors import GradcheckError
+from ..inputs import same_array
 from ..problem import Problem, convert_args
 from ..tree import unflatten
 from . import CannotRun, OracleResult, ad_result, short_message
@@ -42,7 +42,7 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
 
 def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
     """(gradients, loss value) at the point."""
-    leaves = [_shared(torch, x) for x in problem.leaves]
+    leaves = [_leaf(torch, x) for x in problem.leaves]
     args = convert_args(problem.args, _to_tensor)
     try:
         out = problem.loss(unflatten(problem.treedef, leaves), *args)
@@ -65,22 +65,24 @@ def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
 
 
 def _unwritten(problem: Problem, leaves: list) -> None:
-    """Raise when the loss wrote into a parameter tensor in place (its version counter moved): that memory is
-    shared with your array, which the write changed."""
-    wrote = [n for n, t in zip(problem.names, leaves) if t._version]
+    """Raise when the loss wrote into a parameter tensor in place, hidden from autograd (its version counter
+    moved, or through .data its values changed): torch then differentiated at another point."""
+    wrote = [n for n, t, x in zip(problem.names, leaves, problem.leaves) if t._version or not same_array(_values(t), x)]
     if wrote:
         raise GradcheckError(
-            f"loss wrote into params {', '.join(wrote)} in place under torch (no_grad or .detach(), hidden "
-            f"from autograd); the torch oracle runs on your float64 arrays' memory, so they changed: compute "
-            f"the loss without writing into its inputs"
+            f"loss wrote into params {', '.join(wrote)} in place under torch (torch.no_grad, .detach() or "
+            f".data, hidden from autograd), so torch differentiated at another point; your arrays are unchanged "
+            f"(torch ran on its own copy): compute the loss without writing into its inputs"
         )
 
 
-def _shared(torch, x: np.ndarray):
-    """A float64 leaf tensor that requires grad, on x's memory (x is float64: the problem's point)."""
-    with warnings.catch_warnings():  # the point is a read-only view; autograd does not write into leaves
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        return torch.from_numpy(np.asarray(x, dtype=np.float64)).requires_grad_(True)
+def _leaf(torch, x: np.ndarray):
+    """A float64 leaf tensor that requires grad, on its own copy of x (the problem's float64 point)."""
+    return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+
+def _values(t) -> np.ndarray:
+    return t.detach().numpy()
 
 
 def _value(out) -> float | None:
