@@ -140,6 +140,8 @@ class CentralRichardson:
             found = _kink(levels, noise)
             if found is None and not first.smooth:
                 found = self._converged(levels, len(levels) - self.levels, eps, noise_floor, q)
+        if found is not None and found.kind == Stencil.KINK and not _sides_converge(levels[-4:], noise):
+            found = self._settled(phi, levels, f0, eps, noise_floor, noise, q) or found
         if found is None:
             found = (
                 first
@@ -148,6 +150,19 @@ class CentralRichardson:
             )
         step = h if found.kind == Stencil.KINK else found.step
         return replace(found, evaluations=2 * len(levels), step=step, quantum=q, moved=_moved(levels))
+
+    def _settled(self, phi, levels: list[Level], f0: float, eps: float, noise_floor: float, noise: float, q: float):
+        """A kink whose one-sided slopes still move at the smallest steps taken: a second kink lies within the
+        larger steps, which straddle it (a ReLU of another example 1e-4 away), so their slopes are not the point's.
+        Steps are halved on (appended to `levels`) until both slopes settle as a smooth function's do; the kink's
+        interval is then read from the settled steps alone, or, where the point itself is smooth there, their
+        converged window. None when they never settle."""
+        cap = self.levels + EXTRA_LEVELS + DEEPER
+        while not _sides_converge(levels[-4:], noise) and len(levels) < cap and _resolvable(levels, noise):
+            levels.append(_level(phi, levels[-1].h / 2, f0))
+        if not _sides_converge(levels[-4:], noise):
+            return None
+        return _kink(levels[-4:], noise) or self._converged(levels, len(levels) - self.levels, eps, noise_floor, q)
 
     def _converged(self, levels: list[Level], start: int, eps: float, noise_floor: float, q: float):
         """The first window from `start` on that converges as a smooth function's and moved at all (steps

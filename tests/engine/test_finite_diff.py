@@ -93,6 +93,34 @@ def test_a_small_kink_beyond_the_first_steps_is_left_behind_further_down(offset)
     assert abs(est.value - true) <= est.error <= 1e-9
 
 
+@pytest.mark.parametrize("jump", [-0.376, 0.376])
+@pytest.mark.parametrize("delta", [1.47e-4, -3e-4, 1e-3])
+def test_a_kinks_slopes_are_the_points_own_when_a_second_kink_lies_within_the_larger_steps(delta, jump):
+    """A ReLU exactly at 0 beside another `delta` away (two examples of one unit, scale 1e6 in the soundness run
+    that found it): the larger steps straddle both, so their slopes are steady but not the point's; the
+    interval is read where the slopes settle, at smaller steps."""
+
+    def f(t):
+        return 0.3 * t * t + 1.3576 * t + 0.3761 * max(0.0, t) + jump * max(0.0, (t - delta) * np.sign(delta))
+
+    est = CentralRichardson().derivative(f, scale=0.287, f0=f(0.0))
+    assert est.kind == "kink"
+    lo, hi = est.one_sided
+    assert abs(lo - 1.3576) <= max(est.error, 1e-9) and abs(hi - 1.7337) <= max(est.error, 1e-9)
+
+
+@pytest.mark.parametrize("delta", [1.47e-4, -3e-4])
+def test_no_kink_at_the_point_when_the_only_kinks_lie_within_the_larger_steps(delta):
+    """Two ReLUs near (not at) the point: the larger steps see a steady gap, the settled ones a smooth point."""
+
+    def f(t):
+        return 0.3 * t * t + 1.3576 * t + 0.3761 * max(0.0, t + delta / 4) - 0.5 * max(0.0, t - delta)
+
+    est = CentralRichardson().derivative(f, scale=0.287, f0=f(0.0))
+    true = 1.3576 + (0.3761 if delta > 0 else 0.0) - (0.5 if delta < 0 else 0.0)
+    assert est.one_sided is None and abs(est.value - true) <= 4 * est.error <= 1e-6
+
+
 def test_a_closer_look_finds_a_small_kink_hidden_under_strong_curvature():
     """A jump of 1e-4 in the slope under a curvature term of 2e4: the first steps look smooth (their midpoint
     passes for the derivative); the closer look, taken where yours disagrees, finds the kink and its slopes."""
