@@ -14,7 +14,7 @@ from ..settings import CheckOptions, Options, bad, parse_choice, parse_fd, parse
 from . import assemble
 from . import plan as oracle_plan
 from .calls import record_calls
-from .consult import reexamine, runner, taylor_runs
+from .consult import reexamine, runner, taylor_runs, with_roundoff
 from .evidence import Evidence, Judgement
 from .health import determinism, for_oracles, kinks, mutation, state
 from .inputs import as_param_array, require_callable
@@ -75,6 +75,9 @@ def grad_report(
 
     def decide(results: dict[str, OracleResult]) -> tuple[list, Judgement]:
         picks = to_reexamine(claims, results, problem.f0, rtol, atol, record.grad64)
+        if picks and "fd" in results and results["fd"].noise is None:  # yours and AD disagree: how much of it
+            results = with_roundoff(problem, results)  # can the loss's round-off explain?
+            picks = to_reexamine(claims, results, problem.f0, rtol, atol, record.grad64)
         evidence = Evidence(
             claims,
             results,

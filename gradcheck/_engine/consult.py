@@ -11,6 +11,7 @@ from . import oracles as oracle_registry
 from .compare import absmax, probe_fails
 from .evidence import TaylorRun
 from .oracles import OracleResult
+from .oracles import fd as fd_oracle
 from .oracles.fd import FiniteDifferences, at_entries
 from .probes import block_direction
 from .problem import Problem
@@ -42,6 +43,15 @@ def reexamine(problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tup
     if not picks:
         return {}
     return at_entries(problem, fd.method, picks, noise)
+
+
+def with_roundoff(problem: Problem, results: dict[str, OracleResult]) -> dict[str, OracleResult]:
+    """The results with fd's measurement of the loss's round-off (24 evaluations), where fd by probes did not
+    take it: where yours and AD disagree, the judge must know how much of it a loss in quanta explains."""
+    fd = results.get("fd")
+    if fd is None or fd.noise is not None:
+        return results
+    return {**results, "fd": fd_oracle.with_roundoff(fd, problem)}
 
 
 def _fails_for(problem: Problem, claims, rtol, atol):

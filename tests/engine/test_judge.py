@@ -65,6 +65,21 @@ def test_fd_reexamination_of_a_kink_excuses_ad_only_there():
     assert v.comparisons["torch"].bad_mask.tolist() == [False, False, True]
 
 
+def test_a_smooth_second_look_excuses_ad_only_where_it_tells_yours_from_ads():
+    """fd's one-entry second look agrees with yours (6.0): it excuses AD's 5.0 when its error leaves 5.0 out; with an
+    error spanning both (a loss in quanta), it cannot tell them apart: no verdict, with the entry named."""
+    results = {"fd": OracleResult("fd", "probes", probes=[]), "torch": ad("torch", [2.0, 5.0])}
+    claim = Claim(0, "w", "float64", np.array([2.0, 6.0]))
+
+    def verdict_with(err):
+        again = {0: (EntryFD((1,), 6.0, err, None),)}
+        return judge(Evidence((claim,), results, SAME, 1.0, reexamined=again)).verdicts[0]
+
+    assert verdict_with(1e-3).status == Status.OK
+    v = verdict_with(0.3)  # 4 x 0.3 spans 5.0 and 6.0: no evidence either way
+    assert v.status == Status.UNRESOLVED and "differ by up to 1 at (1,)" in v.message
+
+
 def test_round_off_differences_are_noted_and_larger_ones_withhold():
     small = Repeat((1.0, 1.0), {"w": 1e-16}, {"w": 2.0}, {})
     j = verdict([1.0, 2.0], {"fd": fd_entries([1.0, 2.0])}, small)
@@ -140,10 +155,40 @@ def test_a_loss_in_quanta_allows_the_cancellation_round_off_between_yours_and_ad
     assert verdict([10.003, 19.997], results).verdicts[0].status == Status.MISMATCH  # no quantum: no allowance
 
 
+def test_rule_7_beside_ad_an_allowance_that_would_pass_zeros_withholds_and_a_coarse_one_says_so():
+    """A loss in quanta: 4 x cancellation allowed between yours and AD. Above AD's entries (zeros would pass) the
+    verdict is withheld, beyond it yours still fails; below them it is a pass whose note says how coarse."""
+    fd = fd_entries([0.1, 0.05], errors=0.5)
+    fd.cancellation, fd.quantum = (0.03,), 1e-3  # allowance 0.12: above both entries
+    results = {"fd": fd, "torch": ad("torch", [0.1, 0.05])}
+    v = verdict([0.11, 0.05], results).verdicts[0]
+    assert v.status == Status.UNRESOLVED and "a gradient of zeros would pass as well" in v.message
+    assert "the loss is 1000 quanta of 0.001" in v.message
+    assert verdict([0.3, 0.05], results).verdicts[0].status == Status.MISMATCH  # beyond the allowance
+    fd.cancellation = (0.003,)  # allowance 0.012: about 11% of your largest entry (0.11)
+    v = verdict([0.11, 0.05], results).verdicts[0]
+    assert v.status == Status.OK and "w is resolved only to 11% of its largest entry" in v.notes[-1]  # bound / 0.11
+
+
 def test_rule_7_a_loss_in_quanta_that_fd_resolves_no_finer_than_yours_withholds():
     fd = fd_entries([1e-3, 2e-3], errors=1e-2)  # fd's bound (4e-2) is above yours: it cannot tell yours from 0
     fd.cancellation = (1e-4,)
     v = verdict([1.1e-3, 2e-3], {"fd": fd}).verdicts[0]
-    assert v.status == Status.UNRESOLVED and "fd's error here is" in v.message
+    assert v.status == Status.UNRESOLVED and "fd's error here (0.04) would pass a gradient of zeros too" in v.message
     fd.cancellation = ()  # an ordinary loss: fd's honest error stands, and so does its verdict
     assert verdict([1.1e-3, 2e-3], {"fd": fd}).verdicts[0].status == Status.OK
+
+
+def test_lower_precision_round_off_is_excused_only_where_your_code_at_float64_agrees():
+    """float32 code whose entry 1 is all round-off (0 against 0.5): excused, since your code at float64 gives 0.5.
+    The same code with a 3% logic error there (its float64 run gives 0.515) is not excused, though its float32
+    round-off (0.515) is larger than the error: a logic error is in both runs."""
+    results = {"fd": fd_entries([2.0, 0.5]), "torch": ad("torch", [2.0, 0.5])}
+
+    def float32(yours, y64):
+        claim = Claim(0, "w", "float32", np.asarray(yours, dtype=np.float64))
+        return judge(Evidence((claim,), results, SAME, 1.0, own_roundoff={"w": np.asarray(y64)})).verdicts[0]
+
+    assert float32([2.0, 0.0], [2.0, 0.5]).status == Status.OK
+    v = float32([2.0, 0.0], [2.0, 0.515])
+    assert v.status == Status.MISMATCH and v.comparisons["torch"].bad_mask.tolist() == [False, True]

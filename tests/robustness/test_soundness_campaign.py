@@ -5,8 +5,10 @@ differences alone and with AD oracles, and every entry of a parameter wrong at o
 wrong entry reported. The same networks' right gradients, and Hypothesis-drawn right gradients over
 float32/float64, exact and near kinks, large logits, tiny and huge loss scales, batch size 1 and shuffled sums:
 no false failure, and no withheld verdict except for a confident cross-entropy a few quanta deep, which fd cannot
-resolve and says so. The large run is benchmarks/soundness.py (its figures and what remains are in docs/trust.md);
-the cases it found are frozen in test_soundness_limits.py. The examples here are derandomized.
+resolve and says so. Confident cross-entropies (logits x10 to x50, where the right gradient's own round-off can
+be as large as its entries): no planted error passes, no right gradient fails. The large run is
+benchmarks/soundness.py (its figures and what remains are in docs/trust.md); the cases it found are frozen in
+test_soundness_limits.py. The examples here are derandomized.
 """
 
 from __future__ import annotations
@@ -17,7 +19,18 @@ from hypothesis import HealthCheck, given, settings
 
 import gradcheck as gc
 
-from .soundness_cases import Score, kink_count, plant_entry, plant_whole, right_cases, sized_case
+from .soundness_cases import (
+    SATURATED_PLANTS,
+    Score,
+    below_stated_resolution,
+    kink_count,
+    plant_entry,
+    plant_saturated,
+    plant_whole,
+    right_cases,
+    saturated_case,
+    sized_case,
+)
 
 pytest.importorskip("torch")
 
@@ -67,3 +80,24 @@ def test_right_gradients_drawn_by_hypothesis_pass_with_a_verdict(case):
 def test_right_gradients_drawn_by_hypothesis_pass_beside_ad(case):
     report = gc.grad_report(case.net.loss, case.net.grad, case.params, args=case.args, oracles=("fd", "torch"))
     assert report.ok, f"{case.about}\n{report}"
+
+
+def test_confident_cross_entropies_never_pass_a_planted_error_nor_fail_a_right_gradient():
+    """A planted error passes only where it is below the resolution the report states for that parameter, in a
+    note saying how coarse it is (fd alone on a loss in quanta); never silently."""
+    rng = np.random.default_rng(5)
+    planted, withheld, coarse = 0, 0, 0
+    for k in range(60):
+        oracles = ("fd",) if k % 2 == 0 else None
+        case = saturated_case(rng)
+        plant = plant_saturated(case, rng, SATURATED_PLANTS[k % len(SATURATED_PLANTS)])
+        right = gc.grad_report(case.net.loss, case.net.grad, case.params, args=case.args, oracles=oracles)
+        assert {p.status for p in right.params} <= {"ok", "unresolved"}, f"{case.about}\n{right}"
+        withheld += not right.ok
+        if plant is not None:
+            planted += 1
+            wrong = gc.grad_report(case.net.loss, plant.grad, case.params, args=case.args, oracles=oracles)
+            if wrong.ok:
+                coarse += 1
+                assert below_stated_resolution(case, plant, wrong), f"{case.about}: {plant.where}\n{wrong}"
+    assert planted >= 50 and withheld < 10 and coarse < 5  # the campaign has teeth; most right gradients judged

@@ -21,7 +21,7 @@ import pytest
 
 import gradcheck as gc
 
-from .soundness_cases import right_case
+from .soundness_cases import SATURATED_PLANTS, plant_saturated, right_case, saturated_case
 
 FD = ("fd",)
 TORCH = ("fd", "torch")
@@ -216,3 +216,46 @@ def test_an_exact_kink_beside_another_within_fds_larger_steps_passes(oracles):
     assert "b1 at (0, 0)" in " ".join(h.message for h in report.health if h.name == "kink")
     wrong = check(case, planted(case, "b1", (0, 0), 0.01), oracles)
     assert wrong.param("b1").status == "mismatch" and wrong.param("b1").wrong_entries()[0, 0], wrong
+
+
+def test_beside_ad_a_loss_fd_never_saw_move_has_its_quantum_measured_and_round_off_is_not_failed():
+    """Loss 0.0 at every fd step (scale 1e-12, logits x10): fd by probes never measured the loss's round-off, so
+    torch and jax judged yours with the ordinary tolerance, and yours's p - y for p ~ 1 (27% off in the correct
+    class's rows, round-off) failed 4 parameters. fd now measures the quantum of a loss it never saw move: the
+    verdict is withheld with the reason; a gradient 10 times too large is never passed (b2's allowance reaches 10
+    times its entries: no verdict there), and one 1000 times too large fails everywhere."""
+    pytest.importorskip("torch")
+    case = right_case(5596, act="relu", head="softmax", n=1, dtype="float64", scale=1e-12, logit_scale=10.0)
+    report = check(case, case.net.grad, None)
+    assert report.verdict.startswith("no verdict for W1, b1, W2 and b2"), report
+    assert "the loss is 0.0 and moves in quanta of 3.6e-27" in report.param("W1").message
+    assert "a gradient of zeros would pass as well" in report.param("W1").message
+
+    def times(k):
+        return lambda p, *a: {n: k * v for n, v in case.net.grad(p, *a).items()}
+
+    wrong = check(case, times(10), None)
+    assert [p.status for p in wrong.params] == ["mismatch"] * 3 + ["unresolved"], wrong
+    assert [p.status for p in check(case, times(1000), None).params] == ["mismatch"] * 4
+
+
+def saturated_draw(seed: int, k: int):
+    """The k-th case and planted error of benchmarks/soundness.py's saturated campaign for a seed."""
+    rng = np.random.default_rng(seed)
+    for i in range(k + 1):
+        case = saturated_case(rng)
+        plant = plant_saturated(case, rng, SATURATED_PLANTS[i % len(SATURATED_PLANTS)])
+    return case, plant
+
+
+def test_a_second_look_whose_error_spans_yours_and_ads_does_not_excuse_a_planted_error():
+    """Softplus/softmax at logits x50, loss scale 1e12 (a loss in quanta): b2 made 1.7% too small passed "agrees
+    with torch and jax", because fd's one-entry second look, with an error of ~2% there, agreed with yours, and a
+    smooth second look agreeing with yours excused AD's disagreement. A second look that agrees with AD too cannot
+    tell them apart: no verdict for b2, with the reason (and the same holds for the seed-1000 kink above)."""
+    pytest.importorskip("torch")
+    case, plant = saturated_draw(0, 611)
+    assert "softplus/softmax" in case.about and "x50" in case.about and plant.where == (("b2", None),)
+    b2 = check(case, plant.grad, None).param("b2")
+    assert b2.status == "unresolved" and "cannot tell which is right" in b2.message
+    assert check(case, case.net.grad, None).ok

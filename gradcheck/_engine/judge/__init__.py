@@ -29,7 +29,8 @@ The rules, in the order they apply:
 7. Unresolved (resolution.py): a loss fd cannot resolve along a parameter (it never moved at any step fd took,
    or fd's own error exceeds your largest entry on a loss that moves in quanta) leaves fd alone nothing to judge
    with: that verdict is withheld and the report says to add an AD oracle. Beside AD, fd is set aside and AD
-   decides, unless the loss is so few quanta deep that yours and AD's are both round-off.
+   decides, unless the loss is so few quanta deep that the round-off it puts into yours and AD's (rule 1's
+   allowance) would pass a gradient of zeros too. A pass resolved no finer than 1% of your largest entry says so.
 """
 
 from __future__ import annotations
@@ -135,8 +136,9 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
     sided, sided_err = kinks.evidence(ev, b, claim.yours.shape)
     own = _own(ev.own_roundoff, results.get("fd"), claim, tol, ev.f0)
+    open_ = kinks.undecided(ev, b, claim.yours, others if ad_ran(ev) else None, tol, atol)
     comparisons = {
-        o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own)
+        o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own, open_)
         for o, r in results.items()
     }
     fd = results.get("fd")
@@ -154,9 +156,12 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
         comparisons, trust.trusted, taylor.result if taylor else None, trust.set_aside, claim.yours.shape
     )
     notes += resolution.coarse(claim, fd, trust.trusted, bound)
+    status, message = Status.OK if good else Status.MISMATCH, ""
+    if good and open_ is not None:
+        status, message = Status.UNRESOLVED, _undecided_words(claim, open_, others[b])
     return Verdict(
         claim.name,
-        Status.OK if good else Status.MISMATCH,
+        status,
         comparisons,
         trust.trusted,
         dict(trust.set_aside),
@@ -167,6 +172,22 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
         {o: r.grads[b] for o, r in results.items() if r.grads is not None},
         fd_error,
         taylor.result if taylor else None,
+        message,
+    )
+
+
+def ad_ran(ev: Evidence) -> bool:
+    return any(o != "fd" and r.grads is not None for o, r in ev.results.items())
+
+
+def _undecided_words(claim: Claim, open_: np.ndarray, ad) -> str:
+    where = [tuple(int(i) for i in idx) for idx in np.argwhere(open_)]
+    gap = float(np.max(np.abs(claim.yours - ad)[open_]))
+    listed = ", ".join(str(w) for w in where[:4]) + (" ..." if len(where) > 4 else "")
+    return (
+        f"not judged: yours and AD differ by up to {gap:.2g} at {listed}, and fd's closer look there, one entry at a "
+        f"time, cannot tell which is right (its error spans both: a loss that moves in quanta, or a kink too small "
+        f"for fd to resolve); the other entries agree; check at a less confident point"
     )
 
 
@@ -189,12 +210,27 @@ def _trust(ev: Evidence, b: int, scale: float, sided, sided_err):
 
 @dataclass(frozen=True)
 class Own:
-    """Rule 1's allowance for your code's own round-off, in units of the fd error term (k_fd err): lower-precision
-    code's (against your code's result at float64 params, y64), and that of a gradient computed through a loss
-    fd found computed by cancellation (CANCELLATION times fd's per-parameter estimate, oracles/fd.py)."""
+    """Rule 1's allowance for your code's own round-off: lower-precision code's (OWN_ROUNDOFF |yours - y64|, y64 your
+    code's result at float64 params) and that of a gradient computed through a loss fd found computed by
+    cancellation (CANCELLATION times fd's per-parameter estimate, oracles/fd.py)."""
 
-    allowance: np.ndarray
+    precision: np.ndarray
+    cancel: np.ndarray | float
     y64: np.ndarray | None
+
+    def against(self, ref: np.ndarray, err, tol: Tolerance, atol: float, sided=None) -> np.ndarray:
+        """The allowance against one reference, in units of k_fd err. Your precision's round-off is excused only
+        where your code at float64 agrees with that reference (or at a kink fd found, judged by its interval):
+        a logic error is in both, and where your precision's round-off is as large as the entry, it would hide
+        the logic error otherwise."""
+        excused = self.precision
+        if self.y64 is not None:
+            err = 0.0 if err is None else err
+            logic = np.abs(self.y64 - ref) <= atol + tol.rtol * np.abs(ref) + self.cancel + tol.k_fd * err
+            if sided is not None:
+                logic |= ~np.isnan(sided[..., 0])
+            excused = np.where(logic, self.precision, 0.0)
+        return (excused + self.cancel) / tol.k_fd
 
 
 def _own(own_roundoff: dict, fd: OracleResult | None, claim: Claim, tol: Tolerance, f0: float) -> Own | None:
@@ -204,23 +240,26 @@ def _own(own_roundoff: dict, fd: OracleResult | None, claim: Claim, tol: Toleran
     if y64 is None and cancel is None:
         return None
     own = OWN_ROUNDOFF * np.abs(claim.yours - y64) if y64 is not None else np.zeros(claim.yours.shape)
-    return Own((own + (0.0 if cancel is None else resolution.CANCELLATION * cancel)) / tol.k_fd, y64)
+    return Own(own, 0.0 if cancel is None else resolution.CANCELLATION * cancel, y64)
 
 
 def _compare(
-    oracle, yours, b, result: OracleResult, tol, atol, sided, sided_err, others, again, own=None
+    oracle, yours, b, result: OracleResult, tol, atol, sided, sided_err, others, again, own=None, open_=None
 ) -> Comparison:
     if result.mode == "probes":  # lower precision: probes see your code run at float64 (its logic, not its round-off)
         mine = yours if own is None or own.y64 is None else own.y64
+        if open_ is not None:  # entries fd could not decide: the probes judge the others
+            mine = np.where(open_, others[b], mine)
         if sided is not None and others is not None and others[b] is not None and others[b] is not yours:
             at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
             mine = np.where(at_kink & inside, others[b], mine)  # a subgradient choice fd certified per entry
         return compare_probes(oracle, mine, b, result.probes, tol, atol, others)
     if oracle == "fd":  # at a kink fd found on a closer look, the error of its one-sided slopes
         err = result.errors[b] if sided_err is None else sided_err
-        err = err if own is None else err + own.allowance
+        err = err if own is None else err + own.against(result.grads[b], err, tol, atol, sided)
         return compare_entries(oracle, yours, Reference(result.grads[b], err, sided), tol, atol)
-    c = compare_entries(oracle, yours, Reference(result.grads[b], None if own is None else own.allowance), tol, atol)
+    allowance = None if own is None else own.against(result.grads[b], None, tol, atol, sided)
+    c = compare_entries(oracle, yours, Reference(result.grads[b], allowance), tol, atol)
     return kinks.ad_at_kinks(c, yours, result.grads[b], sided, sided_err, tol, atol, again)
 
 
@@ -252,8 +291,9 @@ def to_reexamine(
         own = _own(own_roundoff or {}, fd, c, tol, f0)
         bad = np.zeros(c.yours.shape, bool)
         for grads, errors, sided in refs:
-            allowance = None if own is None else own.allowance
             err = errors[c.block] if errors is not None else None
+            kink = sided[c.block] if sided is not None else None
+            allowance = None if own is None else own.against(grads[c.block], err, tol, a, kink)
             err = err if allowance is None else allowance if err is None else err + allowance
             bad |= compare_entries("", c.yours, Reference(grads[c.block], err), tol, a).bad_mask
             if sided is not None:  # entries fd already found at a kink are judged by their interval

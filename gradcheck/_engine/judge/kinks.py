@@ -3,8 +3,10 @@
 An entry is a kink only on fd's evidence (finite_diff.py: one-sided slopes that differ by more than their errors
 at several steps). There yours passes when it lies in the interval of the one-sided slopes, widened only by their
 error, and fails otherwise, whatever an AD framework chose: AD disagreeing with fd at a kink is no evidence
-against you. Where fd re-examined an entry one at a time (judge.to_reexamine) and found it smooth and agreeing
-with yours, AD's disagreement there is not held against you either.
+against you. Where fd re-examined an entry one at a time (judge.to_reexamine) and found it smooth, agreeing with
+yours and not with AD, AD's disagreement there is not held against you either. A second look whose error spans
+both values (a loss in quanta, a kink too small for fd to resolve) cannot tell them apart: that entry is
+undecided (`undecided`), judged neither way, and the parameter gets no verdict unless another entry fails.
 """
 
 from __future__ import annotations
@@ -45,8 +47,8 @@ def ad_at_kinks(c: Comparison, yours, ref, sided, sided_err, tol, atol, again) -
         at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
         bad = np.where(at_kink, ~inside, bad)
         kinks, excused = int(np.count_nonzero(inside)), inside
-    for e in again:
-        if e.one_sided is None and fd_agrees(float(np.asarray(yours)[e.index]), e, tol, atol):
+    for e in again:  # fd agrees with yours: AD is not held against you (where fd agrees with AD too, the judge
+        if e.one_sided is None and fd_agrees(float(np.asarray(yours)[e.index]), e, tol, atol):  # withholds: undecided)
             bad[e.index], excused[e.index] = False, True
     n_bad = int(np.count_nonzero(bad))
     if not excused.any():
@@ -67,6 +69,19 @@ def ad_at_kinks(c: Comparison, yours, ref, sided, sided_err, tol, atol, again) -
         kinks,
         c.detail,
     )
+
+
+def undecided(ev: Evidence, b: int, yours, others, tol: Tolerance, atol: float) -> np.ndarray | None:
+    """Mask of the entries fd re-examined smooth whose error spans both yours and AD's value (`others`, the first AD
+    oracle's gradient), which differ: fd cannot tell which is right there. None where there are none."""
+    again = [e for e in ev.reexamined.get(b, ()) if e.one_sided is None]
+    if not again or others is None or others[b] is None:
+        return None
+    mask = np.zeros(np.shape(yours), bool)
+    for e in again:
+        mine, theirs = float(np.asarray(yours)[e.index]), float(np.asarray(others[b])[e.index])
+        mask[e.index] = mine != theirs and fd_agrees(mine, e, tol, atol) and fd_agrees(theirs, e, tol, atol)
+    return mask if mask.any() else None
 
 
 def fd_agrees(value: float, e: EntryFD, tol: Tolerance, atol: float) -> bool:

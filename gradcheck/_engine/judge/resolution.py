@@ -14,7 +14,7 @@ import numpy as np
 from ..compare import absmax
 from ..evidence import Claim, Evidence, Status, Verdict
 from ..oracles import OracleResult
-from ..tolerance import resolve_tolerance
+from ..tolerance import Tolerance, resolve_tolerance
 
 CANCELLATION = 4.0  # allowance per unit of the round-off a loss computed by cancellation implies (yours and AD's)
 COARSE = 0.01  # a detection bound above this share of yours, from fd alone on a loss in quanta, is said in a note
@@ -27,30 +27,33 @@ FLAT = (
 
 
 def unresolved(ev: Evidence, claim: Claim, v: Verdict, atol: float) -> str:
-    """Rule 7: why fd alone cannot judge this gradient, or "". (a) The loss never changed along the parameter at
-    any step fd took, and either never changed anywhere fd looked (its resolution is unknown) or yours passes only
-    thanks to fd's error there: fd's zero says only that the loss moves in steps coarser than fd's. Where the loss
-    moved elsewhere with fine resolution, a flat parameter is a resolved zero, and a gradient for it fails (an
-    unused parameter). (b) The loss moves in quanta and fd's own error (k_fd err, not the tolerance) is above
-    your largest entry: fd cannot tell yours from zero, so a pass would say nothing. (c) Beside AD, the round-off
-    a loss that deep in quanta gives yours and AD is as large as your entries: no comparison can decide."""
+    """Rule 7: why the oracles cannot judge this gradient, or "". (a) fd alone: the loss never changed along the
+    parameter at any step fd took, and either never changed anywhere fd looked (its resolution is unknown) or yours
+    passes only thanks to fd's error there: fd's zero says only that the loss moves in steps coarser than fd's.
+    Where the loss moved elsewhere with fine resolution, a flat parameter is a resolved zero, and a gradient for it
+    fails (an unused parameter). (b) fd alone: the loss moves in quanta and fd's own error (k_fd err, not the
+    tolerance) lets a gradient of zeros pass as well as yours: the pass would say nothing. (c) Beside AD: the
+    round-off a loss that few quanta deep puts into yours and AD's (rule 1's allowance) lets a gradient of zeros
+    pass as well. A pass only is withheld: yours beyond the allowance still fails. A pass whose resolution is
+    coarser than COARSE of your largest entry, but not empty, says so in a note (`coarse`)."""
     fd = ev.results.get("fd")
-    k_fd = resolve_tolerance(claim.dtype, ev.rtol, ev.atol).k_fd
+    tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
     top = absmax(claim.yours)
     if fd is None or top <= atol:
         return ""
     if set(v.trusted) != {"fd"}:
-        return _beside_ad(ev, claim, v, top)
-    still = flat(fd, claim.block) and (v.status == Status.OK or all(fd.flat))
-    deep = bool(fd.cancellation) and fd.cancellation[claim.block] > 0 and v.status == Status.OK
-    deep = deep and fd.errors is not None and k_fd * float(np.max(fd.errors[claim.block], initial=0)) >= top
+        return _beside_ad(ev, claim, v, tol, atol)
+    b = claim.block
+    still = flat(fd, b) and (v.status == Status.OK or all(fd.flat))
+    deep = bool(fd.cancellation) and fd.cancellation[b] > 0 and v.status == Status.OK and fd.errors is not None
+    deep = deep and zero_passes(fd.grads[b], tol.k_fd * fd.errors[b], tol, atol)
     if not (still or deep):
         return ""
     seen = (
         f"the loss did not change at any step fd took along it (every value equal to its value at the point, "
         f"{ev.f0:.3g})"
         if still
-        else f"fd's error here is {k_fd * float(np.max(fd.errors[claim.block])):.2g}, more than your largest entry"
+        else f"fd's error here ({tol.k_fd * float(np.max(fd.errors[b])):.2g}) would pass a gradient of zeros too"
     )
     return (
         f"not judged: {seen}, while yours is not zero (largest |entry| {top:.2g}): the loss moves in steps coarser "
@@ -59,31 +62,56 @@ def unresolved(ev: Evidence, claim: Claim, v: Verdict, atol: float) -> str:
     )
 
 
-def _beside_ad(ev: Evidence, claim: Claim, v: Verdict, top: float) -> str:
-    """Rule 7 (c): beside AD, yours and AD are both round-off of a loss a few quanta deep, up to your entries."""
+def _beside_ad(ev: Evidence, claim: Claim, v: Verdict, tol: Tolerance, atol: float) -> str:
+    """Rule 7 (c): beside AD, yours and AD's are both round-off of a loss a few quanta deep, so deep that the
+    allowance for it would pass a gradient of zeros too (or one ten times AD's, or of the other sign)."""
     fd = ev.results["fd"]
     cancel = cancellation(fd, claim, ev.f0)
-    if cancel is None or CANCELLATION * float(np.max(cancel)) < top:
+    ad = [o for o in v.trusted if o != "fd" and ev.results[o].grads is not None]
+    if cancel is None or v.status != Status.OK or not ad:
         return ""
+    allowance = CANCELLATION * cancel
+    if not all(zero_passes(ev.results[o].grads[claim.block], allowance, tol, atol) for o in ad):
+        return ""
+    depth = (
+        f"the loss is 0.0 and moves in quanta of {fd.quantum:.2g}"
+        if ev.f0 == 0
+        else f"the loss is {abs(ev.f0) / fd.quantum:.0f} quanta of {fd.quantum:.2g}"
+    )
     return (
-        f"not judged: the loss is {abs(ev.f0) / fd.quantum:.0f} quanta of {fd.quantum:.2g} (computed by "
-        f"cancellation, as the cross-entropy of a very confident prediction is), so yours and "
-        f"{' and '.join(o for o in v.trusted if o != 'fd')} are both round-off here, up to the size of your largest "
-        f"entry ({top:.2g}); check at a less confident point"
+        f"not judged: {depth} (computed by cancellation, as the cross-entropy of a very confident prediction is), "
+        f"so yours and {' and '.join(ad)} are both round-off here, so much that a gradient of zeros would pass as "
+        f"well (largest |entry| of {ad[0]}: {absmax(ev.results[ad[0]].grads[claim.block]):.2g}); check at a less "
+        f"confident point"
     )
 
 
+def zero_passes(ref: np.ndarray, allowance, tol: Tolerance, atol: float) -> bool:
+    """A gradient of zeros would pass against `ref` with this allowance per entry: a pass would say nothing (yours
+    might as well be ten times the reference, or of the other sign)."""
+    size = np.abs(ref)
+    return bool(np.all(size <= atol + tol.rtol * size + allowance))
+
+
 def coarse(claim: Claim, fd: OracleResult | None, trusted, bound: float) -> list[str]:
-    """fd alone, on a loss it found moving in quanta, resolves yours only coarsely: say how coarsely."""
-    if fd is None or set(trusted) != {"fd"} or not fd.cancellation or fd.cancellation[claim.block] == 0:
+    """On a loss fd found moving in quanta, a pass resolves yours only coarsely (fd's error alone, or beside AD the
+    round-off that loss puts into yours and AD's): say how coarsely, so an error below it is not taken as caught."""
+    if fd is None or not fd.cancellation or fd.cancellation[claim.block] == 0:
         return []
     top = absmax(claim.yours)
     if not (top > 0 and bound > COARSE * top):
         return []
+    if set(trusted) == {"fd"}:
+        return [
+            f"fd resolves {claim.name} only to {bound / top:.0%} of its largest entry: the loss moves in quanta "
+            f"(computed by cancellation, as the cross-entropy of a confident prediction is); add an AD oracle for a "
+            f"sharper check"
+        ]
     return [
-        f"fd resolves {claim.name} only to {bound / top:.0%} of its largest entry: the loss moves in quanta "
-        f"(computed by cancellation, as the cross-entropy of a confident prediction is); add an AD oracle for a "
-        f"sharper check"
+        f"{claim.name} is resolved only to {bound / top:.0%} of its largest entry: the loss moves in quanta "
+        f"(computed by cancellation, as the cross-entropy of a confident prediction is), and yours and "
+        f"{' and '.join(o for o in trusted if o != 'fd')} each carry that round-off; check at a less confident "
+        f"point for a sharper check"
     ]
 
 

@@ -72,6 +72,8 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
     result.seconds = time.perf_counter() - start
     if mode == "probes" or not watch.moved:  # entries mode says per block (entries())
         result.flat = (not watch.moved,) * len(problem.leaves)
+    if not watch.moved and result.noise is None:  # the quantum of a loss fd never saw move: the round-off it
+        result = _with_roundoff(result, roundoff.measure(watched), watched)  # puts into yours and AD's (rule 7)
 
     result.method = (
         repr(config.method)
@@ -201,9 +203,19 @@ def _again(problem: Problem, method: CentralRichardson, p, noise: float):
     return replace(again, evaluations=again.evaluations + p.evaluations)
 
 
+def with_roundoff(result: OracleResult, problem: Problem) -> OracleResult:
+    """fd's result with the loss's round-off measured now, where its probes did not need it (they were smooth and
+    the loss moved): the judge needs it wherever yours and AD disagree (its rule 1's allowance for a loss in
+    quanta)."""
+    return result if result.noise is not None else _with_roundoff(result, roundoff.measure(problem), problem)
+
+
 def _with_roundoff(result: OracleResult, measured: roundoff.Roundoff, problem: Problem) -> OracleResult:
     """fd's result with the loss's measured round-off: its quantum, and what that quantum puts into gradients."""
-    result.noise, result.quantum = measured.noise, measured.quantum
-    result.cancellation = tuple(cancellation(measured.quantum, x) for x in problem.leaves)
-    result.evaluations += 24
-    return result
+    return replace(
+        result,
+        noise=measured.noise,
+        quantum=measured.quantum,
+        cancellation=tuple(cancellation(measured.quantum, x) for x in problem.leaves),
+        evaluations=result.evaluations + 24,
+    )
