@@ -19,7 +19,7 @@ the frameworks installed gets) and with fd alone.
 Saturated: softmax heads at logits x10 to x50, batch 1-2, loss scales 1e-12 to 1e12, float32/float64; planted
 errors of five kinds (one entry or a whole parameter off by 1%-20%, a parameter x10, of the other sign, or
 zero), alternately with fd alone and the default plan. A planted error must never pass, unless it is below the
-detection bound its report states for that parameter, with a note saying how coarse that is (counted); a right
+detection bound its report states for that parameter (counted; notes say where that bound is coarse); a right
 gradient must never fail; a withheld verdict is counted, and for each right gradient withheld beside torch the
 largest difference between yours and torch relative to torch's largest entry (the right gradient's own round-off)
 is printed.
@@ -129,7 +129,7 @@ def saturated(checks: int, seed: int) -> tuple[Score, Score, list[float], float]
         report = gc.grad_report(case.net.loss, plant.grad, case.params, args=case.args, oracles=oracles)
         bad.checks += 1
         if report.ok and below_stated_resolution(case, plant, report):
-            bad.withheld += 1  # here: passed below the resolution its report states (a disclosed limit)
+            bad.withheld += 1  # here: passed below the detection bound its report states (a disclosed limit)
         elif report.ok:
             bad.false_passes += 1
             bad.problems.append(f"false pass: {case.about} oracles={oracles}; {plant.where} x{1 + plant.rel:.3f}")
@@ -180,7 +180,7 @@ def main(argv=None) -> int:
         print(f"saturated cross-entropies (logits x10-x50): {args.saturated} cases ({ssecs:.0f} s)")
         print(f"  planted errors checked: {sbad.checks} (the rest left the gradient unchanged)")
         print(f"  false passes:   {sbad.false_passes}")
-        print(f"  passed below the resolution their report states, in a note: {sbad.withheld}")
+        print(f"  passed below the detection bound their report states: {sbad.withheld}")
         print(f"  false failures: {sgood.false_failures} of {sgood.checks} right gradients")
         print(f"  withheld: {sgood.withheld} of {sgood.checks} right gradients")
         if roundoff:

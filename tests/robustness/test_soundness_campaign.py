@@ -83,8 +83,8 @@ def test_right_gradients_drawn_by_hypothesis_pass_beside_ad(case):
 
 
 def test_confident_cross_entropies_never_pass_a_planted_error_nor_fail_a_right_gradient():
-    """A planted error passes only where it is below the resolution the report states for that parameter, in a
-    note saying how coarse it is (fd alone on a loss in quanta); never silently."""
+    """A planted error passes only where it is below the detection bound the report states for that parameter
+    (notes say so where that bound is coarse: a loss in quanta, a parameter below the check's atol)."""
     rng = np.random.default_rng(5)
     planted, withheld, coarse = 0, 0, 0
     for k in range(60):

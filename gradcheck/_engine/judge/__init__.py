@@ -156,6 +156,8 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
         comparisons, trust.trusted, taylor.result if taylor else None, trust.set_aside, claim.yours.shape
     )
     notes += resolution.coarse(claim, fd, trust.trusted, bound)
+    refs = [results[o].grads[b] for o in trust.trusted if results[o].grads is not None]
+    notes += resolution.below_atol(claim, refs, atol, scale)
     status, message = Status.OK if good else Status.MISMATCH, ""
     if good and open_ is not None:
         status, message = Status.UNRESOLVED, _undecided_words(claim, open_, others[b])

@@ -115,6 +115,19 @@ def coarse(claim: Claim, fd: OracleResult | None, trusted, bound: float) -> list
     ]
 
 
+def below_atol(claim: Claim, refs: list, atol: float, scale: float) -> list[str]:
+    """A parameter whose gradient, yours and the references', lies wholly below the check's absolute tolerance
+    (relative to the largest gradient entry of the whole check) passes whatever it is: say so."""
+    top = max([absmax(claim.yours)] + [absmax(r) for r in refs if r is not None])
+    if not 0 < top <= atol:
+        return []
+    return [
+        f"{claim.name}'s entries (up to {top:.2g}) are below this check's atol ({atol:.2g}, relative to the largest "
+        f"gradient entry of the check, {scale:.2g}), so a gradient of zeros would pass too: check {claim.name} on "
+        f"its own, or give atol, for a real check"
+    ]
+
+
 def flat(fd: OracleResult, b: int) -> bool:
     return bool(fd.flat) and fd.flat[b]
 
