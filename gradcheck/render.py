@@ -275,7 +275,7 @@ def verdict_line(report: Report) -> str:
         return f"no verdict: {what.split()[-1]} or loss is nondeterministic (see health below)"
     unresolved = [p.name for p in report.params if p.status == "unresolved"]
     if unresolved and all(p.status in ("ok", "unresolved") for p in report.params):
-        return f"no verdict for {_and(unresolved)}: the loss moves in steps too coarse to judge it (see below)"
+        return f"no verdict for {_and(unresolved)}: this check cannot tell right from wrong here (see below)"
     bad = report.failing
     n_entries = sum(int(np.prod(p.shape)) for p in report.params if p.status != "extra")
     if not bad:

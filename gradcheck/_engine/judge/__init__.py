@@ -73,8 +73,10 @@ def judge(ev: Evidence) -> Judgement:
         held = [n for n in noise if n.withholds and n.what in ("loss", claim.name)]
         if held and claim.name not in ev.repeat.stateful:
             v = _withheld(v, held[0])
-        elif why := resolution.unresolved(ev, claim, v, _atol(ev, claim)):
+        elif why := resolution.unresolved(ev, claim, v, _atol(ev, claim), _own_of(ev, claim)):
             v = replace(v, status=Status.UNRESOLVED, message=why)
+        elif v.status != Status.UNRESOLVED:  # a verdict given: say how coarsely a loss in quanta resolves it
+            v = replace(v, notes=v.notes + tuple(resolution.coarse(claim, ev.results.get("fd"), v.trusted, v.bound)))
         verdicts.append(v)
     return Judgement(tuple(verdicts), noise)
 
@@ -155,7 +157,6 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     bound = detection_bound(
         comparisons, trust.trusted, taylor.result if taylor else None, trust.set_aside, claim.yours.shape
     )
-    notes += resolution.coarse(claim, fd, trust.trusted, bound)
     refs = [results[o].grads[b] for o in trust.trusted if results[o].grads is not None]
     notes += resolution.below_atol(claim, refs, atol, scale)
     status, message = Status.OK if good else Status.MISMATCH, ""
@@ -233,6 +234,11 @@ class Own:
                 logic |= ~np.isnan(sided[..., 0])
             excused = np.where(logic, self.precision, 0.0)
         return (excused + self.cancel) / tol.k_fd
+
+
+def _own_of(ev: Evidence, claim: Claim) -> Own | None:
+    tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
+    return _own(ev.own_roundoff, ev.results.get("fd"), claim, tol, ev.f0)
 
 
 def _own(own_roundoff: dict, fd: OracleResult | None, claim: Claim, tol: Tolerance, f0: float) -> Own | None:
