@@ -22,7 +22,7 @@ from ._engine.function import check_function as _check_function
 from ._engine.layer import check_layer as _check_layer
 from ._engine.oracles import ORACLE_NAMES
 from ._engine.vjp import check_vjp as _check_vjp
-from .errors import GradcheckError, GradientMismatch
+from .errors import GradcheckError, GradientMismatch, fail
 from .report import write_json
 from .settings import Settings
 
@@ -168,7 +168,7 @@ class GradcheckFixture:
     def _finish(self, report):
         __tracebackhide__ = True
         if not report.ok:
-            raise GradientMismatch(report)
+            fail(report)
         return report
 
 

@@ -156,6 +156,13 @@ class Report:
     def failing(self) -> list[ParamReport]:
         return [p for p in self.params if not p.ok]
 
+    @property
+    def withheld(self) -> bool:
+        """No verdict only because this point cannot tell right from wrong: some parameter is unresolved, every
+        other passes, and every health check passes."""
+        statuses = {p.status for p in self.params}
+        return "unresolved" in statuses and statuses <= {"ok", "unresolved"} and not any(h.fails for h in self.health)
+
     def worst_rel(self) -> float | None:
         """Largest relative error of the hand-written gradient against a trusted oracle (None if none compared)."""
         rels = [c.max_rel for p in self.params for o, c in p.comparisons.items() if o in p.trusted]

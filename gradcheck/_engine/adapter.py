@@ -7,7 +7,7 @@ import inspect
 import re
 from dataclasses import replace
 
-from ..errors import GradientMismatch
+from ..errors import fail
 from ..render import verdict_line
 from ..report import HealthCheck, ParamReport, Report
 from ..settings import Options
@@ -79,7 +79,7 @@ def run(
     report = grad_report(loss, grad, params, args=args, kind=kind, label="inputs", **options.engine())
     report = finish(report, health(), op, args)
     if options.raise_on_failure and not report.ok:
-        raise GradientMismatch(report)
+        fail(report)
     return report
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ..errors import GradientMismatch
+from ..errors import fail
 from ..report import Report
 from ..settings import CheckOptions, Options, bad, parse_choice, parse_fd, parse_seed, parse_tolerance
 from . import assemble
@@ -31,14 +31,15 @@ if TYPE_CHECKING:
 def check_grad(loss, grad, params, *, args=(), **options: Unpack[CheckOptions]) -> Report:
     """Check a hand-written gradient `grad(params, *args)` of the scalar `loss(params, *args)`.
 
-    Returns a Report; raises GradientMismatch (an AssertionError carrying the report) when the check fails
-    and `raise_on_failure` is true. Bad input raises GradcheckError naming the culprit.
+    Returns a Report; raises GradientMismatch (an AssertionError carrying the report) when the check fails and
+    `raise_on_failure` is true (inside a Hypothesis test, a check that only withheld its verdict rejects the
+    example instead: errors.fail). Bad input raises GradcheckError naming the culprit.
     """
     __tracebackhide__ = True
     opts = Options.parse(options, "check_grad")
     report = grad_report(loss, grad, params, args=args, **opts.engine())
     if opts.raise_on_failure and not report.ok:
-        raise GradientMismatch(report)
+        fail(report)
     return report
 
 

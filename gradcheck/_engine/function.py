@@ -82,9 +82,9 @@ def check_function(
         params=[_explain_disagreement(p, backend) for p in report.params],
     )
     if opts.raise_on_failure and not report.ok:
-        from ..errors import GradientMismatch
+        from ..errors import fail
 
-        raise GradientMismatch(report)
+        fail(report)
     return report
 
 
