@@ -73,7 +73,7 @@ def judge(ev: Evidence) -> Judgement:
         held = [n for n in noise if n.withholds and n.what in ("loss", claim.name)]
         if held and claim.name not in ev.repeat.stateful:
             v = _withheld(v, held[0])
-        elif why := resolution.unresolved(ev, claim, v, _atol(ev, claim), _own_of(ev, claim)):
+        elif why := resolution.unresolved(ev, claim, v, _atol(ev, claim)):
             v = replace(v, status=Status.UNRESOLVED, message=why)
         elif v.status != Status.UNRESOLVED:  # a verdict given: say how coarsely a loss in quanta resolves it
             v = replace(v, notes=v.notes + tuple(resolution.coarse(claim, ev.results.get("fd"), v.trusted, v.bound)))
@@ -234,11 +234,6 @@ class Own:
                 logic |= ~np.isnan(sided[..., 0])
             excused = np.where(logic, self.precision, 0.0)
         return (excused + self.cancel) / tol.k_fd
-
-
-def _own_of(ev: Evidence, claim: Claim) -> Own | None:
-    tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
-    return _own(ev.own_roundoff, ev.results.get("fd"), claim, tol, ev.f0)
 
 
 def _own(own_roundoff: dict, fd: OracleResult | None, claim: Claim, tol: Tolerance, f0: float) -> Own | None:

@@ -26,7 +26,7 @@ FLAT = (
 )
 
 
-def unresolved(ev: Evidence, claim: Claim, v: Verdict, atol: float, own=None) -> str:
+def unresolved(ev: Evidence, claim: Claim, v: Verdict, atol: float) -> str:
     """Rule 7: why the oracles cannot judge this gradient, or "". (a) fd alone: the loss never changed along the
     parameter at any step fd took, and either never changed anywhere fd looked (its resolution is unknown) or yours
     passes only thanks to fd's error there: fd's zero says only that the loss moves in steps coarser than fd's.
@@ -35,15 +35,14 @@ def unresolved(ev: Evidence, claim: Claim, v: Verdict, atol: float, own=None) ->
     tolerance) lets a gradient of zeros pass as well as yours: the pass would say nothing. (c) Beside AD: the
     round-off a loss that few quanta deep puts into yours and AD's (rule 1's allowance) lets a gradient of zeros
     pass as well. A pass only is withheld: yours beyond the allowance still fails. A pass whose resolution is
-    coarser than COARSE of your largest entry, but not empty, says so in a note (`coarse`). `own`: rule 1's
-    allowance for your code's own round-off (judge.Own), all of which counts towards an empty pass."""
+    coarser than COARSE of your largest entry, but not empty, says so in a note (`coarse`)."""
     fd = ev.results.get("fd")
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
     top = absmax(claim.yours)
     if fd is None or top <= atol:
         return ""
     if set(v.trusted) != {"fd"}:
-        return _beside_ad(ev, claim, v, tol, atol, own)
+        return _beside_ad(ev, claim, v, tol, atol)
     b = claim.block
     still = flat(fd, b) and (v.status == Status.OK or all(fd.flat))
     deep = bool(fd.cancellation) and fd.cancellation[b] > 0 and v.status == Status.OK and fd.errors is not None
@@ -63,7 +62,7 @@ def unresolved(ev: Evidence, claim: Claim, v: Verdict, atol: float, own=None) ->
     )
 
 
-def _beside_ad(ev: Evidence, claim: Claim, v: Verdict, tol: Tolerance, atol: float, own=None) -> str:
+def _beside_ad(ev: Evidence, claim: Claim, v: Verdict, tol: Tolerance, atol: float) -> str:
     """Rule 7 (c): beside AD, yours and AD's are both round-off of a loss a few quanta deep, so deep that the
     allowance for it would pass a gradient of zeros too (or one ten times AD's, or of the other sign)."""
     fd = ev.results["fd"]
@@ -71,14 +70,10 @@ def _beside_ad(ev: Evidence, claim: Claim, v: Verdict, tol: Tolerance, atol: flo
     ad = [o for o in v.trusted if o != "fd" and ev.results[o].grads is not None]
     if cancel is None or v.status != Status.OK or not ad:
         return ""
-
-    def allowance(ref):  # rule 1's, all of it: the loss's round-off, and lower-precision code's own where excused
-        return tol.k_fd * own.against(ref, None, tol, atol) if own is not None else CANCELLATION * cancel
-
-    if not all(
-        zero_passes(ev.results[o].grads[claim.block], allowance(ev.results[o].grads[claim.block]), tol, atol)
-        for o in ad
-    ):
+    # the loss's round-off alone: lower-precision code's own is excused only where your code at float64 agrees
+    # with the reference within this allowance (judge.Own.against), a logic check as empty as this one if zeros pass
+    allowance = CANCELLATION * cancel
+    if not all(zero_passes(ev.results[o].grads[claim.block], allowance, tol, atol) for o in ad):
         return ""
     depth = (
         f"the loss is 0.0 and moves in quanta of {fd.quantum:.2g}"
