@@ -11,14 +11,17 @@ The rules, in the order they apply:
    estimate, 0 for AD); atol is relative to the largest reference entry and never below round-off
    (tolerance.py). A smooth entry's allowance is never widened: err_i is the error of a converged estimate.
    Lower-precision code also gets OWN_ROUNDOFF times its own measured round-off: |yours_i - y64_i|, y64 your
-   grad run on float64 params (the same code, so a logic error is in both and is not excused).
+   grad run on float64 params, only where y64 agrees with the reference (the same code, so a logic error is in
+   both and is not excused, even where your precision rounds the entry away).
 2. Trust: oracles are compared with each other; one that disagrees with two that agree is set aside
    (triangulate.py). When no majority exists the oracles disagree and the verdict says so.
 3. Kinks: an entry is a kink only on fd's evidence (finite_diff.py: one-sided slopes differing by more than
    their errors at several steps, a gap smooth curvature cannot explain). There yours passes when it lies in
    the interval of the one-sided slopes (widened only by their error) and fails otherwise, whatever an AD
    framework chose: AD disagreeing with fd at a kink is no evidence against you. Entries where yours disagrees
-   with AD are few, so fd re-examines exactly those, one-sidedly, when it ran by probes (`to_reexamine`).
+   with AD are few, so fd re-examines exactly those, one-sidedly, when it ran by probes (`to_reexamine`); an
+   entry whose second look agrees with both yours and AD is undecided, and its parameter gets no verdict
+   unless another entry fails (kinks.undecided).
    The interval rules are in judge/kinks.py.
 4. Taylor: the step-free Taylor test decides only entries fd leaves open (ones that pass only thanks to fd's
    own error); a fd failure beyond its error stands; a fitted order near 1 that fd contradicts is inconclusive.
@@ -27,8 +30,8 @@ The rules, in the order they apply:
    between calls is judged on the first call's copy (the health check says what to fix).
 6. Detection bound: the smallest single-entry error the trusted oracles would have caught (bound.py).
 7. Unresolved (resolution.py): a loss fd cannot resolve along a parameter (it never moved at any step fd took,
-   or fd's own error exceeds your largest entry on a loss that moves in quanta) leaves fd alone nothing to judge
-   with: that verdict is withheld and the report says to add an AD oracle. Beside AD, fd is set aside and AD
+   or on a loss that moves in quanta fd's own error would pass a gradient of zeros too) leaves fd alone nothing
+   to judge with: that verdict is withheld and the report says to add an AD oracle. Beside AD, fd is set aside and AD
    decides, unless the loss is so few quanta deep that the round-off it puts into yours and AD's (rule 1's
    allowance) would pass a gradient of zeros too. A pass resolved no finer than 1% of your largest entry says so.
 """
@@ -138,7 +141,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
     sided, sided_err = kinks.evidence(ev, b, claim.yours.shape)
     own = _own(ev.own_roundoff, results.get("fd"), claim, tol, ev.f0)
-    open_ = kinks.undecided(ev, b, claim.yours, others if ad_ran(ev) else None, tol, atol)
+    open_ = kinks.undecided(ev, b, claim.yours, others if _ad_ran(ev) else None, tol, atol)
     comparisons = {
         o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own, open_)
         for o, r in results.items()
@@ -179,7 +182,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
     )
 
 
-def ad_ran(ev: Evidence) -> bool:
+def _ad_ran(ev: Evidence) -> bool:
     return any(o != "fd" and r.grads is not None for o, r in ev.results.items())
 
 
