@@ -156,8 +156,9 @@ def test_a_loss_in_quanta_allows_the_cancellation_round_off_between_yours_and_ad
 
 
 def test_rule_7_beside_ad_an_allowance_that_would_pass_zeros_withholds_and_a_coarse_one_says_so():
-    """A loss in quanta: 4 x cancellation allowed between yours and AD. Above AD's entries (zeros would pass) the
-    verdict is withheld, beyond it yours still fails; below them it is a pass whose note says how coarse."""
+    """A loss in quanta: 4 x cancellation allowed between yours and AD. Above AD's entries (zeros would pass) a pass
+    that needed it is withheld, beyond it yours still fails, and yours matching AD to rtol needs none: a verdict.
+    Below AD's entries it is a pass whose note says how coarse."""
     fd = fd_entries([0.1, 0.05], errors=0.5)
     fd.cancellation, fd.quantum = (0.03,), 1e-3  # allowance 0.12: above both entries
     results = {"fd": fd, "torch": ad("torch", [0.1, 0.05])}
@@ -165,6 +166,7 @@ def test_rule_7_beside_ad_an_allowance_that_would_pass_zeros_withholds_and_a_coa
     assert v.status == Status.UNRESOLVED and "a gradient of zeros would pass as well" in v.message
     assert "the loss is 1000 quanta of 0.001" in v.message
     assert verdict([0.3, 0.05], results).verdicts[0].status == Status.MISMATCH  # beyond the allowance
+    assert verdict([0.1, 0.05], results).verdicts[0].status == Status.OK  # AD matched to rtol: no allowance needed
     fd.cancellation = (0.003,)  # allowance 0.012: about 11% of your largest entry (0.11)
     v = verdict([0.11, 0.05], results).verdicts[0]
     assert v.status == Status.OK and "w is resolved only to 11% of its largest entry" in v.notes[-1]  # bound / 0.11

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import absmax
+from ..compare import absmax, entries_agree
 from ..evidence import Claim, Evidence, Status, Verdict
 from ..oracles import OracleResult
 from ..tolerance import Tolerance, resolve_tolerance
@@ -64,16 +64,20 @@ def unresolved(ev: Evidence, claim: Claim, v: Verdict, atol: float) -> str:
 
 def _beside_ad(ev: Evidence, claim: Claim, v: Verdict, tol: Tolerance, atol: float) -> str:
     """Rule 7 (c): beside AD, yours and AD's are both round-off of a loss a few quanta deep, so deep that the
-    allowance for it would pass a gradient of zeros too (or one ten times AD's, or of the other sign)."""
+    allowance for it would pass a gradient of zeros too (or one ten times AD's, or of the other sign), and yours
+    needed it: yours agreeing with AD to the ordinary tolerance is a verdict."""
     fd = ev.results["fd"]
     cancel = cancellation(fd, claim, ev.f0)
     ad = [o for o in v.trusted if o != "fd" and ev.results[o].grads is not None]
     if cancel is None or v.status != Status.OK or not ad:
         return ""
+    refs = [ev.results[o].grads[claim.block] for o in ad]
+    if all(entries_agree(claim.yours, r, tol, atol) for r in refs):  # no allowance needed: AD's own round-off,
+        return ""  # matched to rtol, is evidence of the same computation, which a planted error would break
     # the loss's round-off alone: lower-precision code's own is excused only where your code at float64 agrees
     # with the reference within this allowance (judge.Own.against), a logic check as empty as this one if zeros pass
     allowance = CANCELLATION * cancel
-    if not all(zero_passes(ev.results[o].grads[claim.block], allowance, tol, atol) for o in ad):
+    if not all(zero_passes(r, allowance, tol, atol) for r in refs):
         return ""
     depth = (
         f"the loss is 0.0 and moves in quanta of {fd.quantum:.2g}"
