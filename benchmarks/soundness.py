@@ -21,8 +21,8 @@ errors of five kinds (one entry or a whole parameter off by 1%-20%, a parameter 
 zero), alternately with fd alone and the default plan. A planted error must never pass, unless it is below the
 detection bound its report states for that parameter (counted; notes say where that bound is coarse); a right
 gradient must never fail; a withheld verdict is counted, and for each right gradient withheld beside torch the
-largest difference between yours and torch relative to torch's largest entry (the right gradient's own round-off)
-is printed.
+largest difference between yours and torch relative to torch's largest entry (round-off of p - y for p ~ 1, which
+the loss's quantum bounds only loosely) is printed.
 """
 
 from __future__ import annotations
@@ -186,8 +186,8 @@ def main(argv=None) -> int:
         if roundoff:
             r = np.array(roundoff)
             print(
-                f"  right gradients withheld beside torch: {len(r)}; yours differs from torch by up to "
-                f"{np.median(r):.1%} (median) and {r.max():.0%} (largest) of torch's largest entry: its own round-off"
+                f"  right gradients withheld beside torch: {len(r)}; yours differs from torch by {np.median(r):.1%} "
+                f"(median) and up to {r.max():.0%} of torch's largest entry: round-off of p - y for p ~ 1"
             )
         problems += sbad.problems + sgood.problems
     for line in problems[:40]:
