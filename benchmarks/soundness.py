@@ -36,33 +36,22 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "robustness"))
 
-from soundness_cases import (  # noqa: E402
-    SATURATED_PLANTS,
-    Score,
-    below_stated_resolution,
-    kink_count,
-    plant_entry,
-    plant_saturated,
-    plant_whole,
-    right_cases,
-    saturated_case,
-    sized_case,
-)
+import soundness_cases as cases  # noqa: E402
 
 import gradcheck as gc  # noqa: E402
 
 
-def planted(checks: int, seed: int) -> tuple[Score, Score, float]:
+def planted(checks: int, seed: int) -> tuple[cases.Score, cases.Score, float]:
     """(planted-error score, right-gradient score, seconds)."""
     rng = np.random.default_rng(seed)
-    bad, good = Score(), Score()
+    bad, good = cases.Score(), cases.Score()
     t0 = time.perf_counter()
     for k in range(checks):
         # fd alone; all three; the default plan (fd and torch, jax consulted on any disagreement); fd and torch
         oracles = ("fd",) if k % 2 == 0 else "all" if k % 10 == 1 else None if k % 4 == 1 else ("fd", "torch")
-        case = sized_case(rng, int(rng.integers(50, 2001)))
+        case = cases.sized_case(rng, int(rng.integers(50, 2001)))
         rel = float(rng.uniform(0.01, 0.2)) * (1 if rng.random() < 0.5 else -1)
-        plant = (plant_whole if k % 5 == 4 else plant_entry)(case, rng, rel)
+        plant = (cases.plant_whole if k % 5 == 4 else cases.plant_entry)(case, rng, rel)
         bad.add_planted(
             gc.grad_report(case.net.loss, plant.grad, case.params, args=case.args, oracles=oracles),
             plant,
@@ -77,14 +66,14 @@ def planted(checks: int, seed: int) -> tuple[Score, Score, float]:
     return bad, good, time.perf_counter() - t0
 
 
-def hypothesis_run(examples: int, seed: int = 0) -> tuple[Score, Score, float]:
+def hypothesis_run(examples: int, seed: int = 0) -> tuple[cases.Score, cases.Score, float]:
     """Right gradients drawn by Hypothesis (soundness_cases.right_cases), each checked with the default plan and
     with fd alone: (default-plan score, fd-alone score, seconds). Seed 0 is Hypothesis's derandomized run;
     another seed draws other examples, reproducibly."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hypothesis_seed
 
-    scores, t0 = {"default": Score(), "fd": Score()}, time.perf_counter()
+    scores, t0 = {"default": cases.Score(), "fd": cases.Score()}, time.perf_counter()
 
     @hypothesis_seed(seed)
     @settings(
@@ -94,41 +83,40 @@ def hypothesis_run(examples: int, seed: int = 0) -> tuple[Score, Score, float]:
         derandomize=seed == 0,
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=right_cases())
+    @given(case=cases.right_cases())
     def run(case):
         for plan, oracles in (("default", None), ("fd", ("fd",))):
             score = scores[plan]
             report = gc.grad_report(case.net.loss, case.net.grad, case.params, args=case.args, oracles=oracles)
             score.add_right(report, f"{case.about} oracles={oracles}")
-            if case.net.act != "relu" and kink_count(report):
+            if case.net.act != "relu" and cases.kink_count(report):
                 score.problems.append(f"kink declared on a smooth function: {case.about} oracles={oracles}")
             if case.net.act == "relu":
-                score.kink_entries -= kink_count(report)  # the kink share is measured on smooth functions only
+                score.kink_entries -= cases.kink_count(report)  # the kink share is measured on smooth functions only
                 score.entries -= sum(int(np.prod(p.shape)) for p in report.params)
 
     run()
     return scores["default"], scores["fd"], time.perf_counter() - t0
 
 
-def saturated(checks: int, seed: int) -> tuple[Score, Score, list[float], float]:
-    """(planted score, right score, own round-off of each right gradient withheld beside torch, seconds)."""
+def saturated(checks: int, seed: int) -> tuple[cases.Score, cases.Score, list[float], float]:
+    """(planted score, right score, yours against torch for each right gradient withheld beside torch, seconds)."""
     rng = np.random.default_rng(seed)
-    bad, good, roundoff, noop = Score(), Score(), [], 0
+    bad, good, roundoff = cases.Score(), cases.Score(), []
     t0 = time.perf_counter()
     for k in range(checks):
         oracles = ("fd",) if k % 2 == 0 else None
-        case = saturated_case(rng)
-        plant = plant_saturated(case, rng, SATURATED_PLANTS[k % len(SATURATED_PLANTS)])
+        case = cases.saturated_case(rng)
+        plant = cases.plant_saturated(case, rng, cases.SATURATED_PLANTS[k % len(cases.SATURATED_PLANTS)])
         right = gc.grad_report(case.net.loss, case.net.grad, case.params, args=case.args, oracles=oracles)
         good.add_right(right, f"{case.about} oracles={oracles}")
         if right.verdict.startswith("no verdict") and "torch" in right.ran:
             roundoff.append(max(_own_roundoff(p) for p in right.params))
-        if plant is None:
-            noop += 1
+        if plant is None:  # the plant left the gradient unchanged: no error to find
             continue
         report = gc.grad_report(case.net.loss, plant.grad, case.params, args=case.args, oracles=oracles)
         bad.checks += 1
-        if report.ok and below_stated_resolution(case, plant, report):
+        if report.ok and cases.below_stated_resolution(case, plant, report):
             bad.withheld += 1  # here: passed below the detection bound its report states (a disclosed limit)
         elif report.ok:
             bad.false_passes += 1
@@ -155,7 +143,7 @@ def main(argv=None) -> int:
         f"soundness campaign: {args.planted} planted checks, {args.examples} Hypothesis examples, "
         f"{args.saturated} saturated"
     )
-    bad, good, secs = planted(args.planted, args.seed) if args.planted else (Score(), Score(), 0.0)
+    bad, good, secs = planted(args.planted, args.seed) if args.planted else (cases.Score(), cases.Score(), 0.0)
     share = good.kink_entries / good.entries if good.entries else 0.0
     print(f"planted checks: {bad.checks} ({secs:.0f} s)")
     print(f"  false passes:   {bad.false_passes}")
