@@ -181,7 +181,9 @@ def check_layer(
     calls = _Calls(layer, access, names, ins, forward, backward, rng_seed, record)
     start = {**dict(zip(ins.names, ins.values)), **{n: access.get(layer, n) for n in names}}
     cot = make_cotangent(calls.forward(start)[1], dY, opts.seed, f"layer.{forward}", "dY")
-    buffers = access.buffers(calls.forward_backward(start, cot)[0], names)
+    first, dx = calls.forward_backward(start, cot)
+    buffers = access.buffers(first, names)
+    notes = _buffers_note(buffers, access) + _kept_inputs_note(dx, ins, forward, backward)
     calls.names = [n for n in names if n not in buffers]
     p0 = {
         **{n: v for n, v, f in zip(ins.names, ins.values, ins.floating) if f},
@@ -196,7 +198,7 @@ def check_layer(
         kind="layer",
         options=replace(opts, oracles=("fd",) if opts.oracles is None else opts.oracles),
         op=op,
-        health=lambda: record.health(f"layer.{backward}", "dY") + _buffers_note(buffers, access),
+        health=lambda: record.health(f"layer.{backward}", "dY") + notes,
     )
 
 
@@ -219,6 +221,24 @@ def _inputs(method, X, input_name) -> Inputs:
     if not any(floating) and not many:
         floating = (False,)
     return Inputs(tuple(names), values, floating)
+
+
+def _kept_inputs_note(dx, ins: Inputs, forward: str, backward: str) -> list[HealthCheck]:
+    """backward returned a list of gradients for a layer of one input: a layer that keeps every input since its last
+    backward (numpy-ml's do) returns one per kept input and pairs dY with the oldest, so a forward run before the
+    check (to build the weights) leaves it answering for another input."""
+    if ins.n != 1 or not isinstance(dx, (list, tuple)):
+        return []
+    return [
+        HealthCheck(
+            "kept_inputs",
+            f"layer.{backward} returned a {type(dx).__name__} of {len(dx)} arrays for the one input {ins.names[0]}: "
+            f"a layer that keeps every input since its last {backward} returns one gradient per kept input, and may "
+            f"pair dY with the oldest (an input from a {forward} run before the check); run one {forward} per "
+            f"{backward}, or clear what the layer kept before the check",
+            source=backward,
+        )
+    ]
 
 
 def _buffers_note(buffers, access: Access) -> list[HealthCheck]:

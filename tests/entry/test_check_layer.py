@@ -160,3 +160,37 @@ class Strided:
 def test_parameters_of_an_inner_layer_by_dotted_names(rng):
     report = gc.check_layer(Strided(rng), rng.normal(size=(4, 6)), params=("inner.W",), grads=("inner.dLdW",))
     assert report.ok and [p.name for p in report.params] == ["X", "inner.W"]
+
+
+class KeepsInputs:
+    """A dense layer that keeps every input since its last backward and returns one dX per kept input, pairing dY
+    with the oldest (as numpy-ml 0.1.2's layers do)."""
+
+    def __init__(self, rng):
+        self.parameters = {"W": rng.normal(size=(3, 2))}
+        self.gradients = {"W": np.zeros((3, 2))}
+        self.X = []
+
+    def forward(self, X):
+        self.X.append(X)
+        return X @ self.parameters["W"]
+
+    def backward(self, dY):
+        dX = []
+        for dy, x in zip([dY], self.X):
+            dX.append(dy @ self.parameters["W"].T)
+            self.gradients["W"] += x.T @ dy
+        return dX[0] if len(self.X) == 1 else dX
+
+
+def test_a_layer_answering_for_an_input_kept_from_before_the_check_is_named(rng):
+    X = rng.normal(size=(4, 3))
+    fresh = gc.check_layer(KeepsInputs(rng), X, oracles=FD)
+    assert fresh.ok and not [h for h in fresh.health if h.name == "kept_inputs"]
+    used = KeepsInputs(rng)
+    used.forward(rng.normal(size=(4, 3)))  # a forward before the check, as to build the weights
+    report = gc.check_layer(used, X, oracles=FD, raise_on_failure=False)
+    assert report.param("X").message == "grad has shape (1, 4, 3), params has (4, 3)"
+    (kept,) = [h for h in report.health if h.name == "kept_inputs"]
+    assert kept.message.startswith("layer.backward returned a list of 1 arrays for the one input X: a layer that")
+    assert report.param("W").status == "mismatch"  # its gradient was taken at the older input
