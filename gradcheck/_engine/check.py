@@ -76,8 +76,8 @@ def grad_report(
 
     def decide(results: dict[str, OracleResult]) -> tuple[list, Judgement]:
         picks = to_reexamine(claims, results, problem.f0, rtol, atol, record.grad64)
-        if picks and "fd" in results and results["fd"].noise is None:  # yours and AD disagree: how much of it
-            results = with_roundoff(problem, results)  # can the loss's round-off explain?
+        if picks and (measured := with_roundoff(problem, results)) is not results:  # yours and AD disagree:
+            results = measured  # how much of it can the loss's round-off explain?
             picks = to_reexamine(claims, results, problem.f0, rtol, atol, record.grad64)
         evidence = Evidence(
             claims,

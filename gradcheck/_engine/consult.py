@@ -47,11 +47,11 @@ def reexamine(problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tup
 
 def with_roundoff(problem: Problem, results: dict[str, OracleResult]) -> dict[str, OracleResult]:
     """The results with fd's measurement of the loss's round-off (24 evaluations), where fd by probes did not
-    take it: where yours and AD disagree, the judge must know how much of it a loss in quanta explains."""
+    take it: where yours and AD disagree, the judge must know how much of it a loss in quanta explains. The same
+    `results` where there is nothing to measure."""
     fd = results.get("fd")
-    if fd is None or fd.noise is not None:
-        return results
-    return {**results, "fd": fd_oracle.with_roundoff(fd, problem)}
+    measured = fd_oracle.with_roundoff(fd, problem) if fd is not None else fd
+    return results if measured is fd else {**results, "fd": measured}
 
 
 def _fails_for(problem: Problem, claims, rtol, atol):

@@ -98,6 +98,11 @@ class CentralRichardson:
         return 2 * self.levels
 
     @property
+    def most_levels(self) -> int:
+        """The most step sizes a derivative takes: the method's, EXTRA_LEVELS, then DEEPER one at a time."""
+        return self.levels + EXTRA_LEVELS + DEEPER
+
+    @property
     def evaluations(self) -> int:
         return 2 * self.levels
 
@@ -135,7 +140,7 @@ class CentralRichardson:
         q = quantum(levels)
         noise = max(_noise(levels, eps), q, noise_floor)
         found = _kink(levels, noise) or (None if first.smooth else self._converged(levels, 1, eps, noise_floor, q))
-        while found is None and len(levels) < self.levels + EXTRA_LEVELS + DEEPER and _resolvable(levels, noise):
+        while found is None and len(levels) < self.most_levels and _resolvable(levels, noise):
             levels.append(_level(phi, levels[-1].h / 2, f0))  # a kink beside the point, left behind further down
             found = _kink(levels, noise)
             if found is None and not first.smooth:
@@ -157,8 +162,7 @@ class CentralRichardson:
         Steps are halved on (appended to `levels`) until both slopes settle as a smooth function's do; the kink's
         interval is then read from the settled steps alone, or, where the point itself is smooth there, their
         converged window. None when they never settle."""
-        cap = self.levels + EXTRA_LEVELS + DEEPER
-        while not _sides_converge(levels[-4:], noise) and len(levels) < cap and _resolvable(levels, noise):
+        while not _sides_converge(levels[-4:], noise) and len(levels) < self.most_levels and _resolvable(levels, noise):
             levels.append(_level(phi, levels[-1].h / 2, f0))
         if not _sides_converge(levels[-4:], noise):
             return None

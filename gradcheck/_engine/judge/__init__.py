@@ -72,7 +72,7 @@ def judge(ev: Evidence) -> Judgement:
     others = ad if ad is not None else _claimed(ev)
     verdicts = []
     for claim in ev.claims:
-        v = _judge_block(claim, ev, scale, others)
+        v = _judge_block(claim, ev, scale, others, ad)
         held = [n for n in noise if n.withholds and n.what in ("loss", claim.name)]
         if held and claim.name not in ev.repeat.stateful:
             v = _withheld(v, held[0])
@@ -135,13 +135,13 @@ def _claimed(ev: Evidence) -> list:
     return out + [None] * (n - len(out))
 
 
-def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
+def _judge_block(claim: Claim, ev: Evidence, scale: float, others, ad=None) -> Verdict:
     b, results = claim.block, ev.results
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
     atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
     sided, sided_err = kinks.evidence(ev, b, claim.yours.shape)
     own = _own(ev.own_roundoff, results.get("fd"), claim, tol, ev.f0)
-    open_ = kinks.undecided(ev, b, claim.yours, others if _ad_ran(ev) else None, tol, atol)
+    open_ = kinks.undecided(ev, b, claim.yours, ad, tol, atol)
     comparisons = {
         o: _compare(o, claim.yours, b, r, tol, atol, sided, sided_err, others, ev.reexamined.get(b, ()), own, open_)
         for o, r in results.items()
@@ -180,10 +180,6 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others) -> Verdict:
         taylor.result if taylor else None,
         message,
     )
-
-
-def _ad_ran(ev: Evidence) -> bool:
-    return any(o != "fd" and r.grads is not None for o, r in ev.results.items())
 
 
 def _undecided_words(claim: Claim, open_: np.ndarray, ad) -> str:

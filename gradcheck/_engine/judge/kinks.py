@@ -47,8 +47,8 @@ def ad_at_kinks(c: Comparison, yours, ref, sided, sided_err, tol, atol, again) -
         at_kink, inside = interval_check(yours, sided, sided_err, tol, atol)
         bad = np.where(at_kink, ~inside, bad)
         kinks, excused = int(np.count_nonzero(inside)), inside
-    for e in again:  # fd agrees with yours: AD is not held against you (where fd agrees with AD too, the judge
-        if e.one_sided is None and fd_agrees(float(np.asarray(yours)[e.index]), e, tol, atol):  # withholds: undecided)
+    for e in again:  # where fd agrees with AD as well, the judge withholds the verdict (undecided)
+        if e.one_sided is None and fd_agrees(float(np.asarray(yours)[e.index]), e, tol, atol):
             bad[e.index], excused[e.index] = False, True
     n_bad = int(np.count_nonzero(bad))
     if not excused.any():

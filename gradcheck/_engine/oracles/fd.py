@@ -72,8 +72,8 @@ def run(problem: Problem, config: FiniteDifferences | None = None, *, alone: boo
     result.seconds = time.perf_counter() - start
     if mode == "probes" or not watch.moved:  # entries mode says per block (entries())
         result.flat = (not watch.moved,) * len(problem.leaves)
-    if not watch.moved and result.noise is None:  # the quantum of a loss fd never saw move: the round-off it
-        result = _with_roundoff(result, roundoff.measure(watched), watched)  # puts into yours and AD's (rule 7)
+    if not watch.moved:  # the quantum of a loss fd never saw move: the round-off it puts into yours and AD's
+        result = with_roundoff(result, watched)
 
     result.method = (
         repr(config.method)

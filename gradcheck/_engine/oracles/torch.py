@@ -67,7 +67,11 @@ def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
 def _unwritten(problem: Problem, leaves: list) -> None:
     """Raise when the loss wrote into a parameter tensor in place, hidden from autograd (its version counter
     moved, or through .data its values changed): torch then differentiated at another point."""
-    wrote = [n for n, t, x in zip(problem.names, leaves, problem.leaves) if t._version or not same_array(_values(t), x)]
+    wrote = [
+        n
+        for n, t, x in zip(problem.names, leaves, problem.leaves)
+        if t._version or not same_array(t.detach().numpy(), x)
+    ]
     if wrote:
         raise GradcheckError(
             f"loss wrote into params {', '.join(wrote)} in place under torch (torch.no_grad, .detach() or "
@@ -79,10 +83,6 @@ def _unwritten(problem: Problem, leaves: list) -> None:
 def _leaf(torch, x: np.ndarray):
     """A float64 leaf tensor that requires grad, on its own copy of x (the problem's float64 point)."""
     return torch.tensor(x, dtype=torch.float64, requires_grad=True)
-
-
-def _values(t) -> np.ndarray:
-    return t.detach().numpy()
 
 
 def _value(out) -> float | None:
