@@ -178,7 +178,9 @@ class Settings:
 class CheckOptions(TypedDict, total=False):
     """The keyword options every entry point takes (check_grad, check_vjp, check_backward, check_layer,
     check_function): which oracles, the tolerances, the seed, finite differences' settings, and whether a failed
-    check raises. Each may be left out; `Options` holds the defaults."""
+    check raises, and whether the oracles run your code at float64 copies (float64=True) or in the params' own
+    dtypes (float64=False, for code that only accepts float32; judged in float64 either way). Each may be left out;
+    `Options` holds the defaults."""
 
     oracles: str | Sequence[str] | None
     rtol: float | None
@@ -186,6 +188,7 @@ class CheckOptions(TypedDict, total=False):
     seed: int
     fd: FiniteDifferences | None
     raise_on_failure: bool
+    float64: bool
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,7 @@ class Options:
     seed: int = 0
     fd: FiniteDifferences | None = None
     raise_on_failure: bool = True
+    float64: bool = True  # the oracles run your code at float64 copies; False: in the params' own dtypes
 
     @classmethod
     def parse(cls, options: dict, who: str) -> Options:
@@ -214,10 +218,12 @@ class Options:
         fd = None if options.get("fd") is None else parse_fd(options["fd"])
         given = Settings.parse(**{k: options[k] for k in ("oracles", "rtol", "atol", "seed") if k in options})
         raises = parse_flag(options.get("raise_on_failure", True), "raise_on_failure")
-        return cls(given.oracles, given.rtol, given.atol, given.seed or 0, fd, raises)
+        float64 = parse_flag(options.get("float64", True), "float64")
+        return cls(given.oracles, given.rtol, given.atol, given.seed or 0, fd, raises, float64)
 
     def engine(self) -> dict:
-        """The keywords of the engine's grad_report: all but raise_on_failure."""
+        """The keywords of the engine's grad_report: all but raise_on_failure and float64 (the entry point applies
+        it to the loss, own_dtype.py)."""
         return {"oracles": self.oracles, "rtol": self.rtol, "atol": self.atol, "seed": self.seed, "fd": self.fd}
 
 

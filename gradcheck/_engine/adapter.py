@@ -13,6 +13,7 @@ from ..report import HealthCheck, ParamReport, Report
 from ..settings import Options
 from .check import grad_report
 from .diagnose import Operation, diagnose
+from .own_dtype import in_own_dtypes
 
 
 def require_callable_or_none(name: str, fn) -> None:
@@ -76,6 +77,7 @@ def run(
     """grad_report on the adapted loss and grad, then the adapter's health checks and advice; raises
     GradientMismatch when the check fails and `options.raise_on_failure` is true."""
     __tracebackhide__ = True
+    loss = loss if options.float64 else in_own_dtypes(loss, params)
     report = grad_report(loss, grad, params, args=args, kind=kind, label="inputs", **options.engine())
     report = finish(report, health(), op, args)
     if options.raise_on_failure and not report.ok:

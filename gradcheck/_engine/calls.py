@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import GradcheckError
 from .inputs import call_user, changed_arrays, copy_tree, grad_value, loss_value, same_array
+from .own_dtype import refused_float64
 from .tree import flatten, unflatten
 
 # Above this many entries grad is called once and only the loss twice: a second grad call would cost about
@@ -74,14 +76,19 @@ def record_calls(loss, grad, treedef, leaves, args) -> Record:
         again = loss_value(call_user("loss", loss, unflatten(treedef, [x.copy() for x in leaves]), *copy_tree(args)))
         calls.append(Call(again, calls[0].grad, calls[0].loss_inputs, calls[0].grad_inputs))
     repeat = compare_calls(calls, raw, twice)
-    f64_raw = (
-        call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args))
-        if any(x.dtype != np.float64 for x in leaves)
-        else None
-    )
+    f64_raw = _loss_at_float64(loss, treedef, leaves, args) if any(x.dtype != np.float64 for x in leaves) else None
     f64 = calls[0].loss if f64_raw is None else loss_value(f64_raw)
     grad64 = _grad_at_float64(grad, treedef, leaves, args) if f64_raw is not None else None
     return Record(calls, repeat, f64, _precision(f64_raw), seconds, copy_tree(args), grad64)
+
+
+def _loss_at_float64(loss, treedef, leaves, args):
+    """The loss at float64 copies of lower-precision params, where the oracles run it; code that refuses float64
+    is told how to run in its own dtype."""
+    try:
+        return call_user("loss", loss, unflatten(treedef, [x.astype(np.float64) for x in leaves]), *copy_tree(args))
+    except GradcheckError as exc:
+        raise refused_float64(exc, [x.dtype.name for x in leaves]) from exc
 
 
 def _grad_at_float64(grad, treedef, leaves, args) -> dict[str, np.ndarray] | None:

@@ -20,6 +20,7 @@ from .health import determinism, for_oracles, kinks, mutation, state
 from .inputs import as_param_array, require_callable
 from .judge import judge, to_reexamine
 from .oracles import OracleResult
+from .own_dtype import in_own_dtypes
 from .problem import Problem, float64_point
 from .structure import match_structure
 from .tree import flatten
@@ -37,6 +38,7 @@ def check_grad(loss, grad, params, *, args=(), **options: Unpack[CheckOptions]) 
     """
     __tracebackhide__ = True
     opts = Options.parse(options, "check_grad")
+    loss = loss if opts.float64 else in_own_dtypes(loss, params)
     report = grad_report(loss, grad, params, args=args, **opts.engine())
     if opts.raise_on_failure and not report.ok:
         fail(report)

@@ -85,7 +85,7 @@ def diagnose(p: ParamReport, args=(), op: Operation = MLP) -> Diagnosis:
             "installed, or a smaller problem, to localise",
         )
     y = np.asarray(p.yours, dtype=np.float64)
-    rtol = _PATTERN_RTOL.get(p.dtype, 1e-3)
+    rtol = max(_PATTERN_RTOL.get(p.dtype, 1e-3), _reference_error(p, ref))
     batch = batch_size(args)
     for test in (
         _zeros,
@@ -128,6 +128,14 @@ def _located(p: ParamReport) -> Diagnosis | None:
         f"{n} wrong entr{'y' if n == 1 else 'ies'} located by bisection of fd probes, at "
         f"{where}; look at the code that computes {p.name} there",
     )
+
+
+def _reference_error(p: ParamReport, ref: np.ndarray) -> float:
+    """fd's own error relative to the reference's largest entry, where fd is the reference (code run in float32
+    gives fd values good to ~1e-5): a pattern is read no finer than the reference is known."""
+    if p.fd_error is None or p.trusted[:1] != ("fd",) or not np.any(ref):
+        return 0.0
+    return min(4 * float(np.max(p.fd_error)) / float(np.max(np.abs(ref))), 1e-2)
 
 
 def reference(p: ParamReport) -> np.ndarray | None:

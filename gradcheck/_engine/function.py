@@ -18,7 +18,7 @@ from ..errors import GradcheckError
 from ..report import OracleRun, ParamReport, Report
 from ..settings import CheckOptions, Options, parse_flag
 from . import adapter
-from .backward import not_checked
+from .backward import fresh, not_checked
 from .diagnose import Operation
 from .gradients import Inputs, match
 from .outputs import make_cotangent
@@ -49,14 +49,14 @@ def check_function(
         values,
         tuple(isinstance(v, np.ndarray) and v.dtype.kind == "f" for v in values),
     )
-    outs = backend.forward(list(values))
+    outs = backend.forward(fresh(values))
     floating = [i for i, o in enumerate(outs) if o.dtype.kind == "f"]
     if not floating:
         raise GradcheckError(f"{backend.label} returned no floating output: nothing to differentiate")
     picked = outs[floating[0]] if len(floating) == 1 else tuple(outs[i] for i in floating)
     cot = make_cotangent(picked, cotangent, opts.seed, backend.label)
     cots = _full_cotangents(outs, floating, cot)
-    found, left = match(backend.yours(list(values), cots), ins, backend.backward_label)
+    found, left = match(backend.yours(fresh(values), cots), ins, backend.backward_label)
     if not found:
         raise GradcheckError(
             f"{backend.backward_label} returned no gradient for any floating input "
@@ -124,7 +124,7 @@ def _adapt(backend, reference, ins: Inputs, diff: list[str], floating: list[int]
     where = [ins.names.index(n) for n in diff]
 
     def assemble(p):
-        vals = list(ins.values)
+        vals = fresh(ins.values)  # every call on its own copies: a forward may pop keys from an options dict
         for i, v in zip(where, p.values()):
             vals[i] = v
         return vals

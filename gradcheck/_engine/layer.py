@@ -38,10 +38,13 @@ def attr(obj, path: str, default=None):
     return obj
 
 
-def _grad_name(name: str) -> str:
-    """d + the last part of a dotted name: W -> dW, conv.W -> conv.dW."""
+GRAD_SPELLINGS = ("d{}", "d_{}", "grad_{}", "{}_grad")  # where libraries keep W's gradient: dW, d_W, grad_W, W_grad
+
+
+def grad_names(name: str) -> list[str]:
+    """The usual names of a parameter's gradient, on the last part of a dotted name: conv.W -> conv.dW, ..."""
     head, _, last = name.rpartition(".")
-    return f"{head}.d{last}" if head else f"d{name}"
+    return [f"{head}.{s.format(last)}" if head else s.format(last) for s in GRAD_SPELLINGS]
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class Access:
     """Where a layer keeps its parameters and gradients: in dict attributes, or in attributes of their own."""
 
     params: str | tuple[str, ...]  # a dict attribute's name, or the names of attribute-held parameters
-    grads: str | tuple[str, ...]  # likewise for their gradients (aligned with params when a tuple)
+    grads: str | tuple[str, ...] | None  # likewise for their gradients (aligned with params); None: grad_names
 
     @classmethod
     def read(cls, layer, params, grads) -> Access:
@@ -69,13 +72,11 @@ class Access:
                 )
             return cls(params, "gradients" if grads is None else grads)
         names = tuple(params)
-        if grads is None:
-            grads = tuple(_grad_name(n) for n in names)
-        elif not isinstance(grads, str) and len(tuple(grads)) != len(names):
+        if grads is not None and not isinstance(grads, str) and len(tuple(grads)) != len(names):
             raise GradcheckError(
                 f"Expected grads to name one attribute per parameter ({len(names)}) but got grads={grads!r}"
             )
-        return cls(names, grads if isinstance(grads, str) else tuple(grads))
+        return cls(names, grads if grads is None or isinstance(grads, str) else tuple(grads))
 
     def names(self, layer) -> list[str]:
         """The floating parameters (in a dict: its floating array entries, in order)."""
@@ -106,10 +107,23 @@ class Access:
                     f"Expected layer.{self.grads} to be a dict of gradients after backward but "
                     f"got {type(store).__name__} (pass grads=... to say where they are)"
                 )
-            value = store.get(name, store.get(f"d{name}"))
+            value = next((store[k] for k in [name, *grad_names(name)] if k in store), None)
+        elif self.grads is None:
+            value = attr(layer, self._spelled(layer, name), None)
         else:
             value = attr(layer, self.grads[list(self.params).index(name)], None)
         return None if value is None else np.array(as_gradient(value), copy=True)
+
+    def _spelled(self, layer, name) -> str:
+        """The first of grad_names(name) the layer has after backward, or a GradcheckError naming them all."""
+        found = [n for n in grad_names(name) if _has(layer, n)]
+        if found:
+            return found[0]
+        tried = ", ".join(f"layer.{n}" for n in grad_names(name))
+        raise GradcheckError(
+            f"the layer holds no gradient for {name} after backward: looked for {tried}; pass grads=(...) naming "
+            f"the attribute that holds each parameter's gradient, in the order of params"
+        )
 
     def buffers(self, layer, names) -> list[str]:
         """Entries of a parameter dict that the gradient dict has no key for after backward (running
@@ -119,7 +133,7 @@ class Access:
         store = attr(layer, self.grads, None) if isinstance(self.grads, str) else None
         if not isinstance(store, dict):
             return []
-        return [n for n in names if n not in store and f"d{n}" not in store]
+        return [n for n in names if not any(k in store for k in [n, *grad_names(n)])]
 
     def zero(self, layer, names) -> None:
         """Zero the gradients a layer already holds, as a training step's zero_grad would."""
@@ -132,7 +146,16 @@ class Access:
         if isinstance(self.grads, str):
             store = attr(layer, self.grads, None)
             return store.get(name) if isinstance(store, dict) else None
+        if self.grads is None:
+            return next((attr(layer, n) for n in grad_names(name) if _has(layer, n)), None)
         return attr(layer, self.grads[list(self.params).index(name)], None)
+
+
+def _has(obj, path: str) -> bool:
+    """obj has the dotted attribute path (its value may be None)."""
+    head, _, last = path.rpartition(".")
+    owner = attr(obj, head) if head else obj
+    return owner is not None and hasattr(owner, last)
 
 
 def check_layer(
@@ -152,7 +175,8 @@ def check_layer(
 
     X: the input array, or a tuple of inputs for `forward(*X)` (then backward returns one gradient per input;
     integer inputs such as token ids get none). params: the name of a dict attribute (default `parameters`) or
-    a tuple of attribute names (`('W', 'b')`); grads: likewise (default `gradients`, or `d` + name). The oracle
+    a tuple of attribute names (`('W', 'b')`); grads: likewise (default `gradients`, or the first of `dW`, `d_W`,
+    `grad_W`, `W_grad` the layer has). The oracle
     is finite differences: parameters are written into the layer's own numpy arrays, which torch and jax cannot
     differentiate through.
     """

@@ -87,8 +87,9 @@ class Problem:
 
 
 def _shifted(x: np.ndarray, v: np.ndarray, t: float) -> np.ndarray:
-    """x + t v in one new array (the same bits as `x + t * v`, half the memory traffic at 1e6 entries)."""
-    out = np.multiply(v, t)
+    """x + t v in one new array (the same bits as `x + t * v`, half the memory traffic at 1e6 entries); an array
+    at every shape, 0-d included (numpy's arithmetic turns a 0-d array into a scalar, which user code may refuse)."""
+    out = np.multiply(v, t, out=np.empty(np.shape(v)))
     out += x
     return out
 

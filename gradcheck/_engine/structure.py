@@ -18,7 +18,7 @@ from .tree import flatten
 
 def match_structure(names, leaves, grad_tree, label: str = "params", args=(), treedef=None) -> list[ParamReport]:
     """One ParamReport per parameter (aligned with `names`), then one per extra gradient key."""
-    g_names, g_leaves, g_def = flatten(grad_tree, label) if grad_tree is not None else ([], [], None)
+    g_names, g_leaves, g_def = flatten(grad_tree, label, treedef) if grad_tree is not None else ([], [], None)
     given = dict(zip(g_names, g_leaves))
     batch = batch_size(args)
     out = [_match_one(n, x, given.get(n, _MISSING), batch) for n, x in zip(names, leaves)]
@@ -160,13 +160,21 @@ def shape_hint(arr: np.ndarray, shape: tuple, batch: BatchSize | None = None) ->
             "it has an empty axis: a slice such as dx[:, :, pad:-pad] with pad = 0 selects nothing; crop the "
             "padded gradient with dx[:, :, pad:pad + H] instead"
         )
+    if len(got) == len(shape) == 2 and got == shape[::-1]:  # a matrix's transpose first, even at (1, n)
+        also = (
+            f" (with an axis of length 1 it is also the same {arr.size} entries in another layout: reshape only "
+            f"if the product was right)"
+            if 1 in got
+            else ""
+        )
+        return (
+            f"it is the transpose of the expected shape: for z = W a, dW = delta a^T; for Z = X W, dW = X^T dZ{also}"
+        )
     if arr.size == int(np.prod(shape)) and sum(d > 1 for d in got) <= 1 and sum(d > 1 for d in shape) <= 1:
         return (
             f"same {arr.size} entries in another layout: reshape to {shape} ((n,) against (n, 1) is the usual "
             f"cause; keepdims=True on the sum keeps (n, 1))"
         )
-    if len(got) == len(shape) == 2 and got == shape[::-1]:
-        return "it is the transpose of the expected shape: for z = W a, dW = delta a^T; for Z = X W, dW = X^T dZ"
     if len(got) == len(shape) + 1 and got[1:] == shape:
         return (
             f"it has an extra leading axis of {got[0]}{_n(got[0], batch)}: sum over axis 0 (not summed over the batch)"

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..errors import GradcheckError
+
 LEAF = "leaf"
 KEYED = ("dict", "mapping", "namedtuple", "dataclass")  # children named by key or field
 KINDS = (LEAF, "dict", "mapping", "list", "tuple", "namedtuple", "dataclass")
+MAX_DEPTH = 200  # containers nested deeper than this (or a container holding itself) are refused, not recursed into
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,13 @@ def _static(value) -> bool:
     return value is None or isinstance(value, (str, bytes, bool)) or callable(value)
 
 
-def flatten(tree, root: str = "params") -> tuple[list[str], list[Any], TreeDef]:
-    """Return (names, leaves, treedef); names read like the user's code: `W1`, `layers[0].b`."""
+def flatten(tree, root: str = "params", like: TreeDef | None = None) -> tuple[list[str], list[Any], TreeDef]:
+    """Return (names, leaves, treedef); names read like the user's code: `W1`, `layers[0].b`. `like`: the params'
+    structure a gradient is read against, so where params hold an array the gradient's value there is one leaf
+    (a nested list such as `W.tolist()` included), never flattened into entries."""
     names: list[str] = []
     leaves: list[Any] = []
-    treedef = _flatten(tree, "", names, leaves, root)
+    treedef = _flatten(tree, "", names, leaves, root, 0, like)
     return names, leaves, treedef
 
 
@@ -98,18 +103,31 @@ def _join(prefix: str, key) -> str:
     return f"{prefix}.{key}" if prefix else str(key)
 
 
-def _flatten(tree, prefix, names, leaves, root) -> TreeDef:
-    kind = node_kind(tree)
+def _flatten(tree, prefix, names, leaves, root, depth: int, like: TreeDef | None = None) -> TreeDef:
+    kind = LEAF if like is not None and like.kind == LEAF else node_kind(tree)
     if kind == LEAF:
         names.append(prefix or root)
         leaves.append(tree)
         return TreeDef(LEAF)
+    if depth >= MAX_DEPTH:
+        raise _too_deep(root, prefix)
     keys, values = _items(tree, kind)
     base = prefix if kind in KEYED else (prefix or root)
-    children = tuple(_flatten(v, _join(base, k), names, leaves, root) for k, v in zip(keys, values))
+    guides = dict(zip(like.keys, like.children)) if like is not None else {}
+    children = tuple(
+        _flatten(v, _join(base, k), names, leaves, root, depth + 1, guides.get(k)) for k, v in zip(keys, values)
+    )
     cls = None if kind in ("dict", "list", "tuple") else type(tree)
     aux = tree.default_factory if isinstance(tree, defaultdict) else tree if kind == "dataclass" else None
     return TreeDef(kind, keys, children, cls, aux)
+
+
+def _too_deep(root: str, prefix: str) -> GradcheckError:
+    where = prefix if len(prefix) <= 60 else prefix[:28] + " ... " + prefix[-27:]
+    return GradcheckError(
+        f"Expected {root} to be arrays in containers nested at most {MAX_DEPTH} deep but {root} goes deeper "
+        f"(at {where or root}; a container that holds itself never ends): pass the arrays in a flatter dict or list"
+    )
 
 
 def unflatten(treedef: TreeDef, leaves) -> Any:

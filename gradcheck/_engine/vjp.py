@@ -82,11 +82,11 @@ def _as_loss_and_grad(fn, vjp, ins: Inputs, diff, record: Record):
         return full
 
     def loss(p, cot):
-        return pairing(fn(*assemble(p)), cot)
+        return pairing(call_user("fn", fn, *assemble(p)), cot)
 
     def grad(p, cot):
         mine = copy_tree(cot)
-        found, _ = match(vjp(mine, *assemble(p)), ins, "vjp")
+        found, _ = match(call_user("vjp", vjp, mine, *assemble(p)), ins, "vjp")
         record.dout = record.dout or bool(changed_arrays(cot, mine, "cotangent"))
         return {n: found.get(n) for n in p}
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gradcheck as gc
-from gradcheck._engine.layer import Access, _grad_name, _inputs, attr, check_layer
+from gradcheck._engine.layer import Access, _inputs, attr, check_layer, grad_names
 
 
 class Affine:
@@ -34,7 +34,8 @@ class Wrapped:
 def test_attr_follows_a_dotted_path_and_grad_names_prefix_d_to_the_last_part():
     layer = Wrapped()
     assert attr(layer, "inner.W") is layer.inner.W and attr(layer, "inner.missing.x", 5) == 5
-    assert _grad_name("W") == "dW" and _grad_name("inner.conv.W") == "inner.conv.dW"
+    assert grad_names("W") == ["dW", "d_W", "grad_W", "W_grad"]
+    assert grad_names("inner.conv.W")[:2] == ["inner.conv.dW", "inner.conv.d_W"]
 
 
 def test_access_to_a_dict_attribute_lists_the_floating_params_and_reads_d_prefixed_grads():
@@ -56,7 +57,7 @@ def test_access_to_a_dict_attribute_lists_the_floating_params_and_reads_d_prefix
 def test_access_to_attribute_held_params_pairs_each_with_its_gradient():
     layer = Wrapped()
     access = Access.read(layer, ("inner.W",), None)
-    assert access == Access(("inner.W",), ("inner.dW",)) and access.names(layer) == ["inner.W"]
+    assert access == Access(("inner.W",), None) and access.names(layer) == ["inner.W"]  # None: grad_names
     g = access.grad(layer, "inner.W")
     assert np.array_equal(g, np.full((3, 2), 7.0)) and g is not layer.inner.dW  # a copy
     assert access.buffers(layer, ["inner.W"]) == []

@@ -257,3 +257,26 @@ def test_several_outputs_with_an_integer_one(x):
     assert report.ok and report.ran == ["fd", "torch"]
     wrong = gc.check_function(RowMaxWrongRoute, (x,), raise_on_failure=False).param("x")
     assert wrong.diagnosis_kind == "routed"
+
+
+class ScaledSquare(torch.autograd.Function):
+    """k x^2 with k popped from an options dict (xitorch's forwards pop their options the same way)."""
+
+    @staticmethod
+    def forward(ctx, x, options):
+        k = options.pop("k")
+        ctx.save_for_backward(x)
+        ctx.k = k
+        return k * x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * ctx.k * x * g, None
+
+
+def test_every_call_gets_its_own_copy_of_non_array_arguments_and_a_0d_input_works():
+    options = {"k": 3.0}
+    report = gc.check_function(ScaledSquare, (np.array(1.5), options))
+    assert report.ok and report.params[0].shape == () and options == {"k": 3.0}
+    assert gc.check_function(ScaledSquare, (np.array([1.5, -0.5]), options)).ok

@@ -194,3 +194,44 @@ def test_a_layer_answering_for_an_input_kept_from_before_the_check_is_named(rng)
     (kept,) = [h for h in report.health if h.name == "kept_inputs"]
     assert kept.message.startswith("layer.backward returned a list of 1 arrays for the one input X: a layer that")
     assert report.param("W").status == "mismatch"  # its gradient was taken at the older input
+
+
+class UnderscoredDense:
+    """neuralnetlib's style: parameters in attributes of their own, gradients in d_weights and d_bias."""
+
+    def __init__(self, rng):
+        self.weights, self.bias = rng.normal(size=(3, 2)), rng.normal(size=2)
+
+    def forward(self, X):
+        self.X = X
+        return X @ self.weights + self.bias
+
+    def backward(self, dY):
+        self.d_weights, self.d_bias = self.X.T @ dY, dY.sum(axis=0)
+        return dY @ self.weights.T
+
+
+def test_gradients_kept_as_d_underscore_name_are_found(rng):
+    report = gc.check_layer(UnderscoredDense(rng), rng.normal(size=(4, 3)), params=("weights", "bias"), oracles=FD)
+    assert report.ok and [p.name for p in report.params] == ["X", "weights", "bias"]
+
+
+class OddlyNamedGradient(UnderscoredDense):
+    def backward(self, dY):
+        dX = super().backward(dY)
+        self.bias_delta = self.__dict__.pop("d_bias")
+        return dX
+
+
+def test_a_gradient_the_layer_does_not_hold_names_every_attribute_looked_for(rng):
+    with pytest.raises(gc.GradcheckError) as e:
+        gc.check_layer(OddlyNamedGradient(rng), rng.normal(size=(4, 3)), params=("weights", "bias"), oracles=FD)
+    assert str(e.value) == (
+        "the layer holds no gradient for bias after backward: looked for layer.dbias, layer.d_bias, "
+        "layer.grad_bias, layer.bias_grad; pass grads=(...) naming the attribute that holds each parameter's "
+        "gradient, in the order of params"
+    )
+    layer = OddlyNamedGradient(rng)
+    assert gc.check_layer(
+        layer, rng.normal(size=(4, 3)), params=("weights", "bias"), grads=("d_weights", "bias_delta"), oracles=FD
+    ).ok
