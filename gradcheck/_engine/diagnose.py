@@ -131,11 +131,11 @@ def _located(p: ParamReport) -> Diagnosis | None:
 
 
 def _reference_error(p: ParamReport, ref: np.ndarray) -> float:
-    """fd's own error relative to the reference's largest entry, where fd is the reference (code run in float32
+    """fd's own error relative to the reference's largest entry, where fd is the only reference (code run in float32
     gives fd values good to ~1e-5): a pattern is read no finer than the reference is known."""
-    if p.fd_error is None or p.trusted[:1] != ("fd",) or not np.any(ref):
+    if p.fd_error is None or {o for o in p.trusted if o in p.refs} != {"fd"} or not np.any(ref):
         return 0.0
-    return min(4 * float(np.max(p.fd_error)) / float(np.max(np.abs(ref))), 1e-2)
+    return min(4 * float(np.max(p.fd_error)) / float(np.max(np.abs(ref))), 1e-3)
 
 
 def reference(p: ParamReport) -> np.ndarray | None:

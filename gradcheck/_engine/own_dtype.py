@@ -18,10 +18,14 @@ def in_own_dtypes(loss, params):
 
     def loss_in_own_dtypes(p, *args):
         _, got, treedef = flatten(p)
-        cast = [x.astype(d, copy=False) if isinstance(x, np.ndarray) and d.kind == "f" else x for x, d in zip(got, dtypes)]
+        cast = [x.astype(d, copy=False) if _floating(x, d) else x for x, d in zip(got, dtypes)]
         return loss(unflatten(treedef, cast), *args)
 
     return loss_in_own_dtypes
+
+
+def _floating(x, dtype: np.dtype) -> bool:
+    return isinstance(x, np.ndarray) and dtype.kind == "f"
 
 
 def refused_float64(exc: GradcheckError, dtypes) -> GradcheckError:

@@ -167,9 +167,7 @@ def shape_hint(arr: np.ndarray, shape: tuple, batch: BatchSize | None = None) ->
             if 1 in got
             else ""
         )
-        return (
-            f"it is the transpose of the expected shape: for z = W a, dW = delta a^T; for Z = X W, dW = X^T dZ{also}"
-        )
+        return f"it is the transpose of the expected shape: for z = W a, dW = delta a^T; for Z = X W, dW = X^T dZ{also}"
     if arr.size == int(np.prod(shape)) and sum(d > 1 for d in got) <= 1 and sum(d > 1 for d in shape) <= 1:
         return (
             f"same {arr.size} entries in another layout: reshape to {shape} ((n,) against (n, 1) is the usual "

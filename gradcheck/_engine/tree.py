@@ -90,7 +90,7 @@ def _static(value) -> bool:
 def flatten(tree, root: str = "params", like: TreeDef | None = None) -> tuple[list[str], list[Any], TreeDef]:
     """Return (names, leaves, treedef); names read like the user's code: `W1`, `layers[0].b`. `like`: the params'
     structure a gradient is read against, so where params hold an array the gradient's value there is one leaf
-    (a nested list such as `W.tolist()` included), never flattened into entries."""
+    (a nested list such as `W.tolist()`), never flattened into entries."""
     names: list[str] = []
     leaves: list[Any] = []
     treedef = _flatten(tree, "", names, leaves, root, 0, like)
@@ -104,7 +104,8 @@ def _join(prefix: str, key) -> str:
 
 
 def _flatten(tree, prefix, names, leaves, root, depth: int, like: TreeDef | None = None) -> TreeDef:
-    kind = LEAF if like is not None and like.kind == LEAF else node_kind(tree)
+    kind = node_kind(tree)
+    kind = LEAF if like is not None and like.kind == LEAF and kind in ("list", "tuple") else kind
     if kind == LEAF:
         names.append(prefix or root)
         leaves.append(tree)
