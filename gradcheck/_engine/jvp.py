@@ -87,7 +87,8 @@ def jvp_report(rule: Rule, ins: Inputs, tangent, opts: Options) -> Report:
 
 def make_tangents(ins: Inputs, given, seed: int) -> list:
     """One tangent per input: `given` checked (a tuple with one array per input, None for an input not
-    differentiated), else standard normal entries from the seed for every floating input (None elsewhere)."""
+    differentiated: zeros), else standard normal entries from the seed for every floating input; None for an
+    input that is not a floating array."""
     if given is None:
         rng = np.random.default_rng([seed, TANGENT_STREAM])
         return [rng.standard_normal(np.shape(v)) if f else None for v, f in zip(ins.values, ins.floating)]
@@ -99,8 +100,8 @@ def make_tangents(ins: Inputs, given, seed: int) -> list:
         )
     out = []
     for name, v, f, t in zip(ins.names, ins.values, ins.floating, listed):
-        if t is None:
-            out.append(None)
+        if t is None:  # not differentiated: zeros for a floating input (the rule is still given an array)
+            out.append(np.zeros(np.shape(v)) if f else None)
             continue
         if not f:
             raise GradcheckError(f"tangent for {name} given, but {name} is not a floating array (it has no tangent)")
