@@ -65,13 +65,16 @@ def make_vector(params, given, seed: int):
     if g_names != names:
         raise GradcheckError(
             f"Expected vector to be a tree like params (entries {', '.join(names)}) but got "
-            f"vector={given!r:.60} (entries {', '.join(g_names)})"
+            f"vector={given!r:.60} (type={type(given).__name__}) with entries {', '.join(g_names)}"
         )
     out = []
     for n, s, g in zip(names, shapes, g_leaves):
         arr = as_param_array(n, g, "vector").astype(np.float64)
         if arr.shape != s:
-            raise GradcheckError(f"Expected vector entry {n!r} of shape {s} (like params) but got shape {arr.shape}")
+            raise GradcheckError(
+                f"Expected vector entry {n!r} of shape {s} (like params) but got shape {arr.shape} in "
+                f"vector={given!r:.60} (type={type(given).__name__})"
+            )
         out.append(arr)
     return unflatten(treedef, out)
 

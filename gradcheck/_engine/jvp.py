@@ -104,10 +104,20 @@ def make_tangents(ins: Inputs, given, seed: int) -> list:
             out.append(np.zeros(np.shape(v)) if f else None)
             continue
         if not f:
-            raise GradcheckError(f"tangent for {name} given, but {name} is not a floating array (it has no tangent)")
-        arr = np.asarray(t, dtype=np.float64)
-        if arr.shape != np.shape(v):
-            raise GradcheckError(f"Expected the tangent for {name} of shape {np.shape(v)} but got shape {arr.shape}")
+            raise GradcheckError(
+                f"Expected no tangent for {name} (not a floating array) but got tangent={given!r:.60} "
+                f"(type={type(given).__name__})"
+            )
+        try:
+            arr = np.asarray(t, dtype=np.float64)
+        except (TypeError, ValueError):
+            arr = None
+        if arr is None or arr.shape != np.shape(v):
+            raise GradcheckError(
+                f"Expected the tangent for {name} of shape {np.shape(v)} but got "
+                f"{'shape ' + str(arr.shape) if arr is not None else 'no array'} in tangent={given!r:.60} "
+                f"(type={type(given).__name__})"
+            )
         out.append(arr)
     return out
 
