@@ -51,7 +51,7 @@ def grad_report(
     require_callable("loss", loss), require_callable("grad", grad)
     plan, seed = oracle_plan.make_plan(oracles), parse_seed(seed)
     rtol, atol = parse_tolerance(rtol, "rtol"), parse_tolerance(atol, "atol")
-    parse_choice(kind, "kind", ("grad", "vjp", "backward", "layer", "function"))
+    parse_choice(kind, "kind", ("grad", "vjp", "backward", "layer", "function", "hvp", "jvp"))
     if not isinstance(label, str) or not label:
         raise bad("label", label, "a non-empty string")
     names, raw, treedef = flatten(params, label)
