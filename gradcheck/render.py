@@ -128,7 +128,10 @@ def format_oracles(report: Report) -> list[str]:
     for o in report.oracles:
         if o.status == "ran":
             work = f", {o.evaluations} evals" if o.name == "fd" else ""
-            parts.append(f"{o.name} ({o.mode}{work}, {o.seconds * 1e3:.1f} ms)")
+            how = (
+                f", {o.ran_as}" if o.ran_as and o.ran_as != "as written" else ""
+            )  # followed: said; as written: default
+            parts.append(f"{o.name} ({o.mode}{work}{how}, {o.seconds * 1e3:.1f} ms)")
         else:
             skipped.append(f"  {o.name} skipped: {o.reason}")
     return ["oracles: " + "; ".join(parts) if parts else "oracles: none ran", *skipped]

@@ -31,6 +31,7 @@ class OracleRun:
     method: str = ""
     seconds: float = 0.0
     evaluations: int = 0
+    ran_as: str = ""  # how an AD oracle ran your code: "as written" or "numpy code followed"
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

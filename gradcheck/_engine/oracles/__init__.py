@@ -17,6 +17,8 @@ from typing import Literal
 
 import numpy as np
 
+from .role import Role
+
 ORACLE_NAMES = ("fd", "torch", "jax")
 AD_ORACLES = ("torch", "jax")
 
@@ -75,10 +77,16 @@ class OracleResult:
     cancellation: tuple[float, ...] = ()  # fd, per block: round-off a gradient of a loss with a quantum carries
     quantum: float = 0.0  # fd: the quantum the loss's values showed near the point (0: none)
     noise: float | None = None  # fd: the loss's measured round-off per value (roundoff.py; None: not measured)
+    role: Role | None = None  # what the oracle is (role.py): the judge asks this, never the name
+
+    def __post_init__(self):
+        if self.role is None:  # results built without one (tests, older callers): fd's or a framework's own
+            self.role = Role.FINITE_DIFFERENCES if self.name == "fd" else Role.EXACT_AD
 
 
-def ad_result(name: str, grads: list[np.ndarray], value, method: str, start: float, cached=False) -> OracleResult:
-    """An AD framework's result: every entry from one evaluation of the loss, timed from `start` (perf_counter)."""
+def ad_result(name: str, grads, value, method: str, start: float, cached=False, role=Role.EXACT_AD) -> OracleResult:
+    """An AD framework's result: every entry from one evaluation of the loss, timed from `start` (perf_counter);
+    `role`: the code as written, or numpy code followed (follow/)."""
     return OracleResult(
         name,
         "entries",
@@ -88,6 +96,7 @@ def ad_result(name: str, grads: list[np.ndarray], value, method: str, start: flo
         method=method,
         value=value,
         cached=cached,
+        role=role,
     )
 
 

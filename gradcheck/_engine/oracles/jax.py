@@ -30,7 +30,7 @@ import numpy as np
 from ..probes import global_direction
 from ..problem import Problem, convert_args
 from ..tree import unflatten
-from . import CannotRun, OracleResult, ad_result, jax_disk, same_value, short_message
+from . import CannotRun, OracleResult, Role, ad_result, follow, jax_disk, same_value, short_message
 
 NAME = "jax"
 HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so jax can run it"
@@ -50,6 +50,14 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
     import jax
 
     start = time.perf_counter()
+    native = lambda: _native(jax, problem, fresh, sole)  # noqa: E731
+    (grads, value, cached), role = follow.attempt(NAME, problem, native, follow.jax_run(problem))
+    how = "" if role is Role.EXACT_AD else f" of your numpy code followed through {follow.VIA[NAME]}"
+    return ad_result(NAME, grads, value, f"jax {jax.__version__} grad{how}, float64", start, cached, role)
+
+
+def _native(jax, problem: Problem, fresh: bool, sole: bool):
+    """(gradients, value, served from a cache?) of the loss as written, on jax arrays."""
     with jax.enable_x64(True):
         import jax.numpy as jnp
 
@@ -66,7 +74,7 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
             raise CannotRun(f"loss raised {type(exc).__name__} on jax arrays ({short_message(exc)}); {HINT}") from exc
         value, raw = out
         grads = [np.asarray(g, dtype=np.float64).reshape(x.shape) for g, x in zip(raw, problem.leaves)]
-    return ad_result(NAME, grads, float(value), f"jax {jax.__version__} grad, float64", start, cached)
+    return grads, float(value), cached
 
 
 def _float64_args(args):

@@ -17,7 +17,7 @@ from ...errors import GradcheckError
 from ..inputs import same_array
 from ..problem import Problem, convert_args
 from ..tree import unflatten
-from . import CannotRun, OracleResult, ad_result, short_message
+from . import CannotRun, OracleResult, Role, ad_result, follow, short_message
 
 NAME = "torch"
 ONE_THREAD_UP_TO = 100_000
@@ -33,11 +33,12 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
     if problem.n <= ONE_THREAD_UP_TO and threads > 1:
         torch.set_num_threads(1)  # small graphs: thread hand-offs cost more than they save on a busy machine
     try:
-        grads, value = _grads(torch, problem)
+        (grads, value), role = follow.attempt(NAME, problem, lambda: _grads(torch, problem), follow.torch_run(problem))
     finally:
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
-    return ad_result(NAME, grads, value, f"torch {torch.__version__} autograd, float64", start)
+    how = "" if role is Role.EXACT_AD else f" of your numpy code followed through {follow.VIA[NAME]}"
+    return ad_result(NAME, grads, value, f"torch {torch.__version__} autograd{how}, float64", start, role=role)
 
 
 def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
