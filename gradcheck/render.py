@@ -136,7 +136,8 @@ def format_oracles(report: Report) -> list[str]:
 
 def tolerance_line(report: Report) -> str | None:
     tols = ", ".join(f"{d} rtol {t['rtol']:.0e} atol {t['atol']:.1e}" for d, t in report.tolerances.items())
-    return f"tolerance: {tols}; seed {report.seed}" if tols else None
+    why = "".join(f"\n  {d}: {t['why']}" for d, t in report.tolerances.items() if t.get("why"))
+    return f"tolerance: {tols}; seed {report.seed}{why}" if tols else None
 
 
 def footer(report: Report) -> list[str]:

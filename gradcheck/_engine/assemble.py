@@ -12,6 +12,7 @@ from ..render import verdict_line
 from ..report import HealthCheck, OracleRun, ParamReport, Report
 from .diagnose import Diagnosis, diagnose
 from .evidence import Claim, Status, Verdict
+from . import rounding
 from .tolerance import resolve_tolerance
 
 
@@ -80,9 +81,11 @@ def report(
     ok = all(p.ok for p in params_out) and not any(h.fails for h in health) and any(r.status == "ran" for r in runs)
     tolerances = {}
     for p in params_out:
-        t = resolve_tolerance(p.dtype, rtol, atol) if p.dtype in ("float16", "float32", "float64") else None
+        t = resolve_tolerance(p.dtype, rtol, atol) if p.dtype in ("bfloat16", "float16", "float32", "float64") else None
         if t is not None:
             tolerances[p.dtype] = {"rtol": t.rtol, "atol": t.atol, "atol_relative_to_max_reference": t.atol_is_relative}
+            if why := rounding.words(p.dtype, t):
+                tolerances[p.dtype]["why"] = why
     out = Report(
         ok,
         kind,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GradcheckError
+from .dtypes import is_real_floating
 from .tree import flatten, unflatten
 
 COTANGENT_STREAM = 0x7C7  # the generator stream of random cotangents (check_vjp's since its first version)
@@ -17,12 +18,12 @@ def output_leaves(out, who: str) -> tuple[list[str], list, object]:
     names, leaves, treedef = flatten(out, "output")
     for n, x in zip(names, leaves):
         dtype = getattr(x, "dtype", None)
-        kind = np.dtype(dtype).kind if isinstance(dtype, np.dtype) else None
+        numpy_dtype = isinstance(dtype, np.dtype)
         if (
             x is None
             or isinstance(x, (str, bytes, bool))
-            or (kind is not None and kind != "f")
-            or (kind is None and not isinstance(x, (float, int)) and not hasattr(x, "shape"))
+            or (numpy_dtype and not is_real_floating(dtype))
+            or (not numpy_dtype and not isinstance(x, (float, int)) and not hasattr(x, "shape"))
         ):
             raise GradcheckError(
                 f"Expected {who} to return floating arrays but its {n} is {_what(x)}; "

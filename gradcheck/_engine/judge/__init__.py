@@ -56,6 +56,7 @@ from ..compare import (
 from ..evidence import Claim, Evidence, Judgement, Noise, Status, TaylorRun, Verdict
 from ..oracles import OracleResult, same_value
 from ..tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
+from .. import rounding
 from ..triangulate import triangulate
 from . import kinks, resolution
 
@@ -114,7 +115,7 @@ def _withheld(v: Verdict, n: Noise) -> Verdict:
 
 def _atol(ev: Evidence, claim: Claim) -> float:
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
-    return tol.absolute_atol(reference_scale(ev), roundoff_floor(ev.f0, machine_eps(claim.dtype)))
+    return tol.absolute_atol(reference_scale(ev), rounding.floor(ev.f0, claim.dtype))
 
 
 def reference_scale(ev: Evidence) -> float:
@@ -138,7 +139,7 @@ def _claimed(ev: Evidence) -> list:
 def _judge_block(claim: Claim, ev: Evidence, scale: float, others, ad=None) -> Verdict:
     b, results = claim.block, ev.results
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
-    atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
+    atol = tol.absolute_atol(scale, rounding.floor(ev.f0, claim.dtype))
     sided, sided_err = kinks.evidence(ev, b, claim.yours.shape)
     own = _own(ev.own_roundoff, results.get("fd"), claim, tol, ev.f0)
     open_ = kinks.undecided(ev, b, claim.yours, ad, tol, atol)
@@ -289,7 +290,7 @@ def to_reexamine(
     out = {}
     for c in claims:
         tol = resolve_tolerance(c.dtype, rtol, atol)
-        a = tol.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype)))
+        a = tol.absolute_atol(scale, rounding.floor(f0, c.dtype))
         own = _own(own_roundoff or {}, fd, c, tol, f0)
         bad = np.zeros(c.yours.shape, bool)
         for grads, errors, sided in refs:
