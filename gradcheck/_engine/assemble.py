@@ -10,9 +10,9 @@ import numpy as np
 
 from ..render import verdict_line
 from ..report import HealthCheck, OracleRun, ParamReport, Report
+from . import rounding
 from .diagnose import Diagnosis, diagnose
 from .evidence import Claim, Status, Verdict
-from . import rounding
 from .tolerance import resolve_tolerance
 
 

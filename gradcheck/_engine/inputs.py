@@ -120,7 +120,8 @@ def loss_value(value, what: str = "loss") -> float:
         arr = np.asarray(value)
     except Exception as exc:
         raise GradcheckError(f"{what} returned {type(value).__name__}, which is not a number: {exc}") from exc
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool or is_real_floating(arr.dtype)):
+    numeric = np.issubdtype(arr.dtype, np.number) or arr.dtype == bool or is_real_floating(arr.dtype)
+    if arr.dtype == object or not numeric:
         raise GradcheckError(
             f"Expected {what} to return a real scalar but it returned {type(value).__name__} {value!r:.80}"
         )

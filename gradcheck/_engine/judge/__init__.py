@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import rounding
 from ..bound import detection_bound
 from ..compare import (
     Comparison,
@@ -56,7 +57,6 @@ from ..compare import (
 from ..evidence import Claim, Evidence, Judgement, Noise, Status, TaylorRun, Verdict
 from ..oracles import OracleResult, same_value
 from ..tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
-from .. import rounding
 from ..triangulate import triangulate
 from . import kinks, resolution
 
