@@ -10,7 +10,8 @@ import numpy as np
 
 from ..render import verdict_line
 from ..report import HealthCheck, OracleRun, ParamReport, Report
-from . import rounding
+from . import complex_params, rounding
+from .complex_params import Layout
 from .diagnose import Diagnosis, diagnose
 from .evidence import Claim, Status, Verdict
 from .tolerance import resolve_tolerance
@@ -25,17 +26,21 @@ def claims(structure: list[ParamReport]) -> tuple[Claim, ...]:
     )
 
 
-def params(structure: list[ParamReport], verdicts: tuple[Verdict, ...], args, stateful: dict) -> list[ParamReport]:
-    """One ParamReport per parameter: structural findings as they are, judged ones from their verdict."""
+def params(
+    structure: list[ParamReport], verdicts: tuple[Verdict, ...], args, stateful: dict, layout: Layout | None = None
+) -> list[ParamReport]:
+    """One ParamReport per parameter: structural findings as they are, judged ones from their verdict (a complex
+    parameter, checked as its real view, with its own dtype and the convention it was read in)."""
     by_name = {v.name: v for v in verdicts}
-    return [p if p.name not in by_name else _judged(p, by_name[p.name], args, stateful) for p in structure]
+    return [p if p.name not in by_name else _judged(p, by_name[p.name], args, stateful, layout) for p in structure]
 
 
-def _judged(p: ParamReport, v: Verdict, args, stateful: dict) -> ParamReport:
+def _judged(p: ParamReport, v: Verdict, args, stateful: dict, layout: Layout | None) -> ParamReport:
+    cx = layout is not None and p.name in layout
     out = ParamReport(
         p.name,
         p.shape,
-        p.dtype,
+        layout.dtypes[p.name] if cx else p.dtype,
         v.status.value,
         v.comparisons,
         v.trusted,
@@ -44,7 +49,7 @@ def _judged(p: ParamReport, v: Verdict, args, stateful: dict) -> ParamReport:
         yours=p.yours,
         refs=v.refs,
         fd_error=v.fd_error,
-        notes=list(v.notes),
+        notes=list(v.notes) + complex_params.note(p.name, layout, v.status == Status.OK),
         bound=v.bound,
         taylor=v.taylor,
         oracles_disagree=v.oracles_disagree,
@@ -53,8 +58,18 @@ def _judged(p: ParamReport, v: Verdict, args, stateful: dict) -> ParamReport:
         return replace(out, diagnosis_kind="nondeterministic")
     if v.status != Status.MISMATCH:
         return out
-    found = _state_diagnosis(p.name, stateful[p.name]) if p.name in stateful else diagnose(out, args)
+    if p.name in stateful:
+        found = _state_diagnosis(p.name, stateful[p.name])
+    else:
+        found = (_convention(p.name, out) if cx else None) or diagnose(out, args)
     return replace(out, diagnosis=found.words, diagnosis_kind=found.kind)
+
+
+def _convention(name: str, out: ParamReport) -> Diagnosis | None:
+    """A complex gradient in another convention than torch's (conjugate, Wirtinger), against a trusted reference."""
+    ref = next((out.refs[o] for o in out.trusted if o in out.refs), None)
+    found = None if ref is None else complex_params.diagnose(name, out.yours, ref, out.wrong_entries())
+    return None if found is None else Diagnosis(*found)
 
 
 def _state_diagnosis(name: str, how: str) -> Diagnosis:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..errors import fail
 from ..report import Report
 from ..settings import CheckOptions, Options, bad, parse_choice, parse_fd, parse_seed, parse_tolerance
-from . import assemble
+from . import assemble, complex_params
 from . import plan as oracle_plan
 from .calls import record_calls
 from .consult import reexamine, runner, taylor_runs, with_roundoff
@@ -54,6 +54,7 @@ def grad_report(
     parse_choice(kind, "kind", ("grad", "vjp", "backward", "layer", "function"))
     if not isinstance(label, str) or not label:
         raise bad("label", label, "a non-empty string")
+    loss, grad, params, layout = complex_params.split(loss, grad, params, label)  # complex z as (Re z, Im z)
     names, raw, treedef = flatten(params, label)
     leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
     fd = parse_fd(fd)
@@ -92,7 +93,7 @@ def grad_report(
             record.grad64 or {},
         )
         judgement = judge(evidence)
-        return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful), judgement
+        return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful, layout), judgement
 
     results, runs, (params_out, judgement) = oracle_plan.consult(plan, runner(problem, fd, claims, rtol, atol), decide)
     health += state(record.repeat) + determinism(judgement.noise)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GradcheckError
-from .dtypes import is_real_floating
+from .dtypes import is_complex, is_real_floating
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Inputs:
 def is_floating_array(x) -> bool:
     """A numpy array or tensor of floating dtype (what a gradient can be taken for)."""
     if isinstance(x, np.ndarray):
-        return is_real_floating(x.dtype)
+        return is_real_floating(x.dtype) or is_complex(x.dtype)
     if not hasattr(x, "shape") or getattr(x, "dtype", None) is None:
         return False
     if hasattr(x, "is_floating_point"):  # torch
