@@ -74,9 +74,14 @@ def make_cotangent(out, given, seed: int, who: str, label: str = "cotangent"):
 
 def _draw(rng: np.random.Generator, x):
     """Standard normal entries shaped like output x; for a complex output, real and imaginary parts drawn alike."""
-    if bool(x.is_complex()) if hasattr(x, "is_complex") else np.iscomplexobj(x):  # a torch tensor, or an array
+    if _is_complex(x):
         return rng.standard_normal(np.shape(x)) + 1j * rng.standard_normal(np.shape(x))
     return rng.standard_normal(np.shape(x))
+
+
+def _is_complex(x) -> bool:
+    """A complex torch tensor, or a complex numpy / jax array."""
+    return bool(x.is_complex()) if hasattr(x, "is_complex") else is_complex(getattr(x, "dtype", None) or float)
 
 
 def pairing(out, cot):
@@ -94,7 +99,7 @@ def pairing(out, cot):
         else:
             xp = array_namespace(o)
             c = xp.asarray(c)
-            if xp.isdtype(o.dtype, "complex floating"):
+            if _is_complex(o):
                 term = xp.sum(xp.real(o) * xp.real(c) + xp.imag(o) * xp.imag(c))
             else:
                 term = xp.sum(o * c)
