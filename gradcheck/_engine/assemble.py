@@ -27,15 +27,24 @@ def claims(structure: list[ParamReport]) -> tuple[Claim, ...]:
 
 
 def params(
-    structure: list[ParamReport], verdicts: tuple[Verdict, ...], args, stateful: dict, layout: Layout | None = None
+    structure: list[ParamReport],
+    verdicts: tuple[Verdict, ...],
+    args,
+    stateful: dict,
+    layout: Layout | None = None,
+    diagnosed: bool = True,
 ) -> list[ParamReport]:
-    """One ParamReport per parameter: structural findings as they are, judged ones from their verdict (a complex
-    parameter, checked as its real view, with its own dtype and the convention it was read in)."""
+    """One ParamReport per parameter: structural findings as they are, judged ones from their verdict (with the
+    diagnosis of a mismatch unless `diagnosed` is false: a round of oracles the plan may follow with another; a
+    complex parameter, checked as its real view, with its own dtype and the convention it was read in)."""
     by_name = {v.name: v for v in verdicts}
-    return [p if p.name not in by_name else _judged(p, by_name[p.name], args, stateful, layout) for p in structure]
+    return [
+        p if p.name not in by_name else _judged(p, by_name[p.name], args, stateful, layout, diagnosed)
+        for p in structure
+    ]
 
 
-def _judged(p: ParamReport, v: Verdict, args, stateful: dict, layout: Layout | None) -> ParamReport:
+def _judged(p: ParamReport, v: Verdict, args, stateful: dict, layout: Layout | None, diagnosed: bool) -> ParamReport:
     cx = layout is not None and p.name in layout
     out = ParamReport(
         p.name,
@@ -56,7 +65,7 @@ def _judged(p: ParamReport, v: Verdict, args, stateful: dict, layout: Layout | N
     )
     if v.status == Status.NONDETERMINISTIC:
         return replace(out, diagnosis_kind="nondeterministic")
-    if v.status != Status.MISMATCH:
+    if v.status != Status.MISMATCH or not diagnosed:
         return out
     if p.name in stateful:
         found = _state_diagnosis(p.name, stateful[p.name])

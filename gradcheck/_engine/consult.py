@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import oracles as oracle_registry
+from . import rounding
 from .compare import absmax, probe_fails
 from .evidence import TaylorRun
 from .oracles import OracleResult
@@ -16,7 +17,7 @@ from .oracles.fd import FiniteDifferences, at_entries
 from .probes import block_direction
 from .problem import Problem
 from .taylor import along
-from .tolerance import machine_eps, resolve_tolerance, roundoff_floor
+from .tolerance import resolve_tolerance, roundoff_floor
 
 
 def runner(problem: Problem, fd: FiniteDifferences, claims, rtol=None, atol=None):
@@ -37,12 +38,19 @@ def runner(problem: Problem, fd: FiniteDifferences, claims, rtol=None, atol=None
     return run_one
 
 
-def reexamine(problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tuple]], noise=None) -> dict[int, tuple]:
+def reexamine(
+    problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tuple]], noise=None, memo: dict | None = None
+) -> dict[int, tuple]:
     """fd per entry at the entries the judge picked (rule 3 of the judge); `noise`: the loss's round-off where
-    fd already measured it."""
+    fd already measured it; `memo` (the fd result's): the same picks in a later round of oracles are not looked
+    at again (each entry costs a dozen loss evaluations)."""
     if not picks:
         return {}
-    return at_entries(problem, fd.method, picks, noise)
+    key = ("reexamine", tuple((b, tuple(picks[b])) for b in sorted(picks)), noise)
+    memo = {} if memo is None else memo
+    if key not in memo:
+        memo[key] = at_entries(problem, fd.method, picks, noise)
+    return memo[key]
 
 
 def with_roundoff(problem: Problem, results: dict[str, OracleResult]) -> dict[str, OracleResult]:
@@ -62,15 +70,20 @@ def _fails_for(problem: Problem, claims, rtol, atol):
     yours = [c.yours for c in claims]
     scale = max(absmax(y) for y in yours)
     tols = [resolve_tolerance(c.dtype, rtol, atol) for c in claims]
-    atols = [t.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype))) for t, c in zip(tols, claims)]
+    atols = [t.absolute_atol(scale, rounding.floor(f0, c.dtype)) for t, c in zip(tols, claims)]
     return lambda probe: probe_fails(probe, yours, tols[probe.blocks[0]], atols[probe.blocks[0]])
 
 
 def _ad_fails(grads, floor=0.0):
     """Beside AD: whether the AD gradient cannot explain an FD probe (then FD probes block by block)."""
     tol = resolve_tolerance(np.float64)
-    atol = tol.absolute_atol(max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads), floor)
+    atol = tol.absolute_atol(max(_largest(g) for g in grads), floor)
     return lambda probe: probe_fails(probe, grads, tol, atol)
+
+
+def _largest(g: np.ndarray) -> float:
+    """max |g| (NaN if any entry is NaN) in two reductions, without |g|'s temporary (1e6 entries: 0.4 ms less)."""
+    return float(np.maximum(g.max(), -g.min())) if g.size else 0.0
 
 
 def taylor_runs(problem: Problem, claims, results: dict[str, OracleResult]) -> dict[int, TaylorRun]:
