@@ -86,7 +86,7 @@ def main() -> None:
         print(
             f"{dtype}: {r['checks']} checks; right gradients off by {r['right_error_of_largest_median']:.2%} "
             f"(median; max {r['right_error_of_largest_max']:.2%}) of their largest entry, up to "
-            f"{r['right_relative_error_max']:.0%} of an entry above 1e-3 of it"
+            f"{r['right_relative_error_max']:.1%} of an entry above 1e-3 of it"
         )
         print(
             f"  planted caught {r['caught']}, below the stated bound {r['below_bound']}, false passes "
