@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import GradcheckError
 from ..report import OracleRun, ParamReport, Report
 from ..settings import CheckOptions, Options, parse_flag
+from ..tracebacks import user_facing
 from . import adapter
 from .backward import not_checked
 from .diagnose import Operation
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
 
+@user_facing
 def check_function(
     F, inputs, *, reference=None, cotangent=None, names=None, float64=True, **options: Unpack[CheckOptions]
 ) -> Report:
