@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..errors import fail
 from ..report import Report
 from ..settings import CheckOptions, Options, bad, parse_choice, parse_fd, parse_seed, parse_tolerance
+from ..tracebacks import user_facing
 from . import assemble, complex_params
 from . import plan as oracle_plan
 from .calls import record_calls
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
 
+@user_facing
 def check_grad(loss, grad, params, *, args=(), **options: Unpack[CheckOptions]) -> Report:
     """Check a hand-written gradient `grad(params, *args)` of the scalar `loss(params, *args)`.
 
@@ -43,6 +45,7 @@ def check_grad(loss, grad, params, *, args=(), **options: Unpack[CheckOptions]) 
     return report
 
 
+@user_facing
 def grad_report(
     loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None, kind="grad", label="params"
 ) -> Report:
