@@ -111,7 +111,10 @@ def test_check_vjp_judges_a_bfloat16_backward():
     fn, vjp, inputs = bf16_layer()
     assert gc.check_vjp(fn, vjp, inputs).ok
     report = gc.check_vjp(fn, lambda d, W, x: vjp(d, W, x, True), inputs, raise_on_failure=False)
-    assert report.verdict == "gradient mismatch in W: hand-written vjp disagrees with fd, torch and jax (they agree with each other)"
+    assert (
+        report.verdict
+        == "gradient mismatch in W: hand-written vjp disagrees with fd, torch and jax (they agree with each other)"
+    )
     assert report.param("W").diagnosis == (
         "only 1 of 12 entries wrong, at (0, 3); the rest agree (there yours = 1.10364 x reference)"
     )
