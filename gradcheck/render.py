@@ -293,7 +293,8 @@ def verdict_line(report: Report, what: str | None = None) -> str:
             tail += f"; {_and(aside)} set aside, see notes"
         return (
             f"gradient check passed: {what} agrees with {_and(ran)} "
-            f"({_n(len(report.params), 'parameter')}, {_n(n_entries, 'entry', 'entries')}, "
+            f"({_n(len(report.params), 'input' if report.kind == 'jvp' else 'parameter')}, "
+            f"{_n(n_entries, 'entry', 'entries')}, "
             f"seed {report.seed}{tail})"
         )
     names = _and([p.name for p in bad])
