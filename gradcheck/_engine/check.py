@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..errors import fail
 from ..report import Report
 from ..settings import CheckOptions, Options, bad, parse_choice, parse_fd, parse_seed, parse_tolerance
+from ..tracebacks import user_facing
 from . import assemble
 from . import plan as oracle_plan
 from .calls import record_calls
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
 
+@user_facing
 def check_grad(loss, grad, params, *, args=(), **options: Unpack[CheckOptions]) -> Report:
     """Check a hand-written gradient `grad(params, *args)` of the scalar `loss(params, *args)`.
 
@@ -43,6 +45,7 @@ def check_grad(loss, grad, params, *, args=(), **options: Unpack[CheckOptions]) 
     return report
 
 
+@user_facing
 def grad_report(
     loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None, kind="grad", label="params"
 ) -> Report:
@@ -87,14 +90,15 @@ def grad_report(
             record.eps,
             rtol,
             atol,
-            reexamine(problem, fd, picks, results["fd"].noise if "fd" in results else None),
+            reexamine(problem, fd, picks, *((results["fd"].noise, results["fd"].memo) if "fd" in results else ())),
             taylor_runs(problem, claims, results),
             record.grad64 or {},
         )
-        judgement = judge(evidence)
-        return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful), judgement
+        judgement = judge(evidence)  # the plan reads the verdicts; the diagnosis waits for the last round
+        return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful, diagnosed=False), judgement
 
-    results, runs, (params_out, judgement) = oracle_plan.consult(plan, runner(problem, fd, claims, rtol, atol), decide)
+    results, runs, (_, judgement) = oracle_plan.consult(plan, runner(problem, fd, claims, rtol, atol), decide)
+    params_out = assemble.params(structure, judgement.verdicts, args, record.repeat.stateful)
     health += state(record.repeat) + determinism(judgement.noise)
     health += kinks(judgement.verdicts, results["fd"].probes if "fd" in results else ())
     return assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)

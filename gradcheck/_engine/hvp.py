@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import GradcheckError, fail
 from ..report import OracleRun, Report
 from ..settings import CheckOptions, Options
+from ..tracebacks import user_facing
 from . import adapter
 from .check import grad_report
 from .diagnose import Operation
@@ -34,6 +35,7 @@ VECTOR_STREAM = 0x4E5  # the generator stream of check_hvp's random vectors
 STENCIL_ENTRIES = 250  # fd alone, entry by entry, up to this many parameters when fd differentiates the stencil
 
 
+@user_facing
 def check_hvp(loss, hvp, params, *, args=(), vector=None, **options: Unpack[CheckOptions]) -> Report:
     """Check a hand-written Hessian-vector product `hvp(params, v, *args)` of the scalar `loss(params, *args)`.
 
