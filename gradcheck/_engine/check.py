@@ -19,6 +19,7 @@ from .evidence import Evidence, Judgement
 from .health import determinism, for_oracles, kinks, mutation, state
 from .inputs import as_param_array, require_callable
 from .judge import judge, to_reexamine
+from .locate import locate, with_location
 from .oracles import OracleResult
 from .problem import Problem, float64_point
 from .structure import match_structure
@@ -97,4 +98,5 @@ def grad_report(
     results, runs, (params_out, judgement) = oracle_plan.consult(plan, runner(problem, fd, claims, rtol, atol), decide)
     health += state(record.repeat) + determinism(judgement.noise)
     health += kinks(judgement.verdicts, results["fd"].probes if "fd" in results else ())
-    return assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)
+    report = assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)
+    return report if report.ok else with_location(report, locate(loss, grad, params, args, report))
