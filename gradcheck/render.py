@@ -137,7 +137,8 @@ def format_oracles(report: Report) -> list[str]:
 
 def tolerance_line(report: Report) -> str | None:
     tols = ", ".join(f"{d} rtol {t['rtol']:.0e} atol {t['atol']:.1e}" for d, t in report.tolerances.items())
-    return f"tolerance: {tols}; seed {report.seed}" if tols else None
+    why = "".join(f"\n  {d}: {t['why']}" for d, t in report.tolerances.items() if t.get("why"))
+    return f"tolerance: {tols}; seed {report.seed}{why}" if tols else None
 
 
 def _symbol(c: Counterpart) -> str:
@@ -424,7 +425,9 @@ def plugin_summary(s: dict, report_path=None) -> list[str]:
     agreement = ", ".join(f"{n} {v['agreed']}/{v['ran']}" for n, v in s["agreement"].items())
     lines.append(f"agreement with oracles: {agreement or 'no oracle ran'}")
     w, wp = s["worst"], s["worst_passing"]
-    if w is not None:
+    if w is not None and w.get("problem"):
+        lines.append(f"worst: {w['param']} not compared ({w['problem']}) in {w['test']}")
+    elif w is not None:
         lines.append(f"worst relative error: {_rel(w['rel'])} ({w['param']} vs {w['oracle']}) in {w['test']}")
     if wp is not None and wp != w:
         lines.append(f"worst among passing checks: {_rel(wp['rel'])} ({wp['param']} vs {wp['oracle']}) in {wp['test']}")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
@@ -12,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from ._engine.compare import MAX_ROWS, Comparison
+from .atomic import write_atomic
 
 RunStatus = Literal["ran", "skipped"]
 # judged (evidence.Status): ok, mismatch, nondeterministic, unresolved; structural (structure.py): grad left a
@@ -259,17 +258,8 @@ class Report:
 
 
 def write_json(path, data: dict) -> Path:
-    """Write a JSON report atomically (temp file in the same directory, then os.replace): a reader or a crash
-    never sees half a file. Returns the path."""
+    """Write a JSON report atomically (gradcheck.atomic: a reader or a crash never sees half a file, and the file
+    gets the umask's mode). Returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=1, default=str) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, json.dumps(data, indent=1, default=str) + "\n")
