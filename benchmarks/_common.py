@@ -77,3 +77,33 @@ def machine() -> str:
         except ImportError:
             pass
     return ", ".join(parts)
+
+
+def net(d: int = 1000, h: int = 1000, c: int = 10, batch: int = 64, seed: int = 0):
+    """(params, X, Y) of a two-layer net, X (batch, d) -> tanh(X W1 + b1) -> softmax(. W2 + b2), one-hot Y."""
+    rng = np.random.default_rng(seed)
+    p = {
+        "W1": rng.normal(size=(d, h)) / np.sqrt(d),
+        "b1": rng.normal(size=h) * 0.1,
+        "W2": rng.normal(size=(h, c)) / np.sqrt(h),
+        "b2": rng.normal(size=c) * 0.1,
+    }
+    return p, rng.normal(size=(batch, d)), np.eye(c)[rng.integers(0, c, size=batch)]
+
+
+def net_loss(p, X, Y):
+    """Mean softmax cross-entropy -(1/N) sum Y log softmax(tanh(X W1 + b1) W2 + b2) (array-API generic)."""
+    xp = array_namespace(p["W1"])
+    z = xp.tanh(X @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+    m = xp.max(z, axis=1, keepdims=True)
+    lse = m + xp.log(xp.sum(xp.exp(z - m), axis=1, keepdims=True))
+    return -xp.sum(Y * (z - lse)) / z.shape[0]
+
+
+def net_grad(p, X, Y):
+    H = np.tanh(X @ p["W1"] + p["b1"])
+    z = H @ p["W2"] + p["b2"]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    dz = (e / e.sum(axis=1, keepdims=True) - Y) / X.shape[0]  # dE/dz = (softmax(z) - Y) / N
+    dH = (dz @ p["W2"].T) * (1 - H * H)  # dE/d(X W1 + b1) = dz W2^T * tanh'
+    return {"W1": X.T @ dH, "b1": dH.sum(0), "W2": H.T @ dz, "b2": dz.sum(0)}

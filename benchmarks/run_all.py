@@ -1,7 +1,7 @@
 """Run B1-B5 and the detection-rate benchmark, each in a fresh process, and write benchmarks/results.md.
 
 BLAS, OpenMP and torch run single-threaded in every script (same for gradcheck and its peers), so the ratios
-do not depend on how busy the shared cores are.
+do not depend on how busy the shared cores are; s2_threads.py sets one and two threads in its own processes.
 """
 
 import os
@@ -17,6 +17,7 @@ SCRIPTS = [
     ("S1, S1' and cold start: a suite of checks at distinct shapes vs torch.autograd.gradcheck", "s1_suite.py"),
     ("B1: time to an element-localised verdict", "b1_localise.py"),
     ("B2 / S2: check / one hand-written gradient", "b2_overhead.py"),
+    ("S2: the default check / one hand-written gradient at 1e6, two mixes, one and two threads", "s2_threads.py"),
     ("B3: Hypothesis examples per second (default check, shapes drawn per example)", "b3_hypothesis.py"),
     ("B4: pytest start-up added by the plugin", "b4_startup.py"),
     ("B5: finite-difference accuracy vs numdifftools", "b5_fd_accuracy.py"),

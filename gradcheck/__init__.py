@@ -9,6 +9,8 @@ from ._engine.backward import check_backward
 from ._engine.check import check_grad, grad_report
 from ._engine.finite_diff import CentralRichardson
 from ._engine.function import check_function
+from ._engine.hvp import check_hvp
+from ._engine.jvp import check_jvp
 from ._engine.layer import check_layer
 from ._engine.oracles.fd import FiniteDifferences
 from ._engine.taylor import taylor_data
@@ -36,6 +38,8 @@ __all__ = [
     "check_backward",
     "check_function",
     "check_grad",
+    "check_hvp",
+    "check_jvp",
     "check_layer",
     "check_vjp",
     "grad_report",

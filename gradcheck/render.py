@@ -259,13 +259,16 @@ def _and(names) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def verdict_line(report: Report) -> str:
-    """The first line: passed or not, against whom, and whether the oracles agreed among themselves."""
-    what = {
+def verdict_line(report: Report, what: str | None = None) -> str:
+    """The first line: passed or not, against whom, and whether the oracles agreed among themselves (`what`:
+    what was checked, in words, when the report's kind does not say it: check_function's parts)."""
+    what = what or {
         "vjp": "hand-written vjp",
         "backward": "hand-written backward",
         "layer": "hand-written backward",
         "function": "hand-written backward",
+        "hvp": "hand-written hvp",
+        "jvp": "hand-written jvp",
     }.get(report.kind, "hand-written grad")
     ran = report.ran
     blocking = [h for h in report.health if h.fails]

@@ -17,7 +17,7 @@ RunStatus = Literal["ran", "skipped"]
 # judged (evidence.Status): ok, mismatch, nondeterministic, unresolved; structural (structure.py): grad left a
 # parameter out, returned one that params lacks, returned a wrong shape, or returned NaN/inf
 Status = Literal["ok", "mismatch", "nondeterministic", "unresolved", "missing", "extra", "shape", "nonfinite"]
-Kind = Literal["grad", "vjp", "backward", "layer", "function"]
+Kind = Literal["grad", "vjp", "backward", "layer", "function", "hvp", "jvp"]
 
 
 @dataclass

@@ -24,13 +24,16 @@ def claims(structure: list[ParamReport]) -> tuple[Claim, ...]:
     )
 
 
-def params(structure: list[ParamReport], verdicts: tuple[Verdict, ...], args, stateful: dict) -> list[ParamReport]:
-    """One ParamReport per parameter: structural findings as they are, judged ones from their verdict."""
+def params(
+    structure: list[ParamReport], verdicts: tuple[Verdict, ...], args, stateful: dict, diagnosed: bool = True
+) -> list[ParamReport]:
+    """One ParamReport per parameter: structural findings as they are, judged ones from their verdict (with the
+    diagnosis of a mismatch unless `diagnosed` is false: a round of oracles the plan may follow with another)."""
     by_name = {v.name: v for v in verdicts}
-    return [p if p.name not in by_name else _judged(p, by_name[p.name], args, stateful) for p in structure]
+    return [p if p.name not in by_name else _judged(p, by_name[p.name], args, stateful, diagnosed) for p in structure]
 
 
-def _judged(p: ParamReport, v: Verdict, args, stateful: dict) -> ParamReport:
+def _judged(p: ParamReport, v: Verdict, args, stateful: dict, diagnosed: bool = True) -> ParamReport:
     out = ParamReport(
         p.name,
         p.shape,
@@ -50,7 +53,7 @@ def _judged(p: ParamReport, v: Verdict, args, stateful: dict) -> ParamReport:
     )
     if v.status == Status.NONDETERMINISTIC:
         return replace(out, diagnosis_kind="nondeterministic")
-    if v.status != Status.MISMATCH:
+    if v.status != Status.MISMATCH or not diagnosed:
         return out
     found = _state_diagnosis(p.name, stateful[p.name]) if p.name in stateful else diagnose(out, args)
     return replace(out, diagnosis=found.words, diagnosis_kind=found.kind)

@@ -51,7 +51,7 @@ def grad_report(
     require_callable("loss", loss), require_callable("grad", grad)
     plan, seed = oracle_plan.make_plan(oracles), parse_seed(seed)
     rtol, atol = parse_tolerance(rtol, "rtol"), parse_tolerance(atol, "atol")
-    parse_choice(kind, "kind", ("grad", "vjp", "backward", "layer", "function"))
+    parse_choice(kind, "kind", ("grad", "vjp", "backward", "layer", "function", "hvp", "jvp"))
     if not isinstance(label, str) or not label:
         raise bad("label", label, "a non-empty string")
     names, raw, treedef = flatten(params, label)
@@ -87,14 +87,15 @@ def grad_report(
             record.eps,
             rtol,
             atol,
-            reexamine(problem, fd, picks, results["fd"].noise if "fd" in results else None),
+            reexamine(problem, fd, picks, *((results["fd"].noise, results["fd"].memo) if "fd" in results else ())),
             taylor_runs(problem, claims, results),
             record.grad64 or {},
         )
-        judgement = judge(evidence)
-        return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful), judgement
+        judgement = judge(evidence)  # the plan reads the verdicts; the diagnosis waits for the last round
+        return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful, diagnosed=False), judgement
 
-    results, runs, (params_out, judgement) = oracle_plan.consult(plan, runner(problem, fd, claims, rtol, atol), decide)
+    results, runs, (_, judgement) = oracle_plan.consult(plan, runner(problem, fd, claims, rtol, atol), decide)
+    params_out = assemble.params(structure, judgement.verdicts, args, record.repeat.stateful)
     health += state(record.repeat) + determinism(judgement.noise)
     health += kinks(judgement.verdicts, results["fd"].probes if "fd" in results else ())
     return assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)

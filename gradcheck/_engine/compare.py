@@ -9,7 +9,7 @@ by more than sqrt(n) times its tolerance is caught by any sign probe.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -113,6 +113,17 @@ def compare_entries(reference: str, yours: np.ndarray, ref: Reference | np.ndarr
         kinks,
         detail={"bound": top["bound"]},
     )
+
+
+def compare_memo(memo: dict, reference: str, yours, ref: Reference, tol: Tolerance, atol: float) -> Comparison:
+    """compare_entries memoised in `memo` (an oracle result's) by the arrays it reads: the judge and its first
+    step (to_reexamine) compare yours with an AD gradient alike, so at 1e6 entries it is computed once."""
+    arrays = (yours, ref.values, ref.err, ref.one_sided)
+    key = (tuple(map(id, arrays)), tol, atol)
+    if key not in memo:
+        memo[key] = (compare_entries(reference, yours, ref, tol, atol), arrays)  # referenced: their ids stay unique
+    found = memo[key][0]
+    return found if found.reference == reference else replace(found, reference=reference)
 
 
 def largest_outside(yours, ref, excused, atol) -> tuple[float, float, int]:
@@ -233,25 +244,28 @@ def _partial(p, c: int, g) -> tuple[float, float, float]:
     if found is None:
         v = p.direction[c]
         if c not in memo:  # ||v_c||^2 once per block, whatever gradient it is paired with
-            memo[c] = float((v * v).sum())
+            flat = v.reshape(-1)
+            memo[c] = float(np.dot(flat, flat))  # one BLAS call, no temporary
         found = memo[key] = (*_dot_and_norm(np.asarray(g, dtype=np.float64).reshape(-1), v.reshape(-1)), memo[c], g)
     return found[:3]
 
 
 def _dot_and_norm(g: np.ndarray, v: np.ndarray) -> tuple[float, float]:
-    """(sum g v, sum (g v)^2), a chunk at a time so the product stays in cache."""
-    dot = norm2 = 0.0
+    """(sum g v, sum (g v)^2): the dot product in one BLAS call (on the threads your BLAS uses), the norm a chunk
+    at a time in one buffer so the product stays in cache. No BLAS call per chunk: with BLAS threads each call
+    costs a hand-off (3.3 ms at 1e6 entries on two threads, against 0.85 ms this way)."""
+    norm2, buf = 0.0, np.empty(min(CHUNK, g.size))
     for lo in range(0, g.size, CHUNK):
-        gv = g[lo : lo + CHUNK] * v[lo : lo + CHUNK]
-        dot, norm2 = dot + float(gv.sum()), norm2 + float(np.dot(gv, gv))
-    return dot, norm2
+        gv = np.multiply(g[lo : lo + CHUNK], v[lo : lo + CHUNK], out=buf[: min(CHUNK, g.size - lo)])
+        norm2 += float(np.square(gv, out=gv).sum())
+    return float(np.dot(g, v)), norm2
 
 
 def _largest(p, block: int) -> float:
     """max |v_i| over one block of probe p's direction (memoised on the probe)."""
     memo = p.memo.setdefault("largest", {})
     if block not in memo:
-        memo[block] = float(np.max(np.abs(p.direction[block])))
+        memo[block] = absmax(p.direction[block])  # no temporary
     return memo[block]
 
 

@@ -37,12 +37,19 @@ def runner(problem: Problem, fd: FiniteDifferences, claims, rtol=None, atol=None
     return run_one
 
 
-def reexamine(problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tuple]], noise=None) -> dict[int, tuple]:
+def reexamine(
+    problem: Problem, fd: FiniteDifferences, picks: dict[int, list[tuple]], noise=None, memo: dict | None = None
+) -> dict[int, tuple]:
     """fd per entry at the entries the judge picked (rule 3 of the judge); `noise`: the loss's round-off where
-    fd already measured it."""
+    fd already measured it; `memo` (the fd result's): the same picks in a later round of oracles are not looked
+    at again (each entry costs a dozen loss evaluations)."""
     if not picks:
         return {}
-    return at_entries(problem, fd.method, picks, noise)
+    key = ("reexamine", tuple((b, tuple(picks[b])) for b in sorted(picks)), noise)
+    memo = {} if memo is None else memo
+    if key not in memo:
+        memo[key] = at_entries(problem, fd.method, picks, noise)
+    return memo[key]
 
 
 def with_roundoff(problem: Problem, results: dict[str, OracleResult]) -> dict[str, OracleResult]:
@@ -69,8 +76,13 @@ def _fails_for(problem: Problem, claims, rtol, atol):
 def _ad_fails(grads, floor=0.0):
     """Beside AD: whether the AD gradient cannot explain an FD probe (then FD probes block by block)."""
     tol = resolve_tolerance(np.float64)
-    atol = tol.absolute_atol(max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads), floor)
+    atol = tol.absolute_atol(max(_largest(g) for g in grads), floor)
     return lambda probe: probe_fails(probe, grads, tol, atol)
+
+
+def _largest(g: np.ndarray) -> float:
+    """max |g| (NaN if any entry is NaN) in two reductions, without |g|'s temporary (1e6 entries: 0.4 ms less)."""
+    return float(np.maximum(g.max(), -g.min())) if g.size else 0.0
 
 
 def taylor_runs(problem: Problem, claims, results: dict[str, OracleResult]) -> dict[int, TaylorRun]:

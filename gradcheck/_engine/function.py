@@ -15,77 +15,130 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import GradcheckError
-from ..report import OracleRun, ParamReport, Report
-from ..settings import CheckOptions, Options, parse_flag
+from ..report import HealthCheck, OracleRun, ParamReport, Report
+from ..settings import CheckOptions, Options, parse_flag, parse_int
 from . import adapter
 from .backward import not_checked
 from .diagnose import Operation
+from .double_backward import second_order_part
+from .function_jvp import has_rule, jvp_part
 from .gradients import Inputs, match
 from .outputs import make_cotangent
+from .parts import Part, combine
 
 if TYPE_CHECKING:
     from typing import Unpack
 
 
 def check_function(
-    F, inputs, *, reference=None, cotangent=None, names=None, float64=True, **options: Unpack[CheckOptions]
+    F,
+    inputs,
+    *,
+    reference=None,
+    cotangent=None,
+    names=None,
+    float64=True,
+    order=1,
+    **options: Unpack[CheckOptions],
 ) -> Report:
-    """Check F's hand-written backward (a torch.autograd.Function subclass or a jax.custom_vjp function).
+    """Check F's hand-written rules: a torch.autograd.Function subclass's backward (and its jvp staticmethod when
+    F defines one), a jax.custom_vjp function's bwd rule, or a jax.custom_jvp function's jvp rule.
 
     inputs: F's positional arguments (arrays or tensors; floating ones are differentiated, others pass
     through); reference: the same forward written against the array API, to add the other framework as an
     oracle (asked for by passing it: with a reference, every installed oracle runs unless `oracles` says
-    otherwise); float64: run F in float64 (default) or in the inputs' own dtypes.
+    otherwise); float64: run F in float64 (default) or in the inputs' own dtypes; order=2: also F's backward
+    differentiated (its double backward, as torch's gradgradcheck checks), once the first order passes.
     """
     __tracebackhide__ = True
     opts = Options.parse(options, "check_function")
     adapter.require_callable_or_none("reference", reference)
+    order = parse_int(order, "order", 1, 2)
     backend = _backend(F, parse_flag(float64, "float64"))
-    if not isinstance(inputs, (list, tuple)) or not inputs:
-        raise GradcheckError(f"Expected inputs to be a non-empty tuple (F's arguments) but got inputs={inputs!r:.80}")
-    values = tuple(backend.to_numpy(v) for v in inputs)
-    ins = Inputs(
-        tuple(adapter.input_names(backend.forward_fn, len(values), names, backend.skip)),
-        values,
-        tuple(isinstance(v, np.ndarray) and v.dtype.kind == "f" for v in values),
-    )
-    outs = backend.forward(list(values))
+    ins = _inputs(backend, inputs, names)
+    outs = backend.forward(list(ins.values))
     floating = [i for i, o in enumerate(outs) if o.dtype.kind == "f"]
     if not floating:
         raise GradcheckError(f"{backend.label} returned no floating output: nothing to differentiate")
     picked = outs[floating[0]] if len(floating) == 1 else tuple(outs[i] for i in floating)
     cot = make_cotangent(picked, cotangent, opts.seed, backend.label)
-    cots = _full_cotangents(outs, floating, cot)
-    found, left = match(backend.yours(list(values), cots), ins, backend.backward_label)
-    if not found:
-        raise GradcheckError(
-            f"{backend.backward_label} returned no gradient for any floating input "
-            f"({', '.join(ins.names)}): nothing to check"
-        )
-    why: dict[str, str] = {}
     oracles = "all" if opts.oracles is None and reference is not None else opts.oracles
-    loss, grad = _adapt(backend, reference, ins, [n for n in ins.names if n in found], floating, why)
-    params = {n: ins.values[ins.names.index(n)] for n in ins.names if n in found}
-    report = adapter.run(
-        loss,
-        grad,
-        params,
-        args=(cot,),
-        kind="function",
-        options=replace(opts, oracles=oracles, raise_on_failure=False),
-        op=Operation(getattr(F, "__name__", None) or backend.label, mlp=False),
-        health=lambda: not_checked(left, backend.backward_label),
-    )
-    report = replace(
-        report,
-        oracles=[_explain_skip(run, backend, reference, why) for run in report.oracles],
-        params=[_explain_disagreement(p, backend) for p in report.params],
-    )
+    run = replace(opts, oracles=oracles, raise_on_failure=False)
+    why: dict[str, str] = {}
+    parts, diff = [], []
+    if callable(getattr(backend, "yours", None)):
+        first, diff = _backward_part(backend, reference, ins, (outs, floating, cot), run, why)
+        parts.append(Part("", "hand-written backward", first))
+    if has_rule(backend):
+        rule = jvp_part(backend, reference, ins, floating, run, why)
+        parts.append(Part(" (jvp)" if parts else "", backend.jvp_label, rule))
+    if order == 2:
+        parts.append(_second_order(backend, ins, diff, floating, cot, run, parts))
+    report = combine(parts)
+    report = replace(report, oracles=[_explain_skip(r, backend, reference, why) for r in report.oracles])
     if opts.raise_on_failure and not report.ok:
         from ..errors import fail
 
         fail(report)
     return report
+
+
+def _inputs(backend, inputs, names) -> Inputs:
+    """F's arguments as numpy values, named from F's forward (or `names`); floating arrays are differentiated."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise GradcheckError(f"Expected inputs to be a non-empty tuple (F's arguments) but got inputs={inputs!r:.80}")
+    values = tuple(backend.to_numpy(v) for v in inputs)
+    return Inputs(
+        tuple(adapter.input_names(backend.forward_fn, len(values), names, backend.skip)),
+        values,
+        tuple(isinstance(v, np.ndarray) and v.dtype.kind == "f" for v in values),
+    )
+
+
+def _backward_part(backend, reference, ins: Inputs, first, opts: Options, why: dict) -> tuple[Report, list[str]]:
+    """The report of F's backward (first order) and the inputs it differentiates."""
+    outs, floating, cot = first
+    grads = backend.yours(list(ins.values), _full_cotangents(outs, floating, cot))
+    found, left = match(grads, ins, backend.backward_label)
+    if not found:
+        raise GradcheckError(
+            f"{backend.backward_label} returned no gradient for any floating input "
+            f"({', '.join(ins.names)}): nothing to check"
+        )
+    diff = [n for n in ins.names if n in found]
+    loss, grad = _adapt(backend, reference, ins, diff, floating, why)
+    report = adapter.run(
+        loss,
+        grad,
+        {n: ins.values[ins.names.index(n)] for n in diff},
+        args=(cot,),
+        kind="function",
+        options=opts,
+        op=Operation(getattr(backend.F, "__name__", None) or backend.label, mlp=False),
+        health=lambda: not_checked(left, backend.backward_label),
+    )
+    return replace(report, params=[_explain_disagreement(p, backend) for p in report.params]), diff
+
+
+def _second_order(backend, ins: Inputs, diff: list[str], floating, cot, opts: Options, parts: list) -> Part:
+    """The double backward's part, checked once the first order passes (its fd reference is F.backward's values)."""
+    what = f"{backend.backward_label} at second order (its double backward)"
+    if not diff:
+        raise GradcheckError(f"order=2 checks a backward's double backward; {backend.label} has no backward to check")
+    if not parts[0].report.ok:
+        return Part(" (second order)", what, _not_checked_second_order(parts[0].report, backend))
+    return Part(" (second order)", what, second_order_part(backend, ins, diff, floating, cot, opts))
+
+
+def _not_checked_second_order(first: Report, backend) -> Report:
+    """The first-order report with a warning that the second order was not checked (it would rest on it)."""
+    note = HealthCheck(
+        "second_order_not_checked",
+        f"second order not checked: {backend.backward_label} fails at first order, and the second-order "
+        f"reference is built from its values; fix the first order, then check order=2",
+        source=backend.backward_label,
+    )
+    return replace(first, params=[], health=[note])
 
 
 def _backend(F, float64: bool):
@@ -102,8 +155,12 @@ def _backend(F, float64: bool):
         from .function_jax import JaxFunction
 
         return JaxFunction(F, float64)
+    if jax is not None and isinstance(F, jax.custom_jvp):
+        from .function_jax import JaxJvpFunction
+
+        return JaxJvpFunction(F, float64)
     raise GradcheckError(
-        f"Expected F to be a torch.autograd.Function subclass or a jax.custom_vjp function but "
+        f"Expected F to be a torch.autograd.Function subclass or a jax.custom_vjp or jax.custom_jvp function but "
         f"got F={F!r:.80} (type={type(F).__name__}); for a plain backward use check_vjp or "
         f"check_backward"
     )

@@ -86,3 +86,47 @@ class JaxFunction:
 
 def _as_list(out) -> list:
     return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+class JaxJvpFunction:
+    """check_function's view of a jax.custom_jvp function F: its value by calling it, the AD oracle by jax.grad
+    of the undecorated primal (F.fun), and yours by its jvp rule called directly, with x64 inside these calls."""
+
+    name = "jax"
+    skip = 0
+
+    def __init__(self, F, float64: bool):
+        import jax
+
+        self.jax, self.F, self.float64 = jax, F, float64
+        self.forward_fn = F.fun
+        fname = getattr(F.fun, "__name__", "F")
+        self.label, self.body_label = fname, f"{fname} (undecorated)"
+        self.backward_label = self.jvp_label = f"{fname}'s jvp rule"
+        self.nondiff = tuple(F.nondiff_argnums or ())
+
+    to_numpy, owns, _arrays, forward, body = (
+        JaxFunction.to_numpy,
+        JaxFunction.owns,
+        JaxFunction._arrays,
+        JaxFunction.forward,
+        JaxFunction.body,
+    )
+
+    def check_graph(self, total, leaves) -> None:
+        """jax.grad reports its own failures inside the oracle; nothing to check ahead."""
+
+    def rule(self, tangents, vals) -> list:
+        """F's jvp rule at the inputs, its output tangents as numpy arrays (one per output)."""
+        import jax.numpy as jnp
+
+        with self.jax.enable_x64(True):
+            arrays = self._arrays(vals)
+            slots = [i for i in range(len(vals)) if i not in self.nondiff]
+            primals = tuple(arrays[i] for i in slots)
+            tans = tuple(
+                jnp.zeros_like(arrays[i]) if tangents[i] is None else jnp.asarray(tangents[i], dtype=arrays[i].dtype)
+                for i in slots
+            )
+            _, out = self.F.jvp(*[arrays[i] for i in self.nondiff], primals, tans)
+            return [np.asarray(o, dtype=np.float64 if self.float64 else None) for o in _as_list(out)]

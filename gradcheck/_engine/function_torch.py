@@ -47,6 +47,7 @@ class TorchFunction:
         self.forward_fn = F.forward
         self.label, self.backward_label = f"{F.__name__}.forward", f"{F.__name__}.backward"
         self.body_label = f"{F.__name__}.forward"
+        self.jvp_label = f"{F.__name__}.jvp" if defines_jvp(F) else None
 
     def to_numpy(self, v):
         """A tensor as a numpy array (detached copy); anything else unchanged."""
@@ -115,6 +116,49 @@ class TorchFunction:
             )
         return [self._reduced(g, t) for g, t in zip(grads, tensors)]
 
+    def rule(self, tangents, vals) -> list:
+        """F.jvp's output tangents, as torch's forward-mode AD calls it (one numpy array per output)."""
+        return forward_ad(self, tangents, vals)
+
+    def body_second_order(self, vals, xs, cs, floating, w):
+        """<grad of <body(x), c> w.r.t. x, w>, by autograd of the forward's body (create_graph, never F.backward)."""
+        torch = self.torch
+        outs = self.body(vals, None)
+        total = sum((outs[i] * torch.as_tensor(c, dtype=outs[i].dtype)).sum() for i, c in zip(floating, cs))
+        gs = torch.autograd.grad(total, xs, create_graph=True, allow_unused=True)
+        pairs = [(g * torch.as_tensor(wi, dtype=g.dtype)).sum() for g, wi in zip(gs, w) if g is not None]
+        return sum(pairs) if pairs else total * 0.0
+
+    def double_backward(self, vals, where, cs, floating, w) -> list[np.ndarray]:
+        """F's double backward: d/d(x, c) of <F.backward's gradients for x at cotangent c, w>, by autograd through
+        F.apply and F.backward (create_graph); zeros where the backward's answer does not depend on an input."""
+        torch = self.torch
+        tensors = self._tensors(vals, requires=set(where))
+        outs = [o for o in _as_list(self.F.apply(*tensors)) if isinstance(o, torch.Tensor)]
+        picked = [outs[i] for i in floating]
+        cts = [torch.tensor(c, dtype=o.dtype, requires_grad=True) for c, o in zip(cs, picked)]
+        xs = [tensors[i] for i in where]
+        leaves = xs + cts
+        try:
+            gs = torch.autograd.grad(picked, xs, cts, create_graph=True, allow_unused=True)
+            terms = [(g * torch.tensor(wi, dtype=g.dtype)).sum() for g, wi in zip(gs, w) if g is not None]
+            total = sum(terms) if terms else None
+            dd = (
+                [None] * len(leaves)
+                if total is None or not total.requires_grad
+                else torch.autograd.grad(total, leaves, allow_unused=True)
+            )
+        except RuntimeError as exc:
+            raise GradcheckError(
+                f"{self.backward_label} cannot be differentiated at second order: autograd raised "
+                f"{str(exc).splitlines()[0][:160]} (a @once_differentiable backward, or one computed outside "
+                f"autograd); order=2 checks a backward written in differentiable torch operations"
+            ) from exc
+        return [
+            np.zeros(tuple(t.shape)) if d is None else d.detach().cpu().numpy().astype(np.float64)
+            for d, t in zip(dd, leaves)
+        ]
+
     def _reduced(self, g, t):
         """g as torch's engine passes it on: summed to the input's shape where it broadcasts, in its dtype."""
         if g is None or not isinstance(t, self.torch.Tensor):
@@ -137,3 +181,27 @@ def _as_list(out) -> list:
 
 def _np(v):
     return v.detach().cpu().numpy() if hasattr(v, "detach") else v
+
+
+def defines_jvp(F) -> bool:
+    """Whether F overrides torch.autograd.Function.jvp (then check_function checks it too)."""
+    import torch
+
+    return getattr(F, "jvp", None) is not None and F.jvp is not torch.autograd.Function.jvp
+
+
+def forward_ad(backend: TorchFunction, tangents, vals) -> list:
+    """F's outputs' tangents under torch's forward-mode AD, which calls F.jvp: one numpy array per output
+    (zeros where torch gives no tangent), in float64 when the check runs F in float64."""
+    import torch
+    import torch.autograd.forward_ad as fwAD
+
+    with fwAD.dual_level():
+        duals = []
+        for t, x in zip(tangents, backend._tensors(vals)):
+            if t is not None and isinstance(x, torch.Tensor) and x.is_floating_point():
+                x = fwAD.make_dual(x, torch.tensor(t, dtype=x.dtype))
+            duals.append(x)
+        outs = [o for o in _as_list(backend.F.apply(*duals)) if isinstance(o, torch.Tensor)]
+        found = [fwAD.unpack_dual(o).tangent for o in outs]
+    return [np.zeros(tuple(o.shape)) if t is None else t.detach().cpu().numpy() for o, t in zip(outs, found)]

@@ -87,3 +87,8 @@ def test_the_report_is_ok_only_with_every_param_ok_no_failing_health_and_an_orac
     assert not assemble.report("vjp", params_out, [ran], [failing], *args).ok
     warning = HealthCheck("kink", "at a kink")
     assert assemble.report("layer", params_out, [ran], [warning], *args).reproduce == "check_layer(..., seed=3)"
+
+
+def test_a_round_the_plan_may_follow_with_another_carries_no_diagnosis_yet():
+    w = assemble.params(_structure(), (_verdict("W", Status.MISMATCH, REF * 2),), (), {}, diagnosed=False)[0]
+    assert w.status == "mismatch" and w.diagnosis is None and w.diagnosis_kind is None

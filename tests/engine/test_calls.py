@@ -62,3 +62,13 @@ def test_input_copies_are_let_go_unless_written_into():
     (lp, la), (gp, ga) = r.calls[0].loss_inputs, r.calls[0].grad_inputs
     assert lp[0] is leaves[0] and gp[0] is leaves[0] and ga[0] is x  # unchanged: the originals, no copy
     assert la[0] is not x and la[0].tolist() == [2.0, 2.0] and x.tolist() == [1.0, 1.0]
+
+
+def test_the_magnitude_of_a_gradient_is_its_largest_finite_entry_ignoring_nan():
+    from gradcheck._engine.calls import _absmax
+
+    assert _absmax(np.array([1.0, np.nan, -3.0])) == 3.0
+    assert _absmax(np.array([1.0, -np.inf])) == np.inf
+    assert _absmax(np.array([np.nan, np.inf])) == 0.0  # no finite entry
+    assert _absmax(np.array([2, -5])) == 5.0 and _absmax(np.array([], dtype=np.float32)) == 0.0
+    assert _absmax(np.array([1 + 1j, -3j])) == 3.0

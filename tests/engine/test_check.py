@@ -65,3 +65,22 @@ def test_an_unreliable_fd_is_blamed_not_the_users_code(sigmoid_mlp):
     blamed = [p for p in report.params if "fd" in p.set_aside]
     assert blamed and all(p.trusted == ("torch", "jax") for p in blamed)
     assert "fd disagrees with torch and jax, which agree with each other" in str(report)
+
+
+def test_a_wrong_entry_consulting_the_third_oracle_measures_round_off_and_diagnoses_once(big, monkeypatch):
+    from gradcheck._engine import assemble, roundoff
+
+    from .conftest import big_loss, planted
+
+    counts = {"measure": 0, "diagnose": 0}
+    measure, diagnose = roundoff.measure, assemble.diagnose
+
+    def counted(name, fn):
+        return lambda *a, **k: counts.__setitem__(name, counts[name] + 1) or fn(*a, **k)
+
+    monkeypatch.setattr(roundoff, "measure", counted("measure", measure))
+    monkeypatch.setattr(assemble, "diagnose", counted("diagnose", diagnose))
+    report = grad_report(big_loss, planted((3, 4)), big[0], args=big[1])
+    assert not report.ok and report.ran == ["fd", "torch", "jax"]  # two rounds of oracles
+    assert report.param("W").comparisons["torch"].worst_index == (3, 4)
+    assert counts == {"measure": 1, "diagnose": 1}

@@ -242,3 +242,28 @@ def test_relu_net_with_a_value_outside_the_subgradient_interval_fails():
     p["b1"][1, 0] = -(p["W1"] @ x)[1, 0]
     report = gc.check_grad(relu_net, relu_grad(3.0), p, args=(x, y), raise_on_failure=False)
     assert not report.ok and {q.name for q in report.failing} >= {"W1"}
+
+
+def test_compare_memo_compares_once_per_arrays_and_names_the_caller():
+    g, ref = _ref((50,), 1), _ref((50,), 2)
+    memo = {}
+    first = compare.compare_memo(memo, "", g, Reference(ref), TOL, 1e-9)
+    again = compare.compare_memo(memo, "torch", g, Reference(ref), TOL, 1e-9)
+    plain = compare_entries("torch", g, ref, TOL, 1e-9)
+    assert len(memo) == 1 and again.bad_mask is first.bad_mask and again.reference == "torch"
+    assert (again.n_bad, again.max_abs, again.max_rel, again.worst_index) == (
+        plain.n_bad,
+        plain.max_abs,
+        plain.max_rel,
+        plain.worst_index,
+    )
+    compare.compare_memo(memo, "", g.copy(), Reference(ref), TOL, 1e-9)  # other arrays: compared afresh
+    assert len(memo) == 2
+
+
+def test_dot_and_norm_is_the_dot_product_and_the_norm_of_the_product():
+    rng = np.random.default_rng(4)
+    g, v = rng.normal(size=3 * CHUNK + 5), rng.choice([-1.0, 1.0], size=3 * CHUNK + 5)
+    dot, norm2 = compare._dot_and_norm(g, v)
+    assert dot == pytest.approx(float(np.sum(g * v)), rel=1e-12)
+    assert norm2 == pytest.approx(float(np.sum((g * v) ** 2)), rel=1e-12)

@@ -78,3 +78,13 @@ def test_taylor_runs_only_where_fd_alone_judges_a_loss_fd_cannot_resolve():
     assert taylor_runs(f64, _claims(f64), {"fd": _fd()}) == {}  # float64 and no noisy probe: fd decides
     noisy = Probe("b", 0, 0.0, 1.0, False, [None, np.ones(2)], kind="noisy", blocks=(1,))
     assert sorted(taylor_runs(f64, _claims(f64), {"fd": _fd([noisy])})) == [1]  # only the noisy probe's block
+
+
+def test_reexamine_with_a_memo_looks_at_the_same_picks_once():
+    calls = []
+    problem = Problem.at(lambda p: calls.append(1) or _loss(p), {"x": np.linspace(-1, 1, 12), "b": np.ones(2)})
+    memo, picks = {}, {0: [(3,)]}
+    first = reexamine(problem, FiniteDifferences(), picks, None, memo)
+    n = len(calls)
+    assert reexamine(problem, FiniteDifferences(), {0: [(3,)]}, None, memo) is first and len(calls) == n
+    assert reexamine(problem, FiniteDifferences(), {0: [(4,)]}, None, memo)[0][0].index == (4,)

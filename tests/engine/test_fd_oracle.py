@@ -111,3 +111,13 @@ def test_measured_noise_sees_a_loss_rounded_to_float32_and_not_a_smooth_float64_
     assert fd_oracle.measured_noise(_problem()) < 1e-12
     noisy = fd_oracle.measured_noise(_problem(lambda p: float(np.float32(_loss(p)))))
     assert noisy > 1e-9
+
+
+def test_with_roundoff_measures_the_loss_once_per_result():
+    calls = []
+    problem = _problem(lambda p: calls.append(1) or _loss(p))
+    result = fd_oracle.OracleResult("fd", "probes")
+    first = fd_oracle.with_roundoff(result, problem)
+    n = len(calls)
+    assert n >= 24 and first.noise is not None
+    assert fd_oracle.with_roundoff(result, problem) is first and len(calls) == n  # a second round: no evaluation

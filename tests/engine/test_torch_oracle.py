@@ -105,3 +105,24 @@ def test_run_refuses_a_numpy_only_loss_and_a_vector_loss_with_the_reason():
 
     with pytest.raises(CannotRun, match=r"loss returned a tensor of shape \(3,\) under torch, expected a scalar"):
         torch_oracle.run(_problem(vector))
+
+
+def test_torch_runs_on_one_thread_and_gives_your_thread_count_back():
+    from gradcheck._engine.oracles import torch as torch_oracle
+    from gradcheck._engine.problem import Problem
+
+    seen = []
+
+    def loss(p):
+        seen.append(torch.get_num_threads())
+        xp = array_namespace(p["w"])
+        return xp.sum(p["w"] ** 2)
+
+    problem = Problem.at(loss, {"w": np.ones(3)})
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        result = torch_oracle.run(problem)
+        assert seen[-1] == 1 and torch.get_num_threads() == 2 and result.grads[0].tolist() == [2.0, 2.0, 2.0]
+    finally:
+        torch.set_num_threads(before)

@@ -138,7 +138,7 @@ def test_not_a_function_is_an_error():
     with pytest.raises(
         gc.GradcheckError,
         match=r"Expected F to be a torch.autograd.Function subclass or a "
-        r"jax.custom_vjp function",
+        r"jax.custom_vjp or jax.custom_jvp function",
     ):
         gc.check_function(lambda x: x, (np.ones(2),))
 

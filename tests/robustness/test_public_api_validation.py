@@ -73,6 +73,8 @@ GOOD = {
     gc.check_grad: dict(loss=loss, grad=grad, params=P),
     gc.grad_report: dict(loss=loss, grad=grad, params=P),
     gc.check_vjp: dict(fn=fn, vjp=vjp, inputs=(np.ones(3),)),
+    gc.check_hvp: dict(loss=loss, hvp=lambda p, v: {"a": 2 * v["a"]}, params=P),
+    gc.check_jvp: dict(fn=fn, jvp=lambda t, x: 2 * t[0], inputs=(np.ones(3),)),
     gc.check_backward: dict(forward=course_forward, backward=course_backward, inputs=(np.ones(3),)),
     gc.check_layer: dict(layer=Doubler(), X=np.ones((2, 3))),
     gc.taylor_data: dict(loss=loss, grad=grad, params=P),
@@ -128,6 +130,11 @@ WRONG = {
     "F": (3, None),
     "reference": ("abc", None),
     "float64": ("yes", None),
+    "order": ("2", 3),
+    "hvp": (1.5, None),
+    "jvp": ("jvp", None),
+    "vector": ("abc", {"a": np.ones(5)}),
+    "tangent": ("abc", (np.ones(5),)),
 }
 COTANGENTS = ("cotangent", "dout", "dY")  # a wrong shape is said as `dout.shape=(5,)`
 SKIP = {"args"}  # any value is an argument tuple (a single value is wrapped)

@@ -75,6 +75,8 @@ class OracleResult:
     cancellation: tuple[float, ...] = ()  # fd, per block: round-off a gradient of a loss with a quantum carries
     quantum: float = 0.0  # fd: the quantum the loss's values showed near the point (0: none)
     noise: float | None = None  # fd: the loss's measured round-off per value (roundoff.py; None: not measured)
+    # comparisons of gradients with this result, memoised by the arrays they read (compare.compare_memo)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def ad_result(name: str, grads: list[np.ndarray], value, method: str, start: float, cached=False) -> OracleResult:

@@ -206,8 +206,12 @@ def _again(problem: Problem, method: CentralRichardson, p, noise: float):
 def with_roundoff(result: OracleResult, problem: Problem) -> OracleResult:
     """fd's result with the loss's round-off measured now, where its probes did not need it (they were smooth and
     the loss moved): the judge needs it wherever yours and AD disagree (its rule 1's allowance for a loss in
-    quanta)."""
-    return result if result.noise is not None else _with_roundoff(result, roundoff.measure(problem), problem)
+    quanta). Measured once per check: a second round of oracles (jax consulted) finds it in the result's memo."""
+    if result.noise is not None:
+        return result
+    if "roundoff" not in result.memo:  # 24 loss evaluations
+        result.memo["roundoff"] = _with_roundoff(result, roundoff.measure(problem), problem)
+    return result.memo["roundoff"]
 
 
 def _with_roundoff(result: OracleResult, measured: roundoff.Roundoff, problem: Problem) -> OracleResult:
