@@ -127,7 +127,7 @@ def build_graph(model: dict, loss: dict, inputs: dict, path, where="model", loss
         raise CaseError(path, f"{where}.nodes", str(exc)) from None
     graph = g.Graph(ordered, output, aliases)
     values = _try_forward(graph, inputs, path, where)
-    if loss["kind"] != "none" and np.shape(values[loss["output"]]) != np.shape(values[loss["target"]]):
+    if loss["kind"] != "none" and not _fits(np.shape(values[loss["target"]]), np.shape(values[loss["output"]])):
         raise CaseError(
             path,
             f"{loss_where}.target",
@@ -135,6 +135,14 @@ def build_graph(model: dict, loss: dict, inputs: dict, path, where="model", loss
             f"{loss['output']!r} has shape {np.shape(values[loss['output']])}: the loss compares them entry by entry",
         )
     return graph
+
+
+def _fits(target, output) -> bool:
+    """The target broadcasts to the output's shape (a scalar target is fine; (1, 3) against (3, 1) is not)."""
+    try:
+        return np.broadcast_shapes(target, output) == output
+    except ValueError:
+        return False
 
 
 def _mlp(model, inputs, path):
