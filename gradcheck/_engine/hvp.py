@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import GradcheckError, fail
 from ..report import OracleRun, Report
 from ..settings import CheckOptions, Options
+from ..tracebacks import user_facing
 from . import adapter
 from .check import grad_report
 from .diagnose import Operation
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 VECTOR_STREAM = 0x4E5  # the generator stream of check_hvp's random vectors
 
 
+@user_facing
 def check_hvp(loss, hvp, params, *, args=(), vector=None, **options: Unpack[CheckOptions]) -> Report:
     """Check a hand-written Hessian-vector product `hvp(params, v, *args)` of the scalar `loss(params, *args)`.
 

@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import GradcheckError, fail
 from ..report import HealthCheck, Report
 from ..settings import CheckOptions, Options
+from ..tracebacks import user_facing
 from . import adapter
 from .backward import fresh, read_inputs
 from .check import grad_report
@@ -49,6 +50,7 @@ class Rule:
     op: Operation
 
 
+@user_facing
 def check_jvp(fn, jvp, inputs, *, tangent=None, names=None, **options: Unpack[CheckOptions]) -> Report:
     """Check `jvp(tangents, *inputs)`, the output tangent(s) of `fn(*inputs)` (one array, or a tuple / dict like
     fn's outputs). tangent: one array per input (None for an input not differentiated), default seeded standard

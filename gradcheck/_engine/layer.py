@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import GradcheckError
 from ..report import HealthCheck, Report
 from ..settings import CheckOptions, Options, bad
+from ..tracebacks import user_facing
 from . import adapter
 from .backward import SEED_STREAM
 from .diagnose import Operation
@@ -135,6 +136,7 @@ class Access:
         return attr(layer, self.grads[list(self.params).index(name)], None)
 
 
+@user_facing
 def check_layer(
     layer,
     X,

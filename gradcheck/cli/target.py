@@ -3,7 +3,8 @@
 Accepted objects (a dict or any object with these attributes):
   - a gradient case: `loss`, `grad`, `params`, optional `args` (a tuple; a single value is wrapped);
   - a VJP case: `fn`, `vjp`, `inputs`, optional `cotangent`, `names`;
-  - a course-style backward: `forward`, `backward`, `inputs`, optional `dout`, `outputs`, `names`;
+  - a course-style backward: `forward`, `backward`, `inputs`, optional `dout`, `outputs`, `names`
+    (`backward: None` checks a forward returning `(loss, dx)`, as check_backward does);
   - a layer object: `layer`, `X`, optional `params`, `grads`, `input_name`, `dY`;
   - a custom autograd function: `F`, `inputs`, optional `reference`, `cotangent`, `names`, `float64`;
   - any of them may also carry `oracles`, `rtol`, `atol`, `seed` and a `name`;
@@ -34,6 +35,7 @@ KINDS = {
     "layer": (LAYER_FIELDS, ("params", "grads", "input_name", "dY")),
     "function": (FUNCTION_FIELDS, ("reference", "cotangent", "names", "float64")),
 }
+NULLABLE = ("backward",)  # a required field that may be None: check_backward(forward, None, inputs), (loss, dx)
 OVERRIDES = ("oracles", "rtol", "atol", "seed")
 SHAPES = (
     "a dict or object with loss, grad, params (optional args); with fn, vjp, inputs (optional cotangent); "
@@ -156,14 +158,19 @@ def _get(obj, key):
 
 
 def _has(obj, keys) -> bool:
-    return all(_get(obj, k) is not None for k in keys)
+    """Whether obj gives every key, None allowed only for a NULLABLE one that it names explicitly."""
+    return all(_get(obj, k) is not None or (k in NULLABLE and _names(obj, k)) for k in keys)
+
+
+def _names(obj, key) -> bool:
+    return key in obj if isinstance(obj, dict) else hasattr(obj, key)
 
 
 def as_targets(obj, label: str, called: bool = False) -> list[Target]:
     """Read obj as checks (see the module docstring for the accepted shapes)."""
     for kind, (keys, extra) in KINDS.items():
         if _has(obj, keys):
-            fields = {k: _get(obj, k) for k in keys + extra if _get(obj, k) is not None}
+            fields = {k: _get(obj, k) for k in keys} | {k: _get(obj, k) for k in extra if _get(obj, k) is not None}
             if "args" in fields and not isinstance(fields["args"], (tuple, list)):
                 fields["args"] = (fields["args"],)
             overrides = {k: _get(obj, k) for k in OVERRIDES if _get(obj, k) is not None}

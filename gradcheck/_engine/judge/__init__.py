@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import rounding
 from ..bound import detection_bound
 from ..compare import (
     Comparison,
@@ -115,7 +116,7 @@ def _withheld(v: Verdict, n: Noise) -> Verdict:
 
 def _atol(ev: Evidence, claim: Claim, scale: float) -> float:
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
-    return tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
+    return tol.absolute_atol(scale, rounding.floor(ev.f0, claim.dtype))
 
 
 def reference_scale(ev: Evidence) -> float:
@@ -139,7 +140,7 @@ def _claimed(ev: Evidence) -> list:
 def _judge_block(claim: Claim, ev: Evidence, scale: float, others, ad=None) -> Verdict:
     b, results = claim.block, ev.results
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
-    atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
+    atol = tol.absolute_atol(scale, rounding.floor(ev.f0, claim.dtype))
     sided, sided_err = kinks.evidence(ev, b, claim.yours.shape)
     own = _own(ev.own_roundoff, results.get("fd"), claim, tol, ev.f0)
     open_ = kinks.undecided(ev, b, claim.yours, ad, tol, atol)
@@ -290,7 +291,7 @@ def to_reexamine(
     out = {}
     for c in claims:
         tol = resolve_tolerance(c.dtype, rtol, atol)
-        a = tol.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype)))
+        a = tol.absolute_atol(scale, rounding.floor(f0, c.dtype))
         own = _own(own_roundoff or {}, fd, c, tol, f0)
         bad = np.zeros(c.yours.shape, bool)
         for grads, errors, sided, memo in refs:

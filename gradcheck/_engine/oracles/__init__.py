@@ -93,13 +93,20 @@ def ad_result(name: str, grads: list[np.ndarray], value, method: str, start: flo
     )
 
 
+# the pinned way of README "Set-up on a fresh machine": an unpinned `pip install torch` pulls a multi-GB CUDA build
+INSTALL_HINT = (
+    "pip install -c constraints.txt 'gradcheck[{extra}]': the pinned CPU builds, "
+    'see README "Set-up on a fresh machine"'
+)
+
+
 def missing(name: str) -> str | None:
     """Why oracle `name` cannot be imported here, or None when it can."""
     if name == "fd" or name in sys.modules:  # imported already: installed
         return None
     for mod in ("jax", "jaxlib") if name == "jax" else (name,):
         if not _installed(mod):
-            return f"{mod} not installed (pip install 'gradcheck[{name}]')"
+            return f"{mod} not installed ({INSTALL_HINT.format(extra=name)})"
     return None
 
 

@@ -27,6 +27,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..dtypes import is_real_floating
 from ..probes import global_direction
 from ..problem import Problem, convert_args
 from ..tree import unflatten
@@ -71,7 +72,7 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
 
 def _float64_args(args):
     """args as numpy arrays, floating ones in float64 (what the eager path converts to)."""
-    return convert_args(args, lambda a: a.astype(np.float64) if np.issubdtype(a.dtype, np.floating) else a)
+    return convert_args(args, lambda a: a.astype(np.float64) if is_real_floating(a.dtype) else a)
 
 
 def _flat_loss(jax, loss, treedef):

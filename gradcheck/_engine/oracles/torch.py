@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from ...errors import GradcheckError
+from ..dtypes import is_real_floating
 from ..inputs import same_array
 from ..problem import Problem, convert_args
 from ..tree import unflatten
@@ -94,8 +95,8 @@ def _value(out) -> float | None:
 def _to_tensor(a):
     import torch
 
-    if np.issubdtype(a.dtype, np.floating):
-        return torch.tensor(a, dtype=torch.float64)
+    if is_real_floating(a.dtype):  # bfloat16 too: torch cannot read ml_dtypes' arrays, float64 holds them exactly
+        return torch.tensor(a.astype(np.float64), dtype=torch.float64)
     if np.issubdtype(a.dtype, np.complexfloating):
         return torch.tensor(a, dtype=torch.complex128)
     return torch.tensor(a)
