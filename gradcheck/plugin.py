@@ -22,6 +22,8 @@ from . import __version__
 from ._engine.backward import check_backward as _check_backward
 from ._engine.check import grad_report
 from ._engine.function import check_function as _check_function
+from ._engine.hvp import check_hvp as _check_hvp
+from ._engine.jvp import check_jvp as _check_jvp
 from ._engine.layer import check_layer as _check_layer
 from ._engine.oracles import ORACLE_NAMES
 from ._engine.vjp import check_vjp as _check_vjp
@@ -128,7 +130,7 @@ class GradcheckFixture:
             return getattr(gradcheck, name)
         raise AttributeError(
             f"the gradcheck fixture has no attribute {name!r} (it offers check_grad, check_vjp, "
-            f"check_backward, check_layer, check_function, grad_report and the package's public "
+            f"check_backward, check_layer, check_function, check_hvp, check_jvp, grad_report and the package's public "
             f"names: {', '.join(gradcheck.__all__)})"
         )
 
@@ -160,6 +162,18 @@ class GradcheckFixture:
         raises GradientMismatch when the check fails."""
         __tracebackhide__ = True
         return self._entry(_check_function, (F, inputs), options, label or _name(F, "function"))
+
+    def check_hvp(self, loss, hvp, params, *, label=None, **options):
+        """gradcheck.check_hvp (a hand-written Hessian-vector product `hvp(params, v, *args)`) with this test's
+        settings; raises GradientMismatch when the check fails."""
+        __tracebackhide__ = True
+        return self._entry(_check_hvp, (loss, hvp, params), options, label or _name(hvp, "hvp"))
+
+    def check_jvp(self, fn, jvp, inputs, *, label=None, **options):
+        """gradcheck.check_jvp (a hand-written `jvp(tangents, *inputs)`) with this test's settings; raises
+        GradientMismatch when the check fails."""
+        __tracebackhide__ = True
+        return self._entry(_check_jvp, (fn, jvp, inputs), options, label or _name(jvp, "jvp"))
 
     def grad_report(self, loss, grad, params, *, args=(), label=None, **overrides):
         """Like check_grad but never raises for a wrong gradient (the check is still recorded)."""

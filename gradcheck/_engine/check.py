@@ -20,6 +20,7 @@ from .evidence import Evidence, Judgement
 from .health import determinism, for_oracles, kinks, mutation, state
 from .inputs import as_param_array, require_callable
 from .judge import judge, to_reexamine
+from .locate import locate, with_location
 from .oracles import OracleResult
 from .problem import Problem, float64_point
 from .structure import match_structure
@@ -102,4 +103,5 @@ def grad_report(
     params_out = assemble.params(structure, judgement.verdicts, args, record.repeat.stateful, layout)
     health += state(record.repeat) + determinism(judgement.noise)
     health += kinks(judgement.verdicts, results["fd"].probes if "fd" in results else ())
-    return assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)
+    report = assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)
+    return report if report.ok else with_location(report, locate(loss, grad, params, args, report))

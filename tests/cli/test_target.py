@@ -211,3 +211,13 @@ def test_a_vjp_case_as_a_loss_for_figures_is_the_pairing_with_the_reports_cotang
     from gradcheck._engine.outputs import COTANGENT_STREAM
 
     assert np.array_equal(cot, np.random.default_rng([3, COTANGENT_STREAM]).standard_normal(3))  # the check's own
+
+
+def test_hvp_and_jvp_cases_are_read_and_run():
+    A = np.array([[2.0, 0.5], [0.5, 1.0]])
+    hvp_case = {"loss": lambda p: 0.5 * p["x"] @ A @ p["x"], "hvp": lambda p, v: {"x": A @ v["x"]}, "params": {"x": W}}
+    jvp_case = {"fn": np.sin, "jvp": lambda t, x: np.cos(x) * t[0], "inputs": (W,), "names": ("x",)}
+    targets = as_targets([hvp_case, jvp_case], "cases")
+    assert [t.kind for t in targets] == ["hvp", "jvp"]
+    reports = [t.run(Settings.parse(oracles="fd")) for t in targets]
+    assert [r.kind for r in reports] == ["hvp", "jvp"] and all(r.ok for r in reports)
