@@ -28,6 +28,18 @@ OPTIONS = {
         "0",
         "seed of the finite-difference probes and random cotangents (default: 0)",
     ),
+    "gradcheck_rtol": (
+        "--gradcheck-rtol",
+        "string",
+        "",
+        "relative tolerance of the gradcheck fixture's checks, a non-negative number (default: from the dtype)",
+    ),
+    "gradcheck_atol": (
+        "--gradcheck-atol",
+        "string",
+        "",
+        "absolute tolerance of the gradcheck fixture's checks, a non-negative number (default: from the dtype)",
+    ),
     "gradcheck_report": (
         "--gradcheck-report",
         "string",
@@ -37,7 +49,9 @@ OPTIONS = {
 }
 UPDATE_HELP = "rewrite the computed (expected) values of golden cases instead of failing (default: off)"
 RECORD_KEY = "gradcheck"
-JAX_CACHE_VARIABLE = "GRADCHECK_JAX_CACHE_DIR"  # read by gradcheck/_engine/oracles/jax.py
+JAX_CACHE_VARIABLE = "GRADCHECK_JAX_CACHE_DIR"  # read by gradcheck/_engine/oracles/jax_disk.py
+CURRENT_TEST = pytest.StashKey()  # config.stash: the test item running now (the fixture records on it)
+SESSION_DEFAULTS = {"gradcheck_oracles": "", "gradcheck_seed": "0", "gradcheck_rtol": "", "gradcheck_atol": ""}
 
 
 def pytest_addoption(parser):
@@ -60,14 +74,30 @@ def pytest_configure(config):
     for dest in (*OPTIONS, "gradcheck_update_golden"):  # ini values fill in options not given on the command line
         if getattr(config.option, dest, None) is None:
             setattr(config.option, dest, config.getini(dest))
-    if config.option.gradcheck_oracles or config.option.gradcheck_seed not in ("", "0"):
+    if any(getattr(config.option, dest) not in ("", default) for dest, default in SESSION_DEFAULTS.items()):
         from gradcheck.plugin import validate_session_options
 
         validate_session_options(config)
     config.pluginmanager.register(_Recorder(config), "gradcheck-recorder")
+
+
+def _jax_cache(config) -> None:
+    """Point the jax oracle at pytest's cache (a rerun of the suite skips compiling), creating the folder only
+    once a test module has imported gradcheck: a project that never uses it gets no .pytest_cache/d/gradcheck-jax."""
     cache = getattr(config, "cache", None)
-    if cache is not None:  # the jax oracle keeps its compiles here, so a rerun of the suite skips compiling
-        os.environ.setdefault(JAX_CACHE_VARIABLE, str(cache.mkdir("gradcheck-jax")))
+    if cache is not None and "gradcheck" in sys.modules and JAX_CACHE_VARIABLE not in os.environ:
+        os.environ[JAX_CACHE_VARIABLE] = str(cache.mkdir("gradcheck-jax"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Keep the running test where the session-scoped `gradcheck` fixture finds it (its checks are recorded on it)."""
+    previous = item.config.stash.get(CURRENT_TEST, None)
+    item.config.stash[CURRENT_TEST] = item
+    try:
+        return (yield)
+    finally:
+        item.config.stash[CURRENT_TEST] = previous
 
 
 def pytest_collect_file(file_path, parent):
@@ -85,13 +115,14 @@ def pytest_collect_file(file_path, parent):
 
 def pytest_runtest_setup(item):
     """A malformed @pytest.mark.gradcheck fails the test up front, naming the keyword."""
+    _jax_cache(item.config)
     if item.get_closest_marker("gradcheck") is not None:
         from gradcheck.plugin import marker_settings
 
         marker_settings(item)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def gradcheck(request):
     """Check gradients with the session's gradcheck options; every check is recorded for the summary.
 
@@ -101,10 +132,12 @@ def gradcheck(request):
             gradcheck.check_grad(loss, grad, params, args=(x, y))
 
     `@pytest.mark.gradcheck(oracles="fd,torch", rtol=1e-5)` overrides the session options for one test.
+    Session-scoped and stateless: each call reads the running test's marker and records on that test, so it is
+    safe inside `@given` (no function_scoped_fixture health check; every example's checks are recorded).
     """
     from gradcheck.plugin import GradcheckFixture
 
-    return GradcheckFixture(request)
+    return GradcheckFixture(request.config, lambda: request.config.stash.get(CURRENT_TEST, None))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -136,14 +169,13 @@ class _Recorder:
             self.failed.add(report.nodeid)
         if report.when != "teardown" or self.worker or not any(k == RECORD_KEY for k, _ in report.user_properties):
             return
-        import json
+        from gradcheck.plugin import counted, junit_line
 
-        from gradcheck.plugin import junit_line
-
-        for key, value in report.user_properties:
-            if key == RECORD_KEY:
-                self.records.append({**json.loads(value), "test_failed": report.nodeid in self.failed})
-        report.user_properties[:] = [(k, junit_line(v) if k == RECORD_KEY else v) for k, v in report.user_properties]
+        failed = report.nodeid in self.failed
+        checks = counted([v for k, v in report.user_properties if k == RECORD_KEY], failed)
+        self.records += [{**c, "test_failed": failed} for c in checks]
+        others = [(k, v) for k, v in report.user_properties if k != RECORD_KEY]
+        report.user_properties[:] = others + [(RECORD_KEY, junit_line(c)) for c in checks]
 
     def pytest_sessionfinish(self, session):
         path = self.config.option.gradcheck_report

@@ -3,6 +3,8 @@
 Imported lazily by `_gradcheck_pytestplugin` (the entry point) only when a test uses gradcheck.
 A check is recorded on the test item as a `user_properties` entry ("gradcheck", json), so that under
 pytest-xdist it travels to the controller on the test report, which alone sums and writes the report.
+Inside a Hypothesis test each record says which example made it (`hypothesis_example`), so that a failed
+test counts the checks of the failing example Hypothesis replays, not every one it tried while shrinking.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +22,8 @@ from . import __version__
 from ._engine.backward import check_backward as _check_backward
 from ._engine.check import grad_report
 from ._engine.function import check_function as _check_function
+from ._engine.hvp import check_hvp as _check_hvp
+from ._engine.jvp import check_jvp as _check_jvp
 from ._engine.layer import check_layer as _check_layer
 from ._engine.oracles import ORACLE_NAMES
 from ._engine.vjp import check_vjp as _check_vjp
@@ -37,14 +42,19 @@ def own_keywords(check) -> tuple[str, ...]:
 
 
 def session_settings(config) -> Settings:
-    """--gradcheck-oracles / --gradcheck-seed (or their ini keys), parsed by gradcheck.settings."""
+    """--gradcheck-oracles / -seed / -rtol / -atol (or their ini keys), parsed by gradcheck.settings."""
+    o = config.option
     return Settings.parse(
-        "--gradcheck-", oracles=config.option.gradcheck_oracles, seed=config.option.gradcheck_seed or None
+        "--gradcheck-",
+        oracles=o.gradcheck_oracles,
+        seed=o.gradcheck_seed or None,
+        rtol=o.gradcheck_rtol or None,
+        atol=o.gradcheck_atol or None,
     )
 
 
 def validate_session_options(config) -> None:
-    """Raise pytest.UsageError for a bad --gradcheck-oracles / --gradcheck-seed (or their ini keys)."""
+    """Raise pytest.UsageError for a bad --gradcheck-oracles / -seed / -rtol / -atol (or their ini keys)."""
     try:
         session_settings(config)
     except GradcheckError as exc:
@@ -78,12 +88,35 @@ class GradcheckFixture:
     Precedence: keywords of the call, then the test's marker, then --gradcheck-* options (or ini keys).
     The fixture shadows the package inside a test, so it also hands out the package's public names:
     `pytest.raises(gradcheck.GradientMismatch)` and `gradcheck.Report` work as they do outside.
+    One object serves the whole session (the fixture is session-scoped): it keeps no state of its own between
+    calls but the running test's settings and reports, found afresh when the test changes, so it is safe to
+    reuse across the examples of a Hypothesis `@given` test.
     """
 
-    def __init__(self, request):
-        self._item = request.node
-        self._settings = marker_settings(request.node).over(session_settings(request.config))
-        self.reports = []
+    def __init__(self, config, current_test):
+        self._config = config
+        self._current_test = current_test  # () -> the running test item, or None between tests
+        self._test = (None, Settings(), [])  # (item, its settings, its reports)
+
+    def _state(self) -> tuple:
+        """(item, settings, reports) of the running test, computed once per test."""
+        item = self._current_test()
+        if item is not self._test[0]:
+            marker = marker_settings(item) if item is not None else Settings()
+            self._test = (item, marker.over(session_settings(self._config)), [])
+        return self._test
+
+    def __repr__(self) -> str:  # Hypothesis prints it in a failing example's arguments
+        return "<gradcheck fixture>"
+
+    @property
+    def _settings(self) -> Settings:
+        return self._state()[1]
+
+    @property
+    def reports(self) -> list:
+        """The reports of the running test's checks, in order (inside @given: of every example so far)."""
+        return self._state()[2]
 
     @property
     def settings(self) -> dict:
@@ -97,7 +130,7 @@ class GradcheckFixture:
             return getattr(gradcheck, name)
         raise AttributeError(
             f"the gradcheck fixture has no attribute {name!r} (it offers check_grad, check_vjp, "
-            f"check_backward, check_layer, check_function, grad_report and the package's public "
+            f"check_backward, check_layer, check_function, check_hvp, check_jvp, grad_report and the package's public "
             f"names: {', '.join(gradcheck.__all__)})"
         )
 
@@ -130,6 +163,18 @@ class GradcheckFixture:
         __tracebackhide__ = True
         return self._entry(_check_function, (F, inputs), options, label or _name(F, "function"))
 
+    def check_hvp(self, loss, hvp, params, *, label=None, **options):
+        """gradcheck.check_hvp (a hand-written Hessian-vector product `hvp(params, v, *args)`) with this test's
+        settings; raises GradientMismatch when the check fails."""
+        __tracebackhide__ = True
+        return self._entry(_check_hvp, (loss, hvp, params), options, label or _name(hvp, "hvp"))
+
+    def check_jvp(self, fn, jvp, inputs, *, label=None, **options):
+        """gradcheck.check_jvp (a hand-written `jvp(tangents, *inputs)`) with this test's settings; raises
+        GradientMismatch when the check fails."""
+        __tracebackhide__ = True
+        return self._entry(_check_jvp, (fn, jvp, inputs), options, label or _name(jvp, "jvp"))
+
     def grad_report(self, loss, grad, params, *, args=(), label=None, **overrides):
         """Like check_grad but never raises for a wrong gradient (the check is still recorded)."""
         __tracebackhide__ = True
@@ -147,6 +192,7 @@ class GradcheckFixture:
         return self._finish(self._record(report, label, kw["seed"]))
 
     def _options(self, overrides, method: str = "check_grad", extra: tuple = ("args",)) -> dict:
+        __tracebackhide__ = True
         unknown = sorted(set(overrides) - set(FIXTURE_KEYWORDS))
         if unknown:
             expected = ", ".join((*FIXTURE_KEYWORDS, *extra, "label"))
@@ -158,11 +204,13 @@ class GradcheckFixture:
         return kw
 
     def _record(self, report, label: str, seed: int):
-        report.reproduce = f"pytest {self._item.nodeid} --gradcheck-seed={seed}"
-        self.reports.append(report)
-        self._item.user_properties.append(
-            (RECORD_KEY, json.dumps(record(report, self._item.nodeid, label), default=str))
-        )
+        item, _, reports = self._state()
+        reports.append(report)
+        if item is None:  # called outside a test (a session fixture's setup): nothing to record it on
+            return report
+        report.reproduce = f"pytest {item.nodeid} --gradcheck-seed={seed}"
+        entry = record(report, item.nodeid, label, hypothesis_example())
+        item.user_properties.append((RECORD_KEY, json.dumps(entry, default=str)))
         return report
 
     def _finish(self, report):
@@ -176,36 +224,69 @@ def _name(fn, default: str) -> str:
     return getattr(fn, "__name__", None) or default
 
 
-def record(report, nodeid: str, label: str) -> dict:
-    """One check as plain data: where, verdict, per-oracle agreement, worst relative error, full report."""
-    agree, worst = {}, (0.0, None, None)
+STRUCTURAL = ("missing", "extra", "shape", "nonfinite")  # report.Status: grad's structure wrong, nothing compared
+
+
+def hypothesis_example() -> str | None:
+    """Which Hypothesis example is running: "final" (a failing example replayed for its report, or an explicit
+    @example), "search" (any other, generated or shrunk), None outside a Hypothesis test."""
+    hypothesis = sys.modules.get("hypothesis")  # imported already wherever a Hypothesis test runs
+    if hypothesis is None or not hypothesis.currently_in_test_context():
+        return None
+    from hypothesis.control import current_build_context
+
+    return "final" if current_build_context().is_final else "search"
+
+
+def record(report, nodeid: str, label: str, example: str | None = None) -> dict:
+    """One check as plain data: where, verdict, per-oracle agreement, worst relative error, full report.
+
+    A parameter whose gradient has the wrong structure (shape, keys, NaN) disagrees with every oracle that ran
+    and is the worst error, said in words ("problem"), not replaced by the best-matching other parameter."""
+    ran = [o.name for o in report.oracles if o.status == "ran"]
+    agree, worst, problem = {}, (0.0, None, None), None
     for p in report.params:
+        if p.status in STRUCTURAL:
+            agree.update(dict.fromkeys(ran, False))
+            problem = problem or (p.name, p.message or p.status)
         for oracle, c in p.comparisons.items():
             agree[oracle] = agree.get(oracle, True) and c.ok
             rel = c.max_rel if math.isfinite(c.max_rel) else math.inf
             if oracle in p.trusted and (worst[1] is None or rel > worst[0]):
                 worst = (rel, p.name, oracle)
-    for o in report.oracles:
-        if o.status == "ran" and o.name not in agree:
-            agree[o.name] = report.ok
+    for name in ran:
+        agree.setdefault(name, report.ok)
+    if problem is not None:
+        worst = (math.inf, problem[0], None)
     return {
         "test": nodeid,
         "label": label,
         "ok": report.ok,
         "verdict": report.verdict,
+        "hypothesis_example": example,
         "agree": agree,
         "skipped": {o.name: o.reason for o in report.oracles if o.status != "ran"},
         "worst_rel": worst[0] if math.isfinite(worst[0]) else None,
         "worst_param": worst[1],
         "worst_oracle": worst[2],
+        "worst_problem": problem[1] if problem else None,
         "report": report.to_dict(),
     }
 
 
-def junit_line(value: str) -> str:
+def counted(values: list[str], test_failed: bool) -> list[dict]:
+    """The checks one test counts, from its records (json): all, except that a failed Hypothesis test counts
+    only those outside its search (the failing examples it replays, its explicit examples), not every example
+    it tried while searching and shrinking."""
+    checks = [json.loads(v) for v in values]
+    if test_failed and any(c.get("hypothesis_example") == "final" for c in checks):
+        return [c for c in checks if c.get("hypothesis_example") != "search"]
+    return checks
+
+
+def junit_line(check: dict) -> str:
     """The JUnit XML property for one check: its label and verdict line (the full report goes to --gradcheck-report)."""
-    c = json.loads(value)
-    return f"{c['label']}: {c['verdict']}"
+    return f"{check['label']}: {check['verdict']}"
 
 
 def summarize(checks: list[dict]) -> dict:
@@ -243,7 +324,13 @@ def summarize(checks: list[dict]) -> dict:
 def _where(c) -> dict | None:
     if c is None:
         return None
-    return {"rel": c["worst_rel"], "param": c["worst_param"], "oracle": c["worst_oracle"], "test": c["test"]}
+    return {
+        "rel": c["worst_rel"],
+        "param": c["worst_param"],
+        "oracle": c["worst_oracle"],
+        "problem": c.get("worst_problem"),
+        "test": c["test"],
+    }
 
 
 def summary_lines(records: list[dict], config) -> list[str]:
@@ -260,7 +347,12 @@ def write_json_report(path, records: list[dict], config) -> None:
     out = {
         "gradcheck_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "settings": {"oracles": config.option.gradcheck_oracles or "auto", "seed": config.option.gradcheck_seed},
+        "settings": {
+            "oracles": config.option.gradcheck_oracles or "auto",
+            "seed": config.option.gradcheck_seed,
+            "rtol": config.option.gradcheck_rtol or None,
+            "atol": config.option.gradcheck_atol or None,
+        },
         "summary": s,
         "checks": checks,
     }
@@ -268,14 +360,17 @@ def write_json_report(path, records: list[dict], config) -> None:
 
 
 def compact_failure(item, excinfo) -> str | None:
-    """For a GradientMismatch (unless --tb=long/native): verdict, the test's own line, then the report table."""
+    """For a GradientMismatch (unless --tb=long/native): verdict, the test's own line, the report table, then the
+    notes others added to the exception (Hypothesis's falsifying example and how to reproduce it), as pytest
+    itself would show them."""
     if not excinfo.errisinstance(GradientMismatch) or item.config.option.tbstyle in ("long", "native"):
         return None
     report = excinfo.value.report
     if item.nodeid not in report.reproduce:
         report.reproduce = f"pytest {item.nodeid}"
     verdict, *rest = str(report).split("\n")
-    return "\n".join([verdict, *_test_line(item, excinfo), *rest])
+    notes = [str(n) for n in getattr(excinfo.value, "__notes__", ()) or ()]
+    return "\n".join([verdict, *_test_line(item, excinfo), *rest, *notes])
 
 
 def _test_line(item, excinfo) -> list[str]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import html as _html
 import math
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from .report import ParamReport, Report
+    from .report import Counterpart, ParamReport, Report
 
 
 def _num(x: float) -> str:
@@ -128,7 +129,10 @@ def format_oracles(report: Report) -> list[str]:
     for o in report.oracles:
         if o.status == "ran":
             work = f", {o.evaluations} evals" if o.name == "fd" else ""
-            parts.append(f"{o.name} ({o.mode}{work}, {o.seconds * 1e3:.1f} ms)")
+            how = (
+                f", {o.ran_as}" if o.ran_as and o.ran_as != "as written" else ""
+            )  # followed: said; as written: default
+            parts.append(f"{o.name} ({o.mode}{work}{how}, {o.seconds * 1e3:.1f} ms)")
         else:
             skipped.append(f"  {o.name} skipped: {o.reason}")
     return ["oracles: " + "; ".join(parts) if parts else "oracles: none ran", *skipped]
@@ -136,12 +140,48 @@ def format_oracles(report: Report) -> list[str]:
 
 def tolerance_line(report: Report) -> str | None:
     tols = ", ".join(f"{d} rtol {t['rtol']:.0e} atol {t['atol']:.1e}" for d, t in report.tolerances.items())
-    return f"tolerance: {tols}; seed {report.seed}" if tols else None
+    why = "".join(f"\n  {d}: {t['why']}" for d, t in report.tolerances.items() if t.get("why"))
+    return f"tolerance: {tols}; seed {report.seed}{why}" if tols else None
+
+
+def _symbol(c: Counterpart) -> str:
+    label = c.label if c.label.isidentifier() else f"({c.label})"
+    return f"dL/d{label}"
+
+
+def counterpart(c: Counterpart, long: bool = False) -> str:
+    """A quantity of the forward in words: "dL/da2 (the adjoint of a2 at mlp.py:12)", "the forward's a2"."""
+    at = f"{os.path.basename(c.file)}:{c.line}" if c.file else ""
+    conv = f", {c.convention}" if c.convention else ""
+    if c.kind == "gradient":
+        return f"the gradient of {c.label}{conv}"
+    if c.kind == "adjoint":
+        if not long or not at:
+            return _symbol(c) + conv
+        return f"{_symbol(c)} (the adjoint of {c.label} at {at}){conv}"
+    if not at:
+        return f"the input {c.label}{conv}"
+    return f"the forward's {c.label}" + (f" ({at})" if long else "") + conv
+
+
+def where_line(report: Report) -> str | None:
+    """The first wrong line of the user's backward, what it should be and what it is computed from; or why it
+    could not be located (a failing check only)."""
+    fw = report.first_wrong
+    if fw is None:
+        return f"where: not located: {report.not_located}" if report.not_located else None
+    head = f"where: {fw.function} ({os.path.basename(fw.file)}:{fw.line}) {fw.code} is wrong"
+    should = f"it should be {counterpart(fw.expected, long=True)}, shape {tuple(fw.shape)}"
+    if fw.inputs:
+        parts = [f"{n} (line {line}, = {counterpart(c)})" for n, line, c in fw.inputs]
+        return f"{head}: {should}; what it is computed from, {_and(parts)}, is right"
+    return f"{head}: {should}; it is computed from its function's arguments alone"
 
 
 def footer(report: Report) -> list[str]:
-    """The lines under the parameters: detection bound, health, oracles, tolerance, how to reproduce."""
-    lines = [line for line in (bound_line(report),) if line]
+    """The lines under the parameters: where in your code, detection bound, health, oracles, tolerance, how to
+    reproduce."""
+    lines = [line for line in (where_line(report), bound_line(report)) if line]
     lines += [f"health: {h.name}: {h.message}" for h in report.health]
     lines += format_oracles(report)
     lines += [line for line in (tolerance_line(report),) if line]
@@ -293,7 +333,8 @@ def verdict_line(report: Report, what: str | None = None) -> str:
             tail += f"; {_and(aside)} set aside, see notes"
         return (
             f"gradient check passed: {what} agrees with {_and(ran)} "
-            f"({_n(len(report.params), 'parameter')}, {_n(n_entries, 'entry', 'entries')}, "
+            f"({_n(len(report.params), 'input' if report.kind == 'jvp' else 'parameter')}, "
+            f"{_n(n_entries, 'entry', 'entries')}, "
             f"seed {report.seed}{tail})"
         )
     names = _and([p.name for p in bad])
@@ -388,7 +429,9 @@ def plugin_summary(s: dict, report_path=None) -> list[str]:
     agreement = ", ".join(f"{n} {v['agreed']}/{v['ran']}" for n, v in s["agreement"].items())
     lines.append(f"agreement with oracles: {agreement or 'no oracle ran'}")
     w, wp = s["worst"], s["worst_passing"]
-    if w is not None:
+    if w is not None and w.get("problem"):
+        lines.append(f"worst: {w['param']} not compared ({w['problem']}) in {w['test']}")
+    elif w is not None:
         lines.append(f"worst relative error: {_rel(w['rel'])} ({w['param']} vs {w['oracle']}) in {w['test']}")
     if wp is not None and wp != w:
         lines.append(f"worst among passing checks: {_rel(wp['rel'])} ({wp['param']} vs {wp['oracle']}) in {wp['test']}")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
@@ -12,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from ._engine.compare import MAX_ROWS, Comparison
+from .atomic import write_atomic
 
 RunStatus = Literal["ran", "skipped"]
 # judged (evidence.Status): ok, mismatch, nondeterministic, unresolved; structural (structure.py): grad left a
@@ -31,6 +30,7 @@ class OracleRun:
     method: str = ""
     seconds: float = 0.0
     evaluations: int = 0
+    ran_as: str = ""  # how an AD oracle ran your code: "as written" or "numpy code followed"
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -127,6 +127,63 @@ class ParamReport:
         }
 
 
+StepStatus = Literal["right", "wrong", "unknown"]
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    """What a backward quantity is (or should be): the forward's value of a quantity, its adjoint dL/dz, or the
+    gradient of a parameter; `convention` says how it is laid out ("" for the same shape, "transposed", ...)."""
+
+    kind: Literal["value", "adjoint", "gradient"]
+    label: str  # "a2", "p['W1'] @ x", or a parameter's name
+    file: str = ""  # where the forward computes it ("" for a parameter or input)
+    line: int = 0
+    convention: str = ""
+    named: bool = True  # a variable (False: an unnamed sub-expression)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One quantity the backward computed, in execution order: right, wrong or unknown (no counterpart)."""
+
+    file: str  # as in the code object's co_filename
+    line: int
+    code: str
+    name: str | None  # the variable written (the array or list written into for an in-place write)
+    function: str
+    status: StepStatus
+    matched: Counterpart | None = None
+
+    def to_dict(self) -> dict:
+        return {**self.__dict__, "matched": None if self.matched is None else self.matched.to_dict()}
+
+
+@dataclass(frozen=True)
+class FirstWrong:
+    """The first wrong line of the user's backward: wrong while everything it is computed from is right."""
+
+    file: str  # as in the code object's co_filename
+    line: int  # 1-based
+    code: str  # that source line, stripped
+    name: str | None  # the variable written there
+    function: str
+    expected: Counterpart  # what it should be
+    shape: tuple
+    inputs: tuple[tuple[str, int, Counterpart], ...] = ()  # what it is computed from: (name, line, what it is)
+
+    def to_dict(self) -> dict:
+        return {
+            **{k: getattr(self, k) for k in ("file", "line", "code", "name", "function")},
+            "expected": self.expected.to_dict(),
+            "shape": list(self.shape),
+            "inputs": [{"name": n, "line": line, "is": c.to_dict()} for n, line, c in self.inputs],
+        }
+
+
 @dataclass
 class Report:
     """The result of one check; `str(report)` is the table a person reads, `to_dict()` the JSON."""
@@ -141,6 +198,9 @@ class Report:
     tolerances: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
     reproduce: str = ""
+    first_wrong: FirstWrong | None = None  # where in the user's backward (failing checks only)
+    steps: list[Step] = field(default_factory=list)  # the backward's quantities as they were followed
+    not_located: str = ""  # on a failing check with no first_wrong: why, in one line
 
     @property
     def ran(self) -> list[str]:
@@ -170,11 +230,16 @@ class Report:
 
     def to_dict(self) -> dict:
         """Every field as plain data; params, oracles and health each by their own to_dict."""
-        nested = {"params": self.params, "oracles": self.oracles, "health": self.health}
-        return {
+        from .render import where_line
+
+        nested = {"params": self.params, "oracles": self.oracles, "health": self.health, "steps": self.steps}
+        out = {
             f.name: [x.to_dict() for x in nested[f.name]] if f.name in nested else getattr(self, f.name)
             for f in fields(self)
         }
+        out["first_wrong"] = None if self.first_wrong is None else self.first_wrong.to_dict()
+        out["where"] = where_line(self)
+        return out
 
     def __str__(self) -> str:
         from .render import text
@@ -194,17 +259,8 @@ class Report:
 
 
 def write_json(path, data: dict) -> Path:
-    """Write a JSON report atomically (temp file in the same directory, then os.replace): a reader or a crash
-    never sees half a file. Returns the path."""
+    """Write a JSON report atomically (gradcheck.atomic: a reader or a crash never sees half a file, and the file
+    gets the umask's mode). Returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=1, default=str) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, json.dumps(data, indent=1, default=str) + "\n")

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 AUTO = ("", "auto")
 ALL_ORACLES = "all"
+# what a check consults when no oracles are given (engine/plan.py), in the words every help text and doc uses
+DEFAULT_ORACLES = "fd plus one framework (torch, else jax), the third consulted on any disagreement"
 CONFIG_KEYS = ("targets", "cases", "oracles", "seed", "rtol", "atol")
 
 
@@ -172,7 +174,10 @@ class Settings:
         return {"oracles": self.oracles, "seed": self.seed or 0, "rtol": self.rtol, "atol": self.atol}
 
     def describe_oracles(self) -> str:
-        return ",".join(self.oracles) if self.oracles else "fd + installed frameworks"
+        """The oracles in a run's header line: the names given, "all", or the default said in short."""
+        if self.oracles is None:
+            return "fd + one framework (the third on disagreement)"
+        return self.oracles if isinstance(self.oracles, str) else ",".join(self.oracles)
 
 
 class CheckOptions(TypedDict, total=False):

@@ -106,6 +106,7 @@ def test_to_dict_is_plain_json_and_round_trips():
         "method": "",
         "seconds": 0.0,
         "evaluations": 0,
+        "ran_as": "",
     }
     assert d["health"] == [{"name": "kink", "message": "a ReLU input is near 0", "fails": False, "source": ""}]
 

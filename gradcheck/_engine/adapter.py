@@ -13,6 +13,7 @@ from ..report import HealthCheck, ParamReport, Report
 from ..settings import Options
 from .check import grad_report
 from .diagnose import Operation, diagnose
+from .dtypes import is_complex
 from .own_dtype import in_own_dtypes
 
 
@@ -115,7 +116,7 @@ def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=
 
 
 def _rediagnosed(p: ParamReport, op: Operation | None, args) -> ParamReport:
-    if op is None or p.status != "mismatch":
+    if op is None or p.status != "mismatch" or is_complex(p.dtype):  # complex: diagnosed in its convention
         return p
     found = diagnose(p, args, op)
     return replace(p, diagnosis=found.words, diagnosis_kind=found.kind)

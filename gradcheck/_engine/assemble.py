@@ -10,6 +10,8 @@ import numpy as np
 
 from ..render import verdict_line
 from ..report import HealthCheck, OracleRun, ParamReport, Report
+from . import complex_params, rounding
+from .complex_params import Layout
 from .diagnose import Diagnosis, diagnose
 from .evidence import Claim, Status, Verdict
 from .tolerance import resolve_tolerance
@@ -25,19 +27,29 @@ def claims(structure: list[ParamReport]) -> tuple[Claim, ...]:
 
 
 def params(
-    structure: list[ParamReport], verdicts: tuple[Verdict, ...], args, stateful: dict, diagnosed: bool = True
+    structure: list[ParamReport],
+    verdicts: tuple[Verdict, ...],
+    args,
+    stateful: dict,
+    layout: Layout | None = None,
+    diagnosed: bool = True,
 ) -> list[ParamReport]:
     """One ParamReport per parameter: structural findings as they are, judged ones from their verdict (with the
-    diagnosis of a mismatch unless `diagnosed` is false: a round of oracles the plan may follow with another)."""
+    diagnosis of a mismatch unless `diagnosed` is false: a round of oracles the plan may follow with another; a
+    complex parameter, checked as its real view, with its own dtype and the convention it was read in)."""
     by_name = {v.name: v for v in verdicts}
-    return [p if p.name not in by_name else _judged(p, by_name[p.name], args, stateful, diagnosed) for p in structure]
+    return [
+        p if p.name not in by_name else _judged(p, by_name[p.name], args, stateful, layout, diagnosed)
+        for p in structure
+    ]
 
 
-def _judged(p: ParamReport, v: Verdict, args, stateful: dict, diagnosed: bool = True) -> ParamReport:
+def _judged(p: ParamReport, v: Verdict, args, stateful: dict, layout: Layout | None, diagnosed: bool) -> ParamReport:
+    cx = layout is not None and p.name in layout
     out = ParamReport(
         p.name,
         p.shape,
-        p.dtype,
+        layout.dtypes[p.name] if cx else p.dtype,
         v.status.value,
         v.comparisons,
         v.trusted,
@@ -46,7 +58,7 @@ def _judged(p: ParamReport, v: Verdict, args, stateful: dict, diagnosed: bool = 
         yours=p.yours,
         refs=v.refs,
         fd_error=v.fd_error,
-        notes=list(v.notes),
+        notes=list(v.notes) + complex_params.note(p.name, layout, v.status == Status.OK),
         bound=v.bound,
         taylor=v.taylor,
         oracles_disagree=v.oracles_disagree,
@@ -55,8 +67,18 @@ def _judged(p: ParamReport, v: Verdict, args, stateful: dict, diagnosed: bool = 
         return replace(out, diagnosis_kind="nondeterministic")
     if v.status != Status.MISMATCH or not diagnosed:
         return out
-    found = _state_diagnosis(p.name, stateful[p.name]) if p.name in stateful else diagnose(out, args)
+    if p.name in stateful:
+        found = _state_diagnosis(p.name, stateful[p.name])
+    else:
+        found = (_convention(p.name, out) if cx else None) or diagnose(out, args)
     return replace(out, diagnosis=found.words, diagnosis_kind=found.kind)
+
+
+def _convention(name: str, out: ParamReport) -> Diagnosis | None:
+    """A complex gradient in another convention than torch's (conjugate, Wirtinger), against a trusted reference."""
+    ref = next((out.refs[o] for o in out.trusted if o in out.refs), None)
+    found = None if ref is None else complex_params.diagnose(name, out.yours, ref, out.wrong_entries())
+    return None if found is None else Diagnosis(*found)
 
 
 def _state_diagnosis(name: str, how: str) -> Diagnosis:
@@ -83,9 +105,11 @@ def report(
     ok = all(p.ok for p in params_out) and not any(h.fails for h in health) and any(r.status == "ran" for r in runs)
     tolerances = {}
     for p in params_out:
-        t = resolve_tolerance(p.dtype, rtol, atol) if p.dtype in ("float16", "float32", "float64") else None
+        t = resolve_tolerance(p.dtype, rtol, atol) if p.dtype in ("bfloat16", "float16", "float32", "float64") else None
         if t is not None:
             tolerances[p.dtype] = {"rtol": t.rtol, "atol": t.atol, "atol_relative_to_max_reference": t.atol_is_relative}
+            if why := rounding.words(p.dtype, t):
+                tolerances[p.dtype]["why"] = why
     out = Report(
         ok,
         kind,

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import GradcheckError
 from ..report import HealthCheck, Report
 from ..settings import CheckOptions, Options, parse_int
+from ..tracebacks import user_facing
 from . import adapter
 from .diagnose import Operation
 from .gradients import Inputs, is_floating_array, match
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 SEED_STREAM = 0x1A7  # numpy's global seed for the user's calls, derived from the check's seed
 
 
+@user_facing
 def check_backward(
     forward, backward, inputs, *, dout=None, outputs=None, names=None, **options: Unpack[CheckOptions]
 ) -> Report:

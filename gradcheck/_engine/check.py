@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from ..errors import fail
 from ..report import Report
 from ..settings import CheckOptions, Options, bad, parse_choice, parse_fd, parse_seed, parse_tolerance
-from . import assemble
+from ..tracebacks import user_facing
+from . import assemble, complex_params
 from . import plan as oracle_plan
 from .calls import record_calls
 from .consult import reexamine, runner, taylor_runs, with_roundoff
@@ -19,6 +20,7 @@ from .evidence import Evidence, Judgement
 from .health import determinism, for_oracles, kinks, mutation, state
 from .inputs import as_param_array, require_callable
 from .judge import judge, to_reexamine
+from .locate import locate, with_location
 from .oracles import OracleResult
 from .own_dtype import in_own_dtypes
 from .problem import Problem, float64_point
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
 
+@user_facing
 def check_grad(loss, grad, params, *, args=(), **options: Unpack[CheckOptions]) -> Report:
     """Check a hand-written gradient `grad(params, *args)` of the scalar `loss(params, *args)`.
 
@@ -45,6 +48,7 @@ def check_grad(loss, grad, params, *, args=(), **options: Unpack[CheckOptions]) 
     return report
 
 
+@user_facing
 def grad_report(
     loss, grad, params, *, args=(), oracles=None, rtol=None, atol=None, seed=0, fd=None, kind="grad", label="params"
 ) -> Report:
@@ -56,6 +60,7 @@ def grad_report(
     parse_choice(kind, "kind", ("grad", "vjp", "backward", "layer", "function", "hvp", "jvp"))
     if not isinstance(label, str) or not label:
         raise bad("label", label, "a non-empty string")
+    loss, grad, params, layout = complex_params.split(loss, grad, params, label)  # complex z as (Re z, Im z)
     names, raw, treedef = flatten(params, label)
     leaves = [as_param_array(n, x, label) for n, x in zip(names, raw)]
     fd = parse_fd(fd)
@@ -94,10 +99,11 @@ def grad_report(
             record.grad64 or {},
         )
         judgement = judge(evidence)  # the plan reads the verdicts; the diagnosis waits for the last round
-        return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful, diagnosed=False), judgement
+        return assemble.params(structure, judgement.verdicts, args, record.repeat.stateful, layout, False), judgement
 
     results, runs, (_, judgement) = oracle_plan.consult(plan, runner(problem, fd, claims, rtol, atol), decide)
-    params_out = assemble.params(structure, judgement.verdicts, args, record.repeat.stateful)
+    params_out = assemble.params(structure, judgement.verdicts, args, record.repeat.stateful, layout)
     health += state(record.repeat) + determinism(judgement.noise)
     health += kinks(judgement.verdicts, results["fd"].probes if "fd" in results else ())
-    return assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)
+    report = assemble.report(kind, params_out, runs, health, seed, start, record.seconds, rtol, atol)
+    return report if report.ok else with_location(report, locate(loss, grad, params, args, report))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import oracles as oracle_registry
+from . import rounding
 from .compare import absmax, probe_fails
 from .evidence import TaylorRun
 from .oracles import OracleResult
@@ -16,7 +17,7 @@ from .oracles.fd import FiniteDifferences, at_entries
 from .probes import block_direction
 from .problem import Problem
 from .taylor import along
-from .tolerance import machine_eps, resolve_tolerance, roundoff_floor
+from .tolerance import resolve_tolerance, roundoff_floor
 
 
 def runner(problem: Problem, fd: FiniteDifferences, claims, rtol=None, atol=None):
@@ -69,7 +70,7 @@ def _fails_for(problem: Problem, claims, rtol, atol):
     yours = [c.yours for c in claims]
     scale = max(absmax(y) for y in yours)
     tols = [resolve_tolerance(c.dtype, rtol, atol) for c in claims]
-    atols = [t.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype))) for t, c in zip(tols, claims)]
+    atols = [t.absolute_atol(scale, rounding.floor(f0, c.dtype)) for t, c in zip(tols, claims)]
     return lambda probe: probe_fails(probe, yours, tols[probe.blocks[0]], atols[probe.blocks[0]])
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import GradcheckError
 from ..report import HealthCheck, OracleRun, ParamReport, Report
 from ..settings import CheckOptions, Options, parse_flag, parse_int
+from ..tracebacks import user_facing
 from . import adapter
 from .backward import fresh, not_checked
 from .diagnose import Operation
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
 
+@user_facing
 def check_function(
     F,
     inputs,

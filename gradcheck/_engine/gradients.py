@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GradcheckError
+from .dtypes import is_complex, is_real_floating
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,12 @@ class Inputs:
 def is_floating_array(x) -> bool:
     """A numpy array or tensor of floating dtype (what a gradient can be taken for)."""
     if isinstance(x, np.ndarray):
-        return x.dtype.kind == "f"
+        return is_real_floating(x.dtype) or is_complex(x.dtype)
     if not hasattr(x, "shape") or getattr(x, "dtype", None) is None:
         return False
     if hasattr(x, "is_floating_point"):  # torch
         return bool(x.is_floating_point())
-    try:
-        return np.dtype(x.dtype).kind == "f"
-    except TypeError:
-        return False
+    return is_real_floating(x.dtype)
 
 
 def as_gradient(g):

@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import GradcheckError, fail
 from ..report import OracleRun, Report
 from ..settings import CheckOptions, Options
+from ..tracebacks import user_facing
 from . import adapter
 from .check import grad_report
 from .diagnose import Operation
@@ -24,14 +25,17 @@ from .directional import GradientSource, directional, pick_source
 from .hvp_diagnosis import rediagnose
 from .inputs import as_param_array, require_callable
 from .oracles import AD_ORACLES, missing
+from .oracles.fd import FiniteDifferences
 from .tree import flatten, unflatten
 
 if TYPE_CHECKING:
     from typing import Unpack
 
 VECTOR_STREAM = 0x4E5  # the generator stream of check_hvp's random vectors
+STENCIL_ENTRIES = 250  # fd alone, entry by entry, up to this many parameters when fd differentiates the stencil
 
 
+@user_facing
 def check_hvp(loss, hvp, params, *, args=(), vector=None, **options: Unpack[CheckOptions]) -> Report:
     """Check a hand-written Hessian-vector product `hvp(params, v, *args)` of the scalar `loss(params, *args)`.
 
@@ -44,7 +48,8 @@ def check_hvp(loss, hvp, params, *, args=(), vector=None, **options: Unpack[Chec
     args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
     v = make_vector(params, vector, opts.seed)
     source = pick_source(loss, params, v, args, _frameworks(opts.oracles))
-    report = grad_report(directional(loss, source), _as_grad(hvp), params, args=(v, *args), kind="hvp", **opts.engine())
+    engine = {**opts.engine(), "fd": opts.fd or _fd_for(source)}
+    report = grad_report(directional(loss, source), _as_grad(hvp), params, args=(v, *args), kind="hvp", **engine)
     report = adapter.finish(report, [], Operation(getattr(loss, "__name__", None), mlp=False), args)
     report = replace(report, oracles=[_described(run, source) for run in report.oracles])
     report = rediagnose(report, hvp, params, v, args)
@@ -83,6 +88,12 @@ def _frameworks(oracles) -> tuple[str, ...]:
     """The installed frameworks the check may use, in the plan's order (none when oracles names only fd)."""
     allowed = AD_ORACLES if oracles is None or oracles == "all" else tuple(o for o in AD_ORACLES if o in oracles)
     return tuple(o for o in allowed if missing(o) is None)
+
+
+def _fd_for(source: GradientSource) -> FiniteDifferences | None:
+    """fd's default settings, but over the stencil (each of its values costs 2 x INNER_LEVELS loss evaluations)
+    fd alone looks entry by entry only up to STENCIL_ENTRIES parameters, then by probes and bisection."""
+    return None if source.framework is not None else FiniteDifferences(max_entries_alone=STENCIL_ENTRIES)
 
 
 def _as_grad(hvp):

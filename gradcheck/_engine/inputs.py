@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import GradcheckError
+from .dtypes import is_complex, is_real_floating
 from .problem import convert_args
 from .tree import flatten
 
@@ -28,9 +29,9 @@ def as_param_array(name: str, value, label: str = "params") -> np.ndarray:
         raise GradcheckError(f"{where} cannot be read as an array: {exc}") from exc
     if arr.dtype == object:
         raise GradcheckError(f"Expected a numeric array but got {where} of dtype object (type={type(value).__name__})")
-    if np.issubdtype(arr.dtype, np.complexfloating):
+    if is_complex(arr.dtype):
         raise GradcheckError(f"{where} is complex ({arr.dtype}); gradcheck checks real gradients only")
-    if not np.issubdtype(arr.dtype, np.floating):
+    if not is_real_floating(arr.dtype):
         raise GradcheckError(
             f"{where} has dtype {arr.dtype}; gradients need floating-point parameters "
             f"(pass {name}.astype(float) or leave integers in args)"
@@ -119,7 +120,8 @@ def loss_value(value, what: str = "loss") -> float:
         arr = np.asarray(value)
     except Exception as exc:
         raise GradcheckError(f"{what} returned {type(value).__name__}, which is not a number: {exc}") from exc
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    numeric = np.issubdtype(arr.dtype, np.number) or arr.dtype == bool or is_real_floating(arr.dtype)
+    if arr.dtype == object or not numeric:
         raise GradcheckError(
             f"Expected {what} to return a real scalar but it returned {type(value).__name__} {value!r:.80}"
         )

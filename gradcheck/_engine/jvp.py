@@ -12,14 +12,15 @@ answer for all tangents at once) fails as a health check.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import GradcheckError, fail
-from ..report import HealthCheck, Report
+from ..report import HealthCheck, OracleRun, Report
 from ..settings import CheckOptions, Options
+from ..tracebacks import user_facing
 from . import adapter
 from .backward import fresh, read_inputs
 from .check import grad_report
@@ -49,6 +50,7 @@ class Rule:
     op: Operation
 
 
+@user_facing
 def check_jvp(fn, jvp, inputs, *, tangent=None, names=None, **options: Unpack[CheckOptions]) -> Report:
     """Check `jvp(tangents, *inputs)`, the output tangent(s) of `fn(*inputs)` (one array, or a tuple / dict like
     fn's outputs). tangent: one array per input (None for an input not differentiated), default seeded standard
@@ -82,7 +84,17 @@ def jvp_report(rule: Rule, ins: Inputs, tangent, opts: Options) -> Report:
     report = grad_report(loss, grad, params, args=(cot,), kind="jvp", label="inputs", **opts.engine())
     health = _linearity(rule, ins, tangents, diff, cot)
     report = adapter.finish(report, health, rule.op)
+    report = replace(report, oracles=[_of_fn(run, rule.label) for run in report.oracles])
     return rediagnose(report, rule, ins, tangents, steps)
+
+
+def _of_fn(run: OracleRun, label: str) -> OracleRun:
+    """A skip reason about the adapted loss said of the function whose rule is checked."""
+    reason = run.reason.replace("loss raised ", "the function raised ", 1)
+    reason = reason.replace("write the loss against", "write the function against").replace(
+        "loss returned", "it returned"
+    )
+    return replace(run, reason=reason)
 
 
 def make_tangents(ins: Inputs, given, seed: int) -> list:

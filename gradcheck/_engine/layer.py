@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import GradcheckError
 from ..report import HealthCheck, Report
 from ..settings import CheckOptions, Options, bad
+from ..tracebacks import user_facing
 from . import adapter
 from .backward import SEED_STREAM
 from .diagnose import Operation
@@ -158,6 +159,7 @@ def _has(obj, path: str) -> bool:
     return owner is not None and hasattr(owner, last)
 
 
+@user_facing
 def check_layer(
     layer,
     X,

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GradcheckError
+from .dtypes import is_complex, is_real_floating
+from .oracles.follow.array import Followed
 from .tree import flatten, unflatten
 
 COTANGENT_STREAM = 0x7C7  # the generator stream of random cotangents (check_vjp's since its first version)
@@ -17,12 +19,12 @@ def output_leaves(out, who: str) -> tuple[list[str], list, object]:
     names, leaves, treedef = flatten(out, "output")
     for n, x in zip(names, leaves):
         dtype = getattr(x, "dtype", None)
-        kind = np.dtype(dtype).kind if isinstance(dtype, np.dtype) else None
+        numpy_dtype = isinstance(dtype, np.dtype)
         if (
             x is None
             or isinstance(x, (str, bytes, bool))
-            or (kind is not None and kind != "f")
-            or (kind is None and not isinstance(x, (float, int)) and not hasattr(x, "shape"))
+            or (numpy_dtype and not (is_real_floating(dtype) or is_complex(dtype)))
+            or (not numpy_dtype and not isinstance(x, (float, int)) and not hasattr(x, "shape"))
         ):
             raise GradcheckError(
                 f"Expected {who} to return floating arrays but its {n} is {_what(x)}; "
@@ -42,7 +44,7 @@ def make_cotangent(out, given, seed: int, who: str, label: str = "cotangent"):
     names, leaves, treedef = output_leaves(out, who)
     if given is None:
         rng = np.random.default_rng([seed, COTANGENT_STREAM])
-        return unflatten(treedef, [rng.standard_normal(np.shape(x)) for x in leaves])
+        return unflatten(treedef, [_draw(rng, x) for x in leaves])
     try:
         g_names, g_leaves, g_def = flatten(given, label)
     except Exception as exc:  # pragma: no cover - flatten accepts any object
@@ -55,7 +57,7 @@ def make_cotangent(out, given, seed: int, who: str, label: str = "cotangent"):
     cot = []
     for n, x, g in zip(names, leaves, g_leaves):
         try:
-            arr = np.asarray(g, dtype=np.float64)
+            arr = np.asarray(g, dtype=np.complex128 if np.iscomplexobj(g) else np.float64)
         except (TypeError, ValueError):
             raise GradcheckError(
                 f"Expected {label} to hold floating arrays shaped like {who}'s outputs but got "
@@ -71,8 +73,22 @@ def make_cotangent(out, given, seed: int, who: str, label: str = "cotangent"):
     return unflatten(treedef, cot)
 
 
+def _draw(rng: np.random.Generator, x):
+    """Standard normal entries shaped like output x; for a complex output, real and imaginary parts drawn alike."""
+    if _is_complex(x):
+        return rng.standard_normal(np.shape(x)) + 1j * rng.standard_normal(np.shape(x))
+    return rng.standard_normal(np.shape(x))
+
+
+def _is_complex(x) -> bool:
+    """A complex torch tensor, or a complex numpy / jax array."""
+    return bool(x.is_complex()) if hasattr(x, "is_complex") else is_complex(getattr(x, "dtype", None) or float)
+
+
 def pairing(out, cot):
-    """<out, cot> summed over every output leaf, in out's own array namespace (numpy, torch or jax)."""
+    """<out, cot> summed over every output leaf, in out's own array namespace (numpy, torch or jax). For a complex
+    output it is Re sum(conj(cot) out), the real inner product of (Re, Im) parts, whose gradient is what
+    torch.autograd.grad(out, inputs, cot) returns (J^H applied to the cotangent)."""
     from array_api_compat import array_namespace
 
     _, outs, _ = flatten(out, "output")
@@ -81,8 +97,14 @@ def pairing(out, cot):
     for o, c in zip(outs, cots):
         if not hasattr(o, "shape"):
             term = o * c
+        elif isinstance(o, Followed):  # numpy code followed under torch or jax
+            term = np.sum(o * c)
         else:
             xp = array_namespace(o)
-            term = xp.sum(o * xp.asarray(c))
+            c = xp.asarray(c)
+            if _is_complex(o):
+                term = xp.sum(xp.real(o) * xp.real(c) + xp.imag(o) * xp.imag(c))
+            else:
+                term = xp.sum(o * c)
         total = term if total is None else total + term
     return total

@@ -158,5 +158,11 @@ def _consult(plan: Plan, done: Consulted, name: str, run_one: Runner, fresh: boo
         return
     done.results[name] = result
     done.runs[name] = OracleRun(
-        name, "ran", mode=result.mode, method=result.method, seconds=result.seconds, evaluations=result.evaluations
+        name,
+        "ran",
+        mode=result.mode,
+        method=result.method,
+        seconds=result.seconds,
+        evaluations=result.evaluations,
+        ran_as=result.role.ran_as,
     )

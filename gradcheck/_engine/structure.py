@@ -11,6 +11,7 @@ import difflib
 import numpy as np
 
 from ..report import ParamReport
+from .dtypes import is_real_floating
 from .inputs import all_finite
 from .scaling import BatchSize, batch_size
 from .tree import flatten
@@ -113,14 +114,14 @@ def _match_one(name, x, g, batch) -> ParamReport:
             f"grad returned {type(g).__name__}, not an array: {exc}",
             "return a numpy array (call .detach().numpy() on a tensor)",
         )
-    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or is_real_floating(arr.dtype)):
         return report(
             "missing",
             str(arr.dtype),
             f"grad returned {type(g).__name__} of dtype {arr.dtype}, not numbers",
             "return a floating-point numpy array of the parameter's shape",
         )
-    dtype = arr.dtype.name if np.issubdtype(arr.dtype, np.floating) else "float64"
+    dtype = arr.dtype.name if is_real_floating(arr.dtype) else "float64"
     if arr.shape != shape:
         return report(
             "shape", dtype, f"grad has shape {arr.shape}, params has {shape}", shape_hint(arr, shape, batch), yours=arr

@@ -20,22 +20,30 @@ class Trust:
     undecided: bool = False
 
 
-def triangulate(ran: list[str], agree: dict[frozenset, bool], fd_rough: bool, other_loss: dict | None = None) -> Trust:
+def triangulate(
+    ran: list[str], agree: dict[frozenset, bool], fd_rough: bool, other_loss: dict | None = None, shared=frozenset()
+) -> Trust:
     """Choose trusted oracles from pairwise agreement; `fd_rough`: FD saw a kink or noise on this block;
-    `other_loss`: oracle -> (its loss value, yours) where the loss computes a different value on its arrays."""
+    `other_loss`: oracle -> (its loss value, yours) where the loss computes a different value on its arrays;
+    `shared`: oracles that follow your numpy code through one translation, which count as one witness."""
     other_loss = other_loss or {}
     if len(ran) < 2 or all(agree.get(frozenset(p), True) for p in combinations(ran, 2)):
         return Trust(tuple(ran), {})
     cliques = _agreeing_groups(ran, agree)
-    best = max(len(c) for c in cliques)
-    top = [c for c in cliques if len(c) == best]
+    best = max(_witnesses(c, shared) for c in cliques)
+    top = [c for c in cliques if _witnesses(c, shared) == best and not any(set(c) < set(d) for d in cliques)]
     if best >= 2 and len(top) == 1:
         keep = top[0]
         return Trust(keep, {o: _why(o, keep, fd_rough, other_loss.get(o)) for o in ran if o not in keep})
-    if "fd" in ran and fd_rough and len(ran) == 2:
-        ad = next(o for o in ran if o != "fd")
-        return Trust((ad,), {"fd": _why("fd", (ad,), True)})
+    ad = tuple(o for o in ran if o != "fd")
+    if "fd" in ran and fd_rough and ad in cliques:  # fd at a kink or in noise, the frameworks of one mind
+        return Trust(ad, {"fd": _why("fd", ad, True)})
     return Trust(tuple(ran), {}, undecided=True)
+
+
+def _witnesses(group, shared) -> int:
+    """Independent witnesses in a group: oracles sharing one translation of the code count once."""
+    return len([o for o in group if o not in shared]) + (1 if any(o in shared for o in group) else 0)
 
 
 def _agreeing_groups(ran, agree) -> list[tuple[str, ...]]:

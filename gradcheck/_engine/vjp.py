@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..errors import GradcheckError
 from ..report import Report
 from ..settings import CheckOptions, Options
+from ..tracebacks import user_facing
 from . import adapter
 from .backward import fresh, read_inputs
 from .diagnose import Operation
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
 
+@user_facing
 def check_vjp(fn, vjp, inputs, *, cotangent=None, names=None, **options: Unpack[CheckOptions]) -> Report:
     """Check `vjp(cotangent, *inputs)` (one gradient per input, None if not differentiated) against fn.
 

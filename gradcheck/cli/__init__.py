@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from ..errors import GradcheckError
-from ..settings import Settings
+from ..settings import DEFAULT_ORACLES, Settings
 
 EXIT_CODES = """exit status:
   0  every check passed
@@ -24,8 +24,8 @@ def _common(p: argparse.ArgumentParser, tolerances: bool = True) -> None:
     p.add_argument(
         "--oracles",
         metavar="LIST",
-        help="comma-separated from fd,torch,jax "
-        "(default: fd plus every installed framework; one asked for but not installed is an error)",
+        help=f"comma-separated from fd,torch,jax, or all (every installed oracle on every check); default: "
+        f"{DEFAULT_ORACLES}; one asked for but not installed is an error",
     )
     p.add_argument("--seed", metavar="N", help="seed of FD probes, cotangents and the sweep (default: 0)")
     if tolerances:
@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         "selftest",
         "gradcheck's own self-test: its textbook cases and a sweep of 72 networks",
         "Verify gradcheck's shipped textbook reference cases and run a property sweep of the built-in "
-        "networks against every installed oracle; print a table.",
+        "networks against the oracles (--oracles; default: fd plus one framework, the third consulted on any "
+        "disagreement); print a table.",
     )
     selftest.add_argument("--sweep", type=int, metavar="N", help="run the first N sweep entries (default: all 72)")
     selftest.add_argument("--no-sweep", dest="sweep", action="store_const", const=0, help="skip the sweep")

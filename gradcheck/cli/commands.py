@@ -22,7 +22,7 @@ CONFIGURE = """gradcheck run: nothing to check. Name what to check in your pypro
     [tool.gradcheck]
     targets = ["mypkg.gradients:cases"]   # MODULE:NAME of a case (loss, grad, params) or a list of them
     cases = ["tests/reference_cases"]     # directories of golden case files (optional)
-    oracles = "fd,torch"                  # optional; default fd plus every installed framework
+    oracles = "fd,torch"                  # optional; default fd plus one framework, the third on disagreement
     seed = 0                              # optional
     # rtol = 1e-6, atol = 1e-9            # optional; default by dtype
 

@@ -134,7 +134,7 @@ def aggregate(diff: np.ndarray, bad: np.ndarray, max_cells: int = MAX_CELLS):
 
 def draw_entry_errors(param, path, title: str) -> Path:
     """Heatmap of yours - reference for one parameter at a fixed size (wrong entries outlined; a large matrix
-    aggregated into blocks, its worst entries marked); returns the PNG path."""
+    aggregated into blocks, its worst wrong entries marked); returns the PNG path."""
     plt = require_matplotlib()
     if param.yours is None or not param.refs:
         raise GradcheckError(f"no per-entry reference for {param.name} (only directional probes ran)")
@@ -146,46 +146,61 @@ def draw_entry_errors(param, path, title: str) -> Path:
     grid, bad, (br, bc) = aggregate(full, bad_full)
     finite = np.abs(grid[np.isfinite(grid)])
     lim = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=100)
+    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=100, layout="constrained")
     im = ax.imshow(np.clip(grid, -lim, lim), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
     fig.colorbar(im, ax=ax, label=f"yours - {oracle}" + (" (worst of each block)" if br * bc > 1 else ""))
-    if grid.size <= 64:
+    values = grid.size <= 64
+    if values:
         for (i, j), value in np.ndenumerate(grid):
-            ax.text(
-                j,
-                i,
-                f"{value:.1e}",
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="white" if abs(value) > 0.6 * lim else "black",
-            )
+            color = "white" if abs(value) > 0.6 * lim else "black"
+            ax.text(j, i, f"{value:.1e}", ha="center", va="center", fontsize=7, color=color)
     if 0 < bad.sum() < bad.size:
-        ax.contour(bad.astype(float), levels=[0.5], colors="black", linewidths=1.2)
-    _mark_worst(ax, full, br, bc)
+        ax.add_collection(outline_patches(bad))
+    marked = worst_wrong(full, bad_full)
+    _mark(ax, full, marked, br, bc, labelled=not values)
     _ticks(ax, full.shape, grid.shape, br, bc)
     ax.set_xlabel("column" if diff.ndim == 2 else "entry (flattened)")
     ax.set_ylabel("row")
     how = f"; cells are {br}x{bc} blocks" if br * bc > 1 else ""
     n_bad = int(bad_full.sum())
     outlined = "all" if n_bad == bad_full.size else "outlined"
-    ax.set_title(
-        f"{_wrap(title)}\n{param.name} {tuple(param.shape)}: wrong entries {n_bad}/{bad_full.size} "
-        f"({outlined}){how}; x = worst {min(WORST_MARKED, bad_full.size)}",
+    worst = f"; x = worst {len(marked)} wrong" if marked else ""
+    fig.suptitle(
+        f"{_wrap(title, 100)}\n{param.name} {tuple(param.shape)}: wrong entries {n_bad}/{bad_full.size} "
+        f"({outlined}){how}{worst}",
         fontsize=9,
     )
     return _save(fig, plt, path)
 
 
-def _mark_worst(ax, full: np.ndarray, br: int, bc: int) -> None:
-    """An x on the cells holding the largest |d| entries, labelled with their index."""
-    score = np.where(np.isnan(full), np.inf, np.abs(full)).reshape(-1)
-    k = min(WORST_MARKED, score.size)
-    top = np.argpartition(-score, k - 1)[:k]
-    for j in top[np.argsort(-score[top])]:
-        r, c = divmod(int(j), full.shape[1])
-        ax.plot(c // bc, r // br, marker="x", color="black", ms=7, mew=1.5)
-        ax.annotate(f"({r}, {c})", (c // bc, r // br), xytext=(4, 4), textcoords="offset points", fontsize=7)
+def outline_patches(bad: np.ndarray):
+    """One unfilled square patch around each wrong cell (a PatchCollection): patches stay on the cells they
+    outline, where a contour's strokes cut the corners of a lone cell into a diamond."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    boxes = [Rectangle((j - 0.5, i - 0.5), 1, 1) for i, j in zip(*np.nonzero(bad))]
+    return PatchCollection(boxes, facecolor="none", edgecolor="black", linewidth=1.6, zorder=3)
+
+
+def worst_wrong(full: np.ndarray, bad: np.ndarray, k: int = WORST_MARKED) -> list[tuple[int, int]]:
+    """(row, column) of the k wrong entries of largest |d| (NaN first), worst first; right entries never."""
+    score = np.where(np.isnan(full), np.inf, np.abs(full))
+    where = np.argwhere(bad)
+    order = np.argsort(-score[bad], kind="stable")[:k]
+    return [(int(r), int(c)) for r, c in where[order]]
+
+
+def _mark(ax, full: np.ndarray, marked, br: int, bc: int, labelled: bool) -> None:
+    """An x on the cell of each marked entry: in the cell's corner, clear of a printed value; labelled with the
+    entry's index where cells are blocks of entries (the ticks name a cell that is one entry)."""
+    for r, c in marked:
+        x, y = c // bc, r // br
+        if labelled:
+            ax.plot(x, y, marker="x", color="black", ms=7, mew=1.5, zorder=4)
+            ax.annotate(f"({r}, {c})", (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7, zorder=4)
+        else:
+            ax.plot(x - 0.35, y - 0.3, marker="x", color="black", ms=6, mew=1.5, zorder=4)
 
 
 def _ticks(ax, shape, cells, br: int, bc: int) -> None:
@@ -198,12 +213,19 @@ def _ticks(ax, shape, cells, br: int, bc: int) -> None:
 
 
 def _headline(diagnosis) -> str:
-    """The diagnosis up to its first parenthesis or colon: "yours = 0.5 x reference", "no simple pattern"."""
+    """The diagnosis up to its first ": " or "; " outside parentheses: "yours = 0.5 x reference (scale 1/2)",
+    "only 1 of 30 entries wrong, at (1, 2)", "no simple pattern (2 of 2 entries wrong; ...)"."""
     words = str(getattr(diagnosis, "words", diagnosis) or "mismatch")
-    return words.split(" (")[0].split(": ")[0]
+    depth = 0
+    for i, ch in enumerate(words):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and words[i : i + 2] in (": ", "; "):
+            return words[:i]
+    return words
 
 
 def _wrap(text: str, width: int = 80) -> str:
+    """At most two lines of `width` characters (a longer text ends in "...")."""
     import textwrap
 
     lines = textwrap.wrap(text, width=width)
@@ -213,7 +235,8 @@ def _wrap(text: str, width: int = 80) -> str:
 def _save(fig, plt, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path

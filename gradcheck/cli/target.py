@@ -3,9 +3,12 @@
 Accepted objects (a dict or any object with these attributes):
   - a gradient case: `loss`, `grad`, `params`, optional `args` (a tuple; a single value is wrapped);
   - a VJP case: `fn`, `vjp`, `inputs`, optional `cotangent`, `names`;
-  - a course-style backward: `forward`, `backward`, `inputs`, optional `dout`, `outputs`, `names`;
+  - a course-style backward: `forward`, `backward`, `inputs`, optional `dout`, `outputs`, `names`
+    (`backward: None` checks a forward returning `(loss, dx)`, as check_backward does);
   - a layer object: `layer`, `X`, optional `params`, `grads`, `input_name`, `dY`;
-  - a custom autograd function: `F`, `inputs`, optional `reference`, `cotangent`, `names`, `float64`;
+  - a custom autograd function: `F`, `inputs`, optional `reference`, `cotangent`, `names`, `float64`, `order`;
+  - a Hessian-vector product: `loss`, `hvp`, `params`, optional `args`, `vector`;
+  - a forward-mode rule: `fn`, `jvp`, `inputs`, optional `tangent`, `names`;
   - any of them may also carry `oracles`, `rtol`, `atol`, `seed` and a `name`;
   - a list or tuple of cases;
   - a function taking no arguments that returns any of the above.
@@ -32,13 +35,17 @@ KINDS = {
     "vjp": (VJP_FIELDS, ("cotangent", "names")),
     "backward": (BACKWARD_FIELDS, ("dout", "outputs", "names")),
     "layer": (LAYER_FIELDS, ("params", "grads", "input_name", "dY")),
-    "function": (FUNCTION_FIELDS, ("reference", "cotangent", "names", "float64")),
+    "function": (FUNCTION_FIELDS, ("reference", "cotangent", "names", "float64", "order")),
+    "hvp": (("loss", "hvp", "params"), ("args", "vector")),
+    "jvp": (("fn", "jvp", "inputs"), ("tangent", "names")),
 }
+NULLABLE = ("backward",)  # a required field that may be None: check_backward(forward, None, inputs), (loss, dx)
 OVERRIDES = ("oracles", "rtol", "atol", "seed")
 SHAPES = (
     "a dict or object with loss, grad, params (optional args); with fn, vjp, inputs (optional cotangent); "
     "with forward, backward, inputs (a course-style backward); with layer, X (a layer object); or with F, "
-    "inputs (a custom autograd function); a list of those; or a function of no arguments returning one"
+    "inputs (a custom autograd function); with loss, hvp, params (a Hessian-vector product); with fn, jvp, inputs "
+    "(a forward-mode rule); a list of those; or a function of no arguments returning one"
 )
 
 
@@ -89,10 +96,13 @@ class Target:
 def _entry_point(kind: str):
     from .._engine.backward import check_backward
     from .._engine.function import check_function
+    from .._engine.hvp import check_hvp
+    from .._engine.jvp import check_jvp
     from .._engine.layer import check_layer
     from .._engine.vjp import check_vjp
 
-    return {"vjp": check_vjp, "backward": check_backward, "layer": check_layer, "function": check_function}[kind]
+    checks = {"vjp": check_vjp, "backward": check_backward, "layer": check_layer, "function": check_function}
+    return {**checks, "hvp": check_hvp, "jvp": check_jvp}[kind]
 
 
 def resolve(spec: str) -> list[Target]:
@@ -156,14 +166,19 @@ def _get(obj, key):
 
 
 def _has(obj, keys) -> bool:
-    return all(_get(obj, k) is not None for k in keys)
+    """Whether obj gives every key, None allowed only for a NULLABLE one that it names explicitly."""
+    return all(_get(obj, k) is not None or (k in NULLABLE and _names(obj, k)) for k in keys)
+
+
+def _names(obj, key) -> bool:
+    return key in obj if isinstance(obj, dict) else hasattr(obj, key)
 
 
 def as_targets(obj, label: str, called: bool = False) -> list[Target]:
     """Read obj as checks (see the module docstring for the accepted shapes)."""
     for kind, (keys, extra) in KINDS.items():
         if _has(obj, keys):
-            fields = {k: _get(obj, k) for k in keys + extra if _get(obj, k) is not None}
+            fields = {k: _get(obj, k) for k in keys} | {k: _get(obj, k) for k in extra if _get(obj, k) is not None}
             if "args" in fields and not isinstance(fields["args"], (tuple, list)):
                 fields["args"] = (fields["args"],)
             overrides = {k: _get(obj, k) for k in OVERRIDES if _get(obj, k) is not None}

@@ -15,7 +15,12 @@ from gradcheck.golden.jsonschema import CaseError
 
 
 class DerivedError(ValueError):
-    """A derived node that cannot be evaluated (shapes that do not fit); compute() names the file."""
+    """A derived node or training step that cannot be evaluated (shapes that do not fit); compute() names the
+    file and `field`."""
+
+    def __init__(self, message: str, field: str = "derived"):
+        super().__init__(message)
+        self.field = field
 
 
 def compute(case) -> dict[str, np.ndarray]:
@@ -28,7 +33,7 @@ def compute(case) -> dict[str, np.ndarray]:
         with np.errstate(all="ignore"):  # a non-finite value is reported below, naming its field
             out = dict(_computed(json.dumps(data, sort_keys=True), where))
     except DerivedError as exc:
-        raise CaseError(case.path, "derived", str(exc)) from None
+        raise CaseError(case.path, exc.field, str(exc)) from None
     bad = sorted(k for k, v in out.items() if not np.all(np.isfinite(v)))
     if bad:
         raise CaseError(
@@ -110,20 +115,32 @@ def train(case, comp) -> dict:
     grad_of = {p: t.get("gradients", {}).get(p, f"d{p}") for p in trainable}
     before = t.get("report", "after_update") == "before_update"
     needed = _needed(comp.derived, set(grad_of.values()))  # derived nodes the update reads, if any
-    wanted = None if needed else trainable
+    wanted = trainable if all(grad_of[p] == f"d{p}" for p in trainable) else None
     state, out = dict(comp.inputs), {}
     for k in range(1, steps + 1):
         if before and k in checkpoints:
             out.update(_snapshot(case, comp, state, k))
         if t.get("update", "simultaneous") == "simultaneous":
             fields = evaluate(comp, state, derived=needed, wanted=wanted)
-            state.update({p: state[p] - lr * fields[grad_of[p]] for p in trainable})
+            state.update({p: state[p] - lr * _gradient(comp, fields, grad_of, p, state) for p in trainable})
         else:
             for p in trainable:
-                state[p] = state[p] - lr * evaluate(comp, state, derived=needed, wanted=wanted)[grad_of[p]]
+                fields = evaluate(comp, state, derived=needed, wanted=wanted)
+                state[p] = state[p] - lr * _gradient(comp, fields, grad_of, p, state)
         if not before and k in checkpoints:
             out.update(_snapshot(case, comp, state, k))
     return out
+
+
+def _gradient(comp, fields, grad_of, p, state):
+    """The gradient that updates `p`: its own, or a variant's hand-made one, which must have p's shape."""
+    grad = fields[grad_of[p]]
+    if np.shape(grad) != np.shape(state[p]):
+        raise DerivedError(
+            f"is {grad_of[p]!r} of shape {np.shape(grad)}, but it updates {p} of shape {np.shape(state[p])}",
+            field=f"{comp.where}train.gradients.{p}",
+        )
+    return grad
 
 
 def _needed(nodes, names) -> tuple:

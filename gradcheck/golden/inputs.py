@@ -38,11 +38,23 @@ def _add(out, new, path, where):
 
 
 def tensor(value, path, where) -> np.ndarray:
+    """`value` (a number or nested lists of numbers) as a float64 array; a ragged list names `where`."""
     try:
         arr = np.array(value, dtype=np.float64)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise CaseError(path, where, "must be a number or a rectangular nested list of numbers") from None
     return arr
+
+
+def input_field(data: dict, name: str) -> str:
+    """Where input `name` is written: inputs.values.W1, inputs.rng.draws[2] or inputs.data.columns.x."""
+    spec = data["inputs"]
+    if name in spec.get("values", {}):
+        return f"inputs.values.{name}"
+    for i, d in enumerate(spec.get("rng", {}).get("draws", [])):
+        if d["name"] == name:
+            return f"inputs.rng.draws[{i}]"
+    return f"inputs.data.columns.{name}" if name in spec.get("data", {}).get("columns", {}) else "inputs"
 
 
 def draw(rng_spec: dict, path) -> dict[str, np.ndarray]:

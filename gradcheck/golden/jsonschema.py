@@ -1,4 +1,4 @@
-"""Reading a case file and checking it against the published JSON Schema (case.schema.json).
+"""Checking a parsed case file against the published JSON Schema (case.schema.json); reading it is strict_json.py.
 
 The schema file is the one definition of the format: editors use it, and this small validator (the subset of
 JSON Schema it uses: type, const, enum, pattern, bounds, lengths, properties, required, additionalProperties,
@@ -17,9 +17,6 @@ from pathlib import Path
 
 from gradcheck.errors import GradcheckError
 
-MAX_DEPTH = 24  # deepest nesting a case file may have (a 4-d tensor inside a variant is ~10)
-MAX_BYTES = 20_000_000
-
 
 class CaseError(GradcheckError):
     """A case file that cannot be used; the message names the file and the field."""
@@ -33,62 +30,6 @@ class CaseError(GradcheckError):
 def schema() -> dict:
     """The published schema (package data)."""
     return json.loads(resources.files("gradcheck.golden").joinpath("case.schema.json").read_text(encoding="utf-8"))
-
-
-def read_json(path) -> object:
-    """Parse the file as strict JSON: UTF-8, no NaN/Infinity, no duplicate keys, bounded nesting."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CaseError(path, "", f"cannot be read ({exc.strerror})") from None
-    if len(raw) > MAX_BYTES:
-        raise CaseError(path, "", f"is {len(raw)} bytes; a case file is at most {MAX_BYTES}")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CaseError(
-            path, "", f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}): a case file is JSON"
-        ) from None
-    if _depth(text) > MAX_DEPTH:
-        raise CaseError(path, "", f"nests deeper than {MAX_DEPTH} levels")
-    try:
-        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise CaseError(
-            path,
-            "",
-            f"is not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); "
-            "if an update was interrupted, restore the file from git",
-        ) from None
-    except ValueError as exc:
-        raise CaseError(path, "", str(exc)) from None
-
-
-def _depth(text: str) -> int:
-    """Deepest bracket nesting outside strings (checked before parsing, so json never recurses too far)."""
-    depth = deepest = 0
-    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
-        t = token.group()
-        if t in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif t in "]}":
-            depth -= 1
-    return deepest
-
-
-def _no_constant(name):
-    raise ValueError(f"holds {name}, which is not a number: case values must be finite")
-
-
-def _no_duplicates(pairs):
-    seen = {}
-    for k, v in pairs:
-        if k in seen:
-            raise ValueError(f"repeats the key {k!r} in one object")
-        seen[k] = v
-    return seen
 
 
 def validate(data, path, node: dict | None = None, where: str = "") -> None:
@@ -186,7 +127,8 @@ def _length(value, node, key: str, where, path, says: str):
 def _string(value, node, where, path):
     _length(value, node, "Length", where, path, "must be {low} to {high} characters long but is {n}")
     if "pattern" in node and not re.search(node["pattern"], value):
-        raise CaseError(path, where, f"is {_short(value)}, which does not match {node['pattern']}")
+        says = f"is not {node['title']}" if "title" in node else f"does not match {node['pattern']}"
+        raise CaseError(path, where, f"is {_short(value)}, which {says}")
 
 
 def _number(value, node, where, path):

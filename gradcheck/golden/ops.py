@@ -41,7 +41,9 @@ def unbroadcast(g, shape):
 def _binary(vjp_a, vjp_b):
     def vjp(g, args, out):
         a, b = args
-        return [unbroadcast(vjp_a(g, a, b, out), np.shape(a)), unbroadcast(vjp_b(g, a, b, out), np.shape(b))]
+        full = np.broadcast_shapes(np.shape(a), np.shape(b))  # elementwise in the broadcast shape of a and b
+        ga, gb = (np.broadcast_to(v(g, a, b, out), full) for v in (vjp_a, vjp_b))
+        return [unbroadcast(ga, np.shape(a)), unbroadcast(gb, np.shape(b))]
 
     return vjp
 

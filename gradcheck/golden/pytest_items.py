@@ -3,8 +3,8 @@
 The plugin calls `collect_file` from its `pytest_collect_file` hook; no other file is touched, so a project's
 own JSON (in reference_cases/ or anywhere) is left alone. A file that cannot be loaded is one failing item
 naming the file and the field (not a collection error), so the other cases still run. A mismatch fails
-naming the file and the field; `gradcheck golden update` (or --gradcheck-update-golden) rewrites the
-computed fields.
+naming the file and the field, and says what can fix it: `gradcheck golden update` (or
+--gradcheck-update-golden) for stale computed fields, a hand edit for a printed value, claim or erratum.
 """
 
 from __future__ import annotations
@@ -34,12 +34,21 @@ class GoldenFile(pytest.File):
     def collect(self):
         from gradcheck.golden import CaseError, load
 
+        name = self.path.name[: -len(SUFFIX)]
         try:
             case = load(self.path)
         except CaseError as exc:  # one failing item, so the rest of the run still collects and runs
-            yield BrokenCaseItem.from_parent(self, name=self.path.name[: -len(SUFFIX)], error=str(exc))
+            yield BrokenCaseItem.from_parent(self, name=name, error=_broken(exc))
+            return
+        except Exception as exc:  # a loader bug must not stop the session either; said as one
+            error = f"{self.path}: gradcheck failed to load this case ({type(exc).__name__}: {exc}); please report it"
+            yield BrokenCaseItem.from_parent(self, name=name, error=error)
             return
         yield GoldenItem.from_parent(self, name=case.id, case=case)
+
+
+def _broken(exc) -> str:
+    return f"{exc}\nfix the file by hand at that field (`gradcheck golden update` cannot load it either)"
 
 
 class BrokenCaseItem(pytest.Item):
@@ -67,18 +76,18 @@ class GoldenItem(pytest.Item):
         self.case = case
 
     def runtest(self):
-        from gradcheck.golden import load, update, verify
+        from gradcheck.golden import CaseError, load, update, verify
 
-        if self.config.getoption(UPDATE_OPTION, default=False):
-            summary = update([self.path])
-            self.add_report_section("call", "gradcheck golden update", str(summary))
-            self.case = load(self.path)
-        result = verify(self.case)
+        try:
+            if self.config.getoption(UPDATE_OPTION, default=False):
+                summary = update([self.path])
+                self.add_report_section("call", "gradcheck golden update", str(summary))
+                self.case = load(self.path)
+            result = verify(self.case)
+        except CaseError as exc:  # found only by computing (an index outside a field, a shape in a variant)
+            raise GoldenMismatch(_broken(exc)) from None
         if not result.ok:
-            raise GoldenMismatch(
-                f"{result}\nif gradcheck's change is intended, run `gradcheck golden update "
-                f"{self.path.name}` (stated values and errata change only by hand)"
-            )
+            raise GoldenMismatch(f"{result}\n{result.next_step()}")
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, GoldenMismatch):

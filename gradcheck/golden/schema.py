@@ -13,16 +13,19 @@ from pathlib import Path
 import numpy as np
 
 from gradcheck.golden import graph as g
-from gradcheck.golden.inputs import load_inputs
-from gradcheck.golden.jsonschema import CaseError, read_json, validate
+from gradcheck.golden.inputs import load_inputs, tensor
+from gradcheck.golden.jsonschema import CaseError, validate
 from gradcheck.golden.ops import NUMPY_ONLY, OPS
+from gradcheck.golden.strict_json import read_json
+from gradcheck.golden.widths import check_widths
 
 FORMAT_KEY = "gradcheck_case"
 FORMAT_VERSION = 1
 SUFFIX = ".gradcheck.json"
 DEFAULT_TOLERANCE = {"rtol": 1e-12, "atol": 1e-14}
 _REF = re.compile(
-    r"^(?:(?P<variant>[a-z0-9][a-z0-9-]*)/)?(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:@\d+)?)(?:\[(?P<index>[0-9, ]+)\])?$"
+    r"^(?:(?P<variant>[a-z0-9][a-z0-9-]*)/)?(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:@\d+)?)"
+    r"(?:\[(?P<index>[0-9]+(?: *, *[0-9]+)*)\])?$"
 )
 
 
@@ -85,17 +88,19 @@ def parse(data: dict, path) -> Case:
     if path.name.endswith(SUFFIX) and path.name[: -len(SUFFIX)] != data["id"]:
         raise CaseError(path, "id", f"is {data['id']!r} but the file is {path.name!r}: name it {data['id']}{SUFFIX}")
     inputs, params = load_inputs(data, path)
+    if data["model"]["kind"] == "mlp" and "x" in inputs:
+        check_widths(data, inputs, path)
     graph = build_graph(data["model"], data["loss"], inputs, path)
     derived = tuple(g.node_from_json(n) for n in data.get("derived", []))
     _check_nodes(derived, "derived", path, model=False)
-    computed = {k: np.asarray(v, dtype=np.float64) for k, v in data.get("computed", {}).items()}
+    computed = {k: tensor(v, path, f"computed.{k}") for k, v in data.get("computed", {}).items()}
     case = Case(path, data, graph, inputs, params, derived, computed)
     _check_train(case)
     _check_names(case)
     return case
 
 
-def build_graph(model: dict, loss: dict, inputs: dict, path, where="model") -> g.Graph:
+def build_graph(model: dict, loss: dict, inputs: dict, path, where="model", loss_where="loss") -> g.Graph:
     """The model's nodes plus the loss's, in evaluation order; a shape error names the node."""
     if model["kind"] == "mlp":
         nodes, aliases = _mlp(model, inputs, path)
@@ -104,10 +109,16 @@ def build_graph(model: dict, loss: dict, inputs: dict, path, where="model") -> g
         _check_nodes(nodes, f"{where}.nodes", path, model=True)
         if model["output"] not in {n.name for n in nodes}:
             raise CaseError(path, f"{where}.output", f"is {model['output']!r}, which is no node of the model")
+        if where == "model" and model["output"] != loss["output"]:
+            raise CaseError(
+                path, "model.output", f"is {model['output']!r} but loss.output is {loss['output']!r}: name one output"
+            )
+    if loss["kind"] != "none" and "target" not in loss:
+        raise CaseError(path, f"{loss_where}.target", f"is missing (loss kind {loss['kind']!r} compares with a target)")
     for key in ("output", "target"):
         name = loss.get(key)
         if name is not None and name not in inputs and name not in {n.name for n in nodes}:
-            raise CaseError(path, f"loss.{key}", f"is {name!r}, which is no input or node")
+            raise CaseError(path, f"{loss_where}.{key}", f"is {name!r}, which is no input or node")
     shapes = {k: np.shape(v) for k, v in inputs.items()}
     extra, output = g.loss_nodes(loss, shapes)
     try:
@@ -115,8 +126,23 @@ def build_graph(model: dict, loss: dict, inputs: dict, path, where="model") -> g
     except ValueError as exc:
         raise CaseError(path, f"{where}.nodes", str(exc)) from None
     graph = g.Graph(ordered, output, aliases)
-    _try_forward(graph, inputs, path, where)
+    values = _try_forward(graph, inputs, path, where)
+    if loss["kind"] != "none" and not _fits(np.shape(values[loss["target"]]), np.shape(values[loss["output"]])):
+        raise CaseError(
+            path,
+            f"{loss_where}.target",
+            f"is {loss['target']!r} of shape {np.shape(values[loss['target']])} but the output "
+            f"{loss['output']!r} has shape {np.shape(values[loss['output']])}: the loss compares them entry by entry",
+        )
     return graph
+
+
+def _fits(target, output) -> bool:
+    """The target broadcasts to the output's shape (a scalar target is fine; (1, 3) against (3, 1) is not)."""
+    try:
+        return np.broadcast_shapes(target, output) == output
+    except ValueError:
+        return False
 
 
 def _mlp(model, inputs, path):
@@ -163,7 +189,7 @@ def _check_nodes(nodes, where, path, model: bool):
 
 def _try_forward(graph, inputs, path, where):
     with np.errstate(all="ignore"):  # overflow shows as a non-finite node, reported by name
-        _forward_nodes(graph, inputs, path, where)
+        return _forward_nodes(graph, inputs, path, where)
 
 
 def _forward_nodes(graph, inputs, path, where):
@@ -186,6 +212,7 @@ def _forward_nodes(graph, inputs, path, where):
             f"must be a scalar (an upstream gradient of 1) but {graph.output!r} "
             f"has shape {np.shape(values[graph.output])}",
         )
+    return values
 
 
 def _check_train(case):
@@ -261,8 +288,27 @@ def _check_names(case):
                 )
             if section == "stated" and ("printed" in entry) == ("shape" in entry):
                 raise CaseError(path, f"stated[{i}]", "must have exactly one of 'printed' or 'shape'")
+            if section == "stated" and "printed" in entry:
+                _check_printed(entry["printed"], path, f"stated[{i}].printed")
             if section == "stated" and entry.get("rule", {}).get("kind") == "abs_tol":
                 _check_abs_tol(entry, path, f"stated[{i}].rule")
+
+
+def _check_printed(printed, path, where):
+    """Printed values nest like an array: one string, or lists of one length at each level."""
+
+    def shape(value, at):
+        if isinstance(value, str):
+            return ()
+        shapes = [shape(v, f"{at}[{j}]") for j, v in enumerate(value)]
+        if any(s != shapes[0] for s in shapes):
+            j = next(j for j, s in enumerate(shapes) if s != shapes[0])
+            raise CaseError(
+                path, at, f"is ragged: item {j} has shape {shapes[j]} but item 0 has {shapes[0]} (print a rectangle)"
+            )
+        return (len(value), *(shapes[0] if shapes else ()))
+
+    shape(printed, where)
 
 
 MAX_RULE_UNITS = 10  # an abs_tol rule may excuse at most 10 units of the last printed digit

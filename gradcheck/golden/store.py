@@ -1,22 +1,28 @@
 """Finding, running and updating case files. Writes are atomic (a temp file beside the case, then os.replace),
-so an interrupted update leaves the old file whole; leftover temp files match `.*.gradcheck-tmp`."""
+so an interrupted update leaves the old file whole; leftover temp files match `.*.gradcheck-tmp`. Each
+process names its temp files with its pid and removes only those of processes that have ended, so updates
+running side by side on one directory never pull a file from under each other."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import stat
 import tempfile
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from gradcheck.golden.jsonschema import CaseError, read_json
+from gradcheck.golden.jsonschema import CaseError
 from gradcheck.golden.schema import SUFFIX, load
+from gradcheck.golden.strict_json import read_json
 
 TEMP_SUFFIX = ".gradcheck-tmp"
+STALE_SECONDS = 3600  # a temp file without a live owner we can ask about is left alone this long
 #: Keys written first, in this order; the rest follow as written.
 ORDER = (
     "gradcheck_case",
@@ -72,6 +78,9 @@ def run_cases(*paths) -> list:
             results.append(verify(load(path)))
         except CaseError as exc:
             results.append(GoldenResult(path.name[: -len(SUFFIX)], path.name, [str(exc)]))
+        except Exception as exc:  # a gradcheck bug on one case must not hide the others' results
+            error = f"{path}: gradcheck failed on this case ({type(exc).__name__}: {exc}); please report it"
+            results.append(GoldenResult(path.name[: -len(SUFFIX)], path.name, [error]))
     return results
 
 
@@ -111,11 +120,14 @@ def _dump(value, level: int) -> str:
 
 
 def write_atomic(path, text: str) -> None:
-    """Write `text` to `path` via a temp file in the same directory, fsync, os.replace; a crash at any point
-    leaves the old file whole, and the temp file is removed on any error."""
+    """Write `text` to `path` via a temp file of this process in the same directory, fsync, os.replace; a
+    crash at any point leaves the old file whole, and the temp file is removed on any error. The file keeps
+    its permission bits (a new one gets the usual 0666 less the umask), not mkstemp's 0600."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    mode = _mode_for(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
@@ -124,6 +136,15 @@ def write_atomic(path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)  # read the umask (set it back at once)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @dataclass
@@ -186,8 +207,29 @@ def _same(old: str, new: str) -> bool:
 
 
 def _remove_stale_temp(path: Path) -> None:
+    """Remove temp files that an interrupted update left beside `path`: never one another process is writing."""
     for tmp in path.parent.glob(f".{path.name}.*{TEMP_SUFFIX}"):
-        tmp.unlink(missing_ok=True)
+        if _abandoned(tmp, path.name):
+            tmp.unlink(missing_ok=True)
+
+
+def _abandoned(tmp: Path, name: str) -> bool:
+    """The temp file's writer (the pid in its name) has ended; without a pid to ask, it is an hour old."""
+    pid = tmp.name[len(name) + 2 :].split(".", 1)[0]
+    if pid.isdigit() and os.name == "posix":  # os.kill(pid, 0) only asks on POSIX (on Windows it kills)
+        if int(pid) == os.getpid():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except OSError:  # alive, owned by someone else
+            return False
+        return False
+    try:
+        return time.time() - tmp.stat().st_mtime > STALE_SECONDS
+    except FileNotFoundError:
+        return False
 
 
 def provenance() -> dict:

@@ -24,6 +24,7 @@ class Computation:
     derived: tuple
     train: dict | None
     rounding: dict
+    where: str = ""  # "variants.<name>." for a variant: the prefix of the fields an error names
 
 
 def correct(case) -> Computation:
@@ -66,13 +67,36 @@ def resolve(case, name: str) -> Computation:
         "output": loss["output"],
         "nodes": [_as_json(replace.get(n.name, n)) for n in model_nodes] + added,
     }
-    graph = build_graph(model, loss, inputs, path, where=f"{where}.replace")
+    graph = build_graph(model, loss, inputs, path, where=f"{where}.replace", loss_where=f"{where}.loss")
     graph = g.Graph(graph.nodes, graph.output, case.graph.aliases)
     derived = tuple(replace.get(n.name, n) for n in case.derived) + tuple(g.node_from_json(n) for n in extra)
     for node in v.get("round", {}):
         if node not in {n.name for n in graph.nodes}:
             raise CaseError(path, f"{where}.round.{node}", f"names {node!r}, which is no node of the model")
-    return Computation(graph, inputs, derived, train, dict(v.get("round", {})))
+    comp = Computation(graph, inputs, derived, train, dict(v.get("round", {})), f"{where}.")
+    _check_gradients(case, comp, v.get("train", {}).get("gradients", {}), f"{where}.train.gradients")
+    return comp
+
+
+def _check_gradients(case, comp, gradients, where):
+    """A hand-made gradient updates a trainable parameter and names a field computed in every round (a node,
+    an input, a gradient "d<name>" or a derived value; not a checkpoint "name@k")."""
+    frozen = set((comp.train or {}).get("frozen", []))
+    names = set(comp.inputs) | set(comp.graph.names()) | {n.name for n in comp.derived}
+    names |= {"d" + n for n in set(comp.inputs) | set(comp.graph.names())}
+    for p, name in gradients.items():
+        if p not in case.params or p in frozen:
+            raise CaseError(
+                case.path, f"{where}.{p}", f"updates {p!r}, which is not a trained parameter {sorted(case.params)}"
+            )
+        if name not in names or ":" in name:
+            near = sorted(n for n in names if n[:2].lower() == name[:2].lower() and ":" not in n)[:6]
+            raise CaseError(
+                case.path,
+                f"{where}.{p}",
+                f"is {name!r}, which is no node, input, gradient or derived value of the variant"
+                + (f" (like it: {near})" if near else ""),
+            )
 
 
 def _split_added(nodes, model_names) -> tuple[list, list]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradcheck.golden.compute import compute
+from gradcheck.golden.jsonschema import CaseError
 from gradcheck.golden.schema import Ref
 
 MAX_LISTED = 4  # wrong entries listed per field
@@ -24,8 +25,9 @@ class GoldenResult:
     case_id: str
     path: str
     problems: list[str]
-    checked: dict[str, int] = field(default_factory=dict)
+    checked: dict[str, int] = field(default_factory=dict)  # empty: the file did not load
     obtained: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    stale: int = 0  # how many of the problems are stored `computed` fields (the ones an update rewrites)
 
     @property
     def ok(self) -> bool:
@@ -33,10 +35,29 @@ class GoldenResult:
 
     def __str__(self) -> str:
         counts = ", ".join(f"{n} {k}" for k, n in self.checked.items())
+        if not self.checked:
+            return "\n".join([f"{self.path}: does not load", *(f"  {p}" for p in self.problems)])
         if self.ok:
             return f"{self.path}: ok ({counts})"
         return "\n".join(
             [f"{self.path}: {len(self.problems)} problem(s) ({counts} checked)", *(f"  {p}" for p in self.problems)]
+        )
+
+    def next_step(self) -> str:
+        """What can fix the problems: an update for stale computed fields, a hand edit (or gradcheck) else."""
+        name = self.path
+        if not self.checked:
+            return f"fix {name} by hand at the field named (`gradcheck golden run {name}` shows the same error)"
+        if self.stale == len(self.problems):
+            return (
+                f"if gradcheck's change is intended, run `gradcheck golden update {name}` "
+                "(stated values and errata change only by hand)"
+            )
+        return (
+            "a printed value, claim or erratum disagrees with what gradcheck computes, and `gradcheck golden "
+            "update` cannot fix that (it rewrites computed fields only): if gradcheck is right, edit the case by "
+            "hand (the stated entry, a rule with its why, or an erratum that explains the print); if not, fix "
+            "gradcheck" + (f"; then run `gradcheck golden update {name}` for the computed fields" if self.stale else "")
         )
 
 
@@ -45,12 +66,10 @@ def verify(case) -> GoldenResult:
     obtained = compute(case)
     data = case.data
     problems = compare_computed(case.computed, obtained, case.tolerance)
+    stale = len(problems)
     for section, check in (("stated", check_stated), ("claims", check_claim)):
         for i, entry in enumerate(data.get(section, [])):
-            try:
-                problems += check(case, obtained, i, entry)
-            except IndexError as exc:  # an index the field does not have ("W1[9, 9]")
-                problems.append(f"field '{section}[{i}]' indexes a field out of its shape ({exc})")
+            problems += check(case, obtained, i, entry)
     for i, erratum in enumerate(data.get("errata", [])):
         problems += check_erratum(case, obtained, i, erratum)
     checked = {
@@ -59,7 +78,7 @@ def verify(case) -> GoldenResult:
         "claims": len(data.get("claims", [])),
         "errata": len(data.get("errata", [])),
     }
-    return GoldenResult(case.id, case.path.name, problems, checked, obtained)
+    return GoldenResult(case.id, case.path.name, problems, checked, obtained, stale)
 
 
 def compare_computed(stored, obtained, tolerance) -> list[str]:
@@ -92,12 +111,26 @@ def _where(bad):
     return [tuple(int(i) for i in ix) for ix in np.argwhere(bad)[:MAX_LISTED]]
 
 
-def resolve(fields, text, context=None) -> np.ndarray:
-    """The value of a reference ("variant/name@k[i, j]") among the computed fields."""
+def resolve(case, fields, text, context=None, where="") -> np.ndarray:
+    """The value of a reference ("variant/name@k[i, j]") among the computed fields; an index outside the
+    field's shape is a CaseError naming the file and `where` (the entry that holds the reference)."""
     ref = Ref.parse(text)
     variant = ref.variant or context
-    value = fields[f"{variant}/{ref.name}" if variant else ref.name]
-    return value[ref.index] if ref.index is not None else value
+    key = f"{variant}/{ref.name}" if variant else ref.name
+    if key not in fields:
+        raise CaseError(case.path, where, f"names {key!r}, which this computation does not produce")
+    value = fields[key]
+    if ref.index is None:
+        return value
+    shape = np.shape(value)
+    if len(ref.index) > len(shape) or any(i >= n for i, n in zip(ref.index, shape)):
+        raise CaseError(
+            case.path,
+            where,
+            f"indexes {key} at [{', '.join(map(str, ref.index))}], outside its shape {shape}"
+            + (" (a number: no index)" if not shape else ""),
+        )
+    return value[ref.index]
 
 
 def half_unit(text: str) -> float:
@@ -146,7 +179,8 @@ def _listed(bad) -> str:
 def check_stated(case, fields, i, entry) -> list[str]:
     """A printed value matches its field unless an erratum covers it; then the erratum's variant must match."""
     where = f"field 'stated[{i}]' ({entry['where']}; {entry['field']})"
-    value = resolve(fields, entry["field"])
+    at = f"stated[{i}].field"
+    value = resolve(case, fields, entry["field"], where=at)
     if "shape" in entry:
         want = tuple(batch_size(case) if s == "N" else s for s in entry["shape"])
         return [] if value.shape == want else [f"{where}: printed shape {want} but the field has shape {value.shape}"]
@@ -158,7 +192,7 @@ def check_stated(case, fields, i, entry) -> list[str]:
     variant = _erratum(case, name).get("variant")
     if variant is None:
         return problems + [f"{where}: erratum '{name}' has no variant to reproduce the printed values"]
-    again = mismatches(entry["printed"], resolve(fields, entry["field"], variant), entry.get("rule"))
+    again = mismatches(entry["printed"], resolve(case, fields, entry["field"], variant, at), entry.get("rule"))
     if again:
         problems.append(
             f"{where}: erratum '{name}''s variant '{variant}' does not reproduce the printed values: {_listed(again)}"
@@ -176,10 +210,16 @@ def _erratum(case, name) -> dict:
     return next(e for e in case.data.get("errata", []) if e["id"] == name)
 
 
-def claim_holds(fields, claim, context) -> bool:
-    left = resolve(fields, claim["left"], context)
-    right = claim["right"] if not isinstance(claim["right"], str) else resolve(fields, claim["right"], context)
-    right = np.asarray(right, dtype=np.float64)
+def _sides(case, fields, i, claim, context) -> tuple[np.ndarray, np.ndarray]:
+    left = resolve(case, fields, claim["left"], context, f"claims[{i}].left")
+    right = claim["right"]
+    if isinstance(right, str):
+        right = resolve(case, fields, right, context, f"claims[{i}].right")
+    return left, np.asarray(right, dtype=np.float64)
+
+
+def claim_holds(case, fields, i, claim, context) -> bool:
+    left, right = _sides(case, fields, i, claim, context)
     if claim["relation"] == "le":
         return bool(np.all(left <= right + claim.get("atol", 0.0)))
     if claim["relation"] == "ratio":
@@ -196,17 +236,16 @@ def check_claim(case, fields, i, claim) -> list[str]:
     """A relation the source asserts holds, unless an erratum says the source is wrong (then it must fail)."""
     where = f"field 'claims[{i}]' ({claim['says']})"
     context = claim.get("in")
-    holds = claim_holds(fields, claim, context)
+    holds = claim_holds(case, fields, i, claim, context)
     rel = f"{claim['left']} {claim['relation']} {claim['right']}" + (f" in variant '{context}'" if context else "")
     name = claim.get("erratum")
     if name is None:
-        return [] if holds else [f"{where}: {rel} does not hold: {_show(fields, claim, context)}"]
+        return [] if holds else [f"{where}: {rel} does not hold: {_show(case, fields, i, claim, context)}"]
     return [f"{where}: {rel} holds, so erratum '{name}' no longer applies"] if holds else []
 
 
-def _show(fields, claim, context) -> str:
-    left = resolve(fields, claim["left"], context)
-    right = claim["right"] if not isinstance(claim["right"], str) else resolve(fields, claim["right"], context)
+def _show(case, fields, i, claim, context) -> str:
+    left, right = _sides(case, fields, i, claim, context)
     return f"{np.ravel(left)[:4]} vs {np.ravel(right)[:4]}"
 
 
@@ -218,13 +257,15 @@ def check_erratum(case, fields, i, erratum) -> list[str]:
     used = any(e.get("erratum") == erratum["id"] for e in data["stated"] + data.get("claims", []))
     if not used and not erratum.get("contradicts") and not erratum.get("evidence"):
         return [f"{where}: explains nothing (no stated value or claim names it, no contradicts, no evidence)"]
+    for j, ref in enumerate(erratum.get("evidence", [])):
+        resolve(case, fields, ref, where=f"errata[{i}].evidence[{j}]")  # an index outside the field is an error
     problems = []
     for k in erratum.get("contradicts", []):
         entry = data["stated"][k]
         if "printed" not in entry or entry.get("erratum"):
             problems.append(f"{where}: contradicts stated[{k}], which must be a printed value without an erratum")
         elif erratum.get("variant") and not mismatches(
-            entry["printed"], resolve(fields, entry["field"], erratum["variant"])
+            entry["printed"], resolve(case, fields, entry["field"], erratum["variant"], f"stated[{k}].field")
         ):
             problems.append(
                 f"{where}: variant '{erratum['variant']}' reproduces stated[{k}], so the printed formula "

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypedDict
 import numpy as np
 from hypothesis import strategies as st
 
-from gradcheck.strategies._arrays import _SEEDS, _generator
+from gradcheck.strategies._arrays import _generator, _seeded
 from gradcheck.strategies._validation import InvalidArgument, _bounds, _dtype, _int, _real, _shape
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def token_ids(shape, *, vocab_size: int, repeat: bool = True) -> st.SearchStrate
     shape, vocab = _shape(shape), _int("vocab_size", vocab_size, 1)
     if not isinstance(repeat, bool):
         raise InvalidArgument(f"Expected repeat to be a bool but got repeat={repeat!r}")
-    return _SEEDS.map(lambda seed: _ids(_generator(seed), shape, vocab, repeat))
+    return _seeded(lambda seed: _ids(_generator(seed), shape, vocab, repeat))
 
 
 def _ids(rng, shape, vocab, repeat):
@@ -213,7 +213,7 @@ def attention_masks(shape) -> st.SearchStrategy[np.ndarray]:
     shape = _shape(shape)
     if len(shape) < 2 or 0 in shape:
         raise InvalidArgument(f"Expected a shape (..., Tq, Tk) with no zero size but got shape={shape}")
-    return _SEEDS.map(lambda seed: _mask(_generator(seed), shape))
+    return _seeded(lambda seed: _mask(_generator(seed), shape))
 
 
 def _mask(rng, shape):
@@ -233,7 +233,7 @@ def separated_arrays(shape, *, dtype="float64", spacing: float = 0.05) -> st.Sea
     """
     shape, dtype = _shape(shape), _dtype(dtype)
     spacing = _real("spacing", spacing, positive=True)
-    return _SEEDS.map(lambda seed: _separated(_generator(seed), shape, dtype, spacing))
+    return _seeded(lambda seed: _separated(_generator(seed), shape, dtype, spacing))
 
 
 def _separated(rng, shape, dtype, spacing):

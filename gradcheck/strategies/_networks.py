@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from gradcheck.nets.activations import ELEMENTWISE
 from gradcheck.nets.mlp import forward_trace
 from gradcheck.nets.spec import BIASES, CONVENTIONS, LOSSES, REDUCTIONS, MLPSpec
-from gradcheck.strategies._arrays import _SEEDS, _cast, _generator, _inward, _one_hot, _uniform
+from gradcheck.strategies._arrays import _SEEDS, _cast, _generator, _inward, _one_hot, _seeded, _uniform
 from gradcheck.strategies._validation import InvalidArgument, _bounds, _choices, _dtype, _real, _strategy
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -165,7 +165,7 @@ def mlp_params(spec: MLPSpec, *, dtype="float64", scale: float = 1.0) -> st.Sear
     """
     spec, dtype = _spec(spec), _dtype(dtype)
     scale = _real("scale", scale, positive=True)
-    return _SEEDS.map(lambda seed: {k: _cast(v, dtype) for k, v in _params(spec, seed, scale).items()})
+    return _seeded(lambda seed: {k: _cast(v, dtype) for k, v in _params(spec, seed, scale).items()})
 
 
 def _params(spec, seed, scale):
@@ -203,7 +203,7 @@ def mlp_batches(
     spec, dtype = _spec(spec), _dtype(dtype)
     scale = _real("scale", scale, positive=True)
     sizes = _strategy("batch_size", batch_size, batch_sizes())
-    return st.tuples(sizes, _SEEDS).map(lambda ns: _batch(spec, ns[0], ns[1], scale, dtype))
+    return _seeded(lambda n, seed: _batch(spec, n, seed, scale, dtype), sizes)
 
 
 def _kink_shift(values, margin):

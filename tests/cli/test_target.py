@@ -155,6 +155,25 @@ def test_a_course_style_backward_case_is_read_with_its_options(entry_cases):
     assert report.ok and [p.name for p in report.params] == ["x"]
 
 
+def _loss_and_dx(x):
+    """A forward returning (loss, dx), the check_backward form with backward=None."""
+    return float(np.sum(x**3)), 3 * x**2
+
+
+@pytest.mark.parametrize("dx_scale, ok", [(1.0, True), (2.0, False)])
+def test_a_backward_case_with_backward_none_checks_the_forward_loss_and_dx(dx_scale, ok):
+    forward = (lambda x: (_loss_and_dx(x)[0], dx_scale * _loss_and_dx(x)[1])) if dx_scale != 1 else _loss_and_dx
+    (t,) = as_targets({"forward": forward, "backward": None, "inputs": (np.linspace(-1, 1, 4),)}, "cube")
+    assert (t.kind, sorted(t.fields)) == ("backward", ["backward", "forward", "inputs"])
+    report = t.run(Settings.parse(oracles="fd"))
+    assert report.ok is ok and [p.name for p in report.params] == ["x"]
+
+
+def test_a_backward_case_without_the_backward_field_is_still_refused():
+    with pytest.raises(GradcheckError, match=r"Expected case to be a dict or object with loss, grad, params"):
+        as_targets({"forward": _loss_and_dx, "inputs": (np.ones(2),)}, "case")
+
+
 def test_layer_cases_name_the_wrong_parameter(entry_cases):
     good, bad = resolve(f"{entry_cases}:layers")
     assert (good.kind, good.label, bad.label) == ("layer", "scale", "scale x3")
@@ -192,3 +211,13 @@ def test_a_vjp_case_as_a_loss_for_figures_is_the_pairing_with_the_reports_cotang
     from gradcheck._engine.outputs import COTANGENT_STREAM
 
     assert np.array_equal(cot, np.random.default_rng([3, COTANGENT_STREAM]).standard_normal(3))  # the check's own
+
+
+def test_hvp_and_jvp_cases_are_read_and_run():
+    A = np.array([[2.0, 0.5], [0.5, 1.0]])
+    hvp_case = {"loss": lambda p: 0.5 * p["x"] @ A @ p["x"], "hvp": lambda p, v: {"x": A @ v["x"]}, "params": {"x": W}}
+    jvp_case = {"fn": np.sin, "jvp": lambda t, x: np.cos(x) * t[0], "inputs": (W,), "names": ("x",)}
+    targets = as_targets([hvp_case, jvp_case], "cases")
+    assert [t.kind for t in targets] == ["hvp", "jvp"]
+    reports = [t.run(Settings.parse(oracles="fd")) for t in targets]
+    assert [r.kind for r in reports] == ["hvp", "jvp"] and all(r.ok for r in reports)

@@ -1,8 +1,10 @@
 """README promises are kept: its quickstart runs as pasted and prints what README shows; CI runs its command."""
 
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,8 +24,15 @@ def normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
-def run(code: str) -> str:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+def run(code: str, path: Path | None = None) -> str:
+    """The code's output, run from a file (`example.py`, or `path`) as a user would, so its lines can be read."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if path is None:
+            path = Path(tmp) / "example.py"
+            path.write_text(code)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        argv = [sys.executable, str(path)]
+        out = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -37,7 +46,7 @@ def test_quickstart_as_pasted_prints_what_readme_shows():
 
 def test_failure_report_at_the_top_is_what_the_example_prints():
     pytest.importorskip("torch"), pytest.importorskip("jax")
-    printed = run((ROOT / "examples" / "quickstart.py").read_text())
+    printed = run("", ROOT / "examples" / "quickstart.py")
     failure = printed.split("\n\n", 1)[1]
     assert normalise(failure) == normalise(blocks("text")[0])
 

@@ -12,7 +12,8 @@ from gradcheck._engine.oracles import ad_result, missing, oracle_module, same_va
 def test_missing_says_why_an_oracle_cannot_be_imported_and_how_to_install_it():
     assert missing("fd") is None
     assert (
-        missing("no_such_framework") == "no_such_framework not installed (pip install 'gradcheck[no_such_framework]')"
+        missing("no_such_framework") == "no_such_framework not installed (pip install -c constraints.txt "
+        "'gradcheck[no_such_framework]': the pinned CPU builds, see README \"Set-up on a fresh machine\")"
     )
     assert oracle_module("fd").NAME == "fd" and oracle_module("torch").NAME == "torch"
 

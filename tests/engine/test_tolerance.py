@@ -21,6 +21,7 @@ from gradcheck._engine.tolerance import (
         (np.float64, 1e-6, 1e-9),
         ("float32", 2e-3, 1e-5),
         (np.dtype("float16"), 5e-2, 1e-3),
+        ("bfloat16", 2e-2, 2e-2),
     ],
 )
 def test_the_table_picks_rtol_and_a_relative_atol_by_dtype(dtype, rtol, atol):

@@ -35,3 +35,13 @@ def test_fd_at_a_kink_beside_one_framework_yields_to_it():
 def test_two_oracles_that_disagree_without_a_kink_leave_the_verdict_undecided():
     trust = triangulate(["fd", "torch"], {frozenset(("fd", "torch")): False}, fd_rough=False)
     assert trust.undecided and trust.set_aside == {}
+
+
+def test_followed_oracles_share_one_translation_so_they_do_not_outvote_fd():
+    ran = ["fd", "torch", "jax"]
+    agree = {frozenset(("fd", "torch")): False, frozenset(("fd", "jax")): False, frozenset(("torch", "jax")): True}
+    assert triangulate(ran, agree, False).trusted == ("torch", "jax")  # as written: two witnesses against one
+    shared = triangulate(ran, agree, False, None, frozenset({"torch", "jax"}))
+    assert shared.undecided and shared.set_aside == {}  # followed: one witness against one, no verdict
+    rough = triangulate(ran, agree, True, None, frozenset({"torch", "jax"}))
+    assert rough.trusted == ("torch", "jax") and set(rough.set_aside) == {"fd"}  # fd at a kink is set aside

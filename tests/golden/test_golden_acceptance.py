@@ -86,6 +86,21 @@ def test_one_broken_case_file_fails_alone_naming_file_and_field(pytester, small_
     ) in result.stdout.str()
 
 
+def test_a_stated_value_problem_under_pytest_says_a_hand_edit_fixes_it_not_an_update(pytester, small_case):
+    target = pytester.path / "reference_cases"
+    copy = copy_as(small_case, target, "printed-wrong")
+    i = next(i for i, s in enumerate(json.loads(copy.read_text())["stated"]) if isinstance(s.get("printed"), str))
+    edit(copy, lambda d: d["stated"][i].update(printed="987654"))
+    result = pytester.runpytest(*ARGS)
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert (
+        "a printed value, claim or erratum disagrees with what gradcheck computes, and `gradcheck golden update` "
+        "cannot fix that (it rewrites computed fields only)"
+    ) in out
+    assert "run `gradcheck golden update" not in out
+
+
 def test_a_changed_printed_value_fails_naming_the_stated_entry(tmp_path):
     def plain(path):
         return [

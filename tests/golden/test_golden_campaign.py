@@ -35,7 +35,7 @@ def _planted(path):
         variant = None
         if entry.get("erratum"):
             variant = next(e for e in case.data["errata"] if e["id"] == entry["erratum"]).get("variant")
-        value = np.asarray(resolve(fields, entry["field"], variant), dtype=np.float64).reshape(texts.shape)
+        value = np.asarray(resolve(case, fields, entry["field"], variant), dtype=np.float64).reshape(texts.shape)
         for ix in np.ndindex(texts.shape):
             wrong = texts.copy()
             wrong[ix] = _moved(texts[ix], float(value[ix]), entry.get("rule"))

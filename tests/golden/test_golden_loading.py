@@ -45,7 +45,7 @@ def test_huge_number_is_not_finite(small_case):
     name = next(iter(data["inputs"]["values"]))
     data["inputs"]["values"][name] = "PLACEHOLDER"
     small_case.write_text(json.dumps(data).replace('"PLACEHOLDER"', "1e999"))
-    assert f"field 'inputs.values.{name}' must be" in _error(small_case)
+    assert f"field 'inputs.values.{name}' is a number, too large for a float64 (at most 1.8e308)" in _error(small_case)
 
 
 def test_deep_nesting_is_an_error_not_a_recursion_error(small_case):
@@ -169,3 +169,43 @@ def test_temp_files_of_an_interrupted_update_are_ignored_and_git_ignores_them(sm
 def test_copy_as_keeps_a_case_loadable(tmp_path, small_case):
     again = copy_as(small_case, tmp_path / "elsewhere", "second-copy")
     assert load(again).id == "second-copy"
+
+
+def test_golden_run_says_a_file_does_not_load_instead_of_counting_checks(small_case, capsys):
+    from gradcheck.cli import main
+
+    (small_case.parent / "zz-broken.gradcheck.json").write_text("{")
+    assert main(["golden", "run", str(small_case.parent)]) == 1
+    out = capsys.readouterr().out
+    assert "zz-broken.gradcheck.json: does not load\n  " in out and "( checked)" not in out
+
+
+def test_a_loss_without_its_target_or_of_another_shape_names_loss_target(small_case):
+    data = json.loads(small_case.read_text())
+    if data["loss"]["kind"] == "none":
+        data["loss"] = {"kind": "squared_error", "output": data["loss"]["output"]}
+        small_case.write_text(json.dumps(data))
+        assert "field 'loss.target' is missing (loss kind 'squared_error' compares with a target)" in _error(small_case)
+        data["loss"]["target"] = "t_extra"
+        data["inputs"]["values"]["t_extra"] = [1.0, 2.0, 3.0]
+        small_case.write_text(json.dumps(data))
+        assert "field 'loss.target' is 't_extra' of shape (3,) but the output" in _error(small_case)
+
+
+def test_a_graph_model_output_other_than_the_loss_output_is_refused(small_case):
+    data = json.loads(small_case.read_text())
+    other = next(n["name"] for n in data["model"]["nodes"] if n["name"] != data["loss"]["output"])
+    edit(small_case, lambda d: d["model"].update(output=other))
+    assert f"field 'model.output' is '{other}' but loss.output is '{data['loss']['output']}'" in _error(small_case)
+
+
+def test_an_erratum_evidence_index_outside_its_field_is_named(small_case):
+    def add(d):
+        d["errata"] = [{"id": "ev", "where": "w", "printed": "p", "correct": "c", "explanation": "x"}]
+        d["errata"][0]["evidence"] = [f"{d['loss']['output']}[7, 7]"]
+
+    edit(small_case, add)
+    with pytest.raises(
+        CaseError, match=r"field 'errata\[0\].evidence\[0\]' indexes \w+ at \[7, 7\], outside its shape"
+    ):
+        __import__("gradcheck.golden").golden.verify(load(small_case))

@@ -2,12 +2,17 @@
 
 import json
 import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from gradcheck.cli import main
 from gradcheck.golden import load, update, verify
-from gradcheck.golden.store import TEMP_SUFFIX
+from gradcheck.golden.store import STALE_SECONDS, TEMP_SUFFIX, write_atomic
 
 from .conftest import copy_as, edit
 
@@ -57,7 +62,7 @@ def test_broken_files_are_reported_and_the_others_updated(small_case):
     summary = update([small_case.parent])
     assert summary.updated == [str(small_case)] and len(summary.broken) == 1
     assert str(summary).splitlines()[-1] == "1 updated, 0 unchanged, 1 broken"
-    assert "cannot update" in str(summary) and "broken.gradcheck.json: is not valid JSON" in str(summary)
+    assert "cannot update" in str(summary) and "broken.gradcheck.json: field 'id' is not valid JSON" in str(summary)
 
 
 def test_check_only_writes_nothing(small_case):
@@ -81,11 +86,50 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temp_file(small_case, m
     assert list(small_case.parent.glob(f"*{TEMP_SUFFIX}")) == []
 
 
-def test_stale_temp_files_are_removed_by_the_next_update(small_case):
-    leftover = small_case.parent / f".{small_case.name}.x1y2{TEMP_SUFFIX}"
-    leftover.write_text("{partial")
+def _ended_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_only_temp_files_of_ended_writers_are_removed_by_the_next_update(small_case):
+    temp = lambda tag: small_case.parent / f".{small_case.name}.{tag}.x1y2{TEMP_SUFFIX}"  # noqa: E731
+    ended, writing, old, fresh = temp(_ended_pid()), temp(os.getppid()), temp("nopid"), temp("nopid2")
+    for leftover in (ended, writing, old, fresh):
+        leftover.write_text("{partial")
+    os.utime(old, (time.time() - 2 * STALE_SECONDS,) * 2)
     update([small_case])
-    assert not leftover.exists()
+    assert [p.exists() for p in (ended, writing, old, fresh)] == [False, True, False, True]
+
+
+def test_an_update_keeps_the_file_mode_and_a_new_file_gets_the_umask(small_case, tmp_path):
+    _stale(small_case)
+    small_case.chmod(0o664)
+    update([small_case])
+    assert stat.S_IMODE(small_case.stat().st_mode) == 0o664
+    new = tmp_path / "new.txt"
+    old_mask = os.umask(0o027)
+    try:
+        write_atomic(new, "x")
+    finally:
+        os.umask(old_mask)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640
+
+
+def test_concurrent_updates_of_one_directory_all_succeed_and_leave_every_file_whole(small_case):
+    """A few `gradcheck golden update` processes at once on stale files: none dies, every file verifies."""
+    cases = [small_case] + [copy_as(small_case, small_case.parent, f"copy-{i}") for i in range(3)]
+    for case in cases:
+        _stale(case)
+        case.chmod(0o644)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    command = [sys.executable, "-m", "gradcheck", "golden", "update", str(small_case.parent)]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    outcomes = [(run.wait(timeout=300), run.stderr.read().decode()) for run in runs]
+    assert outcomes == [(0, "")] * 4
+    assert all(verify(load(case)).ok for case in cases)
+    assert {stat.S_IMODE(case.stat().st_mode) for case in cases} == {0o644}
+    assert list(small_case.parent.glob(f".*{TEMP_SUFFIX}")) == []
 
 
 def test_cli_update_and_check(small_case, capsys):

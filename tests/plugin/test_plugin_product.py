@@ -94,3 +94,20 @@ def test_json_reports_are_written_atomically(tmp_path, monkeypatch):
         write_json(target, {"v": 2})
     assert json.loads(target.read_text()) == {"v": 1}  # the old report, whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]  # and no temp file left behind
+
+
+def test_the_json_report_gets_the_umasks_mode_not_0600(pytester):
+    pytester.makepyfile("""
+        import numpy as np
+
+        def test_a(gradcheck):
+            gradcheck.check_vjp(lambda x: 2 * x, lambda g, x: (2 * g,), (np.ones(2),))
+    """)
+    old = os.umask(0o022)
+    try:
+        pytester.runpytest_inprocess(
+            "-p", "no:cacheprovider", "--gradcheck-oracles=fd", "--gradcheck-report=r.json"
+        ).assert_outcomes(passed=1)
+    finally:
+        os.umask(old)
+    assert oct(os.stat(pytester.path / "r.json").st_mode & 0o777) == "0o644"

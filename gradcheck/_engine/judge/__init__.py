@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import rounding
 from ..bound import detection_bound
 from ..compare import (
     Comparison,
@@ -55,7 +56,7 @@ from ..compare import (
     probes_agree,
 )
 from ..evidence import Claim, Evidence, Judgement, Noise, Status, TaylorRun, Verdict
-from ..oracles import OracleResult, same_value
+from ..oracles import OracleResult, Role, same_value
 from ..tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
 from ..triangulate import triangulate
 from . import kinks, resolution
@@ -69,7 +70,7 @@ def judge(ev: Evidence) -> Judgement:
     """Verdicts for every claimed parameter, from the evidence alone."""
     noise = nondeterminism(ev)
     scale = reference_scale(ev)
-    ad = next((r.grads for o, r in ev.results.items() if o != "fd"), None)
+    ad = next((r.grads for r in ev.results.values() if r.role.is_ad), None)
     others = ad if ad is not None else _claimed(ev)
     verdicts = []
     for claim in ev.claims:
@@ -115,7 +116,7 @@ def _withheld(v: Verdict, n: Noise) -> Verdict:
 
 def _atol(ev: Evidence, claim: Claim, scale: float) -> float:
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
-    return tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
+    return tol.absolute_atol(scale, rounding.floor(ev.f0, claim.dtype))
 
 
 def reference_scale(ev: Evidence) -> float:
@@ -139,7 +140,7 @@ def _claimed(ev: Evidence) -> list:
 def _judge_block(claim: Claim, ev: Evidence, scale: float, others, ad=None) -> Verdict:
     b, results = claim.block, ev.results
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
-    atol = tol.absolute_atol(scale, roundoff_floor(ev.f0, machine_eps(claim.dtype)))
+    atol = tol.absolute_atol(scale, rounding.floor(ev.f0, claim.dtype))
     sided, sided_err = kinks.evidence(ev, b, claim.yours.shape)
     own = _own(ev.own_roundoff, results.get("fd"), claim, tol, ev.f0)
     open_ = kinks.undecided(ev, b, claim.yours, ad, tol, atol)
@@ -155,7 +156,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others, ad=None) -> V
         good, words = taylor_rule(claim, fd, b, comparisons["fd"], tol, atol, taylor)
         notes.append(words)
     at_kinks = kinks.entries(claim.yours, sided, sided_err, tol, atol)
-    notes += kinks.notes(at_kinks, ev.reexamined.get(b, ()), any(o != "fd" for o in results))
+    notes += kinks.notes(at_kinks, ev.reexamined.get(b, ()), any(r.role.is_ad for r in results.values()))
     notes += [UNDECIDED] if trust.undecided else []
     fd_error = fd.errors[b] if fd is not None and fd.errors is not None else None
     bound = detection_bound(
@@ -205,7 +206,8 @@ def _trust(ev: Evidence, b: int, scale: float, sided, sided_err):
     move)."""
     agree = _agreement(ev.results, b, scale, sided, sided_err, roundoff_floor(ev.f0))
     fd = ev.results.get("fd")
-    trust = triangulate(list(ev.results), agree, fd is not None and _fd_rough(fd, b, sided), _other_loss(ev))
+    shared = frozenset(o for o, r in ev.results.items() if r.role is Role.FOLLOWED_AD)
+    trust = triangulate(list(ev.results), agree, fd is not None and _fd_rough(fd, b, sided), _other_loss(ev), shared)
     if fd is not None and resolution.flat(fd, b) and "fd" in trust.set_aside:
         trust = replace(trust, set_aside={**trust.set_aside, "fd": resolution.FLAT})
     return trust
@@ -285,12 +287,12 @@ def to_reexamine(
     if fd.mode == "entries":
         refs = [(fd.grads, fd.errors, fd.one_sided, {})]
     else:  # the judge compares yours with AD the same way: its comparison is memoised on the AD result
-        refs = [(r.grads, None, None, r.memo) for o, r in results.items() if o != "fd" and r.grads is not None]
+        refs = [(r.grads, None, None, r.memo) for r in results.values() if r.role.is_ad and r.grads is not None]
     scale = max((absmax(g) for grads, _, _, _ in refs for g in grads if g.size), default=0.0)
     out = {}
     for c in claims:
         tol = resolve_tolerance(c.dtype, rtol, atol)
-        a = tol.absolute_atol(scale, roundoff_floor(f0, machine_eps(c.dtype)))
+        a = tol.absolute_atol(scale, rounding.floor(f0, c.dtype))
         own = _own(own_roundoff or {}, fd, c, tol, f0)
         bad = np.zeros(c.yours.shape, bool)
         for grads, errors, sided, memo in refs:
@@ -302,7 +304,7 @@ def to_reexamine(
             if sided is not None:  # entries fd already found at a kink are judged by their interval
                 bad &= np.isnan(sided[c.block][..., 0])
         if fd.mode == "entries":  # where an AD oracle agrees with fd's first look, it needs no second one
-            for r in (r for o, r in results.items() if o != "fd" and r.grads is not None):
+            for r in (r for r in results.values() if r.role.is_ad and r.grads is not None):
                 ref, err = fd.grads[c.block], fd.errors[c.block]
                 bad &= compare_entries("", r.grads[c.block], Reference(ref, err), tol, a).bad_mask
         if 0 < np.count_nonzero(bad) <= cap:  # counted first: argwhere of 1e6 entries costs 0.5 ms

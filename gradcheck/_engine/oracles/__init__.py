@@ -17,6 +17,8 @@ from typing import Literal
 
 import numpy as np
 
+from .role import Role
+
 ORACLE_NAMES = ("fd", "torch", "jax")
 AD_ORACLES = ("torch", "jax")
 
@@ -77,10 +79,16 @@ class OracleResult:
     noise: float | None = None  # fd: the loss's measured round-off per value (roundoff.py; None: not measured)
     # comparisons of gradients with this result, memoised by the arrays they read (compare.compare_memo)
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+    role: Role | None = None  # what the oracle is (role.py): the judge asks this, never the name
+
+    def __post_init__(self):
+        if self.role is None:  # results built without one (tests, older callers): fd's or a framework's own
+            self.role = Role.FINITE_DIFFERENCES if self.name == "fd" else Role.EXACT_AD
 
 
-def ad_result(name: str, grads: list[np.ndarray], value, method: str, start: float, cached=False) -> OracleResult:
-    """An AD framework's result: every entry from one evaluation of the loss, timed from `start` (perf_counter)."""
+def ad_result(name: str, grads, value, method: str, start: float, cached=False, role=Role.EXACT_AD) -> OracleResult:
+    """An AD framework's result: every entry from one evaluation of the loss, timed from `start` (perf_counter);
+    `role`: the code as written, or numpy code followed (follow/)."""
     return OracleResult(
         name,
         "entries",
@@ -90,7 +98,15 @@ def ad_result(name: str, grads: list[np.ndarray], value, method: str, start: flo
         method=method,
         value=value,
         cached=cached,
+        role=role,
     )
+
+
+# the pinned way of README "Set-up on a fresh machine": an unpinned `pip install torch` pulls a multi-GB CUDA build
+INSTALL_HINT = (
+    "pip install -c constraints.txt 'gradcheck[{extra}]': the pinned CPU builds, "
+    'see README "Set-up on a fresh machine"'
+)
 
 
 def missing(name: str) -> str | None:
@@ -99,7 +115,7 @@ def missing(name: str) -> str | None:
         return None
     for mod in ("jax", "jaxlib") if name == "jax" else (name,):
         if not _installed(mod):
-            return f"{mod} not installed (pip install 'gradcheck[{name}]')"
+            return f"{mod} not installed ({INSTALL_HINT.format(extra=name)})"
     return None
 
 

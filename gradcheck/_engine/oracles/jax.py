@@ -27,10 +27,11 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..dtypes import is_real_floating
 from ..probes import global_direction
 from ..problem import Problem, convert_args
 from ..tree import unflatten
-from . import CannotRun, OracleResult, ad_result, jax_disk, same_value, short_message
+from . import CannotRun, OracleResult, Role, ad_result, follow, jax_disk, same_value, short_message
 
 NAME = "jax"
 HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so jax can run it"
@@ -50,6 +51,14 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
     import jax
 
     start = time.perf_counter()
+    native = lambda: _native(jax, problem, fresh, sole)  # noqa: E731
+    (grads, value, cached), role = follow.attempt(NAME, problem, native, follow.jax_run(problem))
+    how = "" if role is Role.EXACT_AD else f" of your numpy code followed through {follow.VIA[NAME]}"
+    return ad_result(NAME, grads, value, f"jax {jax.__version__} grad{how}, float64", start, cached, role)
+
+
+def _native(jax, problem: Problem, fresh: bool, sole: bool):
+    """(gradients, value, served from a cache?) of the loss as written, on jax arrays."""
     with jax.enable_x64(True):
         import jax.numpy as jnp
 
@@ -66,12 +75,12 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
             raise CannotRun(f"loss raised {type(exc).__name__} on jax arrays ({short_message(exc)}); {HINT}") from exc
         value, raw = out
         grads = [np.asarray(g, dtype=np.float64).reshape(x.shape) for g, x in zip(raw, problem.leaves)]
-    return ad_result(NAME, grads, float(value), f"jax {jax.__version__} grad, float64", start, cached)
+    return grads, float(value), cached
 
 
 def _float64_args(args):
     """args as numpy arrays, floating ones in float64 (what the eager path converts to)."""
-    return convert_args(args, lambda a: a.astype(np.float64) if np.issubdtype(a.dtype, np.floating) else a)
+    return convert_args(args, lambda a: a.astype(np.float64) if is_real_floating(a.dtype) else a)
 
 
 def _flat_loss(jax, loss, treedef):

@@ -14,10 +14,11 @@ import time
 import numpy as np
 
 from ...errors import GradcheckError
+from ..dtypes import is_real_floating
 from ..inputs import same_array
 from ..problem import Problem, convert_args
 from ..tree import unflatten
-from . import CannotRun, OracleResult, ad_result, short_message
+from . import CannotRun, OracleResult, Role, ad_result, follow, short_message
 
 NAME = "torch"
 HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so torch can run it"
@@ -32,11 +33,12 @@ def run(problem: Problem, config=None, *, fresh: bool = False, sole: bool = Fals
     if threads > 1:  # torch's OpenMP workers and your BLAS's share the cores: each pool's spinning workers slow the
         torch.set_num_threads(1)  # other (two threads, 1e6 entries: torch 15.8 -> 9.4 ms, your loss after it 1.5x)
     try:
-        grads, value = _grads(torch, problem)
+        (grads, value), role = follow.attempt(NAME, problem, lambda: _grads(torch, problem), follow.torch_run(problem))
     finally:
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
-    return ad_result(NAME, grads, value, f"torch {torch.__version__} autograd, float64", start)
+    how = "" if role is Role.EXACT_AD else f" of your numpy code followed through {follow.VIA[NAME]}"
+    return ad_result(NAME, grads, value, f"torch {torch.__version__} autograd{how}, float64", start, role=role)
 
 
 def _grads(torch, problem: Problem) -> tuple[list[np.ndarray], float]:
@@ -94,8 +96,8 @@ def _value(out) -> float | None:
 def _to_tensor(a):
     import torch
 
-    if np.issubdtype(a.dtype, np.floating):
-        return torch.tensor(a, dtype=torch.float64)
+    if is_real_floating(a.dtype):  # bfloat16 too: torch cannot read ml_dtypes' arrays, float64 holds them exactly
+        return torch.tensor(a.astype(np.float64), dtype=torch.float64)
     if np.issubdtype(a.dtype, np.complexfloating):
         return torch.tensor(a, dtype=torch.complex128)
     return torch.tensor(a)
