@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import array_api_compat
 import numpy as np
 import pytest
 
@@ -21,6 +22,16 @@ from gradcheck.nets import activations, layers, mlp
 pytest.importorskip("torch")
 
 FAST = ("fd", "torch")  # jax adds little to a diagnosis and costs a trace per shape; some tests use all three
+
+
+@pytest.fixture(params=["array API", "plain numpy"], autouse=True)
+def written_as(request, monkeypatch):
+    """Every mutant twice: the nets' losses as written (the array API, run by torch natively) and as plain numpy
+    code (every namespace lookup answers numpy), which torch and jax must follow without changing a verdict."""
+    if request.param == "plain numpy":
+        monkeypatch.setattr(array_api_compat, "array_namespace", lambda *arrays, **kw: np)
+        monkeypatch.setattr(array_api_compat, "device", lambda x: "cpu")
+    return request.param
 
 
 def data(spec: nets.MLPSpec, n: int, seed: int = 0):
@@ -506,6 +517,15 @@ def _check(spec, n, oracles=FAST):
     params, x, y = data(spec, n)
     loss, grad = nets.make_loss_and_grad(spec)
     return gc.grad_report(loss, grad, params, args=(x, y), oracles=oracles)
+
+
+def test_plain_numpy_losses_are_followed_by_torch_and_jax(written_as):
+    # a batch no other check here uses: jax's compile cache, keyed by the code and shapes, would serve the
+    # array-API trace (it reproduces this loss's value, so it may), and this test is about following
+    report = _check(SOFTMAX, 7 if written_as == "plain numpy" else 6, oracles="all")
+    expected = "numpy code followed" if written_as == "plain numpy" else "as written"
+    assert report.ok
+    assert [(o.name, o.ran_as) for o in report.oracles] == [("fd", ""), ("torch", expected), ("jax", expected)]
 
 
 def test_the_catalogue_is_large_and_covers_every_category():
