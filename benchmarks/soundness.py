@@ -6,6 +6,7 @@ the verdicts withheld there counted, with the right gradient's own round-off tha
     python benchmarks/soundness.py                       # 1,000 planted, 10,000 Hypothesis examples, 1,000 saturated
     python benchmarks/soundness.py --planted 200 --examples 500 --saturated 200   # a quicker run
     python benchmarks/soundness.py --planted 0 --saturated 0 --seed 1            # other Hypothesis examples
+    python benchmarks/soundness.py --numpy       # the same losses as plain numpy code, followed by torch and jax
 
 Planted: single-entry errors of 1%-20% (random sign) at random entries of smooth networks of 50-2,000 entries,
 and every entry of one parameter wrong at once (one check in five), half with finite differences alone and
@@ -138,7 +139,15 @@ def main(argv=None) -> int:
     ap.add_argument("--examples", type=int, default=10_000, help="Hypothesis examples (default 10000)")
     ap.add_argument("--saturated", type=int, default=1000, help="saturated cross-entropy checks (default 1000)")
     ap.add_argument("--seed", type=int, default=0, help="planted cases' generator and Hypothesis's seed (default 0)")
+    ap.add_argument(
+        "--numpy",
+        action="store_true",
+        help="run every loss as plain numpy code (np.exp, np.max, ...), which torch "
+        "and jax must follow: the counts must stay 0 and the AD checks say 'numpy code followed'",
+    )
     args = ap.parse_args(argv)
+    if args.numpy:
+        cases.array_namespace = lambda *arrays: np  # the campaign's loss then calls numpy's functions on its params
     print(
         f"soundness campaign: {args.planted} planted checks, {args.examples} Hypothesis examples, "
         f"{args.saturated} saturated"
@@ -150,6 +159,9 @@ def main(argv=None) -> int:
     print(f"  missed entries: {bad.missed_entries}")
     print(f"  false failures: {good.false_failures} of {good.checks} right gradients (withheld {good.withheld})")
     print(f"  entries declared kinks on smooth functions: {good.kink_entries} of {good.entries} ({share:.2%})")
+    print(
+        f"  checks whose AD oracles followed numpy code: {bad.followed + good.followed} of {bad.checks + good.checks}"
+    )
     problems = bad.problems + good.problems
     if args.examples:
         default, fd, hsecs = hypothesis_run(args.examples, args.seed)
@@ -161,6 +173,7 @@ def main(argv=None) -> int:
             print(f"    withheld verdicts: {score.withheld}")
             kinks = f"{score.kink_entries} of {score.entries} ({hshare:.2%})"
             print(f"    entries declared kinks on smooth functions: {kinks}")
+            print(f"    checks whose AD oracles followed numpy code: {score.followed}")
             problems += score.problems
             problems += ["smooth entries declared kinks"] if score.kink_entries else []
     if args.saturated:
@@ -171,6 +184,7 @@ def main(argv=None) -> int:
         print(f"  passed below the detection bound their report states: {sbad.withheld}")
         print(f"  false failures: {sgood.false_failures} of {sgood.checks} right gradients")
         print(f"  withheld: {sgood.withheld} of {sgood.checks} right gradients")
+        print(f"  checks whose AD oracles followed numpy code: {sbad.followed + sgood.followed}")
         if roundoff:
             r = np.array(roundoff)
             print(

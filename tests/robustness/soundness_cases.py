@@ -258,10 +258,15 @@ class Score:
     withheld: int = 0
     entries: int = 0
     kink_entries: int = 0
+    followed: int = 0  # checks in which an AD oracle ran the loss as numpy code followed
     problems: list = field(default_factory=list)
 
-    def add_planted(self, report, planted: Planted, about: str) -> None:
+    def _count(self, report) -> None:
         self.checks += 1
+        self.followed += any(o.ran_as == "numpy code followed" for o in report.oracles)
+
+    def add_planted(self, report, planted: Planted, about: str) -> None:
+        self._count(report)
         if report.ok:
             self.false_passes += 1
             self.problems.append(f"false pass: {about}; {planted.where} x{1 + planted.rel:.3f}")
@@ -278,7 +283,7 @@ class Score:
                 self.problems.append(f"missed entry: {about}; {name}{index} x{1 + planted.rel:.3f}")
 
     def add_right(self, report, about: str) -> None:
-        self.checks += 1
+        self._count(report)
         self.entries += sum(int(np.prod(p.shape)) for p in report.params)
         self.kink_entries += kink_count(report)
         if report.verdict.startswith("no verdict"):
