@@ -9,11 +9,13 @@ import numpy as np
 from ..errors import GradcheckError
 
 
-class JaxFunction:
-    """check_function's view of a jax.custom_vjp function F."""
+class _JaxRules:
+    """What check_function's views of a jax.custom_vjp and a jax.custom_jvp function share: F's value, its
+    undecorated primal for jax.grad, and the numpy/jax conversions; `rule` names the hand-written rule."""
 
     name = "jax"
     skip = 0
+    rule_name = "rule"
 
     def __init__(self, F, float64: bool):
         import jax
@@ -21,7 +23,8 @@ class JaxFunction:
         self.jax, self.F, self.float64 = jax, F, float64
         self.forward_fn = F.fun
         fname = getattr(F.fun, "__name__", "F")
-        self.label, self.backward_label, self.body_label = fname, f"{fname}'s bwd rule", f"{fname} (undecorated)"
+        self.label, self.body_label = fname, f"{fname} (undecorated)"
+        self.backward_label = f"{fname}'s {self.rule_name}"
         self.nondiff = tuple(F.nondiff_argnums or ())
 
     def to_numpy(self, v):
@@ -57,6 +60,12 @@ class JaxFunction:
     def check_graph(self, total, leaves) -> None:
         """jax.grad reports its own failures inside the oracle; nothing to check ahead."""
 
+
+class JaxFunction(_JaxRules):
+    """check_function's view of a jax.custom_vjp function F."""
+
+    rule_name = "bwd rule"
+
     def yours(self, vals, cots) -> list:
         """F's bwd rule on F's fwd residuals, one gradient per input (None for non-differentiated ones)."""
         import jax.numpy as jnp
@@ -88,33 +97,15 @@ def _as_list(out) -> list:
     return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
-class JaxJvpFunction:
+class JaxJvpFunction(_JaxRules):
     """check_function's view of a jax.custom_jvp function F: its value by calling it, the AD oracle by jax.grad
     of the undecorated primal (F.fun), and yours by its jvp rule called directly, with x64 inside these calls."""
 
-    name = "jax"
-    skip = 0
+    rule_name = "jvp rule"
 
     def __init__(self, F, float64: bool):
-        import jax
-
-        self.jax, self.F, self.float64 = jax, F, float64
-        self.forward_fn = F.fun
-        fname = getattr(F.fun, "__name__", "F")
-        self.label, self.body_label = fname, f"{fname} (undecorated)"
-        self.backward_label = self.jvp_label = f"{fname}'s jvp rule"
-        self.nondiff = tuple(F.nondiff_argnums or ())
-
-    to_numpy, owns, _arrays, forward, body = (
-        JaxFunction.to_numpy,
-        JaxFunction.owns,
-        JaxFunction._arrays,
-        JaxFunction.forward,
-        JaxFunction.body,
-    )
-
-    def check_graph(self, total, leaves) -> None:
-        """jax.grad reports its own failures inside the oracle; nothing to check ahead."""
+        super().__init__(F, float64)
+        self.jvp_label = self.backward_label
 
     def rule(self, tangents, vals) -> list:
         """F's jvp rule at the inputs, its output tangents as numpy arrays (one per output)."""
