@@ -18,6 +18,9 @@ class Trust:
     trusted: tuple[str, ...]
     set_aside: dict[str, str]
     undecided: bool = False
+    # undecided only because oracles following one translation count as one witness: the group that would be
+    # trusted if they counted as independent (a verdict that agrees with it is withheld, never failed)
+    one_translation: tuple[str, ...] = ()
 
 
 def triangulate(
@@ -38,7 +41,8 @@ def triangulate(
     ad = tuple(o for o in ran if o != "fd")
     if "fd" in ran and fd_rough and ad in cliques:  # fd at a kink or in noise, the frameworks of one mind
         return Trust(ad, {"fd": _why("fd", ad, True)})
-    return Trust(tuple(ran), {}, undecided=True)
+    apart = triangulate(ran, agree, fd_rough, other_loss) if shared else Trust((), {}, undecided=True)
+    return Trust(tuple(ran), {}, undecided=True, one_translation=() if apart.undecided else apart.trusted)
 
 
 def _witnesses(group, shared) -> int:

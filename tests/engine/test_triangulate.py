@@ -43,5 +43,12 @@ def test_followed_oracles_share_one_translation_so_they_do_not_outvote_fd():
     assert triangulate(ran, agree, False).trusted == ("torch", "jax")  # as written: two witnesses against one
     shared = triangulate(ran, agree, False, None, frozenset({"torch", "jax"}))
     assert shared.undecided and shared.set_aside == {}  # followed: one witness against one, no verdict
+    assert shared.one_translation == ("torch", "jax")  # the group that counting them apart would trust
     rough = triangulate(ran, agree, True, None, frozenset({"torch", "jax"}))
     assert rough.trusted == ("torch", "jax") and set(rough.set_aside) == {"fd"}  # fd at a kink is set aside
+
+
+def test_an_undecided_split_that_counting_followed_oracles_apart_would_not_settle_names_no_group():
+    ran = ["fd", "torch"]
+    trust = triangulate(ran, {frozenset(ran): False}, False, None, frozenset({"torch"}))
+    assert trust.undecided and trust.one_translation == ()  # one against one either way: the old rule holds

@@ -259,3 +259,40 @@ def test_a_second_look_whose_error_spans_yours_and_ads_does_not_excuse_a_planted
     b2 = check(case, plant.grad, None).param("b2")
     assert b2.status == "unresolved" and "cannot tell which is right" in b2.message
     assert check(case, case.net.grad, None).ok
+
+
+# A confident cross-entropy (logits x10, batch 1, scale 1e-6) whose loss is plain numpy code: torch and jax follow
+# it through one translation, fd disagrees with both, so neither side outvotes the other (seed 177 of a 1,000-
+# example plain-numpy Hypothesis run failed this right gradient before).
+FOLLOWED_SPLIT = dict(act="tanh", head="softmax", n=1, dtype="float64", scale=1e-6, logit_scale=10.0, kink=None)
+
+
+def _plain_numpy_case(monkeypatch):
+    from . import soundness_cases
+
+    case = right_case(177, **FOLLOWED_SPLIT, shuffled=True)
+    monkeypatch.setattr(soundness_cases, "array_namespace", lambda *arrays: np)
+    return case
+
+
+def test_yours_agreeing_with_followed_frameworks_that_fd_disagrees_with_gets_no_verdict_not_a_failure(monkeypatch):
+    pytest.importorskip("jax")
+    case = _plain_numpy_case(monkeypatch)
+    report = gc.grad_report(case.net.loss, case.net.grad, case.params, args=case.args)
+    assert [o.ran_as for o in report.oracles] == ["", "numpy code followed", "numpy code followed"]
+    assert report.verdict.startswith("no verdict for W1, b1, W2 and b2")
+    assert report.param("W1").message == (
+        "not judged: yours agrees with torch and jax, which disagree with fd; torch and jax follow your numpy code "
+        "through one translation, so they count as one witness against fd and neither side can be set aside; write "
+        "the loss against the array API (torch and jax then run it as written and count as two), or check at "
+        "another point"
+    )
+
+
+@pytest.mark.parametrize("plant", ["entry", "whole", "x10", "sign", "zeros"])
+def test_planted_errors_beside_followed_frameworks_split_from_fd_never_pass(monkeypatch, plant):
+    pytest.importorskip("jax")
+    case = _plain_numpy_case(monkeypatch)
+    planted = plant_saturated(case, np.random.default_rng(1), plant)
+    report = gc.grad_report(case.net.loss, planted.grad, case.params, args=case.args)
+    assert not report.ok
