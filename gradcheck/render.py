@@ -346,13 +346,18 @@ def verdict_line(report: Report, what: str | None = None) -> str:
         trusted = [o for o in trusted if any(o in p.comparisons and not p.comparisons[o].ok for p in mism)] or trusted
     aside = list(dict.fromkeys(o for p in mism for o in p.set_aside))
     agree = (
-        ("they agree with each other" if len(trusted) > 1 else "the only oracle that ran")
-        if not aside
-        else f"which agree with each other; {_and(aside)} set aside"
+        "and the oracles disagree with each other"
+        if any(p.oracles_disagree for p in mism)
+        else _agreement_words(trusted, aside)
     )
-    if any(p.oracles_disagree for p in mism):
-        agree = "and the oracles disagree with each other"
     return f"gradient mismatch in {names}: {what} disagrees with {_and(trusted)} ({agree})"
+
+
+def _agreement_words(trusted: list[str], aside: list[str]) -> str:
+    """What the headline says of the oracles a mismatch was judged against, and of those set aside."""
+    if not aside:
+        return "they agree with each other" if len(trusted) > 1 else "the only oracle that ran"
+    return f"which agree with each other; {_and(aside)} set aside" if len(trusted) > 1 else f"{_and(aside)} set aside"
 
 
 # ---- a command's table of checks (gradcheck run / selftest / check) -------------------------------------

@@ -2,7 +2,9 @@
 
 Oracles are independent witnesses. When they agree, the hand-written gradient must agree with them.
 When one disagrees with two others that agree, it is the odd one out and the verdict follows the others.
-When two disagree and one of them is finite differences that saw a kink or noise, the AD oracle is trusted.
+When two disagree and one of them is finite differences that saw a kink or noise, the AD oracle is trusted; when
+an AD oracle's loss value at the point is not yours (a branch on the array type), it differentiated another
+function and the oracles that compute your value are trusted.
 """
 
 from __future__ import annotations
@@ -41,8 +43,25 @@ def triangulate(
     ad = tuple(o for o in ran if o != "fd")
     if "fd" in ran and fd_rough and ad in cliques:  # fd at a kink or in noise, the frameworks of one mind
         return Trust(ad, {"fd": _why("fd", ad, True)})
+    own = tuple(o for o in ran if o not in other_loss)  # the loss computes your value on their arrays
+    if "fd" in own and len(own) < len(ran) and all(agree.get(frozenset(p), True) for p in combinations(own, 2)):
+        # the others differentiate another function: their loss value at the point is not yours (fd's is)
+        return Trust(own, {o: _why(o, own, fd_rough, other_loss[o]) for o in ran if o not in own})
     apart = triangulate(ran, agree, fd_rough, other_loss) if shared else Trust((), {}, undecided=True)
     return Trust(tuple(ran), {}, undecided=True, one_translation=() if apart.undecided else apart.trusted)
+
+
+def one_translation_words(trust: Trust) -> str:
+    """Why a gradient that agrees with the frameworks following your numpy code, but not with the other oracles,
+    gets no verdict: those frameworks share one translation of the code, so they are one witness against one."""
+    followed = " and ".join(trust.one_translation)
+    others = " and ".join(o for o in trust.trusted if o not in trust.one_translation)
+    return (
+        f"not judged: yours agrees with {followed}, which disagree with {others}; {followed} follow your numpy code "
+        f"through one translation, so they count as one witness against {others} and neither side can be set "
+        f"aside; write the loss against the array API (torch and jax then run it as written and count as two), or "
+        f"check at another point"
+    )
 
 
 def _witnesses(group, shared) -> int:

@@ -52,3 +52,15 @@ def test_an_undecided_split_that_counting_followed_oracles_apart_would_not_settl
     ran = ["fd", "torch"]
     trust = triangulate(ran, {frozenset(ran): False}, False, None, frozenset({"torch"}))
     assert trust.undecided and trust.one_translation == ()  # one against one either way: the old rule holds
+
+
+def test_an_ad_oracle_computing_another_loss_value_is_set_aside_beside_fd_alone():
+    ran = ["fd", "jax"]
+    trust = triangulate(ran, {frozenset(ran): False}, False, {"jax": (6.397, 5.69)})
+    assert trust.trusted == ("fd",) and not trust.undecided
+    assert trust.set_aside["jax"].startswith("jax disagrees with the others, and the loss gives 6.397 on jax arrays")
+
+
+def test_without_another_loss_value_one_ad_oracle_against_fd_stays_undecided():
+    ran = ["fd", "jax"]
+    assert triangulate(ran, {frozenset(ran): False}, False, {}).undecided

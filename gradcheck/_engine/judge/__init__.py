@@ -58,7 +58,7 @@ from ..compare import (
 from ..evidence import Claim, Evidence, Judgement, Noise, Status, TaylorRun, Verdict
 from ..oracles import OracleResult, Role, same_value
 from ..tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
-from ..triangulate import triangulate
+from ..triangulate import one_translation_words, triangulate
 from . import kinks, resolution
 
 OWN_ROUNDOFF = 2.0  # allowance per unit of your code's own round-off (float32 against its float64 run)
@@ -168,7 +168,7 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others, ad=None) -> V
     if good and open_ is not None:
         status, message = Status.UNRESOLVED, _undecided_words(claim, open_, others[b])
     elif not good and trust.one_translation and all(comparisons[o].ok for o in trust.one_translation):
-        status, message = Status.UNRESOLVED, _one_translation_words(trust)
+        status, message = Status.UNRESOLVED, one_translation_words(trust)
     return Verdict(
         claim.name,
         status,
@@ -183,19 +183,6 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others, ad=None) -> V
         fd_error,
         taylor.result if taylor else None,
         message,
-    )
-
-
-def _one_translation_words(trust) -> str:
-    """Why a gradient that agrees with the frameworks following your numpy code, but not with the other oracles,
-    gets no verdict: those frameworks share one translation of the code, so they are one witness against one."""
-    followed = " and ".join(trust.one_translation)
-    others = " and ".join(o for o in trust.trusted if o not in trust.one_translation)
-    return (
-        f"not judged: yours agrees with {followed}, which disagree with {others}; {followed} follow your numpy code "
-        f"through one translation, so they count as one witness against {others} and neither side can be set "
-        f"aside; write the loss against the array API (torch and jax then run it as written and count as two), or "
-        f"check at another point"
     )
 
 
