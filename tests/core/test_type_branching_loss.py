@@ -28,8 +28,10 @@ def test_the_right_gradient_passes_with_the_framework_that_computed_another_valu
         "gradient check passed: hand-written grad agrees with fd (1 parameter, 3 entries, seed 0; torch skipped; "
         "jax set aside, see notes)"
     )
-    assert report.params[0].set_aside["jax"].startswith(
-        "jax disagrees with the others, and the loss gives 6.397 on jax arrays against 5.69 on yours"
+    assert (
+        report.params[0]
+        .set_aside["jax"]
+        .startswith("jax disagrees with the others, and the loss gives 6.397 on jax arrays against 5.69 on yours")
     )
     torch = next(o for o in report.oracles if o.name == "torch")
     assert torch.status == "skipped" and "gives 6.397 against 5.69 in plain numpy" in torch.reason
