@@ -1,8 +1,9 @@
 """Atomic file writes, the one writer of every file gradcheck makes (--json reports, golden cases): a reader or a
 crash sees the old file or the new one, never half of one, and the file gets the mode any other write would give.
 
-The temp file is made by mkstemp beside the target (a name unique to this process and call), so concurrent
-writers never touch each other's temp file; mkstemp creates it 0600, so its mode is set before the rename: the
+The temp file is made by mkstemp beside the target, `.<name>.<pid>.<random><suffix>` (unique to this process and
+call, and naming its writer, so a clean-up can tell an abandoned one: golden/store.py), so concurrent writers never
+touch each other's temp file; mkstemp creates it 0600, so its mode is set before the rename: the
 target's own mode when it exists, else 0666 less the umask (0644 under the usual umask 022).
 """
 
@@ -37,11 +38,11 @@ def new_mode(path: Path) -> int:
 
 
 def write_atomic(path, data: str | bytes, *, suffix: str = ".tmp") -> Path:
-    """Write `data` (text as UTF-8) to `path` through a temp file `.<name>.<random><suffix>` in the same folder,
+    """Write `data` (text as UTF-8) to `path` through a temp file `.<name>.<pid>.<random><suffix>` in its folder,
     fsync, then os.replace; on any error only this call's temp file is removed. Returns the path."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import stat
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gradcheck import atomic
 from gradcheck.golden.jsonschema import CaseError
 from gradcheck.golden.schema import SUFFIX, load
 from gradcheck.golden.strict_json import read_json
@@ -120,31 +119,9 @@ def _dump(value, level: int) -> str:
 
 
 def write_atomic(path, text: str) -> None:
-    """Write `text` to `path` via a temp file of this process in the same directory, fsync, os.replace; a
-    crash at any point leaves the old file whole, and the temp file is removed on any error. The file keeps
-    its permission bits (a new one gets the usual 0666 less the umask), not mkstemp's 0600."""
-    path = Path(path)
-    mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0o022)  # read the umask (set it back at once)
-        os.umask(umask)
-        return 0o666 & ~umask
+    """Write a case file atomically (gradcheck.atomic: the old file or the new one, its mode kept), its temp file
+    named with TEMP_SUFFIX and this process's pid, so an abandoned one can be told and removed."""
+    atomic.write_atomic(path, text, suffix=TEMP_SUFFIX)
 
 
 @dataclass
