@@ -14,7 +14,7 @@ from _common import SIZES, best_of, grad, loss, mlp, n_params
 
 import gradcheck as gc
 from gradcheck._engine.oracles import jax as jax_oracle
-from gradcheck._engine.problem import Problem
+from gradcheck._engine.problem.problem import Problem
 from gradcheck._engine.tree import flatten
 
 TARGET = 10.0

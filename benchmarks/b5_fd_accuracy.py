@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gradcheck._engine.finite_diff import CentralRichardson
+from gradcheck._engine.oracles.finite_diff import CentralRichardson
 
 BANK = [
     ("sin", np.sin, np.cos),

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "diagnose
 import where_units as U  # noqa: E402
 
 import gradcheck  # noqa: E402
-from gradcheck._engine import check as check_module  # noqa: E402
+from gradcheck._engine.run import check as check_module  # noqa: E402
 
 
 def _cases():

@@ -72,8 +72,8 @@ def phases() -> dict:
     import numpy as np
 
     import gradcheck as gc
-    from gradcheck._engine import check
     from gradcheck._engine.oracles import fd, torch
+    from gradcheck._engine.run import check
 
     gc.check_grad(loss, grad, {"w": np.linspace(-1, 1, 1000)}, args=(2.0,))  # warm-up
     p = {"w": np.random.default_rng(0).normal(size=N)}

@@ -5,17 +5,17 @@ Subpackages: `gradcheck.nets` (hand-written matrix backprop), `gradcheck.strateg
 strategies; imports Hypothesis), `gradcheck.golden` (textbook reference cases).
 """
 
-from ._engine.backward import check_backward
-from ._engine.check import check_grad, grad_report
-from ._engine.finite_diff import CentralRichardson
-from ._engine.function import check_function
-from ._engine.hvp import check_hvp
-from ._engine.jvp import check_jvp
-from ._engine.layer import check_layer
+from ._engine.compare.tolerance import DEFAULT_TOLERANCES, Tolerance
+from ._engine.entry.backward import check_backward
+from ._engine.entry.function import check_function
+from ._engine.entry.hvp import check_hvp
+from ._engine.entry.jvp import check_jvp
+from ._engine.entry.layer import check_layer
+from ._engine.entry.vjp import check_vjp
 from ._engine.oracles.fd import FiniteDifferences
-from ._engine.taylor import taylor_data
-from ._engine.tolerance import DEFAULT_TOLERANCES, Tolerance
-from ._engine.vjp import check_vjp
+from ._engine.oracles.finite_diff import CentralRichardson
+from ._engine.oracles.taylor import taylor_data
+from ._engine.run.check import check_grad, grad_report
 from .errors import GradcheckError, GradientMismatch, OracleUnavailable
 from .report import HealthCheck, OracleRun, ParamReport, Report
 from .settings import CheckOptions

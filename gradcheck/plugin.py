@@ -19,14 +19,14 @@ from pathlib import Path
 import pytest
 
 from . import __version__
-from ._engine.backward import check_backward as _check_backward
-from ._engine.check import grad_report
-from ._engine.function import check_function as _check_function
-from ._engine.hvp import check_hvp as _check_hvp
-from ._engine.jvp import check_jvp as _check_jvp
-from ._engine.layer import check_layer as _check_layer
+from ._engine.entry.backward import check_backward as _check_backward
+from ._engine.entry.function import check_function as _check_function
+from ._engine.entry.hvp import check_hvp as _check_hvp
+from ._engine.entry.jvp import check_jvp as _check_jvp
+from ._engine.entry.layer import check_layer as _check_layer
+from ._engine.entry.vjp import check_vjp as _check_vjp
 from ._engine.oracles import ORACLE_NAMES
-from ._engine.vjp import check_vjp as _check_vjp
+from ._engine.run.check import grad_report
 from .errors import GradcheckError, GradientMismatch, fail
 from .report import write_json
 from .settings import Settings

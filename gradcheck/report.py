@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._engine.compare import MAX_ROWS, Comparison
+from ._engine.compare.entries import MAX_ROWS, Comparison
 from .atomic import write_atomic
 
 RunStatus = Literal["ran", "skipped"]

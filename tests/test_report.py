@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from gradcheck._engine.compare import Comparison
+from gradcheck._engine.compare.entries import Comparison
 from gradcheck.report import HealthCheck, OracleRun, ParamReport, Report, write_json
 
 

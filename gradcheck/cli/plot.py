@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .._engine.finite_diff import EPS, CentralRichardson
-from .._engine.probes import global_direction
-from .._engine.problem import Problem
-from .._engine.taylor import directional
+from .._engine.oracles.finite_diff import EPS, CentralRichardson
+from .._engine.oracles.probes import global_direction
+from .._engine.oracles.taylor import directional
+from .._engine.problem.problem import Problem
 from .._engine.tree import flatten
 from ..errors import GradcheckError
 

@@ -95,7 +95,7 @@ def cases(seed: int = 0, limit: int | None = None) -> list[SweepCase]:
 
 def check(case: SweepCase, *, oracles=None, seed: int = 0):
     """check_grad's report for one sweep entry (never raises for a mismatch)."""
-    from .._engine.check import grad_report
+    from .._engine.run.check import grad_report
     from ..nets import make_loss_and_grad
 
     loss, grad = make_loss_and_grad(case.spec)

@@ -60,7 +60,7 @@ class Target:
 
     def run(self, settings: Settings | None = None):
         """The check's Report (never raises for a mismatch); the target's own settings win over the CLI's."""
-        from .._engine.check import grad_report
+        from .._engine.run.check import grad_report
 
         kw = Settings.parse(f"{self.label}.", **self.overrides).over(settings or Settings()).keywords()
         f = dict(self.fields)
@@ -80,10 +80,10 @@ class Target:
                 f"{self.label}: figures are drawn for gradient and VJP cases; a {self.kind} case "
                 "has its full report without them"
             )
-        from .._engine.backward import fresh, read_inputs
-        from .._engine.outputs import make_cotangent
-        from .._engine.vjp import _as_loss_and_grad
-        from .._engine.writes import Record
+        from .._engine.entry.backward import fresh, read_inputs
+        from .._engine.entry.outputs import make_cotangent
+        from .._engine.entry.vjp import _as_loss_and_grad
+        from .._engine.record.writes import Record
 
         ins = read_inputs(f["fn"], f["inputs"], f.get("names"), who="fn")
         checked = {p.name for p in report.params}
@@ -94,12 +94,12 @@ class Target:
 
 
 def _entry_point(kind: str):
-    from .._engine.backward import check_backward
-    from .._engine.function import check_function
-    from .._engine.hvp import check_hvp
-    from .._engine.jvp import check_jvp
-    from .._engine.layer import check_layer
-    from .._engine.vjp import check_vjp
+    from .._engine.entry.backward import check_backward
+    from .._engine.entry.function import check_function
+    from .._engine.entry.hvp import check_hvp
+    from .._engine.entry.jvp import check_jvp
+    from .._engine.entry.layer import check_layer
+    from .._engine.entry.vjp import check_vjp
 
     checks = {"vjp": check_vjp, "backward": check_backward, "layer": check_layer, "function": check_function}
     return {**checks, "hvp": check_hvp, "jvp": check_jvp}[kind]

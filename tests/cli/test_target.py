@@ -208,7 +208,7 @@ def test_a_vjp_case_as_a_loss_for_figures_is_the_pairing_with_the_reports_cotang
     loss, params, (cot,) = t.as_loss(report)
     assert sorted(params) == ["a", "b"] and cot.shape == (3,)
     assert np.isclose(loss(params, cot), np.sum(x * w * cot))
-    from gradcheck._engine.outputs import COTANGENT_STREAM
+    from gradcheck._engine.entry.outputs import COTANGENT_STREAM
 
     assert np.array_equal(cot, np.random.default_rng([3, COTANGENT_STREAM]).standard_normal(3))  # the check's own
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from gradcheck._engine.oracles import fd
-from gradcheck._engine.problem import Problem
+from gradcheck._engine.problem.problem import Problem
 from gradcheck._engine.tree import flatten
 
 

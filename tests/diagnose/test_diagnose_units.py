@@ -6,9 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gradcheck._engine.diagnose import diagnose
-from gradcheck._engine.scaling import BatchSize, batch_size, scale_words
-from gradcheck._engine.structure import shape_hint
+from gradcheck._engine.diagnose.likely_bug import diagnose
+from gradcheck._engine.diagnose.scaling import BatchSize, batch_size, scale_words
+from gradcheck._engine.record.structure import shape_hint
 from gradcheck.report import ParamReport
 
 REF = np.array([[0.3, -1.2, 0.5], [2.0, 0.7, -0.4], [1.1, 0.2, 0.9]])

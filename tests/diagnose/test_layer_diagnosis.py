@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gradcheck as gc
-from gradcheck._engine.diagnose import Operation, diagnose
+from gradcheck._engine.diagnose.likely_bug import Operation, diagnose
 from gradcheck.report import ParamReport
 
 LAYER = Operation("pool_forward", mlp=False)
@@ -184,7 +184,7 @@ def test_bisection_stopped_at_its_budget_says_at_least():
 
 
 def test_an_empty_axis_points_at_the_zero_padding_slice():
-    from gradcheck._engine.structure import shape_hint
+    from gradcheck._engine.record.structure import shape_hint
 
     assert shape_hint(np.zeros((2, 3, 0, 0)), (2, 3, 7, 7)).startswith(
         "it has an empty axis: a slice such as dx[:, :, pad:-pad] with pad = 0 selects nothing"

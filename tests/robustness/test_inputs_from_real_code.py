@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gradcheck as gc
-from gradcheck._engine.problem import _shifted
+from gradcheck._engine.problem.problem import _shifted
 
 FD = ("fd",)
 

@@ -313,7 +313,7 @@ def test_wrong_float32_code_still_fails():
 
 
 def test_taylor_order_comes_with_an_uncertainty():
-    from gradcheck._engine.taylor import taylor_test
+    from gradcheck._engine.oracles.taylor import taylor_test
 
     phi = lambda t: np.exp(0.3 + t)  # noqa: E731
     right = taylor_test(phi, phi(0.0), np.exp(0.3), 1.0)

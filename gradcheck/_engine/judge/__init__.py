@@ -42,9 +42,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import rounding
-from ..bound import detection_bound
-from ..compare import (
+from ..compare import rounding
+from ..compare.entries import (
     Comparison,
     Reference,
     absmax,
@@ -55,11 +54,12 @@ from ..compare import (
     interval_check,
     probes_agree,
 )
-from ..evidence import Claim, Evidence, Judgement, Noise, Status, TaylorRun, Verdict
+from ..compare.tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
 from ..oracles import OracleResult, Role, same_value
-from ..tolerance import Tolerance, machine_eps, resolve_tolerance, roundoff_floor
-from ..triangulate import one_translation_words, triangulate
 from . import kinks, resolution
+from .bound import detection_bound
+from .evidence import Claim, Evidence, Judgement, Noise, Status, TaylorRun, Verdict
+from .triangulate import one_translation_words, triangulate
 
 OWN_ROUNDOFF = 2.0  # allowance per unit of your code's own round-off (float32 against its float64 run)
 ROUNDOFF_ULPS = 256  # two calls differing by up to this many eps of the magnitude differ by round-off only

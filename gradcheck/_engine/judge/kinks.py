@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import Comparison, interval_check, largest_outside
-from ..evidence import Evidence, KinkEntry
+from ..compare.entries import Comparison, interval_check, largest_outside
+from ..compare.tolerance import Tolerance
 from ..oracles import EntryFD
-from ..tolerance import Tolerance
+from .evidence import Evidence, KinkEntry
 
 
 def evidence(ev: Evidence, b: int, shape) -> tuple[np.ndarray | None, np.ndarray | None]:

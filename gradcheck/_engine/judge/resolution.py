@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import absmax, entries_agree
-from ..evidence import Claim, Evidence, Status, Verdict
+from ..compare.entries import absmax, entries_agree
+from ..compare.tolerance import Tolerance, resolve_tolerance
 from ..oracles import OracleResult
-from ..tolerance import Tolerance, resolve_tolerance
+from .evidence import Claim, Evidence, Status, Verdict
 
 CANCELLATION = 4.0  # allowance per unit of the round-off a loss computed by cancellation implies (yours and AD's)
 COARSE = 0.01  # a detection bound above this share of yours, from fd alone on a loss in quanta, is said in a note

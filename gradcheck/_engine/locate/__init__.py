@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from ...report import Report
-from ..inputs import copy_tree
+from ..record.inputs import copy_tree
 from ..tree import flatten
 from .match import is_quantity
 from .reference import Quantity, forward_quantities

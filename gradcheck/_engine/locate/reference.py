@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..inputs import copy_tree
-from ..problem import convert_args
+from ..problem.problem import convert_args
+from ..record.inputs import copy_tree
 from ..tree import flatten, unflatten
 from .source import segment, statement_at
 from .trace import Follower

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .. import roundoff
-from ..finite_diff import CentralRichardson, Stencil
-from ..probes import bisect, block_direction, global_direction, measure
-from ..problem import Problem, scalar
-from ..roundoff import measured_noise
-from . import EntryFD, OracleResult
+from ..problem.problem import Problem, scalar
+from . import EntryFD, OracleResult, roundoff
+from .finite_diff import CentralRichardson, Stencil
+from .probes import bisect, block_direction, global_direction, measure
+from .roundoff import measured_noise
 
 NAME = "fd"
 

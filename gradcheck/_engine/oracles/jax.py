@@ -28,10 +28,10 @@ from collections import OrderedDict
 import numpy as np
 
 from ..dtypes import is_real_floating
-from ..probes import global_direction
-from ..problem import Problem, convert_args
+from ..problem.problem import Problem, convert_args
 from ..tree import unflatten
 from . import CannotRun, OracleResult, Role, ad_result, follow, jax_disk, same_value, short_message
+from .probes import global_direction
 
 NAME = "jax"
 HINT = "write the loss against the array API (xp = array_api_compat.array_namespace(W)) so jax can run it"

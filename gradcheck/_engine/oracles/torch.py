@@ -15,8 +15,8 @@ import numpy as np
 
 from ...errors import GradcheckError
 from ..dtypes import is_real_floating
-from ..inputs import same_array
-from ..problem import Problem, convert_args
+from ..problem.problem import Problem, convert_args
+from ..record.inputs import same_array
 from ..tree import unflatten
 from . import CannotRun, OracleResult, Role, ad_result, follow, short_message
 

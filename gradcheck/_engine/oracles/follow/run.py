@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ....errors import GradcheckError
-from ...problem import Problem, convert_args
+from ...problem.problem import Problem, convert_args
 from ...tree import unflatten
 from .. import CannotRun, same_value, short_message
 from .backends import JaxBackend, TorchBackend
