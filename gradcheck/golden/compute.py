@@ -11,6 +11,7 @@ import numpy as np
 
 from gradcheck.golden import graph as g
 from gradcheck.golden import variants
+from gradcheck.golden.during_backward import round_during_backward
 from gradcheck.golden.jsonschema import CaseError
 
 
@@ -106,8 +107,9 @@ def _arg(fields, a):
 
 
 def train(case, comp) -> dict:
-    """SGD for `steps` rounds: p <- p - lr dE/dp for every parameter not frozen, all at once (simultaneous) or
-    one after the other with the gradient at the already-updated values (sequential); fields "name@k"."""
+    """SGD for `steps` rounds: p <- p - lr dE/dp for every parameter not frozen, all at once (simultaneous),
+    one after the other with the gradient at the already-updated values (sequential), or each as soon as the
+    backward pass has its gradient (during_backward, see during_backward.py); fields "name@k"."""
     t = comp.train
     lr, steps = t["lr"], t["steps"]
     checkpoints = set(t.get("checkpoints") or [steps])
@@ -120,7 +122,10 @@ def train(case, comp) -> dict:
     for k in range(1, steps + 1):
         if before and k in checkpoints:
             out.update(_snapshot(case, comp, state, k))
-        if t.get("update", "simultaneous") == "simultaneous":
+        if t.get("update") == "during_backward":
+            forward = g.forward(comp.graph, state, np, rounding=comp.rounding)
+            state.update(round_during_backward(comp.graph, forward, trainable, lr))
+        elif t.get("update", "simultaneous") == "simultaneous":
             fields = evaluate(comp, state, derived=needed, wanted=wanted)
             state.update({p: state[p] - lr * _gradient(comp, fields, grad_of, p, state) for p in trainable})
         else:

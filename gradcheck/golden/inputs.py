@@ -68,6 +68,7 @@ def draw(rng_spec: dict, path) -> dict[str, np.ndarray]:
             "uniform": ("shape",),
             "standard_normal": ("shape",),
             "one_hot": ("classes", "n"),
+            "labels": ("classes", "n"),
         }[d["dist"]]
         for key in need:
             if key not in d:
@@ -87,6 +88,8 @@ def _draw_one(rng, d) -> np.ndarray:
     if d["dist"] == "standard_normal":
         return rng.standard_normal(tuple(d["shape"]))
     labels = rng.integers(0, d["classes"], size=d["n"])
+    if d["dist"] == "labels":
+        return labels.astype(np.float64)  # class indices, for a one_hot node or an accuracy
     onehot = np.eye(d["classes"])[labels]  # (n, classes)
     return onehot if d.get("layout", "rows") == "rows" else onehot.T
 

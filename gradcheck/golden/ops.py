@@ -23,6 +23,7 @@ class Op:
     vjp: Callable
     attrs: tuple[str, ...] = ()
     says: str = ""
+    nondiff: tuple[int, ...] = ()  # argument positions with no gradient (class labels): the oracles skip them
 
 
 def unbroadcast(g, shape):
@@ -133,6 +134,55 @@ def _sigmoid_grad_vjp(g, args, out):
     return [g * s * (1.0 - s) * (1.0 - 2.0 * s)]  # d[s(1-s)] = s(1-s)(1-2s) da
 
 
+def _slice_index(ndim, start, stop, axis):
+    index = [slice(None)] * ndim
+    index[axis] = slice(start, stop)
+    return tuple(index)
+
+
+def _slice(xp, a, start=0, stop=None, axis=0):
+    return a[_slice_index(a.ndim, start, stop, axis)]
+
+
+def _slice_vjp(g, args, out, start=0, stop=None, axis=0):
+    a = np.asarray(args[0], dtype=np.float64)
+    grad = np.zeros_like(a)
+    grad[_slice_index(a.ndim, start, stop, axis)] = g  # the sliced entries take g, the others 0
+    return [grad]
+
+
+def _labels(labels, classes):
+    """Class indices written as numbers: whole and in [0, classes), else a ValueError naming the entry."""
+    values = np.asarray(labels, dtype=np.float64) if isinstance(labels, np.ndarray | float | int) else None
+    if values is not None:
+        bad = np.argwhere((values != np.round(values)) | (values < 0) | (values >= classes))
+        if bad.size:
+            ix = tuple(int(i) for i in bad[0])
+            raise ValueError(
+                f"class labels must be whole numbers in [0, {classes}); entry {list(ix)} is {float(values[ix])!r}"
+            )
+
+
+def _one_hot(xp, labels, classes=2, axis=-1):
+    _labels(labels, classes)
+    codes = xp.reshape(xp.arange(classes, dtype=labels.dtype), (classes,) + (1,) * labels.ndim)
+    hot = xp.astype(codes == labels[None, ...], labels.dtype)  # hot[c, ...] = 1 where label == c
+    return xp.moveaxis(hot, 0, axis) if labels.ndim else hot
+
+
+def _accuracy(xp, scores, labels, axis=-1):
+    """The fraction of examples whose largest score is at the label (labels as indices or one-hot rows)."""
+    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels, dtype=np.float64)
+    if labels.shape == scores.shape:
+        labels = np.argmax(labels, axis=axis)
+    _labels(labels, scores.shape[axis])
+    return np.mean(np.argmax(scores, axis=axis) == labels)
+
+
+def _no_gradient(g, args, out, **attrs):
+    return [np.zeros(np.shape(a)) for a in args]
+
+
 _OPS = [
     Op("add", 2, lambda xp, a, b: a + b, _binary(lambda g, a, b, o: g, lambda g, a, b, o: g), says="a + b"),
     Op("sub", 2, lambda xp, a, b: a - b, _binary(lambda g, a, b, o: g, lambda g, a, b, o: -g), says="a - b"),
@@ -207,9 +257,28 @@ _OPS = [
         says="diagonal matrix of a's entries (numpy only: derived values)",
     ),
     Op("tile", 1, _tile, _tile_vjp, ("reps",), says="a repeated reps times along each axis (numpy only)"),
+    Op("slice", 1, _slice, _slice_vjp, ("start", "stop", "axis"), says="a[start:stop] along axis (default 0)"),
+    Op(
+        "one_hot",
+        1,
+        _one_hot,
+        _no_gradient,
+        ("classes", "axis"),
+        says="class labels (whole numbers) as one-hot vectors along axis (default -1: one row per label)",
+        nondiff=(0,),
+    ),
+    Op(
+        "accuracy",
+        2,
+        _accuracy,
+        _no_gradient,
+        ("axis",),
+        says="fraction of argmax(scores, axis) equal to the labels (indices or one-hot; numpy only)",
+        nondiff=(0, 1),
+    ),
 ]
 
 #: Operation name -> Op.
 OPS = {op.name: op for op in _OPS}
 #: Ops that run under numpy only, so they may appear in `derived` but not in the model.
-NUMPY_ONLY = frozenset({"diag", "tile"})
+NUMPY_ONLY = frozenset({"diag", "tile", "accuracy"})

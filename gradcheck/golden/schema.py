@@ -257,23 +257,7 @@ def _check_names(case):
         for j, a in enumerate(n.inputs()):
             if a not in names[None]:
                 raise CaseError(path, f"derived[{i}].args[{j}]", f"names {a!r}, which is no field of the case")
-    errata = {e["id"]: e for e in data.get("errata", [])}
-    if len(errata) != len(data.get("errata", [])):
-        raise CaseError(path, "errata", "repeats an erratum id")
-    for i, e in enumerate(data.get("errata", [])):
-        if e.get("variant") is not None and e["variant"] not in variants:
-            raise CaseError(path, f"errata[{i}].variant", f"is {e['variant']!r}, not a variant ({sorted(variants)})")
-        if e.get("contradicts") and e.get("variant") is None:
-            raise CaseError(
-                path, f"errata[{i}].contradicts", "needs the erratum's variant (the printed formula, computed)"
-            )
-        for j, k in enumerate(e.get("contradicts", [])):
-            if k >= len(data["stated"]):
-                raise CaseError(
-                    path, f"errata[{i}].contradicts[{j}]", f"is {k}, but there are {len(data['stated'])} stated"
-                )
-        for j, ref in enumerate(e.get("evidence", [])):
-            _check_ref(ref, names, None, path, f"errata[{i}].evidence[{j}]")
+    errata = _check_errata(case, variants, names)
     for section in ("stated", "claims"):
         for i, entry in enumerate(data.get(section, [])):
             context = entry.get("in")
@@ -292,6 +276,37 @@ def _check_names(case):
                 _check_printed(entry["printed"], path, f"stated[{i}].printed")
             if section == "stated" and entry.get("rule", {}).get("kind") == "abs_tol":
                 _check_abs_tol(entry, path, f"stated[{i}].rule")
+            if section == "stated" and "relative_to" in entry.get("rule", {}):
+                _check_relative_to(entry, names, path, f"stated[{i}].rule.relative_to")
+
+
+def _check_errata(case, variants, names) -> dict:
+    """Erratum ids are unique and name a variant, stated entries or fields that exist; id -> erratum."""
+    data, path = case.data, case.path
+    errata = {e["id"]: e for e in data.get("errata", [])}
+    if len(errata) != len(data.get("errata", [])):
+        raise CaseError(path, "errata", "repeats an erratum id")
+    for i, e in enumerate(data.get("errata", [])):
+        if e.get("variant") is not None and e["variant"] not in variants:
+            raise CaseError(path, f"errata[{i}].variant", f"is {e['variant']!r}, not a variant ({sorted(variants)})")
+        if "typo" in e and ({"variant", "contradicts", "evidence"} & set(e)):
+            raise CaseError(
+                path,
+                f"errata[{i}].typo",
+                "is a typo erratum: it explains a print by itself (no variant, contradicts or evidence)",
+            )
+        if e.get("contradicts") and e.get("variant") is None:
+            raise CaseError(
+                path, f"errata[{i}].contradicts", "needs the erratum's variant (the printed formula, computed)"
+            )
+        for j, k in enumerate(e.get("contradicts", [])):
+            if k >= len(data["stated"]):
+                raise CaseError(
+                    path, f"errata[{i}].contradicts[{j}]", f"is {k}, but there are {len(data['stated'])} stated"
+                )
+        for j, ref in enumerate(e.get("evidence", [])):
+            _check_ref(ref, names, None, path, f"errata[{i}].evidence[{j}]")
+    return errata
 
 
 def _check_printed(printed, path, where):
@@ -331,6 +346,12 @@ def _check_abs_tol(entry, path, where):
                 f"last printed digit of {text!r} ({unit:g}): a rule may explain how a number "
                 "was printed, not excuse a wrong one",
             )
+
+
+def _check_relative_to(entry, names, path, where):
+    if entry["rule"]["kind"] != "float32":
+        raise CaseError(path, where, f"belongs to kind 'float32', not {entry['rule']['kind']!r}")
+    _check_ref(entry["rule"]["relative_to"], names, entry.get("in"), path, where)
 
 
 def _check_ref(text, names, context, path, where):

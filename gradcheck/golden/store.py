@@ -146,6 +146,7 @@ def update(paths, check_only: bool = False) -> UpdateSummary:
     """Recompute `computed` (and `generated_by`) of every case under `paths` (files or directories); never
     stated values, claims or errata. With check_only nothing is written (the summary says what would change)."""
     from gradcheck.golden.compute import compute
+    from gradcheck.golden.stored import stored_fields
 
     if not paths:
         raise CaseError(Path("."), "", "update needs the case files or directories to rewrite")
@@ -155,7 +156,7 @@ def update(paths, check_only: bool = False) -> UpdateSummary:
         try:
             case = load(path)
             data = dict(read_json(path))
-            data["computed"] = to_jsonable(compute(case))
+            data["computed"] = to_jsonable(stored_fields(case, compute(case)))
         except CaseError as exc:
             summary.broken.append(str(exc))
             continue

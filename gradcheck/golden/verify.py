@@ -11,6 +11,8 @@ import numpy as np
 from gradcheck.golden.compute import compute
 from gradcheck.golden.jsonschema import CaseError
 from gradcheck.golden.schema import Ref
+from gradcheck.golden.stored import stored_fields
+from gradcheck.golden.typo import typo_problems
 
 MAX_LISTED = 4  # wrong entries listed per field
 CLAIM_RTOL, CLAIM_ATOL = 1e-9, 1e-11  # "equal" and "ratio" claims: identities up to float64 round-off
@@ -65,7 +67,7 @@ def verify(case) -> GoldenResult:
     """Check `case` (from `load`) against what gradcheck computes now."""
     obtained = compute(case)
     data = case.data
-    problems = compare_computed(case.computed, obtained, case.tolerance)
+    problems = compare_computed(case.computed, stored_fields(case, obtained), case.tolerance)
     stale = len(problems)
     for section, check in (("stated", check_stated), ("claims", check_claim)):
         for i, entry in enumerate(data.get(section, [])):
@@ -73,7 +75,7 @@ def verify(case) -> GoldenResult:
     for i, erratum in enumerate(data.get("errata", [])):
         problems += check_erratum(case, obtained, i, erratum)
     checked = {
-        "computed fields": len(obtained),
+        "computed fields": len(stored_fields(case, obtained)),
         "stated values": len(data["stated"]),
         "claims": len(data.get("claims", [])),
         "errata": len(data.get("errata", [])),
@@ -140,8 +142,9 @@ def half_unit(text: str) -> float:
     return 0.5 * 10.0**-decimals
 
 
-def allowed(text: str, value: float, rule: dict | None) -> float:
-    """How far `value` may be from the printed number under the entry's rule."""
+def allowed(text: str, value: float, rule: dict | None, scale: float = 0.0) -> float:
+    """How far `value` may be from the printed number under the entry's rule; `scale` is the largest |entry|
+    of the float32 rule's `relative_to` field (the magnitude float32 rounding was relative to)."""
     tol = half_unit(text) * (1 + 1e-9)
     kind = rule["kind"] if rule else None
     if kind == "last-digit":
@@ -149,11 +152,11 @@ def allowed(text: str, value: float, rule: dict | None) -> float:
     elif kind == "abs_tol":
         tol = max(tol, float(rule["abs_tol"]))
     elif kind == "float32":
-        tol += FLOAT32_REL * abs(value)
+        tol += FLOAT32_REL * max(abs(value), scale)
     return tol
 
 
-def mismatches(printed, value, rule=None) -> list[tuple]:
+def mismatches(printed, value, rule=None, scale=0.0) -> list[tuple]:
     """[(index, printed, value)] where `value` is not the printed number (under `rule`)."""
     texts = np.array(printed, dtype=object)
     value = np.asarray(value, dtype=np.float64)
@@ -165,39 +168,58 @@ def mismatches(printed, value, rule=None) -> list[tuple]:
     return [
         (ix, texts[ix], float(value[ix]))
         for ix in np.ndindex(texts.shape)
-        if not abs(float(value[ix]) - float(texts[ix])) <= allowed(texts[ix], float(value[ix]), rule)
+        if not abs(float(value[ix]) - float(texts[ix])) <= allowed(texts[ix], float(value[ix]), rule, scale)
     ]
 
 
 def _listed(bad) -> str:
     return "; ".join(
-        f"[{', '.join(map(str, ix))}] printed {t} but computed {v if isinstance(v, str) else format(v, '.10g')}"
+        f"[{', '.join(map(str, ix))}] printed {t} but computed {v if isinstance(v, str) else _digits(t, v)}"
         for ix, t, v in bad[:MAX_LISTED]
     ) + (f"; {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else "")
 
 
+def _digits(printed: str, value: float) -> str:
+    """The computed value with 10 significant digits, or every digit when the print has more."""
+    return repr(value) if len(printed.lstrip("-0.").split("e")[0]) > 10 else format(value, ".10g")
+
+
 def check_stated(case, fields, i, entry) -> list[str]:
-    """A printed value matches its field unless an erratum covers it; then the erratum's variant must match."""
+    """A printed value matches its field unless an erratum covers it; then the erratum's variant must match,
+    or the erratum names the typo (the intended print, one keystroke away, matches)."""
     where = f"field 'stated[{i}]' ({entry['where']}; {entry['field']})"
     at = f"stated[{i}].field"
     value = resolve(case, fields, entry["field"], where=at)
     if "shape" in entry:
         want = tuple(batch_size(case) if s == "N" else s for s in entry["shape"])
         return [] if value.shape == want else [f"{where}: printed shape {want} but the field has shape {value.shape}"]
-    bad = mismatches(entry["printed"], value, entry.get("rule"))
+    rule = entry.get("rule")
+    scale = _float32_scale(case, fields, rule, f"stated[{i}].rule.relative_to")
+    bad = mismatches(entry["printed"], value, rule, scale)
     name = entry.get("erratum")
     if name is None:
         return [f"{where}: {len(bad)} printed value(s) disagree: {_listed(bad)}"] if bad else []
     problems = [] if bad else [f"{where}: the printed values now match, so erratum '{name}' no longer holds"]
-    variant = _erratum(case, name).get("variant")
+    erratum = _erratum(case, name)
+    if "typo" in erratum:
+        matches = lambda text, v: not mismatches(text, v, rule, scale)  # noqa: E731
+        return problems + [f"{where}: erratum '{name}': {p}" for p in typo_problems(bad, erratum["typo"], matches)]
+    variant = erratum.get("variant")
     if variant is None:
         return problems + [f"{where}: erratum '{name}' has no variant to reproduce the printed values"]
-    again = mismatches(entry["printed"], resolve(case, fields, entry["field"], variant, at), entry.get("rule"))
+    again = mismatches(entry["printed"], resolve(case, fields, entry["field"], variant, at), rule, scale)
     if again:
         problems.append(
             f"{where}: erratum '{name}''s variant '{variant}' does not reproduce the printed values: {_listed(again)}"
         )
     return problems
+
+
+def _float32_scale(case, fields, rule, where) -> float:
+    """The largest |entry| of a float32 rule's `relative_to` field, else 0 (the rule is relative to the value)."""
+    if not rule or "relative_to" not in rule:
+        return 0.0
+    return float(np.max(np.abs(resolve(case, fields, rule["relative_to"], where=where))))
 
 
 def batch_size(case) -> int:

@@ -1,6 +1,6 @@
 """Planted errors: every printed number of every shipped case, moved by two units of its last printed digit
-(eleven under an abs_tol rule, which may allow at most ten), is caught: no rule (last-digit, abs_tol, float32)
-hides a wrong number, and no erratum's variant reproduces one."""
+(eleven under an abs_tol rule, which may allow at most ten; at least 4 float64 ulps for a 17-digit repr), is
+caught: no rule (last-digit, abs_tol, float32) hides a wrong number, and no erratum's variant reproduces one."""
 
 import re
 from decimal import Decimal
@@ -20,6 +20,8 @@ def _moved(text: str, value: float, rule) -> str:
     m = re.match(r"^-?\d+(?:\.(\d+))?(?:[eE]([-+]?\d+))?$", text)
     unit = Decimal(10) ** (int(m[2] or 0) - len(m[1] or ""))  # one unit of the last printed digit
     steps = 11 if rule and rule["kind"] == "abs_tol" else 2
+    # a float64 repr printed to 17 digits: two units of its last digit may be the same double; move by 4 ulps
+    steps = max(steps, int(Decimal(4 * abs(float(np.spacing(value)))) / unit) + 1)
     assert Decimal(allowed(text, value, rule)) < steps * unit  # the rule is narrower than the planted error
     sign = 1 if value >= float(text) else -1  # move away from the computed value
     return str(Decimal(text) - sign * steps * unit)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from gradcheck.golden import CaseError, load, update, verify
+from gradcheck.golden.compute import compute
 from gradcheck.golden.verify import allowed, half_unit, mismatches
 
 
@@ -65,7 +66,7 @@ def test_rules_widen_only_as_far_as_they_say():
 def test_a_stated_value_checks_one_entry_by_index(tmp_path):
     path = make(tmp_path, stated=[{"field": "dw", "printed": "-0.0527", "where": "x"}])
     assert problems(path) == [] or "printed -0.0527" in problems(path)[0]
-    value = load(path).computed["dw"]
+    value = compute(load(path))["dw"]
     ok = make(tmp_path, name="toy2", stated=[{"field": "dw", "printed": f"{float(value):.4f}", "where": "x"}])
     assert problems(ok) == []
 
@@ -85,7 +86,7 @@ def test_an_erratum_needs_its_variant_to_reproduce_the_print_and_the_correct_val
             }
         ],
     )
-    dw = float(load(path).computed["dw"])
+    dw = float(compute(load(path))["dw"])
     good = make(
         tmp_path,
         name="ok-case",
@@ -115,7 +116,7 @@ def test_an_erratum_needs_its_variant_to_reproduce_the_print_and_the_correct_val
 
 def test_rounded_intermediates_as_a_variant(tmp_path):
     path = make(tmp_path, variants={"hand": {"says": "net rounded to 1 decimal", "round": {"net": 1}}})
-    c = load(path).computed
+    c = compute(load(path))
     assert float(c["hand/net"]) == 0.8 and float(c["net"]) == 0.75
     assert float(c["hand/f"]) == pytest.approx(1 / (1 + np.exp(-0.8)))
 
@@ -145,7 +146,7 @@ def test_claims_equal_ratio_close_le_and_in_a_variant(tmp_path):
 
 def test_frozen_parameters_are_not_updated_and_checkpoints_are_kept(tmp_path):
     path = make(tmp_path, train={"lr": 0.5, "steps": 3, "frozen": ["b"], "checkpoints": [1, 3]})
-    c = load(path).computed
+    c = compute(load(path))
     assert float(c["b@1"]) == float(c["b@3"]) == -0.25
     assert float(c["w@1"]) == pytest.approx(0.5 - 0.5 * float(c["dw"]))
     assert float(c["loss@3"]) < float(c["loss@1"]) < float(c["loss"])
@@ -160,10 +161,10 @@ def test_sequential_and_before_update_variants(tmp_path):
             "early": {"says": "s", "train": {"report": "before_update"}},
         },
     )
-    c = load(path).computed
+    c = compute(load(path))
     assert float(c["seq/w@2"]) != float(c["w@2"])  # b's gradient is taken at the updated w
     one = make(tmp_path, name="one", train={"lr": 0.5, "steps": 1})
-    assert float(c["early/loss@2"]) == float(load(one).computed["loss@1"])
+    assert float(c["early/loss@2"]) == float(compute(load(one))["loss@1"])
 
 
 def test_gradients_override_is_for_variants_only(tmp_path):
@@ -175,7 +176,7 @@ def test_gradients_override_is_for_variants_only(tmp_path):
 
 
 def test_penalty_mean_and_scale(tmp_path):
-    base = load(make(tmp_path)).computed
+    base = compute(load(make(tmp_path)))
     pen = load(
         make(
             tmp_path,
@@ -256,7 +257,7 @@ def test_mlp_spec_matches_gradcheck_nets(tmp_path, convention, bias, acts):
         "inputs": {"values": {**{k: v.tolist() for k, v in params.items()}, "x": x.tolist(), "y": y.tolist()}},
         "loss": {"kind": loss, "output": "a2", "target": "y", "batch_axis": spec.batch_axis},
     }
-    c = load(make(tmp_path, **data)).computed
+    c = compute(load(make(tmp_path, **data)))
     want = backward_trace(params, x, y, spec=spec)
     for name in params:
         np.testing.assert_allclose(c[f"d{name}"], want[f"d{name}"], rtol=1e-12, atol=1e-14)
@@ -299,7 +300,7 @@ def test_a_derived_shape_error_and_a_ragged_variant_input_name_their_fields(tmp_
 
 
 def test_contradicts_needs_a_variant_and_a_contradicted_print(tmp_path):
-    value = float(load(make(tmp_path)).computed["f"])
+    value = float(compute(load(make(tmp_path)))["f"])
     stated = [{"field": "f", "printed": f"{value:.4f}", "where": "w"}]
     erratum = {"id": "typo", "where": "w", "printed": "p", "correct": "c", "explanation": "e", "contradicts": [0]}
     with pytest.raises(CaseError, match=r"field 'errata\[0\].contradicts' needs the erratum's variant"):
@@ -312,3 +313,23 @@ def test_contradicts_needs_a_variant_and_a_contradicted_print(tmp_path):
         variants={"same": {"says": "changes nothing the print shows", "round": {"wx": 6}}},
     )
     assert "variant 'same' reproduces stated[0], so the printed formula is not contradicted" in " ".join(problems(same))
+
+
+def test_a_float32_print_of_a_small_number_is_read_relative_to_the_field_it_came_from(tmp_path):
+    derived = [{"name": "small", "op": "mul", "args": ["dw", 1e-4]}]  # a small number computed from w's scale
+    value = float(compute(load(make(tmp_path, name="probe", derived=derived)))["small"])
+
+    def stated(offset, rule):
+        return [{"field": "small", "printed": f"{value + offset:.12f}", "where": "w", "rule": rule}]
+
+    relative = {"kind": "float32", "why": "printed by a float32 script"}
+    absolute = {**relative, "relative_to": "w"}  # float32 rounding of numbers as large as w (0.5)
+    assert problems(make(tmp_path, name="rel", derived=derived, stated=stated(1e-9, relative))) != []
+    assert problems(make(tmp_path, name="abs", derived=derived, stated=stated(1e-9, absolute))) == []
+    (wrong,) = problems(make(tmp_path, name="wrong", derived=derived, stated=stated(1e-5, absolute)))
+    assert wrong == (
+        f"field 'stated[0]' (w; small): 1 printed value(s) disagree: [] printed {value + 1e-5:.12f} "
+        f"but computed {value:.10g}"
+    )
+    with pytest.raises(CaseError, match=r"field 'stated\[0\].rule.relative_to' names 'ww', which is not a field"):
+        make(tmp_path, name="typo", derived=derived, stated=stated(0, {**relative, "relative_to": "ww"}))

@@ -33,7 +33,11 @@ CASES = {
     "prepend_ones": ([(2, 3)], {"axis": 1}, None),
     "diag": ([(3, 1)], {}, None),
     "tile": ([(1, 3)], {"reps": [2, 1]}, None),
+    "slice": ([(4, 3)], {"start": 1, "stop": 3, "axis": 0}, None),
+    "one_hot": ([(3,)], {"classes": 4}, None),
+    "accuracy": ([(5, 4), (5,)], {"axis": 1}, None),
 }
+LABELS = {("one_hot", 0): 4, ("accuracy", 1): 4}  # (op, argument) -> classes: these arguments are class labels
 
 
 def _fd_vjp(op, args, attrs, g_out, i, h=1e-6):
@@ -59,6 +63,9 @@ def test_vjp_matches_central_differences(op, seed):
     shapes, attrs, low = CASES[op]
     rng = np.random.default_rng(seed)
     args = [rng.uniform(low, 2.0, size=s) if low is not None else rng.uniform(-2.0, 2.0, size=s) for s in shapes]
+    for (name, i), classes in LABELS.items():
+        if name == op:
+            args[i] = rng.integers(0, classes, size=shapes[i]).astype(np.float64)
     if op in ("max", "relu"):  # keep off the kink, where the derivative is a convention
         args = [np.where(np.abs(a) < 0.05, 0.5, a) for a in args]
         if op == "max" and np.any(np.abs(args[0] - args[1]) < 0.05):
@@ -67,6 +74,9 @@ def test_vjp_matches_central_differences(op, seed):
     g_out = rng.standard_normal(out.shape)
     got = OPS[op].vjp(g_out, args, out, **attrs)
     for i in range(len(args)):
+        if i in OPS[op].nondiff:  # labels: no gradient, and the oracles never perturb them
+            assert not np.any(got[i])
+            continue
         np.testing.assert_allclose(got[i], _fd_vjp(op, args, attrs, g_out, i), rtol=1e-6, atol=1e-7)
 
 
@@ -113,3 +123,23 @@ def test_reverse_mode_matches_finite_differences_on_random_graphs(graph, seed):
             minus[name][ix] -= 1e-6
             fd[ix] = (g.forward(graph, plus, np)["out"] - g.forward(graph, minus, np)["out"]) / 2e-6
         np.testing.assert_allclose(grads[name], fd, rtol=1e-5, atol=1e-6)
+
+
+def test_one_hot_and_accuracy_read_class_labels_written_as_numbers():
+    hot = OPS["one_hot"].forward(np, np.array([2.0, 0.0]), classes=3)
+    np.testing.assert_array_equal(hot, [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(OPS["one_hot"].forward(np, np.array([1.0, 0.0]), classes=2, axis=0), [[0, 1], [1, 0]])
+    scores = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
+    assert OPS["accuracy"].forward(np, scores, np.array([1.0, 1.0, 1.0]), axis=1) == pytest.approx(2 / 3)
+    assert OPS["accuracy"].forward(np, scores, np.array([[0, 1], [1, 0], [1, 0]]), axis=1) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match=r"class labels must be whole numbers in \[0, 3\); entry \[1\] is 3.0"):
+        OPS["one_hot"].forward(np, np.array([0.0, 3.0]), classes=3)
+    with pytest.raises(ValueError, match=r"entry \[0\] is 0.5"):
+        OPS["accuracy"].forward(np, scores, np.array([0.5, 1.0, 1.0]), axis=1)
+
+
+def test_slice_takes_rows_or_columns_and_its_vjp_puts_the_gradient_back():
+    a = np.arange(12.0).reshape(4, 3)
+    np.testing.assert_array_equal(OPS["slice"].forward(np, a, start=1, stop=3, axis=1), a[:, 1:3])
+    (grad,) = OPS["slice"].vjp(np.ones((2, 3)), [a], None, start=2, axis=0)
+    np.testing.assert_array_equal(grad, [[0, 0, 0], [0, 0, 0], [1, 1, 1], [1, 1, 1]])
