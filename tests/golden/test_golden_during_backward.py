@@ -8,6 +8,8 @@ import numpy as np
 from gradcheck.golden import load, update, verify
 from gradcheck.golden.compute import compute
 
+from .conftest import header
+
 TWO_LAYERS = [
     {"name": "z1", "op": "matmul", "args": ["W1", "x"]},
     {"name": "h", "op": "sigmoid", "args": ["z1"]},
@@ -35,11 +37,7 @@ BY_HAND = {
 def _case(tmp_path, seed=0):
     rng = np.random.default_rng(seed)
     data = {
-        "gradcheck_case": 1,
-        "id": "two-layers",
-        "title": "t",
-        "conventions": "",
-        "source": {"title": "t", "address": "here", "kind": "tutorial"},
+        **header("two-layers"),
         "model": {"kind": "graph", "output": "y", "nodes": TWO_LAYERS},
         "inputs": {
             "values": {

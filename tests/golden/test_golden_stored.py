@@ -10,17 +10,15 @@ from gradcheck.golden.compute import compute
 from gradcheck.golden.crosscheck import crosscheck
 from gradcheck.golden.stored import stored_fields
 
+from .conftest import header
+
 ROWS, CLASSES = 400, 3
 
 
 def classifier(tmp_path, **extra):
     """A 400 x 4 -> 3 softmax classifier on integer labels: one_hot, slice (the first 2 features), accuracy."""
     data = {
-        "gradcheck_case": 1,
-        "id": "labels",
-        "title": "t",
-        "conventions": "",
-        "source": {"title": "t", "address": "here", "kind": "tutorial"},
+        **header("labels"),
         "model": {
             "kind": "graph",
             "output": "mean_ce",
