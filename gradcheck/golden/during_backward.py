@@ -13,7 +13,6 @@ from collections import Counter
 import numpy as np
 
 from gradcheck.golden import graph as g
-from gradcheck.golden.ops import OPS
 
 
 def round_during_backward(graph: g.Graph, values: dict, trainable, lr: float) -> dict[str, np.ndarray]:
@@ -36,10 +35,7 @@ def round_during_backward(graph: g.Graph, values: dict, trainable, lr: float) ->
 
 
 def _vjp(node, g_out, values):
-    if g_out is None:
-        return [None] * len(node.args)
-    args = [values[a] if isinstance(a, str) else a for a in node.args]
-    return OPS[node.op].vjp(g_out, args, np.asarray(values[node.name], dtype=np.float64), **node.attrs)
+    return [None] * len(node.args) if g_out is None else g.node_vjp(node, g_out, values)
 
 
 def _accumulate(adj, args, grads, keep):

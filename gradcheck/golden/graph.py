@@ -150,6 +150,12 @@ def forward(graph: Graph, inputs: dict, xp, offsets=None, rounding=None) -> dict
     return values
 
 
+def node_vjp(node, g_out, values: dict) -> list:
+    """The VJP of one node: the cotangent g_out of its output pulled back to each argument, at `values`."""
+    args = [values[a] if isinstance(a, str) else a for a in node.args]
+    return OPS[node.op].vjp(g_out, args, np.asarray(values[node.name], dtype=np.float64), **node.attrs)
+
+
 def backward(graph: Graph, values: dict, wanted=None) -> dict[str, np.ndarray]:
     """d output / d v for every input and node v (or only the `wanted` names), by the ops' VJPs in reverse
     order; zeros where v does not reach the output."""
@@ -158,9 +164,7 @@ def backward(graph: Graph, values: dict, wanted=None) -> dict[str, np.ndarray]:
         g = adj.get(node.name)
         if g is None:
             continue
-        args = [values[a] if isinstance(a, str) else a for a in node.args]
-        grads = OPS[node.op].vjp(g, args, np.asarray(values[node.name], dtype=np.float64), **node.attrs)
-        for a, ga in zip(node.args, grads):
+        for a, ga in zip(node.args, node_vjp(node, g, values)):
             if isinstance(a, str):
                 adj[a] = adj[a] + ga if a in adj else np.asarray(ga, dtype=np.float64)
     names = values if wanted is None else wanted
