@@ -4,8 +4,6 @@ oracles asked for their role rather than compared by name, few functions with mo
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "gradcheck"
 ENGINE = PACKAGE / "_engine"
@@ -149,19 +147,21 @@ def test_the_engine_is_in_stage_sub_packages():
     assert len(loose_modules()) <= 6, loose_modules()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 open: 5 import cycles (engine 4, golden 1)")
-def test_no_import_cycles_in_the_package():
-    assert import_cycles(import_graph()) == []
+# Issue 21's targets are 0 cycles, <= 3 "fd" comparisons and <= 3 wide functions; until they are met these
+# ceilings are today's counts, so the layout can only get better (lower a ceiling when you remove one).
+CYCLES, FD_COMPARISONS, WIDE_FUNCTIONS = 5, 23, 10
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 open: 23 comparisons with 'fd' outside oracles/")
-def test_oracles_are_asked_for_their_role_not_compared_by_name():
-    assert len(fd_comparisons()) <= 3, fd_comparisons()
+def test_import_cycles_do_not_grow():
+    assert len(import_cycles(import_graph())) <= CYCLES, import_cycles(import_graph())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 open: 10 functions with > 7 params")
-def test_few_engine_functions_take_more_than_seven_parameters():
-    assert len(wide_functions()) <= 3, wide_functions()
+def test_oracles_compared_by_name_do_not_grow():
+    assert len(fd_comparisons()) <= FD_COMPARISONS, fd_comparisons()
+
+
+def test_functions_with_more_than_seven_parameters_do_not_grow():
+    assert len(wide_functions()) <= WIDE_FUNCTIONS, wide_functions()
 
 
 def test_the_probe_sees_a_cycle_and_a_comparison(tmp_path):
