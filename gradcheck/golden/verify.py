@@ -67,7 +67,8 @@ def verify(case) -> GoldenResult:
     """Check `case` (from `load`) against what gradcheck computes now."""
     obtained = compute(case)
     data = case.data
-    problems = compare_computed(case.computed, stored_fields(case, obtained), case.tolerance)
+    stored = stored_fields(case, obtained)
+    problems = compare_computed(case.computed, stored, case.tolerance)
     stale = len(problems)
     for section, check in (("stated", check_stated), ("claims", check_claim)):
         for i, entry in enumerate(data.get(section, [])):
@@ -75,7 +76,7 @@ def verify(case) -> GoldenResult:
     for i, erratum in enumerate(data.get("errata", [])):
         problems += check_erratum(case, obtained, i, erratum)
     checked = {
-        "computed fields": len(stored_fields(case, obtained)),
+        "computed fields": len(stored),
         "stated values": len(data["stated"]),
         "claims": len(data.get("claims", [])),
         "errata": len(data.get("errata", [])),
