@@ -86,7 +86,15 @@ def _harmless(doc, path, old, new, removed) -> bool:
         return True
     if isinstance(old, str) and isinstance(new, (int, float)) and not isinstance(new, bool):
         return doc["computed"].get(old) == new  # a name replaced by its own value
-    if "printed" in path and isinstance(new, str) and _PRINTED.match(new) and _PRINTED.match(old):
+    while isinstance(old, list) and len(old) == 1:
+        old = old[0]  # a one-entry row of prints replaced by one print: the same single number
+    if (
+        "printed" in path
+        and isinstance(new, str)
+        and isinstance(old, str)
+        and _PRINTED.match(new)
+        and _PRINTED.match(old)
+    ):
         return abs(float(new) - float(old)) <= half_unit(new)  # a coarser print of the same number
     return False
 
