@@ -12,6 +12,7 @@ from ...render import verdict_line
 from ...report import HealthCheck, ParamReport, Report
 from ...settings import Options
 from ..diagnose.likely_bug import Operation, diagnose
+from ..diagnose.shared_scale import shared_scale
 from ..dtypes import is_complex
 from ..record.own_dtype import in_own_dtypes
 from ..run.check import grad_report
@@ -108,6 +109,7 @@ def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=
     """A new report: the adapter's health checks added, mismatches re-diagnosed for the operation, skip reasons
     said of the user's function, and the verdict re-stated."""
     params = [_rediagnosed(p, op, args) for p in report.params]
+    params = params if op is None else shared_scale(params)
     oracles = [replace(run, reason=_in_user_words(run.reason)) for run in report.oracles]
     health = report.health + list(extra)
     ok = all(p.ok for p in params) and not any(h.fails for h in health) and bool(report.ran)
@@ -116,7 +118,7 @@ def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=
 
 
 def _rediagnosed(p: ParamReport, op: Operation | None, args) -> ParamReport:
-    if op is None or p.status != "mismatch" or is_complex(p.dtype):  # complex: diagnosed in its convention
-        return p
+    if op is None or p.status != "mismatch" or is_complex(p.dtype) or p.diagnosis_kind in ("stateful", "shared_scale"):
+        return p  # complex: diagnosed in its convention; state and a shared factor are seen by the engine's diagnosis
     found = diagnose(p, args, op)
     return replace(p, diagnosis=found.words, diagnosis_kind=found.kind)

@@ -20,6 +20,7 @@ from ...report import HealthCheck, Report
 from ...settings import CheckOptions, Options, parse_int
 from ...tracebacks import user_facing
 from ..diagnose.likely_bug import Operation
+from ..diagnose.scaling import batch_size
 from ..record.inputs import call_user, changed_arrays, copy_tree, require_callable
 from ..record.writes import Record, changed, copy_arrays, numpy_seed
 from ..tree import flatten
@@ -50,7 +51,7 @@ def check_backward(
         parse_int(outputs, "outputs", minimum=1)
     ins = read_inputs(forward, inputs, names)
     forward, backward = (seeded(f, opts.seed) for f in (forward, backward))
-    op = Operation(getattr(forward, "__name__", None), mlp=False)
+    name = getattr(forward, "__name__", None)
     record = Record()
     if backward is None:
         loss, grad, params, left = _loss_mode(forward, ins, record)
@@ -61,7 +62,7 @@ def check_backward(
             args=(),
             kind="backward",
             options=opts,
-            op=op,
+            op=Operation(name, mlp=False, batch=batch_size(ins.values)),
             health=lambda: record.health("forward") + not_checked(left, "forward"),
         )
     result = call_user("forward", forward, *fresh(ins.values))
@@ -86,7 +87,7 @@ def check_backward(
         args=(cot,),
         kind="backward",
         options=opts,
-        op=op,
+        op=Operation.vjp(name, {ins.names[0]: ins.values[0]}, cot),
         health=lambda: record.health() + not_checked(left, "backward"),
     )
 

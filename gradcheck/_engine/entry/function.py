@@ -116,7 +116,7 @@ def _backward_part(backend, reference, ins: Inputs, first, opts: Options, why: d
         args=(cot,),
         kind="function",
         options=opts,
-        op=Operation(getattr(backend.F, "__name__", None) or backend.label, mlp=False),
+        op=Operation.vjp(getattr(backend.F, "__name__", None) or backend.label, {ins.names[0]: ins.values[0]}, cot),
         health=lambda: not_checked(left, backend.backward_label),
     )
     return replace(report, params=[_explain_disagreement(p, backend) for p in report.params]), diff

@@ -41,5 +41,5 @@ def jvp_part(backend, reference, ins: Inputs, floating: list[int], opts: Options
     def yours(tangents, vals):
         return pick(backend.rule(tangents, vals))
 
-    rule = Rule(forward, yours, backend.jvp_label, Operation(backend.label, mlp=False))
+    rule = Rule(forward, yours, backend.jvp_label, Operation(backend.label, mlp=False, loss=False))
     return jvp_report(rule, ins, None, opts)

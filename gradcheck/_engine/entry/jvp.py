@@ -63,7 +63,7 @@ def check_jvp(fn, jvp, inputs, *, tangent=None, names=None, **options: Unpack[Ch
     def yours(tangents, vals):
         return call_user("jvp", jvp, tuple(tangents), *fresh(vals))
 
-    rule = Rule(lambda vals: fn(*vals), yours, "jvp", Operation(getattr(fn, "__name__", None), mlp=False))
+    rule = Rule(lambda vals: fn(*vals), yours, "jvp", Operation(getattr(fn, "__name__", None), mlp=False, loss=False))
     report = jvp_report(rule, ins, tangent, opts)
     if opts.raise_on_failure and not report.ok:
         fail(report)

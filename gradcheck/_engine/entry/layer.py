@@ -215,7 +215,7 @@ def check_layer(
         **{n: v for n, v, f in zip(ins.names, ins.values, ins.floating) if f},
         **{n: np.array(access.get(layer, n), copy=True) for n in calls.names},
     }
-    op = Operation(type(layer).__name__, mlp=False)
+    op = Operation.vjp(type(layer).__name__, dict(zip(ins.names, ins.values)), cot, "dY")
     return adapter.run(
         calls.loss,
         calls.grad,

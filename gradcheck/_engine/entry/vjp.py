@@ -64,7 +64,7 @@ def check_vjp(fn, vjp, inputs, *, cotangent=None, names=None, **options: Unpack[
         args=(cot,),
         kind="vjp",
         options=opts,
-        op=Operation(getattr(fn, "__name__", None), mlp=False),
+        op=Operation.vjp(getattr(fn, "__name__", None), {ins.names[0]: ins.values[0]}, cot, "cotangent"),
         health=lambda: record.health("vjp", "cotangent"),
     )
 
