@@ -15,11 +15,10 @@ from ..diagnose.likely_bug import Operation, diagnose
 from ..dtypes import is_complex
 from ..record.own_dtype import in_own_dtypes
 from ..run.check import grad_report
+from ..validate import bad
 
 
 def require_callable_or_none(name: str, fn) -> None:
-    from ...settings import bad
-
     if fn is not None and not callable(fn):
         raise bad(name, fn, f"{name} to be a callable or None")
 
@@ -62,6 +61,16 @@ def positional_arity(fn) -> int | None:
     if any(p.kind == p.VAR_POSITIONAL for p in params):
         return None
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in params)
+
+
+def noting(why: dict, who: str, run):
+    """run(), keeping the first line of what it raised (the oracle's skip reason is then said in those words)."""
+    try:
+        return run()
+    except Exception as exc:
+        text = str(exc).strip()
+        why.setdefault(who, f"{type(exc).__name__}: {text.splitlines()[0][:160] if text else ''}")
+        raise
 
 
 def run(

@@ -16,11 +16,12 @@ import numpy as np
 
 from ...errors import GradcheckError
 from ...report import HealthCheck, Report
-from ...settings import CheckOptions, Options, bad
+from ...settings import CheckOptions, Options
 from ...tracebacks import user_facing
 from ..diagnose.likely_bug import Operation
 from ..record.inputs import call_user, changed_arrays, copy_tree
 from ..record.writes import Record, changed, numpy_seed
+from ..validate import bad
 from . import adapter
 from .backward import SEED_STREAM
 from .gradients import Inputs, as_gradient, match

@@ -15,10 +15,10 @@ from ...report import Report
 from ...settings import CheckOptions, Options
 from ...tracebacks import user_facing
 from ..diagnose.likely_bug import Operation
-from ..record.inputs import call_user, changed_arrays, copy_tree, require_callable
+from ..record.inputs import call_user, changed_arrays, copy_tree, fresh, require_callable
 from ..record.writes import Record
 from . import adapter
-from .backward import fresh, read_inputs
+from .backward import read_inputs
 from .gradients import Inputs, match
 from .outputs import make_cotangent, pairing
 
