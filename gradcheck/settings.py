@@ -14,9 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
-import numpy as np
-
 from ._engine.oracles import ORACLE_NAMES
+from ._engine.validate import bad, parse_flag, shown
 from .errors import GradcheckError
 
 if TYPE_CHECKING:
@@ -27,18 +26,6 @@ ALL_ORACLES = "all"
 # what a check consults when no oracles are given (engine/plan.py), in the words every help text and doc uses
 DEFAULT_ORACLES = "fd plus one framework (torch, else jax), the third consulted on any disagreement"
 CONFIG_KEYS = ("targets", "cases", "oracles", "seed", "rtol", "atol")
-
-
-def _shown(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def bad(name: str, value, rule: str, hint: str = "") -> GradcheckError:
-    """The error for one bad argument: `Expected <rule> but got name=value (type=...)`, then a hint if any."""
-    return GradcheckError(
-        f"Expected {rule} but got {name}={_shown(value)} (type={type(value).__name__})" + (f"; {hint}" if hint else "")
-    )
 
 
 def parse_oracles(value, name: str = "oracles") -> tuple[str, ...] | str | None:
@@ -86,25 +73,6 @@ def parse_tolerance(value, name: str) -> float | None:
     return float(v)
 
 
-def parse_int(value, name: str, minimum: int = 0, maximum: int | None = None) -> int:
-    """An integer in [minimum, maximum] (bool is not an integer here)."""
-    rule = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < minimum
-        or (maximum is not None and value > maximum)
-    ):
-        raise bad(name, value, rule)
-    return int(value)
-
-
-def parse_flag(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise bad(name, value, "True or False")
-    return bool(value)
-
-
 def parse_fd(value) -> FiniteDifferences:
     """finite differences' settings: a FiniteDifferences(...), or None for the defaults."""
     from ._engine.oracles.fd import FiniteDifferences
@@ -114,28 +82,6 @@ def parse_fd(value) -> FiniteDifferences:
     if not isinstance(value, FiniteDifferences):
         raise bad("fd", value, "fd=FiniteDifferences(...)")
     return value
-
-
-def parse_choice(value, name: str, choices: tuple) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise bad(name, value, f"one of {choices}")
-    return value
-
-
-def parse_number(value, name: str, low: float = 0.0, high: float = math.inf, open_low: bool = False) -> float:
-    """A finite real number in [low, high] (or (low, high] with open_low)."""
-    left = "(" if open_low else "["
-    rule = f"a finite number in {left}{low:g}, {high:g}]"
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value > high
-        or value < low
-        or (open_low and value == low)
-    ):
-        raise bad(name, value, rule)
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -217,7 +163,7 @@ class Options:
         unknown = sorted(set(options) - set(names))
         if unknown:
             raise GradcheckError(
-                f"{who} got an unknown keyword {unknown[0]}={_shown(options[unknown[0]])}; its options are "
+                f"{who} got an unknown keyword {unknown[0]}={shown(options[unknown[0]])}; its options are "
                 f"{', '.join(names)} (see gradcheck.CheckOptions) besides its own keywords"
             )
         fd = None if options.get("fd") is None else parse_fd(options["fd"])

@@ -149,7 +149,7 @@ def test_the_engine_is_in_stage_sub_packages():
 
 # Issue 21's targets are 0 cycles, <= 3 "fd" comparisons and <= 3 wide functions; until they are met these
 # ceilings are today's counts, so the layout can only get better (lower a ceiling when you remove one).
-CYCLES, FD_COMPARISONS, WIDE_FUNCTIONS = 5, 22, 10
+CYCLES, FD_COMPARISONS, WIDE_FUNCTIONS = 0, 22, 10
 
 
 def test_import_cycles_do_not_grow():

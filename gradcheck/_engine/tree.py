@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+import numpy as np
 
 from ..errors import GradcheckError
 
@@ -178,3 +180,8 @@ def map_leaves(tree, fn) -> Any:
         return {k: map_leaves(v, fn) for k, v in tree.items()}
     _, leaves, td = flatten(tree)
     return unflatten(td, [fn(x) for x in leaves])
+
+
+def convert_args(args, to_array: Callable, is_array: Callable[[Any], bool] = lambda a: isinstance(a, np.ndarray)):
+    """Map every array inside args (nested in any container of tree.py, which keeps its class) through `to_array`."""
+    return map_leaves(args, lambda a: to_array(a) if is_array(a) else a)

@@ -80,9 +80,10 @@ class Target:
                 f"{self.label}: figures are drawn for gradient and VJP cases; a {self.kind} case "
                 "has its full report without them"
             )
-        from .._engine.entry.backward import fresh, read_inputs
+        from .._engine.entry.backward import read_inputs
         from .._engine.entry.outputs import make_cotangent
         from .._engine.entry.vjp import _as_loss_and_grad
+        from .._engine.record.inputs import fresh
         from .._engine.record.writes import Record
 
         ins = read_inputs(f["fn"], f["inputs"], f.get("names"), who="fn")

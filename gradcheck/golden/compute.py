@@ -13,6 +13,7 @@ from gradcheck.golden import graph as g
 from gradcheck.golden import variants
 from gradcheck.golden.during_backward import round_during_backward
 from gradcheck.golden.jsonschema import CaseError
+from gradcheck.golden.schema import parse
 
 
 class DerivedError(ValueError):
@@ -48,8 +49,6 @@ def compute(case) -> dict[str, np.ndarray]:
 
 @lru_cache(maxsize=32)
 def _computed(text: str, path: str) -> dict[str, np.ndarray]:
-    from gradcheck.golden.schema import parse
-
     data = json.loads(text)
     case = parse({**data, "id": "memo", "title": ""}, Path(path) / "memo")
     return _compute(case)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from gradcheck.golden import graph as g
 from gradcheck.golden.inputs import tensor
 from gradcheck.golden.jsonschema import CaseError, schema, validate
+from gradcheck.golden.model import build_graph
 from gradcheck.golden.ops import NUMPY_ONLY
 
 
@@ -40,8 +41,6 @@ def check_variants(case) -> set[str]:
 
 def resolve(case, name: str) -> Computation:
     """The computation of variant `name`; errors name the variant's field."""
-    from gradcheck.golden.schema import build_graph
-
     v, path, where = case.data["variants"][name], case.path, f"variants.{name}"
     inputs = {**case.inputs, **{k: tensor(val, path, f"{where}.values.{k}") for k, val in v.get("values", {}).items()}}
     for k in v.get("values", {}):

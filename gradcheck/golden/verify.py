@@ -3,13 +3,13 @@ printed decimals (with its rule), each claim, and that every erratum's variant r
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from gradcheck.golden.compute import compute
 from gradcheck.golden.jsonschema import CaseError
+from gradcheck.golden.printed import half_unit
 from gradcheck.golden.schema import Ref
 from gradcheck.golden.stored import stored_fields
 from gradcheck.golden.typo import typo_problems
@@ -17,7 +17,6 @@ from gradcheck.golden.typo import typo_problems
 MAX_LISTED = 4  # wrong entries listed per field
 CLAIM_RTOL, CLAIM_ATOL = 1e-9, 1e-11  # "equal" and "ratio" claims: identities up to float64 round-off
 FLOAT32_REL = 2.0**-20  # a float32 program's print may differ from float64 by a few float32 ulps (8 x 2^-23)
-_PRINTED = re.compile(r"^(-?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$")
 
 
 @dataclass
@@ -134,13 +133,6 @@ def resolve(case, fields, text, context=None, where="") -> np.ndarray:
             + (" (a number: no index)" if not shape else ""),
         )
     return value[ref.index]
-
-
-def half_unit(text: str) -> float:
-    """Half a unit of the printed last digit: "0.689" -> 0.0005, "3.5e-05" -> 5e-07."""
-    m = _PRINTED.match(text)
-    decimals = len(m[3] or "") - int(m[4] or 0)
-    return 0.5 * 10.0**-decimals
 
 
 def allowed(text: str, value: float, rule: dict | None, scale: float = 0.0) -> float:

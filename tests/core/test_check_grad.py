@@ -255,3 +255,23 @@ def test_a_wrong_gradient_is_still_caught_where_the_truth_is_zero():
 
     report = gc.check_grad(loss, lambda p: {"w": 2 * (p["w"] - 1.0) + 1e-6}, {"w": np.ones(3)}, raise_on_failure=False)
     assert [p.name for p in report.failing] == ["w"]
+
+
+def normalised_loss(p, x, y):
+    weight = np.sqrt(np.shape(y)[1])  # a numpy function of a shape: an np.float64, fed back into the followed code
+    return numpy_only_loss(p, x, y) / weight
+
+
+def normalised_grad(p, x, y, grad):
+    weight = np.sqrt(np.shape(y)[1])
+    return {k: g / weight for k, g in grad(p, x, y).items()}
+
+
+def test_a_numpy_float64_scalar_in_the_loss_is_followed(sigmoid_mlp):
+    _, grad, params, args = sigmoid_mlp
+    report = gc.check_grad(
+        normalised_loss, lambda p, x, y: normalised_grad(p, x, y, grad), params, args=args, oracles="all"
+    )
+    assert report.ok and report.ran == ["fd", "torch", "jax"]
+    assert [o.ran_as for o in report.oracles if o.name != "fd"] == ["numpy code followed"] * 2
+    assert report.verdict.startswith("gradient check passed: hand-written grad agrees with fd, torch and jax")

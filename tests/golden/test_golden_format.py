@@ -9,7 +9,8 @@ import pytest
 
 from gradcheck.golden import CaseError, load, update, verify
 from gradcheck.golden.compute import compute
-from gradcheck.golden.verify import allowed, half_unit, mismatches
+from gradcheck.golden.printed import half_unit
+from gradcheck.golden.verify import allowed, mismatches
 
 
 def make(tmp_path, name="toy", **fields):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcheck.golden import CaseError, load, verify
-from gradcheck.golden.verify import _PRINTED, half_unit
+from gradcheck.golden.printed import PRINTED, half_unit
 
 from .conftest import SHIPPED
 
@@ -92,8 +92,8 @@ def _harmless(doc, path, old, new, removed) -> bool:
         "printed" in path
         and isinstance(new, str)
         and isinstance(old, str)
-        and _PRINTED.match(new)
-        and _PRINTED.match(old)
+        and PRINTED.match(new)
+        and PRINTED.match(old)
     ):
         return abs(float(new) - float(old)) <= half_unit(new)  # a coarser print of the same number
     return False

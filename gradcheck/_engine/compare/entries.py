@@ -58,6 +58,15 @@ def absmax(g) -> float:
     return max(float(np.fmax.reduce(g, axis=None)), -float(np.fmin.reduce(g, axis=None)))
 
 
+def absmax_memo(memo: dict, g) -> float:
+    """absmax(g) memoised in `memo` (an oracle result's) by the array: the scale of the tolerance, the first step
+    of the judge and its notes all ask it of the same AD gradient (at 1e6 entries 0.5 ms each time)."""
+    key = ("absmax", id(g))
+    if key not in memo:
+        memo[key] = (absmax(g), g)  # the array stays referenced, so its id stays unique
+    return memo[key][0]
+
+
 CHUNK = 1 << 15  # entries per pass: temporaries stay in cache, so a 1e6-entry comparison reads each array once
 
 

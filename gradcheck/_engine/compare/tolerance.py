@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..validate import parse_flag, parse_number
+
 
 @dataclass(frozen=True)
 class Tolerance:
@@ -22,8 +24,6 @@ class Tolerance:
     k_fd: float = 4.0  # how many FD error estimates a difference may span before it counts
 
     def __post_init__(self):
-        from ...settings import parse_flag, parse_number
-
         for name in ("rtol", "atol", "k_fd"):
             parse_number(getattr(self, name), name)
         parse_flag(self.atol_is_relative, "atol_is_relative")

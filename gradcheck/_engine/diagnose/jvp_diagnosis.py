@@ -13,8 +13,8 @@ import numpy as np
 
 from ...render import verdict_line
 from ...report import ParamReport, Report
-from ..entry.backward import fresh
 from ..oracles.finite_diff import richardson
+from ..record.inputs import fresh
 from ..tree import flatten
 from .scaling import near, scale_factor
 
@@ -34,8 +34,6 @@ def rediagnose(report: Report, rule, ins, tangents, steps) -> Report:
 
 def _diagnosed(p: ParamReport, rule, ins, tangents, k: float) -> ParamReport:
     i = ins.names.index(p.name)
-    from ..entry.jvp import only
-
     try:
         ref, err = directional_fd(rule.forward, ins.values, i, tangents[i] * k)
         mine = rule.yours(only(tangents, i), ins.values)
@@ -50,6 +48,11 @@ def _diagnosed(p: ParamReport, rule, ins, tangents, k: float) -> ParamReport:
         if (f := _output_finding(n, np.asarray(y, dtype=np.float64) * k, r, e)) is not None
     ]
     return replace(p, diagnosis=_words(p.name, rule.label, findings), diagnosis_kind="jvp_tangent")
+
+
+def only(tangents: list, i: int) -> list:
+    """The tangents with every one but input i's set to zeros (None stays None)."""
+    return [t if j == i or t is None else np.zeros_like(t) for j, t in enumerate(tangents)]
 
 
 def _words(name: str, label: str, findings: list[str]) -> str:

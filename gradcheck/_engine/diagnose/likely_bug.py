@@ -12,13 +12,15 @@ A Diagnosis carries a stable `kind` for programs and a sentence for people; the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ...report import ParamReport
+from ..tree import flatten
 from . import layer_diagnosis as layer
-from .scaling import batch_size, close, near, scale_factor, scale_words
+from .offset import offset
+from .scaling import BatchSize, batch_size, close, near, scale_factor, scale_words, shared_leading
 
 #: Every Diagnosis.kind, for programs that branch on it (structure.py adds missing/extra/shape/nonfinite).
 KINDS = (
@@ -36,6 +38,9 @@ KINDS = (
     "routed",
     "missing_term",
     "approximation",
+    "offset",
+    "shared_scale",
+    "symmetric_part",
     "unstructured",
     "asymmetric",
     "jvp_tangent",
@@ -64,10 +69,27 @@ class Diagnosis:
 @dataclass(frozen=True)
 class Operation:
     """What was differentiated, so advice fits it: a matrix-calculus network (check_grad: sigma'(z), W^T and
-    outer products) or a layer's backward pass (check_backward, check_layer, check_function), by its name."""
+    outer products) or a layer's backward pass (check_backward, check_layer, check_function), by its name.
+    `loss`: a loss is differentiated (a layer's VJP has none, so no 1/2 of a loss); `batch`: N as the entry point
+    read it from its inputs and cotangent; `batched`: the inputs that carry the batch axis themselves;
+    `cotangent`: the dout the VJP was given."""
 
     name: str | None = None
     mlp: bool = True
+    loss: bool = True
+    batch: BatchSize | None = None
+    batched: tuple[str, ...] = ()
+    cotangent: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def vjp(cls, name: str | None, carriers: dict, cotangent, dout: str = "dout") -> Operation:
+        """A backward pass (a VJP, no loss) given `cotangent`: N is the leading dimension the `carriers` (the
+        inputs that carry the batch, such as a layer's X) share with it."""
+        leaves = flatten(cotangent, dout)[1]
+        first = leaves[0] if len(leaves) == 1 and isinstance(leaves[0], np.ndarray) else None
+        batch = shared_leading({**carriers, dout: first})
+        batched = tuple(n for n, x in carriers.items() if batch is not None and np.shape(x)[:1] == (batch.n,))
+        return cls(name, mlp=False, loss=False, batch=batch, batched=batched, cotangent=first)
 
 
 MLP = Operation()
@@ -89,12 +111,14 @@ def diagnose(p: ParamReport, args=(), op: Operation = MLP) -> Diagnosis:
         )
     y = np.asarray(p.yours, dtype=np.float64)
     rtol = max(_PATTERN_RTOL.get(p.dtype, 1e-3), _reference_error(p, ref))
-    batch = batch_size(args)
+    batch = op.batch or batch_size(args)
     for test in (
         _zeros,
         _surrogate,
+        _offset,
         _transposed,
         _scaled,
+        _symmetric_part,
         _collapsed,
         _missing_mask,
         _clipped,
@@ -108,6 +132,26 @@ def diagnose(p: ParamReport, args=(), op: Operation = MLP) -> Diagnosis:
         if found:
             return found
     return _unstructured(y, ref, p, rtol, op)
+
+
+def state_diagnosis(p: ParamReport, how: str) -> Diagnosis:
+    """A gradient whose returned array carried state between calls (`how`: what was seen): accumulated across
+    calls, with the multiple of the reference the judged call held when it is a whole number."""
+    ref = reference(p)
+    c = None if ref is None or p.yours is None else scale_factor(np.asarray(p.yours, dtype=np.float64), ref)
+    k = round(c) if c is not None else 0
+    held = (
+        f" (yours = {k} x reference: the buffer already held {k - 1} earlier call's gradient"
+        f"{'s' if k > 2 else ''} when this one was judged)"
+        if k >= 2 and near(c, k, 1e-6)
+        else ""
+    )
+    return Diagnosis(
+        "stateful",
+        f"the gradient accumulated across calls{held}: for {p.name}, grad returned {how}, so state "
+        f"kept between calls (a buffer accumulated with +=) makes even the first result depend on earlier calls; "
+        f"zero the buffer at the start of backward, or return a new array",
+    )
 
 
 def _located(p: ParamReport) -> Diagnosis | None:
@@ -178,6 +222,11 @@ def _approximation(y, ref, p, rtol, batch, op=MLP):
     return Diagnosis(*found) if found else None
 
 
+def _offset(y, ref, p, rtol, batch, op=MLP):
+    found = offset(y, ref, rtol, op.cotangent)
+    return Diagnosis(*found) if found else None
+
+
 def _zeros(y, ref, p, rtol, batch, op=MLP):
     if not np.any(y) and np.any(ref):
         return Diagnosis(
@@ -200,7 +249,26 @@ def _transposed(y, ref, p, rtol, batch, op=MLP):
         return Diagnosis("transposed", f"{p.name} is transposed (yours = reference^T): {fix}")
     return Diagnosis(
         "transposed",
-        f"{p.name} is transposed and scaled (yours = {c:.6g} x reference^T): {fix}; then {scale_words(c, batch, rtol)}",
+        f"{p.name} is transposed and scaled (yours = {c:.6g} x reference^T): {fix}; then "
+        f"{scale_words(c, batch, rtol, op.loss, p.name in op.batched)}",
+    )
+
+
+def _symmetric_part(y, ref, p, rtol, batch, op=MLP):
+    """yours = c (G + G^T)/2 for the reference G, which is not symmetric: the backward symmetrised the gradient."""
+    if not (y.ndim == 2 and y.shape[0] == y.shape[1] > 1) or close(ref, ref.T, rtol) or not close(y, y.T, rtol):
+        return None
+    c = scale_factor(y, (ref + ref.T) / 2, rtol)
+    if c is None:
+        return None
+    what = "(G + G^T)/2" if near(c, 1.0, rtol) else ("G + G^T" if near(c, 2.0, rtol) else f"{c:.6g} x (G + G^T)/2")
+    return Diagnosis(
+        "symmetric_part",
+        f"yours is the symmetric part of the reference G: yours = {what}, while G is not symmetric: the backward "
+        f"symmetrises the gradient, the convention for an input assumed symmetric (autograd's cholesky "
+        f"gradient is symmetrised this way), but this forward reads every entry of "
+        f"{p.name}, so its gradient is G; check it with a symmetric parameterisation ({p.name} = (S + S^T)/2 "
+        f"inside the forward) or return G",
     )
 
 
@@ -215,7 +283,7 @@ def _scaled(y, ref, p, rtol, batch, op=MLP):
             f"returns -lambda x the derivative on purpose, and that is not the derivative of "
             f"the forward, so it fails here; otherwise look for a sign error in the backward",
         )
-    return Diagnosis("scaled", scale_words(c, batch, rtol))
+    return Diagnosis("scaled", scale_words(c, batch, rtol, op.loss, p.name in op.batched))
 
 
 def _collapsed(y, ref, p, rtol, batch, op=MLP):
@@ -265,6 +333,8 @@ def _partial(y, ref, p, rtol, batch, op=MLP):
         rows, cols = bad.any(axis=1), bad.any(axis=0)
         if rows.sum() < bad.shape[0] and (cols.all() or (rows.sum() <= cols.sum() and n_bad > 3)):
             where = np.flatnonzero(rows)
+            if not op.mlp and not np.any(y[rows]) and cols.all():
+                return Diagnosis("partial", _zeroed_rows(where, bad.shape[0]))
             return Diagnosis(
                 "partial",
                 f"only row(s) {_span(where)} of {bad.shape[0]} wrong{_bias_hint(where, 'row')}"
@@ -288,11 +358,29 @@ def _partial(y, ref, p, rtol, batch, op=MLP):
     return None
 
 
+def _zeroed_rows(where, n: int) -> str:
+    """A layer's rows that are zero in yours and not in the reference: an index's row zeroed in the backward only."""
+    k = _span(where)
+    return (
+        f"only row(s) {k} of {n} wrong, and yours is zero there while the reference is not: the gradient of "
+        f"row(s) {k} was zeroed although the forward reads them, as for an embedding's padding row"
+        f"{_padding_idx(where)} or an index masked in the backward only; make the forward ignore that "
+        f"index too (its output zero, so the reference is zero there), or keep its gradient"
+    )
+
+
+def _padding_idx(where) -> str:
+    return f" (padding_idx = {int(where[0])})" if len(where) == 1 else "s"
+
+
 def _bias_hint(where, line: str) -> str:
     if list(where) != [0]:
         return ""
     if line == "row":
-        return " (row 0: the bias row when W carries the bias as its first row, Z = [1, X] W)"
+        return (
+            " (row 0: the bias row when W carries the bias as its first row, Z = [1, X] W, or the padding row of "
+            "an embedding whose index 0 is padding)"
+        )
     return " (column 0: the bias column when W carries the bias as its first column, z = W [1; x])"
 
 

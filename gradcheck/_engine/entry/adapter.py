@@ -12,14 +12,14 @@ from ...render import verdict_line
 from ...report import HealthCheck, ParamReport, Report
 from ...settings import Options
 from ..diagnose.likely_bug import Operation, diagnose
+from ..diagnose.shared_scale import shared_scale
 from ..dtypes import is_complex
 from ..record.own_dtype import in_own_dtypes
 from ..run.check import grad_report
+from ..validate import bad
 
 
 def require_callable_or_none(name: str, fn) -> None:
-    from ...settings import bad
-
     if fn is not None and not callable(fn):
         raise bad(name, fn, f"{name} to be a callable or None")
 
@@ -62,6 +62,16 @@ def positional_arity(fn) -> int | None:
     if any(p.kind == p.VAR_POSITIONAL for p in params):
         return None
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in params)
+
+
+def noting(why: dict, who: str, run):
+    """run(), keeping the first line of what it raised (the oracle's skip reason is then said in those words)."""
+    try:
+        return run()
+    except Exception as exc:
+        text = str(exc).strip()
+        why.setdefault(who, f"{type(exc).__name__}: {text.splitlines()[0][:160] if text else ''}")
+        raise
 
 
 def run(
@@ -108,6 +118,7 @@ def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=
     """A new report: the adapter's health checks added, mismatches re-diagnosed for the operation, skip reasons
     said of the user's function, and the verdict re-stated."""
     params = [_rediagnosed(p, op, args) for p in report.params]
+    params = params if op is None else shared_scale(params)
     oracles = [replace(run, reason=_in_user_words(run.reason)) for run in report.oracles]
     health = report.health + list(extra)
     ok = all(p.ok for p in params) and not any(h.fails for h in health) and bool(report.ran)
@@ -116,7 +127,7 @@ def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=
 
 
 def _rediagnosed(p: ParamReport, op: Operation | None, args) -> ParamReport:
-    if op is None or p.status != "mismatch" or is_complex(p.dtype):  # complex: diagnosed in its convention
-        return p
+    if op is None or p.status != "mismatch" or is_complex(p.dtype) or p.diagnosis_kind in ("stateful", "shared_scale"):
+        return p  # complex: diagnosed in its convention; state and a shared factor are seen by the engine's diagnosis
     found = diagnose(p, args, op)
     return replace(p, diagnosis=found.words, diagnosis_kind=found.kind)

@@ -8,7 +8,6 @@ of the outputs never sees a perturbation, and writes are recorded (calls.py). A 
 
 from __future__ import annotations
 
-import copy
 import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,12 +16,14 @@ import numpy as np
 
 from ...errors import GradcheckError
 from ...report import HealthCheck, Report
-from ...settings import CheckOptions, Options, parse_int
+from ...settings import CheckOptions, Options
 from ...tracebacks import user_facing
 from ..diagnose.likely_bug import Operation
-from ..record.inputs import call_user, changed_arrays, copy_tree, require_callable
+from ..diagnose.scaling import batch_size
+from ..record.inputs import call_user, changed_arrays, copy_tree, fresh, require_callable
 from ..record.writes import Record, changed, copy_arrays, numpy_seed
 from ..tree import flatten
+from ..validate import parse_int
 from . import adapter
 from .gradients import Inputs, is_floating_array, match
 from .outputs import make_cotangent, pairing
@@ -50,7 +51,7 @@ def check_backward(
         parse_int(outputs, "outputs", minimum=1)
     ins = read_inputs(forward, inputs, names)
     forward, backward = (seeded(f, opts.seed) for f in (forward, backward))
-    op = Operation(getattr(forward, "__name__", None), mlp=False)
+    name = getattr(forward, "__name__", None)
     record = Record()
     if backward is None:
         loss, grad, params, left = _loss_mode(forward, ins, record)
@@ -61,7 +62,7 @@ def check_backward(
             args=(),
             kind="backward",
             options=opts,
-            op=op,
+            op=Operation(name, mlp=False, batch=batch_size(ins.values)),
             health=lambda: record.health("forward") + not_checked(left, "forward"),
         )
     result = call_user("forward", forward, *fresh(ins.values))
@@ -86,7 +87,7 @@ def check_backward(
         args=(cot,),
         kind="backward",
         options=opts,
-        op=op,
+        op=Operation.vjp(name, {ins.names[0]: ins.values[0]}, cot),
         health=lambda: record.health() + not_checked(left, "backward"),
     )
 
@@ -116,12 +117,6 @@ def read_inputs(fn, inputs, names=None, skip: int = 0, who: str = "forward") -> 
     values = tuple(inputs)
     names = adapter.input_names(fn, len(values), names, skip)
     return Inputs(tuple(names), values, tuple(is_floating_array(v) for v in values))
-
-
-def fresh(values) -> list:
-    """Inputs for one call: copies of arrays, deep copies of everything else (a forward may update a dict of
-    running statistics it was given; the caller's stays as it was)."""
-    return [v.copy() if hasattr(v, "copy") and hasattr(v, "shape") else copy.deepcopy(v) for v in values]
 
 
 def not_checked(left, who: str) -> list[HealthCheck]:

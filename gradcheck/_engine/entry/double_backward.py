@@ -45,7 +45,7 @@ def second_order_part(backend, ins: Inputs, diff: list[str], floating: list[int]
     params = {**{n: ins.values[i] for n, i in zip(diff, where)}, **dict(zip(gnames, cots))}
     loss, grad = _adapt(backend, ins, diff, floating, gnames)
     report = grad_report(loss, grad, params, args=(w,), kind="function", label="inputs", **opts.engine())
-    report = adapter.finish(report, [], Operation(backend.label, mlp=False))
+    report = adapter.finish(report, [], Operation(backend.label, mlp=False, loss=False))
     out = [_diagnosed(p, backend.backward_label) for p in report.params]
     return replace(report, params=out)
 

@@ -16,12 +16,14 @@ import numpy as np
 
 from ...errors import GradcheckError
 from ...report import HealthCheck, OracleRun, ParamReport, Report
-from ...settings import CheckOptions, Options, parse_flag, parse_int
+from ...settings import CheckOptions, Options
 from ...tracebacks import user_facing
 from ..diagnose.likely_bug import Operation
+from ..record.inputs import fresh
 from ..run.parts import Part, combine
+from ..validate import parse_flag, parse_int
 from . import adapter
-from .backward import fresh, not_checked
+from .backward import not_checked
 from .double_backward import second_order_part
 from .function_jvp import has_rule, jvp_part
 from .gradients import Inputs, match
@@ -116,7 +118,7 @@ def _backward_part(backend, reference, ins: Inputs, first, opts: Options, why: d
         args=(cot,),
         kind="function",
         options=opts,
-        op=Operation(getattr(backend.F, "__name__", None) or backend.label, mlp=False),
+        op=Operation.vjp(getattr(backend.F, "__name__", None) or backend.label, {ins.names[0]: ins.values[0]}, cot),
         health=lambda: not_checked(left, backend.backward_label),
     )
     return replace(report, params=[_explain_disagreement(p, backend) for p in report.params]), diff
@@ -195,9 +197,9 @@ def _adapt(backend, reference, ins: Inputs, diff: list[str], floating: list[int]
             outs = backend.forward(assemble(p))
             return float(sum(np.sum(outs[i] * c) for i, c in zip(floating, cots)))
         if backend.owns(leaf):
-            outs = _noting(why, backend.name, lambda: backend.body(assemble(p), [ins.names[i] for i in where]))
+            outs = adapter.noting(why, backend.name, lambda: backend.body(assemble(p), [ins.names[i] for i in where]))
         elif reference is not None:
-            outs = _noting(why, "reference", lambda: reference(*assemble(p)))
+            outs = adapter.noting(why, "reference", lambda: reference(*assemble(p)))
             outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
         else:
             raise GradcheckError("no reference forward was given")
@@ -206,7 +208,7 @@ def _adapt(backend, reference, ins: Inputs, diff: list[str], floating: list[int]
         xp = array_namespace(leaf)
         total = sum(xp.sum(outs[i] * xp.asarray(c)) for i, c in zip(floating, cots))
         if backend.owns(leaf):
-            _noting(why, backend.name, lambda: backend.check_graph(total, list(p.values())))
+            adapter.noting(why, backend.name, lambda: backend.check_graph(total, list(p.values())))
         return total
 
     def grad(p, cot):
@@ -215,16 +217,6 @@ def _adapt(backend, reference, ins: Inputs, diff: list[str], floating: list[int]
         return {n: found.get(n) for n in p}
 
     return loss, grad
-
-
-def _noting(why: dict, who: str, run):
-    """run(), keeping the first line of what it raised (the oracle's skip reason is then said in those words)."""
-    try:
-        return run()
-    except Exception as exc:
-        text = str(exc).strip()
-        why.setdefault(who, f"{type(exc).__name__}: {text.splitlines()[0][:160] if text else ''}")
-        raise
 
 
 def _explain_disagreement(p: ParamReport, backend) -> ParamReport:

@@ -11,6 +11,7 @@ from ...errors import GradcheckError
 from ...report import Report
 from ...settings import Options
 from ..diagnose.likely_bug import Operation
+from . import adapter
 from .gradients import Inputs
 from .jvp import Rule, jvp_report
 
@@ -22,7 +23,6 @@ def has_rule(backend) -> bool:
 
 def jvp_part(backend, reference, ins: Inputs, floating: list[int], opts: Options, why: dict) -> Report:
     """The report of F's jvp rule, its inputs named as in the backward's report."""
-    from .function import _noting
 
     def pick(outs):
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
@@ -33,13 +33,13 @@ def jvp_part(backend, reference, ins: Inputs, floating: list[int], opts: Options
         if not moved:
             return pick(backend.forward(vals))
         if backend.owns(moved[0]):
-            return pick(_noting(why, backend.name, lambda: backend.body(vals, list(ins.names))))
+            return pick(adapter.noting(why, backend.name, lambda: backend.body(vals, list(ins.names))))
         if reference is None:
             raise GradcheckError("no reference forward was given")
-        return pick(_noting(why, "reference", lambda: reference(*vals)))
+        return pick(adapter.noting(why, "reference", lambda: reference(*vals)))
 
     def yours(tangents, vals):
         return pick(backend.rule(tangents, vals))
 
-    rule = Rule(forward, yours, backend.jvp_label, Operation(backend.label, mlp=False))
+    rule = Rule(forward, yours, backend.jvp_label, Operation(backend.label, mlp=False, loss=False))
     return jvp_report(rule, ins, None, opts)

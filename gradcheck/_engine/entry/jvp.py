@@ -21,13 +21,13 @@ from ...errors import GradcheckError, fail
 from ...report import HealthCheck, OracleRun, Report
 from ...settings import CheckOptions, Options
 from ...tracebacks import user_facing
-from ..diagnose.jvp_diagnosis import rediagnose
+from ..diagnose.jvp_diagnosis import only, rediagnose
 from ..diagnose.likely_bug import Operation
-from ..record.inputs import call_user, require_callable
+from ..record.inputs import call_user, fresh, require_callable
 from ..run.check import grad_report
 from ..tree import flatten
 from . import adapter
-from .backward import fresh, read_inputs
+from .backward import read_inputs
 from .gradients import Inputs
 from .outputs import make_cotangent, pairing
 
@@ -63,7 +63,7 @@ def check_jvp(fn, jvp, inputs, *, tangent=None, names=None, **options: Unpack[Ch
     def yours(tangents, vals):
         return call_user("jvp", jvp, tuple(tangents), *fresh(vals))
 
-    rule = Rule(lambda vals: fn(*vals), yours, "jvp", Operation(getattr(fn, "__name__", None), mlp=False))
+    rule = Rule(lambda vals: fn(*vals), yours, "jvp", Operation(getattr(fn, "__name__", None), mlp=False, loss=False))
     report = jvp_report(rule, ins, tangent, opts)
     if opts.raise_on_failure and not report.ok:
         fail(report)
@@ -138,11 +138,6 @@ def _step(x, t) -> float:
     """k: a power of two with k rms(t) ~ max(1, rms(x)), so s moves the input by its own scale."""
     rms = lambda a: math.sqrt(float(np.mean(np.square(np.asarray(a, dtype=np.float64)))))  # noqa: E731
     return 2.0 ** round(math.log2(max(1.0, rms(x)) / rms(t)))
-
-
-def only(tangents: list, i: int) -> list:
-    """The tangents with every one but input i's set to zeros (None stays None)."""
-    return [t if j == i or t is None else np.zeros_like(t) for j, t in enumerate(tangents)]
 
 
 def _as_loss_and_grad(rule: Rule, ins: Inputs, tangents, diff, steps):

@@ -16,11 +16,12 @@ import numpy as np
 
 from ...errors import GradcheckError
 from ...report import HealthCheck, Report
-from ...settings import CheckOptions, Options, bad
+from ...settings import CheckOptions, Options
 from ...tracebacks import user_facing
 from ..diagnose.likely_bug import Operation
 from ..record.inputs import call_user, changed_arrays, copy_tree
 from ..record.writes import Record, changed, numpy_seed
+from ..validate import bad
 from . import adapter
 from .backward import SEED_STREAM
 from .gradients import Inputs, as_gradient, match
@@ -215,7 +216,7 @@ def check_layer(
         **{n: v for n, v, f in zip(ins.names, ins.values, ins.floating) if f},
         **{n: np.array(access.get(layer, n), copy=True) for n in calls.names},
     }
-    op = Operation(type(layer).__name__, mlp=False)
+    op = Operation.vjp(type(layer).__name__, dict(zip(ins.names, ins.values)), cot, "dY")
     return adapter.run(
         calls.loss,
         calls.grad,

@@ -15,10 +15,10 @@ from ...report import Report
 from ...settings import CheckOptions, Options
 from ...tracebacks import user_facing
 from ..diagnose.likely_bug import Operation
-from ..record.inputs import call_user, changed_arrays, copy_tree, require_callable
+from ..record.inputs import call_user, changed_arrays, copy_tree, fresh, require_callable
 from ..record.writes import Record
 from . import adapter
-from .backward import fresh, read_inputs
+from .backward import read_inputs
 from .gradients import Inputs, match
 from .outputs import make_cotangent, pairing
 
@@ -64,7 +64,7 @@ def check_vjp(fn, vjp, inputs, *, cotangent=None, names=None, **options: Unpack[
         args=(cot,),
         kind="vjp",
         options=opts,
-        op=Operation(getattr(fn, "__name__", None), mlp=False),
+        op=Operation.vjp(getattr(fn, "__name__", None), {ins.names[0]: ins.values[0]}, cot, "cotangent"),
         health=lambda: record.health("vjp", "cotangent"),
     )
 

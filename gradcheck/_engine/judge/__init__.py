@@ -46,7 +46,7 @@ from ..compare import rounding
 from ..compare.entries import (
     Comparison,
     Reference,
-    absmax,
+    absmax_memo,
     compare_entries,
     compare_memo,
     compare_probes,
@@ -122,10 +122,10 @@ def _atol(ev: Evidence, claim: Claim, scale: float) -> float:
 def reference_scale(ev: Evidence) -> float:
     """Largest |reference gradient entry|: the unit of the default (relative) atol; yours where every
     reference is exactly zero (so a loss of exactly 0 still has a sensible unit)."""
-    refs = [g for r in ev.results.values() if r.grads is not None for g in r.grads]
-    scale = max((absmax(g) for g in refs if g.size), default=0.0)
+    refs = [(r.memo, g) for r in ev.results.values() if r.grads is not None for g in r.grads]
+    scale = max((absmax_memo(memo, g) for memo, g in refs if g.size), default=0.0)
     if scale == 0.0:
-        scale = max((absmax(c.yours) for c in ev.claims), default=0.0)
+        scale = max((c.largest for c in ev.claims), default=0.0)
     return scale
 
 
@@ -162,8 +162,8 @@ def _judge_block(claim: Claim, ev: Evidence, scale: float, others, ad=None) -> V
     bound = detection_bound(
         comparisons, trust.trusted, taylor.result if taylor else None, trust.set_aside, claim.yours.shape
     )
-    refs = [results[o].grads[b] for o in trust.trusted if results[o].grads is not None]
-    notes += resolution.below_atol(claim, refs, atol, scale)
+    tops = [absmax_memo(results[o].memo, results[o].grads[b]) for o in trust.trusted if results[o].grads is not None]
+    notes += resolution.below_atol(claim, tops, atol, scale)
     status, message = Status.OK if good else Status.MISMATCH, ""
     if good and open_ is not None:
         status, message = Status.UNRESOLVED, _undecided_words(claim, open_, others[b])
@@ -290,7 +290,7 @@ def to_reexamine(
         refs = [(fd.grads, fd.errors, fd.one_sided, {})]
     else:  # the judge compares yours with AD the same way: its comparison is memoised on the AD result
         refs = [(r.grads, None, None, r.memo) for r in results.values() if r.role.is_ad and r.grads is not None]
-    scale = max((absmax(g) for grads, _, _, _ in refs for g in grads if g.size), default=0.0)
+    scale = max((absmax_memo(memo, g) for grads, _, _, memo in refs for g in grads if g.size), default=0.0)
     out = {}
     for c in claims:
         tol = resolve_tolerance(c.dtype, rtol, atol)

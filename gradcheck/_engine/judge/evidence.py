@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 import numpy as np
 
-from ..compare.entries import Comparison
+from ..compare.entries import Comparison, absmax
 from ..oracles import EntryFD, OracleResult
 from ..oracles.taylor import TaylorResult
 from ..record.calls import Repeat
@@ -31,6 +32,11 @@ class Claim:
     name: str
     dtype: str
     yours: np.ndarray
+
+    @cached_property
+    def largest(self) -> float:
+        """max |yours| ignoring NaN, taken once (the judge's rules ask it several times: at 1e6 entries 0.5 ms)."""
+        return absmax(self.yours)
 
 
 @dataclass(frozen=True)

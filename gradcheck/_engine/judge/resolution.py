@@ -38,7 +38,7 @@ def unresolved(ev: Evidence, claim: Claim, v: Verdict, atol: float) -> str:
     coarser than COARSE of your largest entry, but not empty, says so in a note (`coarse`)."""
     fd = ev.results.get("fd")
     tol = resolve_tolerance(claim.dtype, ev.rtol, ev.atol)
-    top = absmax(claim.yours)
+    top = claim.largest
     if fd is None or top <= atol:
         return ""
     if set(v.trusted) != {"fd"}:
@@ -104,7 +104,7 @@ def coarse(claim: Claim, fd: OracleResult | None, trusted, bound: float) -> list
     round-off that loss puts into yours and AD's): say how coarsely, so an error below it is not taken as caught."""
     if fd is None or not fd.cancellation or fd.cancellation[claim.block] == 0:
         return []
-    top = absmax(claim.yours)
+    top = claim.largest
     if not (top > 0 and bound > COARSE * top):
         return []
     share = f"{bound / top:.0%}" if bound < 10 * top else f"{bound / top:.2g} times"
@@ -122,10 +122,11 @@ def coarse(claim: Claim, fd: OracleResult | None, trusted, bound: float) -> list
     ]
 
 
-def below_atol(claim: Claim, refs: list, atol: float, scale: float) -> list[str]:
-    """A parameter whose gradient, yours and the references', lies wholly below the check's absolute tolerance
-    (relative to the largest gradient entry of the whole check) passes whatever it is: say so."""
-    top = max([absmax(claim.yours)] + [absmax(r) for r in refs if r is not None])
+def below_atol(claim: Claim, tops: list[float], atol: float, scale: float) -> list[str]:
+    """A parameter whose gradient, yours and the references' (their largest |entry| `tops`), lies wholly below the
+    check's absolute tolerance (relative to the largest gradient entry of the whole check) passes whatever it is:
+    say so."""
+    top = max([claim.largest, *tops])
     if not 0 < top <= atol:
         return []
     return [

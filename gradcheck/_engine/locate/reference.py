@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..problem.problem import convert_args
 from ..record.inputs import copy_tree
-from ..tree import flatten, unflatten
+from ..tree import convert_args, flatten, unflatten
 from .source import segment, statement_at
 from .trace import Follower
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..problem.problem import Problem, scalar
+from ..validate import bad, parse_choice, parse_int
 from . import EntryFD, OracleResult, roundoff
 from .finite_diff import CentralRichardson, Stencil
 from .probes import bisect, block_direction, global_direction, measure
@@ -37,8 +38,6 @@ class FiniteDifferences:
     mode: str = "auto"  # "auto", "entries" or "probes"
 
     def __post_init__(self):
-        from ...settings import bad, parse_choice, parse_int
-
         if not isinstance(self.method, CentralRichardson):
             raise bad("method", self.method, "a CentralRichardson(...)")
         for name, minimum in (

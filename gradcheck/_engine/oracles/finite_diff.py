@@ -15,6 +15,8 @@ from functools import cache
 
 import numpy as np
 
+from ..validate import parse_int, parse_number
+
 EPS = float(np.finfo(np.float64).eps)
 
 
@@ -85,8 +87,6 @@ class CentralRichardson:
     rel_step: float = 2.0**-7  # first step, relative to the scale of the point
 
     def __post_init__(self):
-        from ...settings import parse_int, parse_number
-
         parse_int(self.levels, "levels", 1, 6)
         parse_number(self.rel_step, "rel_step", 0.0, 1.0, open_low=True)
 

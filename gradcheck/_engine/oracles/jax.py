@@ -28,8 +28,8 @@ from collections import OrderedDict
 import numpy as np
 
 from ..dtypes import is_real_floating
-from ..problem.problem import Problem, convert_args
-from ..tree import unflatten
+from ..problem.problem import Problem
+from ..tree import convert_args, unflatten
 from . import CannotRun, OracleResult, Role, ad_result, follow, jax_disk, same_value, short_message
 from .probes import global_direction
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..validate import parse_int, parse_number
+
 EPS64 = float(np.finfo(np.float64).eps)
 
 
@@ -129,7 +131,7 @@ def taylor_data(loss, grad, params, args=(), *, seed: int = 0, count: int = 16, 
     |f(x + h v) - f(x) - h <grad, v>| and |(f(x + h v) - f(x - h v)) / 2h - <grad, v>| for each step h, v the
     first global sign probe of `seed`.
     """
-    from ...settings import parse_int, parse_number, parse_seed
+    from ...settings import parse_seed
     from ..problem.problem import Problem
     from ..record.inputs import require_callable
     from ..tree import flatten

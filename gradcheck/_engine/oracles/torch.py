@@ -15,9 +15,9 @@ import numpy as np
 
 from ...errors import GradcheckError
 from ..dtypes import is_real_floating
-from ..problem.problem import Problem, convert_args
+from ..problem.problem import Problem
 from ..record.inputs import same_array
-from ..tree import unflatten
+from ..tree import convert_args, unflatten
 from . import CannotRun, OracleResult, Role, ad_result, follow, short_message
 
 NAME = "torch"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..oracles.finite_diff import richardson
-from ..tree import flatten, unflatten
+from ..tree import convert_args, flatten, unflatten
 
 INNER_REL_STEP = 2.0**-7  # the fixed stencil's first step, relative to the point's scale along v
 INNER_LEVELS = 4  # central differences at h, h/2, h/4, h/8: truncation O(h^8)
@@ -117,8 +117,6 @@ def _torch_grad(loss, leaves, treedef, args) -> list[np.ndarray]:
     """torch's gradient of the loss at numpy leaves, as float64 numpy arrays."""
     import torch
 
-    from .problem import convert_args
-
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in leaves]
     targs = convert_args(args, lambda a: torch.tensor(a, dtype=torch.float64) if a.dtype.kind == "f" else a)
     out = loss(unflatten(treedef, ts), *targs)
@@ -133,8 +131,6 @@ def _torch_grad(loss, leaves, treedef, args) -> list[np.ndarray]:
 def _jax_grad(loss, leaves, treedef, args) -> list[np.ndarray]:
     """jax's gradient of the loss at numpy leaves (x64 inside this call only), as float64 numpy arrays."""
     import jax
-
-    from .problem import convert_args
 
     with jax.enable_x64(True):
         import jax.numpy as jnp

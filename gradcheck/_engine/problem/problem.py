@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tree import TreeDef, flatten, map_leaves, unflatten
+from ..record.inputs import as_param_array
+from ..tree import TreeDef, flatten, unflatten
 
 EPS64 = 2.0**-52
 
@@ -30,8 +31,6 @@ class Problem:
     @classmethod
     def at(cls, loss: Callable, params, args=(), *, seed: int = 0, eps: float = EPS64) -> Problem:
         """The problem at `params` as given (float64 copies of the leaves), f0 evaluated once."""
-        from ..record.inputs import as_param_array
-
         names, raw, treedef = flatten(params)
         leaves = tuple(as_param_array(n, x).astype(np.float64) for n, x in zip(names, raw))
         args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
@@ -106,11 +105,6 @@ def scalar(value: Any) -> float:
         return float(value)
     arr = np.asarray(value)
     return float(arr.reshape(()))
-
-
-def convert_args(args, to_array: Callable, is_array: Callable[[Any], bool] = lambda a: isinstance(a, np.ndarray)):
-    """Map every array inside args (nested in any container of tree.py, which keeps its class) through `to_array`."""
-    return map_leaves(args, lambda a: to_array(a) if is_array(a) else a)
 
 
 def float64_point(x: np.ndarray) -> np.ndarray:

@@ -38,8 +38,9 @@ class Call:
 
 @dataclass(frozen=True)
 class Repeat:
-    """Two calls at the same point: the loss values, and per gradient leaf max |g1 - g2| (inf: the structure
-    differs) and max |g|; `stateful`: leaves whose returned array carried state from one call to the next."""
+    """Two calls at the same point: the loss values, and per gradient leaf that differs max |g1 - g2| (inf: the
+    structure differs) and max |g|; `stateful`: leaves whose returned array carried state from one call to the
+    next."""
 
     losses: tuple[float, float]
     spread: dict[str, float]
@@ -70,11 +71,12 @@ def record_calls(loss, grad, treedef, leaves, args) -> Record:
     """Call loss and grad on copies (twice, for determinism, unless the problem is large)."""
     t0 = time.perf_counter()
     twice = sum(x.size for x in leaves) <= SECOND_GRAD_UP_TO
-    calls, raw = observe(loss, grad, treedef, leaves, args, times=2 if twice else 1)
+    calls, raw, spare = observe(loss, grad, treedef, leaves, args, times=2 if twice else 1)
     seconds = (time.perf_counter() - t0) / len(calls)
     if not twice:  # the loss again; the grad of the first call stands in for a second grad call
-        again = loss_value(call_user("loss", loss, unflatten(treedef, [x.copy() for x in leaves]), *copy_tree(args)))
+        again = loss_value(call_user("loss", loss, unflatten(treedef, spare[0]), *spare[1]))
         calls.append(Call(again, calls[0].grad, calls[0].loss_inputs, calls[0].grad_inputs))
+    del spare
     repeat = compare_calls(calls, raw, twice)
     f64_raw = _loss_at_float64(loss, treedef, leaves, args) if any(x.dtype != np.float64 for x in leaves) else None
     f64 = calls[0].loss if f64_raw is None else loss_value(f64_raw)
@@ -102,20 +104,32 @@ def _grad_at_float64(grad, treedef, leaves, args) -> dict[str, np.ndarray] | Non
         return None
 
 
-def observe(loss, grad, treedef, leaves, args, times: int = 2) -> tuple[list[Call], list]:
-    """Call loss and grad `times` times on fresh copies; (calls with copied results, the raw grad results;
-    no raw result when called once, so the user's array is not held beside its copy)."""
+def observe(loss, grad, treedef, leaves, args, times: int = 2) -> tuple[list[Call], list, tuple[list, tuple]]:
+    """Call loss and grad `times` times on fresh copies; (calls with copied results, the raw grad results (none
+    when called once, so the user's array is not held beside its copy), copies of the inputs for one more call).
+
+    A copy the first call was seen not to write into equals its original bit for bit, so it is handed to the
+    next call instead of a new one (at 1e6 entries a copy costs ~1 ms; the comparison is made anyway)."""
     calls, raw = [], []
+    spare = [x.copy() for x in leaves], copy_tree(args)
     for i in range(times):
-        lp, la = [x.copy() for x in leaves], copy_tree(args)
+        lp, la = spare if i == 0 else ([x.copy() for x in leaves], copy_tree(args))
         f = loss_value(call_user("loss", loss, unflatten(treedef, lp), *la))
-        lp, la = written(leaves, args, lp, la) if i == 0 else (None, None)  # copies let go before grad runs
-        gp, ga = [x.copy() for x in leaves], copy_tree(args)
+        lp, la, spare = _seen(leaves, args, lp, la) if i == 0 else (None, None, spare)  # copies let go
+        gp, ga = spare if i == 0 else ([x.copy() for x in leaves], copy_tree(args))
         g = grad_value(call_user("grad", grad, unflatten(treedef, gp), *ga))
-        gp, ga = written(leaves, args, gp, ga) if i == 0 else (None, None)
+        gp, ga, spare = _seen(leaves, args, gp, ga) if i == 0 else (None, None, spare)
         raw.append(g)
         calls.append(Call(f, copy_tree(g), (lp, la), (gp, ga)))  # copied at once: a later call cannot change it
-    return calls, raw if times > 1 else []
+    return calls, raw if times > 1 else [], spare
+
+
+def _seen(leaves, args, params_copy: list, args_copy: tuple) -> tuple[list, tuple, tuple[list, tuple]]:
+    """(what `written` keeps of a call's inputs, copies for the next call: those it left unchanged, new ones
+    where it wrote)."""
+    params, kept_args = written(leaves, args, params_copy, args_copy)
+    fresh = [c if p is x else x.copy() for x, p, c in zip(leaves, params, params_copy)]
+    return params, kept_args, (fresh, args_copy if kept_args is args else copy_tree(args))
 
 
 def written(leaves, args, params_copy: list, args_copy: tuple) -> tuple[list, tuple]:
@@ -129,7 +143,7 @@ def compare_calls(calls: list[Call], raw: list, grad_repeated: bool = True) -> R
     """What the two calls' results say about randomness and state."""
     c1, c2 = calls[0], calls[1]
     spread = grad_spread(c1.grad, c2.grad) if grad_repeated else {}
-    magnitude = {n: _absmax(x) for n, x in _leaves(c1.grad)}
+    magnitude = {n: _absmax(x) for n, x in _leaves(c1.grad) if n in spread}  # the scale of each spread only
     stateful = state_kept(raw, c1.grad) if len(raw) > 1 else {}
     return Repeat((c1.loss, c2.loss), spread, magnitude, stateful, grad_repeated)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -9,8 +10,7 @@ import numpy as np
 
 from ...errors import GradcheckError
 from ..dtypes import is_complex, is_real_floating
-from ..problem.problem import convert_args
-from ..tree import flatten
+from ..tree import convert_args, flatten
 
 
 def require_callable(name: str, fn) -> None:
@@ -59,6 +59,12 @@ def copy_tree(x):
     """Deep copy of every numpy array and torch tensor in a nested structure (a tensor is cloned, which keeps
     autograd's graph); other leaves are shared (jax arrays are immutable)."""
     return convert_args(x, lambda a: a.clone() if _is_tensor(a) else a.copy(), _copyable)
+
+
+def fresh(values) -> list:
+    """Inputs for one call: copies of arrays, deep copies of everything else (a forward may update a dict of
+    running statistics it was given; the caller's stays as it was)."""
+    return [v.copy() if hasattr(v, "copy") and hasattr(v, "shape") else copy.deepcopy(v) for v in values]
 
 
 def _copyable(a) -> bool:

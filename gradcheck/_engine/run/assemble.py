@@ -12,7 +12,8 @@ from ...render import verdict_line
 from ...report import HealthCheck, OracleRun, ParamReport, Report
 from ..compare import rounding
 from ..compare.tolerance import resolve_tolerance
-from ..diagnose.likely_bug import Diagnosis, diagnose
+from ..diagnose.likely_bug import Diagnosis, diagnose, state_diagnosis
+from ..diagnose.shared_scale import shared_scale
 from ..judge.evidence import Claim, Status, Verdict
 from ..problem import complex_params
 from ..problem.complex_params import Layout
@@ -39,10 +40,11 @@ def params(
     diagnosis of a mismatch unless `diagnosed` is false: a round of oracles the plan may follow with another; a
     complex parameter, checked as its real view, with its own dtype and the convention it was read in)."""
     by_name = {v.name: v for v in verdicts}
-    return [
+    out = [
         p if p.name not in by_name else _judged(p, by_name[p.name], args, stateful, layout, diagnosed)
         for p in structure
     ]
+    return shared_scale(out) if diagnosed else out
 
 
 def _judged(p: ParamReport, v: Verdict, args, stateful: dict, layout: Layout | None, diagnosed: bool) -> ParamReport:
@@ -69,7 +71,7 @@ def _judged(p: ParamReport, v: Verdict, args, stateful: dict, layout: Layout | N
     if v.status != Status.MISMATCH or not diagnosed:
         return out
     if p.name in stateful:
-        found = _state_diagnosis(p.name, stateful[p.name])
+        found = state_diagnosis(out, stateful[p.name])
     else:
         found = (_convention(p.name, out) if cx else None) or diagnose(out, args)
     return replace(out, diagnosis=found.words, diagnosis_kind=found.kind)
@@ -80,15 +82,6 @@ def _convention(name: str, out: ParamReport) -> Diagnosis | None:
     ref = next((out.refs[o] for o in out.trusted if o in out.refs), None)
     found = None if ref is None else complex_params.diagnose(name, out.yours, ref, out.wrong_entries())
     return None if found is None else Diagnosis(*found)
-
-
-def _state_diagnosis(name: str, how: str) -> Diagnosis:
-    return Diagnosis(
-        "stateful",
-        f"grad returned {how} for {name} on two calls: state kept between calls (a "
-        f"buffer accumulated with +=) makes even the first result depend on earlier calls; "
-        f"zero the buffer at the start of backward, or return a new array",
-    )
 
 
 def report(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import fail
 from ...report import Report
-from ...settings import CheckOptions, Options, bad, parse_choice, parse_fd, parse_seed, parse_tolerance
+from ...settings import CheckOptions, Options, parse_fd, parse_seed, parse_tolerance
 from ...tracebacks import user_facing
 from ..judge import judge, to_reexamine
 from ..judge.evidence import Evidence, Judgement
@@ -25,6 +25,7 @@ from ..record.inputs import as_param_array, require_callable
 from ..record.own_dtype import in_own_dtypes
 from ..record.structure import match_structure
 from ..tree import flatten
+from ..validate import bad, parse_choice
 from . import assemble
 from . import plan as oracle_plan
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gradcheck._engine.diagnose.jvp_diagnosis import _output_finding, directional_fd
+from gradcheck._engine.diagnose.jvp_diagnosis import _output_finding, directional_fd, only
 
 
 def test_the_directional_derivative_of_every_output_entry():
@@ -20,3 +20,9 @@ def test_an_output_matching_fd_has_no_finding_and_a_scaled_one_says_the_factor()
         "output wrong in 2/2 entries (yours = 2 x the directional derivative in every entry), worst at (1,): "
         "yours 4, fd 2"
     )
+
+
+def test_only_keeps_one_inputs_tangent():
+    a, b = np.ones(2), np.full(3, 2.0)
+    kept = only([a, b, None], 1)
+    assert not kept[0].any() and kept[1] is b and kept[2] is None

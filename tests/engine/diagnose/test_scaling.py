@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcheck._engine.diagnose.scaling import BatchSize, batch_size, scale_factor, scale_words
+from gradcheck._engine.diagnose.scaling import BatchSize, batch_size, scale_factor, scale_words, shared_leading
 
 REF = np.array([[1.0, -2.0], [0.5, 3.0], [-1.5, 0.25]])
 
@@ -63,3 +63,52 @@ def test_a_batch_of_two_is_named_as_the_batch_not_as_a_missing_half():
     two = BatchSize(2, "the leading dimension of args[0]")
     assert "the batch size" in scale_words(2.0, two) and "1/2 that the gradient lacks" not in scale_words(2.0, two)
     assert "1/2 x reference" in scale_words(0.5, two)
+
+
+TWO = BatchSize(2, "the leading dimension of args[0]")
+
+
+def test_a_loss_at_n_2_names_both_readings_the_batch_first():
+    assert scale_words(2.0, TWO) == (
+        "yours = 2 x reference (scale 2): a batch mean was differentiated as a sum, missing the 1/N with N = 2 "
+        "(the batch size); divide by N [N read from the leading dimension of args[0]]; or, if the loss has a 1/2, "
+        "the gradient lacks it: d/dy_hat of 1/2 (y_hat - y)^2 is (y_hat - y)"
+    )
+    assert scale_words(0.5, TWO).endswith(
+        "remove one division by N [N read from the leading dimension of args[0]]; or, if the loss has no 1/2, the "
+        "factor 2 from d/dy_hat of (y_hat - y)^2 is missing"
+    )
+
+
+def test_a_layer_has_no_loss_half():
+    halved = scale_words(0.5, None, loss=False)
+    assert halved == (
+        "yours = 0.5 x reference (scale 1/2): the backward halves every entry (a derivative's factor 2 missing, as "
+        "in d(x^2)/dx = 2x, or a 0.5 in a derivative that the forward does not have); a layer's backward has no "
+        "loss, so no 1/2 of a loss explains it"
+    )
+    assert "y_hat" not in scale_words(2.0, None, loss=False) and "y_hat" not in scale_words(0.5, TWO, loss=False)
+    assert scale_words(0.5, TWO, loss=False).startswith(
+        "yours = 1/2 x reference (scale 1/2): a 1/N with N = 2 (the batch size) that the forward does not have"
+    )
+    assert scale_words(0.5, TWO, loss=False, batch_axis=True).startswith(halved + "; a 1/N with N = 2 (the batch")
+    assert scale_words(4.0, BatchSize(4, "x"), loss=False) == (
+        "yours = 4 x reference (scale 4): a sum over the batch where the forward averages, missing the 1/N with "
+        "N = 4 (the batch size); divide by N [N read from x]"
+    )
+
+
+def test_a_factor_near_plus_one_is_not_a_sign_flip():
+    assert (
+        scale_words(1 + 3e-7) == "yours = 1.0000003 x reference: every entry is off by the same factor, 3.0e-07 from 1"
+    )
+    assert scale_words(-1.0).startswith("sign flipped")
+
+
+def test_shared_leading_reads_n_from_a_layers_input_and_its_dout():
+    assert shared_leading({"X": np.ones((2, 1)), "dY": np.ones((2, 1))}) == BatchSize(
+        2, "the leading dimension shared by X and dY"
+    )
+    assert shared_leading({"X": np.ones((2, 1)), "dY": None}) is None  # one array: no shared dimension
+    assert shared_leading({"X": np.ones((3, 1)), "dY": np.ones((2, 1))}) is None
+    assert shared_leading({"X": np.ones((1, 4)), "dY": np.ones((1, 2))}) is None  # a single example

@@ -5,7 +5,7 @@ import pytest
 
 import gradcheck as gc
 from gradcheck._engine.entry.gradients import Inputs
-from gradcheck._engine.entry.jvp import _step, make_tangents, only
+from gradcheck._engine.entry.jvp import _step, make_tangents
 
 INS = Inputs(("x", "n"), (np.zeros((2, 2)), np.arange(3)), (True, False))
 
@@ -19,12 +19,6 @@ def test_tangents_are_drawn_for_floating_inputs_only():
 def test_a_tangent_for_an_integer_input_is_refused():
     with pytest.raises(gc.GradcheckError, match=r"Expected no tangent for n \(not a floating array\)"):
         make_tangents(INS, (np.ones((2, 2)), np.ones(3)), 0)
-
-
-def test_only_keeps_one_inputs_tangent():
-    a, b = np.ones(2), np.full(3, 2.0)
-    kept = only([a, b, None], 1)
-    assert not kept[0].any() and kept[1] is b and kept[2] is None
 
 
 def test_the_step_is_a_power_of_two_scaling_the_tangent_to_the_input():

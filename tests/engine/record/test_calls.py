@@ -72,3 +72,47 @@ def test_the_magnitude_of_a_gradient_is_its_largest_finite_entry_ignoring_nan():
     assert _absmax(np.array([np.nan, np.inf])) == 0.0  # no finite entry
     assert _absmax(np.array([2, -5])) == 5.0 and _absmax(np.array([], dtype=np.float32)) == 0.0
     assert _absmax(np.array([1 + 1j, -3j])) == 3.0
+
+
+def test_grad_runs_on_the_copy_the_loss_left_unchanged_and_on_a_new_one_where_it_wrote():
+    """A copy the loss was seen not to write into is bit for bit a fresh copy: grad gets it (one copy fewer)."""
+    seen = {"loss": [], "grad": []}
+
+    def loss(p):
+        seen["loss"].append(p["w"])
+        return float(np.sum(p["w"] ** 2))
+
+    def grad(p):
+        seen["grad"].append(p["w"])
+        return {"w": 2 * p["w"]}
+
+    names, leaves, treedef = flatten({"w": np.array([1.0, 2.0])})
+    record_calls(loss, grad, treedef, leaves, ())
+    assert seen["grad"][0] is seen["loss"][0] and seen["grad"][0] is not leaves[0]
+
+    def writer(p):
+        seen["loss"].append(p["w"])
+        p["w"][0] = 7.0
+        return float(np.sum(p["w"] ** 2))
+
+    r = record_calls(writer, grad, treedef, leaves, ())
+    assert seen["grad"][2] is not seen["loss"][2] and seen["grad"][2].tolist() == [1.0, 2.0] == leaves[0].tolist()
+    assert r.calls[0].loss_inputs[0][0].tolist() == [7.0, 2.0]  # the written copy is kept for the report
+
+
+def test_above_the_second_grad_threshold_the_loss_runs_again_on_the_copy_grad_left_unchanged():
+    import gradcheck._engine.record.calls as calls
+
+    seen = []
+
+    def loss(p):
+        seen.append(p["w"])
+        return float(np.sum(p["w"] ** 2))
+
+    names, leaves, treedef = flatten({"w": np.array([1.0, 2.0])})
+    old, calls.SECOND_GRAD_UP_TO = calls.SECOND_GRAD_UP_TO, 1
+    try:
+        r = record_calls(loss, lambda p: {"w": 2 * p["w"]}, treedef, leaves, ())
+    finally:
+        calls.SECOND_GRAD_UP_TO = old
+    assert len(seen) == 2 and seen[0] is seen[1] and r.repeat.losses == (5.0, 5.0) and not r.repeat.grad_repeated

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ....errors import GradcheckError
-from ...problem.problem import Problem, convert_args
-from ...tree import unflatten
+from ...problem.problem import Problem
+from ...tree import convert_args, unflatten
 from .. import CannotRun, same_value, short_message
 from .backends import JaxBackend, TorchBackend
 from .creation import followed_constructors

@@ -28,9 +28,12 @@ class Session:
         return Followed(self, Root(self.backend.inner(value)))
 
     def unwrap(self, x):
-        """Followed arrays (inside lists, tuples, dicts) replaced by their framework values."""
+        """Followed arrays (inside lists, tuples, dicts) replaced by their framework values, numpy's float and
+        complex scalars by 0-d framework arrays of their own dtype."""
         if isinstance(x, Followed):
             return x.v
+        if isinstance(x, np.inexact):  # np.float64 subclasses float: torch._numpy takes it for a Python scalar
+            return self.backend.inner(np.asarray(x))  # and fails (KeyError); a 0-d array keeps numpy's dtype
         if isinstance(x, (list, tuple)):
             return type(x)(self.unwrap(v) for v in x)
         if isinstance(x, dict):

@@ -1,5 +1,7 @@
 """follow/session.py: numpy's functions and ufuncs run on followed arrays, or an escape that names them."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -35,3 +37,16 @@ def test_a_followed_value_written_into_a_plain_array_is_an_escape_a_constant_is_
     assert plain.tolist() == [1.0, 1.0, 1.0]
     with pytest.raises(CannotFollow, match=r"into a plain numpy array \(np.exp\(out=...\)\)"):
         np.exp(s.input(s.backend.leaf(np.zeros(3))), out=plain)
+
+
+@pytest.mark.parametrize("name", ["torch", "jax"])
+def test_numpy_float_and_complex_scalars_are_0d_arrays_of_their_own_dtype(name):
+    s = Session(backend(name))
+    with contextlib.ExitStack() as stack:
+        if name == "jax":
+            stack.enter_context(s.backend.jax.enable_x64(True))
+        x = s.new(np.arange(3.0, dtype="f4"))
+        for scalar in (np.float64(2.0), np.complex128(2.0), np.float32(2.0)):
+            got = x * scalar  # np.float64 subclasses float: torch._numpy raised KeyError on it
+            assert got.dtype == (np.arange(3.0, dtype="f4") * scalar).dtype
+            assert s.backend.to_numpy(got.v).tolist() == [0.0, 2.0, 4.0]
