@@ -80,6 +80,28 @@ def hvp_problems(seed=0):
     }
 
 
+def numpy_mlp_loss(p, X, Y):
+    r = np.tanh(X @ p["W1"].T) @ p["W2"].T - Y
+    return 0.5 * np.sum(r * r) / X.shape[0]
+
+
+def numpy_ce_loss(p, X, Y):
+    z = X @ p["W"]
+    z = z - z.max(axis=1, keepdims=True)
+    return np.mean(np.log(np.exp(z).sum(axis=1)) - (z * Y).sum(axis=1))
+
+
+def numpy_logreg_loss(p, X, y):
+    z = X.dot(p["w"]) + p["b"]
+    return np.mean(np.logaddexp(0.0, -(2 * y - 1) * z)) + 0.5 * LAM * np.sum(p["w"] ** 2)
+
+
+def numpy_hvp_problems(seed=0):
+    """hvp_problems with the same losses written in plain numpy (torch and jax follow them)."""
+    numpy = {"mlp": numpy_mlp_loss, "ce": numpy_ce_loss, "logreg": numpy_logreg_loss}
+    return {k: (numpy[k], *rest) for k, (_, *rest) in hvp_problems(seed).items()}
+
+
 # ---- jvps --------------------------------------------------------------------------------------------------------
 def affine_tanh(x, W, b):
     xp = array_namespace(x)

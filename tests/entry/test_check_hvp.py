@@ -1,9 +1,11 @@
 """check_hvp end to end: right Hessian-vector products pass every oracle (and fd alone, on numpy losses); planted
 bugs fail naming the parameter, with the exact diagnosis."""
 
+import re
+
 import numpy as np
 import pytest
-from entry_rules import hvp_problems
+from entry_rules import hvp_problems, numpy_hvp_problems
 
 import gradcheck as gc
 
@@ -18,17 +20,59 @@ def test_a_right_hvp_passes_every_oracle(name):
     assert report.verdict.startswith("gradient check passed: hand-written hvp agrees with fd, torch and jax")
 
 
-def test_a_right_hvp_of_a_numpy_loss_passes_fd_alone_by_mixed_differences():
-    loss, hvp, params, args = hvp_problems()["mlp"]
+@pytest.mark.parametrize("name", ["mlp", "ce", "logreg"])
+def test_a_right_hvp_of_a_numpy_loss_passes_fd_and_torch_and_jax_following_it(name):
+    loss, hvp, params, args = numpy_hvp_problems()[name]
+    report = gc.check_hvp(loss, hvp, params, args=args, oracles=ORACLES)
+    assert report.ok and report.ran == list(ORACLES)
+    runs = {o.name: o for o in report.oracles}
+    assert "mixed second differences" in runs["fd"].method
+    assert runs["torch"].ran_as == runs["jax"].ran_as == "numpy code followed"
+    assert runs["torch"].method.endswith(
+        "H v: the followed loss's gradient differentiated again (reverse over reverse)"
+    )
+    assert runs["jax"].method.endswith("H v: jax.jvp of jax.grad of the followed loss (forward over reverse)")
 
-    def numpy_loss(p, X, Y):
-        r = np.tanh(X @ p["W1"].T) @ p["W2"].T - Y
-        return 0.5 * np.sum(r * r) / X.shape[0]
 
-    report = gc.check_hvp(numpy_loss, hvp, params, args=args)
+@pytest.mark.parametrize(
+    ("name", "bug", "failing"),
+    [
+        ("logreg", lambda h: lambda p, v, X, y: h(p, v, X, y, reg=0.0), ["w"]),
+        ("ce", lambda h: lambda p, v, X, Y: h(p, v, X, Y, factor=2.0), ["W"]),
+        ("mlp", lambda h: lambda p, v, X, Y: h(p, v, X, Y, gauss_newton=True), ["W1", "W2"]),
+        ("mlp", lambda h: lambda p, v, X, Y: h(p, v, X, Y, one_sided=True), ["W1"]),
+    ],
+)
+def test_a_planted_bug_in_the_hvp_of_a_numpy_loss_fails_against_all_three_oracles(name, bug, failing):
+    loss, hvp, params, args = numpy_hvp_problems()[name]
+    planted = gc.check_hvp(loss, bug(hvp), params, args=args, raise_on_failure=False)
+    right = gc.check_hvp(hvp_problems()[name][0], bug(hvp), params, args=args, raise_on_failure=False)
+    assert [p.name for p in planted.failing] == failing
+    assert planted.verdict.endswith("hand-written hvp disagrees with fd, torch and jax (they agree with each other)")
+    assert [(p.diagnosis_kind, p.diagnosis) for p in planted.params] == [
+        (p.diagnosis_kind, p.diagnosis) for p in right.params
+    ]  # the same diagnosis as for the loss written against the array API
+
+
+def test_a_numpy_loss_the_frameworks_cannot_follow_is_judged_by_fd_alone_naming_the_line():
+    loss, hvp, params, args = numpy_hvp_problems()["logreg"]
+
+    def opaque(p, X, y):
+        z = np.array([float(t) for t in X @ p["w"]]) + p["b"]  # leaves the array: no framework can follow this
+        return np.mean(np.logaddexp(0.0, -(2 * y - 1) * z)) + 0.5 * 0.1 * np.sum(p["w"] ** 2)
+
+    report = gc.check_hvp(opaque, hvp, params, args=args)
     assert report.ok and report.ran == ["fd"]
-    fd = next(o for o in report.oracles if o.name == "fd")
-    assert "mixed second differences" in fd.method
+    skipped = {o.name: o.reason for o in report.oracles if o.status == "skipped"}
+    assert set(skipped) == {"torch", "jax"}
+    for oracle, reason in skipped.items():
+        assert re.fullmatch(
+            rf"<listcomp> \(test_check_hvp.py:\d+\) converted an array computed from its inputs to a Python float "
+            rf"\(float\): {oracle} cannot follow it past that line",
+            reason,
+        ), reason
+    bad = gc.check_hvp(opaque, lambda p, v, X, y: hvp(p, v, X, y, reg=0.0), params, args=args, raise_on_failure=False)
+    assert [p.name for p in bad.failing] == ["w"] and bad.param("w").diagnosis_kind == "missing_term"
 
 
 def test_a_missing_regulariser_term_is_named_as_a_term_in_v():

@@ -2,7 +2,7 @@
 
 H is symmetric, so H v = grad_p <grad L(p), v>: the check of a gradient (its oracles, judge, per-entry
 localisation and report) applies unchanged to the scalar directional.directional builds. torch and jax
-differentiate their own gradient of the loss again; fd differentiates a framework's gradient where the loss
+differentiate their own gradient of the loss again (a numpy loss followed: oracles/follow/second.py); fd differentiates a framework's gradient where the loss
 runs under one, else a fixed stencil of the loss along v (mixed second differences). A mismatch is then
 diagnosed as a Hessian's mistakes (hvp_diagnosis.py): a term c v, an asymmetric block, a missing curvature term.
 """
@@ -105,8 +105,22 @@ def _as_grad(hvp):
     return grad
 
 
+SECOND_ORDER = {  # how an AD oracle's H v was computed, by (oracle, how it ran the loss)
+    (
+        "torch",
+        "as written",
+    ): "H v: torch's gradient paired with the vector, differentiated again (reverse over reverse)",
+    ("jax", "as written"): "H v: jax.grad of jax's gradient paired with the vector (reverse over reverse)",
+    ("torch", "numpy code followed"): "H v: the followed loss's gradient differentiated again (reverse over reverse)",
+    ("jax", "numpy code followed"): "H v: jax.jvp of jax.grad of the followed loss (forward over reverse)",
+}
+
+
 def _described(run: OracleRun, source: GradientSource) -> OracleRun:
-    """fd's run, saying what it differentiated (a framework's gradient or the loss's stencil)."""
-    if run.name in AD_ORACLES or run.status != "ran":  # the finite-difference oracle only
+    """An oracle's run, saying how it got H v (fd: a framework's gradient or the loss's stencil differentiated)."""
+    if run.status != "ran":
         return run
+    if run.name in AD_ORACLES:
+        how = SECOND_ORDER.get((run.name, run.ran_as))
+        return run if how is None else replace(run, method=f"{run.method}; {how}")
     return replace(run, method=f"{run.method}; {source.describe()}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,24 +59,37 @@ def pick_source(loss, params, vector, args, allowed: tuple[str, ...]) -> Gradien
     return GradientSource(None, 2.0 ** round(math.log2(h)))
 
 
-def directional(loss, source: GradientSource):
-    """loss2(p, v, *args) = <grad L(p), v>, in p's own namespace (see the module docstring)."""
+@dataclass(frozen=True)
+class Directional:
+    """loss2(p, v, *args) = <grad L(p), v>, in p's own namespace (see the module docstring); a type of its own so
+    that an oracle following numpy code (oracles/follow/second.py) follows `loss`, then differentiates twice."""
 
-    def loss2(p, v, *args):
+    loss: Callable
+    source: GradientSource
+
+    def __call__(self, p, v, *args):
         names, leaves, treedef = flatten(p)
-        by_name = dict(zip(*flatten(v)[:2]))  # by name: jax rebuilds a traced dict with its keys sorted
-        vs = [by_name[n] for n in names]
+        vs = paired(names, v)
         first = leaves[0]
         if _is_torch(first):
-            return _torch_pairing(loss, leaves, treedef, vs, args)
+            return _torch_pairing(self.loss, leaves, treedef, vs, args)
         if _is_jax(first):
-            return _jax_pairing(loss, leaves, treedef, vs, args)
-        if source.framework is not None:
-            grads = _FRAMEWORK_GRAD[source.framework](loss, leaves, treedef, args)
+            return _jax_pairing(self.loss, leaves, treedef, vs, args)
+        if self.source.framework is not None:
+            grads = _FRAMEWORK_GRAD[self.source.framework](self.loss, leaves, treedef, args)
             return float(sum(np.sum(g * np.asarray(w)) for g, w in zip(grads, vs)))
-        return _stencil(loss, leaves, treedef, vs, args, source.step)
+        return _stencil(self.loss, leaves, treedef, vs, args, self.source.step)
 
-    return loss2
+
+def directional(loss, source: GradientSource) -> Directional:
+    """loss2(p, v, *args) = <grad L(p), v> (Directional)."""
+    return Directional(loss, source)
+
+
+def paired(names, v) -> list:
+    """v's leaves in the order of params' `names`, by name: jax rebuilds a traced dict with its keys sorted."""
+    by_name = dict(zip(*flatten(v)[:2]))
+    return [by_name[n] for n in names]
 
 
 def _stencil(loss, leaves, treedef, vs, args, h: float) -> float:

@@ -21,17 +21,21 @@ VIA = {"torch": "torch._numpy", "jax": "jax.numpy"}
 
 
 def torch_run(problem):
-    """A thunk: (gradients, value) of the followed loss by torch autograd (run.torch_gradients)."""
+    """A thunk: (gradients, value) of the followed loss by torch autograd (run.torch_gradients; check_hvp's
+    pairing: H v, second.torch_hvp)."""
     from .run import torch_gradients
+    from .second import follows_twice, torch_hvp
 
-    return lambda: torch_gradients(problem)
+    return lambda: torch_hvp(problem) if follows_twice(problem) else torch_gradients(problem)
 
 
 def jax_run(problem):
-    """A thunk: ((gradients, value), cached=False) of the followed loss by jax.grad (run.jax_gradients)."""
+    """A thunk: ((gradients, value), cached=False) of the followed loss by jax.grad (run.jax_gradients; check_hvp's
+    pairing: H v, second.jax_hvp)."""
     from .run import jax_gradients
+    from .second import follows_twice, jax_hvp
 
-    return lambda: (*jax_gradients(problem), False)
+    return lambda: (*(jax_hvp(problem) if follows_twice(problem) else jax_gradients(problem)), False)
 
 
 __all__ = ["ATTEMPTS", "VIA", "Attempts", "attempt", "jax_run", "torch_run"]
