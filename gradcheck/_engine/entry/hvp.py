@@ -3,8 +3,9 @@
 H is symmetric, so H v = grad_p <grad L(p), v>: the check of a gradient (its oracles, judge, per-entry
 localisation and report) applies unchanged to the scalar directional.directional builds. torch and jax
 differentiate their own gradient of the loss again (a numpy loss followed: oracles/follow/second.py); fd
-differentiates a framework's gradient where the loss runs under one, else a fixed stencil of the loss along v (mixed second differences). A mismatch is then
-diagnosed as a Hessian's mistakes (hvp_diagnosis.py): a term c v, an asymmetric block, a missing curvature term.
+differentiates a framework's gradient where the loss runs under one, else a fixed stencil of the loss along v
+(mixed second differences). A mismatch is then diagnosed as a Hessian's mistakes (hvp_diagnosis.py): a term
+c v, an asymmetric block, a missing curvature term.
 """
 
 from __future__ import annotations

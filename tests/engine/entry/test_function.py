@@ -8,6 +8,7 @@ import pytest
 
 import gradcheck as gc
 from gradcheck._engine.entry import function
+from gradcheck._engine.entry.adapter import noting
 from gradcheck.report import OracleRun, ParamReport
 
 TORCH = SimpleNamespace(name="torch", body_label="Cube.forward")
@@ -36,11 +37,11 @@ def test_noting_keeps_the_first_line_of_what_was_raised_and_raises_it_on():
         raise ValueError("numpy cannot run on a tensor\nsecond line")
 
     with pytest.raises(ValueError):
-        function._noting(why, "torch", boom)
+        noting(why, "torch", boom)
     with pytest.raises(ValueError):
-        function._noting(why, "torch", lambda: (_ for _ in ()).throw(ValueError("later")))
+        noting(why, "torch", lambda: (_ for _ in ()).throw(ValueError("later")))
     assert why == {"torch": "ValueError: numpy cannot run on a tensor"}  # the first reason is kept
-    assert function._noting(why, "jax", lambda: 3) == 3 and "jax" not in why
+    assert noting(why, "jax", lambda: 3) == 3 and "jax" not in why
 
 
 def test_skip_reasons_say_what_ran_where_and_what_to_pass():
