@@ -12,7 +12,6 @@ from ...render import verdict_line
 from ...report import HealthCheck, ParamReport, Report
 from ...settings import Options
 from ..diagnose.likely_bug import Operation, diagnose
-from ..diagnose.shared_scale import shared_scale
 from ..dtypes import is_complex
 from ..record.own_dtype import in_own_dtypes
 from ..run.check import grad_report
@@ -117,8 +116,7 @@ def _in_user_words(reason: str) -> str:
 def finish(report: Report, extra: list[HealthCheck], op: Operation | None, args=()) -> Report:
     """A new report: the adapter's health checks added, mismatches re-diagnosed for the operation, skip reasons
     said of the user's function, and the verdict re-stated."""
-    params = [_rediagnosed(p, op, args) for p in report.params]
-    params = params if op is None else shared_scale(params)
+    params = [_rediagnosed(p, op, args) for p in report.params]  # a shared factor was said by run/assemble
     oracles = [replace(run, reason=_in_user_words(run.reason)) for run in report.oracles]
     health = report.health + list(extra)
     ok = all(p.ok for p in params) and not any(h.fails for h in health) and bool(report.ran)
